@@ -1,0 +1,60 @@
+// Everything the local endpoint knows: one typed store per service, and the credentials it accepts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LocalAwsConfig } from './config.ts';
+import type { CredentialLookup, CredentialRecord } from './core/authenticate.ts';
+import type { RootCaller } from './core/request.ts';
+import { IamStore } from './iam/store.ts';
+import { LambdaStore } from './lambda/store.ts';
+import { LogsStore } from './logs/store.ts';
+import { S3Store } from './s3/store.ts';
+import { sessionCaller, StsStore } from './sts/store.ts';
+
+/** File that marks a data folder as the local endpoint's own. */
+export const DATA_MARKER = 'local-aws.json';
+
+export class Backend {
+  readonly iam: IamStore;
+  readonly sts: StsStore;
+  readonly s3: S3Store;
+  readonly logs: LogsStore;
+  readonly lambda: LambdaStore;
+  readonly root: RootCaller;
+
+  constructor(readonly config: LocalAwsConfig) {
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    // The marker tells `local:reset` that this folder is ours to wipe.
+    const marker = path.join(config.dataDir, DATA_MARKER);
+    if (!fs.existsSync(marker)) fs.writeFileSync(marker, JSON.stringify({ createdBy: 'local-aws', version: 1 }) + '\n');
+    this.root = {
+      kind: 'root',
+      accountId: config.accountId,
+      accessKeyId: config.accessKeyId,
+      arn: `arn:aws:iam::${config.accountId}:root`,
+      userId: config.accountId,
+    };
+    this.iam = new IamStore(config);
+    this.sts = new StsStore(config.dataDir);
+    this.s3 = new S3Store(config);
+    this.logs = new LogsStore(config);
+    this.lambda = new LambdaStore(config);
+  }
+
+  /** The local root key, or a session key issued by the local STS. */
+  readonly lookupCredential: CredentialLookup = (accessKeyId): CredentialRecord | undefined => {
+    if (accessKeyId === this.config.accessKeyId) return { secretAccessKey: this.config.secretAccessKey, caller: this.root };
+    const session = this.sts.find(accessKeyId);
+    if (!session) return undefined;
+    return {
+      secretAccessKey: session.secretAccessKey,
+      sessionToken: session.sessionToken,
+      expiration: new Date(session.expiration),
+      caller: sessionCaller(session),
+    };
+  };
+
+  async close(): Promise<void> {
+    await this.lambda.close();
+    await Promise.all([this.s3.close(), this.logs.close(), this.iam.close()]);
+  }
+}
