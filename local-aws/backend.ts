@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LocalAwsConfig } from './config.ts';
 import type { CredentialLookup, CredentialRecord } from './core/authenticate.ts';
-import type { RootCaller } from './core/request.ts';
+import { AwsError } from './core/errors.ts';
+import type { AwsRequest, Caller, RootCaller, ServiceName } from './core/request.ts';
+import type { ConditionContext, Decision } from './iam/store.ts';
 import { IamStore } from './iam/store.ts';
 import { LambdaStore } from './lambda/store.ts';
 import { LogsStore } from './logs/store.ts';
@@ -53,8 +55,47 @@ export class Backend {
     };
   };
 
+  /** IAM's decision for a caller: the root is allowed everything, a role session what its policies allow. */
+  decide(caller: Caller, action: string, resource: string, context: ConditionContext = {}): Decision {
+    if (caller.kind === 'root') return 'allow';
+    return this.iam.evaluate(caller, action, resource, context);
+  }
+
+  /** Throws the service's own access-denied error unless the caller may do `action` on `resource`. */
+  authorize(req: Pick<AwsRequest, 'caller' | 'service'>, action: string, resource: string, context: ConditionContext = {}): void {
+    const decision = this.decide(req.caller, action, resource, context);
+    if (decision !== 'allow') throw accessDenied(req.service, req.caller.arn, action, resource, decision);
+  }
+
   async close(): Promise<void> {
     await this.lambda.close();
     await Promise.all([this.s3.close(), this.logs.close(), this.iam.close()]);
+  }
+}
+
+/** AWS's access-denied error for each service (PROTOCOLS.md §11). */
+export function accessDenied(
+  service: ServiceName,
+  callerArn: string,
+  action: string,
+  resource: string,
+  decision: Exclude<Decision, 'allow'>,
+): AwsError {
+  const why =
+    decision === 'explicit-deny'
+      ? 'with an explicit deny in an identity-based policy'
+      : `because no identity-based policy allows the ${action} action`;
+  const quoted = service === 's3' ? `"${resource}"` : resource;
+  const message = `User: ${callerArn} is not authorized to perform: ${action} on resource: ${quoted} ${why}`;
+  switch (service) {
+    case 's3':
+    case 'iam':
+    case 'sts':
+    case 'sns':
+      return new AwsError(service === 'sns' ? 'AuthorizationError' : 'AccessDenied', message, 403);
+    case 'lambda':
+      return new AwsError('AccessDeniedException', message, 403);
+    case 'logs':
+      return new AwsError('AccessDeniedException', message, 400);
   }
 }
