@@ -25,6 +25,8 @@ export interface SessionCaller {
   roleArn: string;
   sessionName: string;
   expiration: Date;
+  /** Session policies passed to AssumeRole (JSON texts): they can only narrow the role's permissions. */
+  sessionPolicies?: string[];
 }
 
 /** A request that passed SigV4: body fully read and de-chunked, caller known. */

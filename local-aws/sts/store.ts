@@ -15,6 +15,8 @@ export interface Session {
   roleName: string;
   roleId: string;
   sessionName: string;
+  /** Session policies (JSON texts) passed to AssumeRole: they narrow the role's permissions. */
+  sessionPolicies?: string[];
 }
 
 interface StsState {
@@ -46,6 +48,7 @@ export class StsStore {
     roleId: string;
     sessionName: string;
     durationSeconds: number;
+    sessionPolicies?: string[];
   }): Promise<Session> {
     this.dropExpired();
     const session: Session = {
@@ -58,6 +61,7 @@ export class StsStore {
       roleName: opts.roleName,
       roleId: opts.roleId,
       sessionName: opts.sessionName,
+      sessionPolicies: opts.sessionPolicies && opts.sessionPolicies.length > 0 ? opts.sessionPolicies : undefined,
     };
     this.file.data.sessions[session.accessKeyId] = session;
     await this.file.save();
@@ -65,7 +69,9 @@ export class StsStore {
   }
 
   find(accessKeyId: string): Session | undefined {
-    return this.file.data.sessions[accessKeyId];
+    // The key id comes from the request: never let `__proto__` & co. reach the prototype.
+    const sessions = this.file.data.sessions;
+    return Object.hasOwn(sessions, accessKeyId) ? sessions[accessKeyId] : undefined;
   }
 
   /** Forget every session of a role (the role was deleted). */
@@ -99,5 +105,6 @@ export function sessionCaller(s: Session): SessionCaller {
     roleArn: s.roleArn,
     sessionName: s.sessionName,
     expiration: new Date(s.expiration),
+    sessionPolicies: s.sessionPolicies,
   };
 }

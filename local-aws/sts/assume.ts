@@ -1,0 +1,98 @@
+// Minting role sessions: for STS AssumeRole callers (trust policy + identity policy checks, §11), and
+// for AWS services that act as a role (Lambda assumes a function's role as lambda.amazonaws.com).
+import type { Backend } from '../backend.ts';
+import { AwsError } from '../core/errors.ts';
+import type { Caller } from '../core/request.ts';
+import type { ConditionContext, RequestPrincipal } from '../iam/evaluate.ts';
+import type { Role } from '../iam/store.ts';
+import type { Session } from './store.ts';
+
+/** Why a service could not assume a role. */
+export class AssumeRoleRefused extends Error {
+  constructor(
+    readonly reason: 'no-such-role' | 'not-trusted',
+    readonly roleArn: string,
+    readonly principal: string,
+  ) {
+    super(
+      reason === 'no-such-role'
+        ? `The role ${roleArn} does not exist.`
+        : `The role ${roleArn} cannot be assumed by ${principal}: its trust policy does not allow it.`,
+    );
+    this.name = 'AssumeRoleRefused';
+  }
+}
+
+export const MIN_DURATION_SECONDS = 900;
+export const MAX_DURATION_SECONDS = 43200;
+/** A session that assumes another role ("role chaining") gets at most one hour. */
+export const CHAINED_MAX_SECONDS = 3600;
+
+/**
+ * Issues a session for `roleArn` on behalf of an AWS service principal (no caller credentials involved).
+ * Throws AssumeRoleRefused when the role is missing or its trust policy does not name the service.
+ */
+export async function assumeRoleForService(
+  backend: Backend,
+  roleArn: string,
+  servicePrincipal: string,
+  sessionName: string,
+  durationSeconds = 3600,
+): Promise<Session> {
+  const role = backend.iam.roleByArn(roleArn);
+  if (!role) throw new AssumeRoleRefused('no-such-role', roleArn, servicePrincipal);
+  if (!backend.iam.canAssume(role, { service: servicePrincipal })) throw new AssumeRoleRefused('not-trusted', roleArn, servicePrincipal);
+  const duration = Math.min(Math.max(durationSeconds, MIN_DURATION_SECONDS), MAX_DURATION_SECONDS);
+  return issueFor(backend, role, sessionName, duration);
+}
+
+function issueFor(backend: Backend, role: Role, sessionName: string, durationSeconds: number, sessionPolicies?: string[]): Promise<Session> {
+  return backend.sts.issue({
+    accountId: backend.config.accountId,
+    roleArn: role.arn,
+    roleName: role.roleName,
+    roleId: role.roleId,
+    sessionName,
+    durationSeconds,
+    sessionPolicies,
+  });
+}
+
+/** How the trust policy sees a caller: root by its root ARN, a session by its session ARN and its role ARN. */
+export function callerPrincipal(caller: Caller): RequestPrincipal {
+  if (caller.kind === 'root') return { type: 'AWS', arn: caller.arn, accountId: caller.accountId };
+  return { type: 'AWS', arn: caller.arn, accountId: caller.accountId, aliases: [caller.roleArn] };
+}
+
+/**
+ * STS AssumeRole for a signed-in caller (inputs already validated). The trust policy must allow the
+ * caller; when it names only the caller's account, the caller's identity policies must allow
+ * sts:AssumeRole too (the root always may). Any explicit Deny refuses.
+ */
+export async function assumeRoleAs(
+  backend: Backend,
+  caller: Caller,
+  opts: { roleArn: string; sessionName: string; durationSeconds?: number; sessionPolicies?: string[]; externalId?: string },
+): Promise<Session> {
+  const denied = () =>
+    new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${opts.roleArn}`, 403);
+  const role = backend.iam.roleByArn(opts.roleArn);
+  if (!role) throw denied();
+  const context: ConditionContext = {
+    'aws:PrincipalArn': caller.kind === 'root' ? caller.arn : caller.roleArn,
+    'aws:PrincipalAccount': caller.accountId,
+    'sts:RoleSessionName': opts.sessionName,
+  };
+  if (opts.externalId !== undefined) context['sts:ExternalId'] = opts.externalId;
+  const trust = backend.iam.trustDecision(role, callerPrincipal(caller), context);
+  const identity = backend.decide(caller, 'sts:AssumeRole', role.arn, context);
+  if (trust.decision !== 'allow' || identity === 'explicit-deny') throw denied();
+  if (trust.allowedBy === 'account' && identity !== 'allow') throw denied();
+
+  const requested = opts.durationSeconds ?? 3600;
+  if (requested > role.maxSessionDuration)
+    throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.', 400);
+  if (caller.kind === 'session' && requested > CHAINED_MAX_SECONDS)
+    throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.', 400);
+  return issueFor(backend, role, opts.sessionName, requested, opts.sessionPolicies);
+}
