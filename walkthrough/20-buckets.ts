@@ -1,0 +1,63 @@
+// Step 3. The buckets: the source (where images are uploaded) and the destination (thumbnails),
+// private and tagged as this walkthrough's. In us-east-1 CreateBucket takes no LocationConstraint.
+import { awsCode } from './lib/errors.ts';
+import {
+  blockPublicAccess,
+  createBucket,
+  getBucketTags,
+  headBucket,
+  isPublicAccessBlocked,
+  putBucketTags,
+} from './lib/actions/s3.ts';
+import type { Ctx } from './lib/context.ts';
+import { UserError } from './lib/errors.ts';
+import { isMain, runStepMain } from './lib/main.ts';
+import { SUITE_TAG } from './lib/policies.ts';
+import type { WalkthroughState } from './lib/state.ts';
+
+type BucketRole = 'sourceBucket' | 'destBucket';
+
+async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: string): Promise<void> {
+  const { report, state } = ctx;
+  const label = which === 'sourceBucket' ? 'source bucket' : 'destination bucket';
+  const access = await headBucket(ctx, name);
+  if (access === 'forbidden')
+    throw new UserError(
+      `The ${label} name ${name} is taken by another AWS account (bucket names are global).`,
+      `Set ${setting} to another name.`,
+    );
+  if (access === 'missing') {
+    state.update((x: WalkthroughState) => (x[which] = { name, createdBySuite: true }));
+    try {
+      if (!(await createBucket(ctx, name, ctx.settings.region))) return;
+    } catch (err) {
+      if (awsCode(err) === 'BucketAlreadyExists')
+        throw new UserError(`The ${label} name ${name} was just taken by another AWS account.`, `Set ${setting} to another name.`);
+      if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
+    }
+    await blockPublicAccess(ctx, name);
+    await putBucketTags(ctx, name, [SUITE_TAG]);
+    report.created(`${label} ${name} (private, tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`);
+    return;
+  }
+  const tagged = (await getBucketTags(ctx, name)).some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
+  const ours = tagged || (state.data[which]?.name === name && state.data[which]?.createdBySuite === true);
+  state.update((x: WalkthroughState) => (x[which] = { name, createdBySuite: ours }));
+  if (!ours) {
+    report.found(`${label} ${name} (not created by this walkthrough: it is used as is, and teardown leaves it)`);
+    return;
+  }
+  report.found(`${label} ${name}`);
+  // An interrupted first run may have created the bucket but not yet locked it down or tagged it.
+  if (!(await isPublicAccessBlocked(ctx, name)) && (await blockPublicAccess(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
+  if (!tagged && (await putBucketTags(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
+}
+
+export async function bucketsStep(ctx: Ctx): Promise<void> {
+  await ensureBucket(ctx, 'sourceBucket', ctx.settings.sourceBucket, 'SOURCE_BUCKET');
+  await ensureBucket(ctx, 'destBucket', ctx.settings.destBucket, 'DEST_BUCKET');
+}
+
+if (isMain(import.meta.url)) {
+  await runStepMain('3. Buckets', 'Creates (or checks) the private source and destination buckets.', bucketsStep);
+}

@@ -1,0 +1,147 @@
+// Step 7. The test: (a) invoke the function with a generated S3 put event and check its answer;
+// (b) upload an image for real, wait for `resized-<key>` in the destination bucket, check it decodes
+// at the requested width, save it under out/, and show the function's log lines for that run.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { invoke } from './lib/actions/lambda.ts';
+import { filterLogEvents } from './lib/actions/logs.ts';
+import { getObjectBytes, headObject, putObject } from './lib/actions/s3.ts';
+import type { Ctx } from './lib/context.ts';
+import { UserError } from './lib/errors.ts';
+import { imageContentType, s3PutEvent, sampleImage } from './lib/events.ts';
+import { isMain, runStepMain } from './lib/main.ts';
+import { logGroupName, partitionOf } from './lib/policies.ts';
+import { pollUntil, PollTimeout } from './lib/retry.ts';
+
+export const OUT_DIR = 'out';
+
+interface HandlerSummary {
+  processed?: number;
+  written?: string[];
+  failed?: Array<{ key: string; reason: string }>;
+}
+
+/** Expected thumbnail width: the setting, but never wider than the (EXIF-oriented) original. */
+async function expectedWidth(image: Buffer, width: number): Promise<number> {
+  const m = await sharp(image).metadata();
+  const orientedWidth = (m.orientation ?? 1) >= 5 ? m.height ?? 0 : m.width ?? 0;
+  return Math.min(width, orientedWidth);
+}
+
+function accessHint(text: string, ctx: Ctx): string | undefined {
+  if (/AccessDenied/.test(text))
+    return `The function's role lacks a permission: it needs s3:GetObject on ${ctx.settings.sourceBucket}/* and s3:PutObject on ${ctx.settings.destBucket}/*. Re-run step 2 (npx tsx walkthrough/10-role.ts).`;
+  return undefined;
+}
+
+async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name: string; file: string }> {
+  const given = ctx.argv.image as string | undefined;
+  if (given) {
+    if (!fs.existsSync(given)) throw new UserError(`--image ${given}: no such file.`);
+    const bytes = fs.readFileSync(given);
+    await sharp(bytes).metadata().catch(() => {
+      throw new UserError(`--image ${given} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF).`);
+    });
+    return { bytes, name: path.basename(given), file: given };
+  }
+  const bytes = await sampleImage(`walkthrough ${runId}`);
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const file = path.join(OUT_DIR, 'sample.jpg');
+  fs.writeFileSync(file, bytes);
+  return { bytes, name: 'Happy Face +été.jpg', file };
+}
+
+/** The function's log lines (START … REPORT) of the invocation that handled `token`. */
+async function runLogLines(ctx: Ctx, token: string, since: number, deadlineMs: number): Promise<string[]> {
+  const group = logGroupName(ctx.settings);
+  return pollUntil(
+    async () => {
+      const hit = (await filterLogEvents(ctx, group, `"${token}"`, since)).find((e) => /\t[0-9a-f-]{36}\t/.test(e.message ?? ''));
+      const requestId = hit?.message?.split('\t')[1];
+      if (!requestId) return undefined;
+      const lines = (await filterLogEvents(ctx, group, `"${requestId}"`, since)).map((e) => (e.message ?? '').trimEnd());
+      return lines.some((l) => l.startsWith('REPORT')) ? lines : undefined;
+    },
+    { deadlineMs, what: `the function's log lines in ${group}`, initialDelayMs: 200 },
+  );
+}
+
+export async function testStep(ctx: Ctx): Promise<void> {
+  const { settings: s, report, state } = ctx;
+  if (!state.data.function && !ctx.dryRun) throw new UserError('The function does not exist yet.', 'Run the earlier steps first: npm run walkthrough');
+  const runId = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const onAws = s.target === 'aws';
+  const image = await loadImage(ctx, runId);
+  const contentType = await imageContentType(image.bytes);
+  const ext = path.extname(image.name) || '.jpg';
+  const base = path.basename(image.name, ext);
+  const directKey = `test/${runId}-invoke ${base}${ext}`;
+  const uploadKey = `images/${base} ${runId}-upload${ext}`;
+  const since = Date.now() - 60_000;
+
+  // (a) A generated S3 put event, invoked synchronously.
+  const put = await putObject(ctx, s.sourceBucket, directKey, image.bytes, contentType, image.file);
+  const event = s3PutEvent({ bucket: s.sourceBucket, key: directKey, size: image.bytes.length, eTag: put?.ETag ?? '', region: s.region, partition: partitionOf(ctx.identity.arn) });
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const eventFile = path.join(OUT_DIR, 'event.json');
+  fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
+  if (ctx.dryRun) {
+    report.would(`invoke ${s.functionName} with ${eventFile}, then upload ${image.file} and wait for its thumbnail`);
+    return;
+  }
+  const result = await report.wait(`invoking ${s.functionName} with a generated S3 put event`, () =>
+    invoke(ctx, s.functionName, event, eventFile, path.join(OUT_DIR, 'response.json')),
+  );
+  let summary: HandlerSummary = {};
+  try {
+    summary = JSON.parse(result.payload) as HandlerSummary;
+  } catch {
+    // not JSON: reported below
+  }
+  if (result.functionError || !summary.written?.includes(`resized-${directKey}`)) {
+    const why = result.functionError ? `the function failed (${result.functionError}): ${result.payload}` : `it answered ${result.payload}`;
+    throw new UserError(`The test invocation did not produce resized-${directKey}: ${why}`, accessHint(result.payload + result.logTail, ctx) ?? 'Check the function log above and re-run steps 2 to 6.');
+  }
+  report.info(`(a) invoke: ${summary.written.length} thumbnail(s) written for ${event.Records[0]!.s3.object.key}`);
+
+  // (b) The real thing: an upload triggers the function through the bucket notification.
+  await putObject(ctx, s.sourceBucket, uploadKey, image.bytes, contentType, image.file);
+  const thumbKey = `resized-${uploadKey}`;
+  try {
+    await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
+      pollUntil(async () => (await headObject(ctx, s.destBucket, thumbKey)) ?? undefined, {
+        deadlineMs: onAws ? 120_000 : 60_000,
+        what: `s3://${s.destBucket}/${thumbKey}`,
+        initialDelayMs: 100,
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof PollTimeout)) throw err;
+    const lines = await runLogLines(ctx, `${runId}-upload`, since, 5_000).catch(() => [] as string[]);
+    throw new UserError(
+      `No thumbnail appeared: ${err.message}${lines.length ? `\nThe function's log says:\n${lines.join('\n')}` : ''}`,
+      accessHint(lines.join('\n'), ctx) ?? 'Check the trigger (step 6) and the function log: aws logs tail ' + logGroupName(s),
+    );
+  }
+  const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
+  const meta = await sharp(thumb).metadata();
+  const want = await expectedWidth(image.bytes, s.thumbnailWidth);
+  if (meta.width !== want)
+    throw new UserError(`The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${s.thumbnailWidth}).`, 'Re-run step 5 so the function has the current settings.');
+  const saved = path.join(OUT_DIR, path.basename(thumbKey));
+  fs.writeFileSync(saved, thumb);
+  report.info(`(b) upload: s3://${s.destBucket}/${thumbKey} is a ${meta.width}x${meta.height} ${meta.format}; saved to ${saved}`);
+  state.update((x) => (x.lastTest = { key: uploadKey, thumbnailKey: thumbKey, savedTo: path.resolve(saved), width: meta.width ?? 0, at: new Date().toISOString() }));
+
+  const lines = await report.wait('reading the function log for that run', () => runLogLines(ctx, `${runId}-upload`, since, onAws ? 60_000 : 20_000));
+  report.print(lines.map((l) => '    ' + l).join('\n'));
+}
+
+if (isMain(import.meta.url)) {
+  await runStepMain(
+    '7. Test',
+    'Invokes the function with a generated S3 event, then uploads an image (--image PATH for your own) and checks the thumbnail.',
+    testStep,
+  );
+}

@@ -1,0 +1,227 @@
+// Lambda actions: one SDK call (or one SDK waiter) each.
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetPolicyCommand,
+  InvokeCommand,
+  RemovePermissionCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+  type Architecture,
+  type CreateFunctionCommandInput,
+  type FunctionConfiguration,
+  type Runtime,
+  type UpdateFunctionConfigurationCommandInput,
+} from '@aws-sdk/client-lambda';
+import { awsCommand, cliJson } from '../aws-cli.ts';
+import { isNotFound } from '../errors.ts';
+import { change, type ActionCtx } from './run.ts';
+
+export async function getFunction(ctx: ActionCtx, name: string) {
+  try {
+    return await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export interface FunctionDefinition {
+  name: string;
+  roleArn: string;
+  runtime: string;
+  handler: string;
+  architecture: string;
+  memorySize: number;
+  timeout: number;
+  environment: Record<string, string>;
+  tags: Record<string, string>;
+  zipPath: string;
+  description: string;
+}
+
+function envCli(env: Record<string, string>): string {
+  return cliJson({ Variables: env });
+}
+
+export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buffer) {
+  const input: CreateFunctionCommandInput = {
+    FunctionName: def.name,
+    Role: def.roleArn,
+    Runtime: def.runtime as Runtime,
+    Handler: def.handler,
+    Architectures: [def.architecture as Architecture],
+    MemorySize: def.memorySize,
+    Timeout: def.timeout,
+    Environment: { Variables: def.environment },
+    Tags: def.tags,
+    Description: def.description,
+    Code: { ZipFile: zip },
+  };
+  return change(
+    ctx,
+    `create function ${def.name}`,
+    awsCommand(ctx.cliTarget, 'lambda', 'create-function', {
+      'function-name': def.name,
+      role: def.roleArn,
+      runtime: def.runtime,
+      handler: def.handler,
+      architectures: def.architecture,
+      'memory-size': def.memorySize,
+      timeout: def.timeout,
+      environment: envCli(def.environment),
+      tags: Object.entries(def.tags).map(([k, v]) => `${k}=${v}`).join(','),
+      description: def.description,
+      'zip-file': `fileb://${def.zipPath}`,
+    }),
+    () => ctx.clients.lambda.send(new CreateFunctionCommand(input)),
+  );
+}
+
+export function updateFunctionCode(ctx: ActionCtx, name: string, zip: Buffer, zipPath: string, architecture: string) {
+  return change(
+    ctx,
+    `update the code of ${name}`,
+    awsCommand(ctx.cliTarget, 'lambda', 'update-function-code', {
+      'function-name': name,
+      'zip-file': `fileb://${zipPath}`,
+      architectures: architecture,
+    }),
+    () =>
+      ctx.clients.lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip, Architectures: [architecture as Architecture] }),
+      ),
+  );
+}
+
+export function updateFunctionConfiguration(ctx: ActionCtx, input: UpdateFunctionConfigurationCommandInput, what: string) {
+  return change(
+    ctx,
+    `update ${what} of ${input.FunctionName}`,
+    awsCommand(ctx.cliTarget, 'lambda', 'update-function-configuration', {
+      'function-name': input.FunctionName,
+      role: input.Role,
+      runtime: input.Runtime,
+      handler: input.Handler,
+      'memory-size': input.MemorySize,
+      timeout: input.Timeout,
+      environment: input.Environment ? envCli(input.Environment.Variables ?? {}) : undefined,
+    }),
+    () => ctx.clients.lambda.send(new UpdateFunctionConfigurationCommand(input)),
+  );
+}
+
+const WAIT_SECONDS = 300;
+
+export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
+  ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-active-v2', { 'function-name': name }));
+  if (ctx.dryRun) return;
+  await waitUntilFunctionActiveV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, minDelay: 1, maxDelay: 5 }, { FunctionName: name });
+}
+
+export async function waitUpdated(ctx: ActionCtx, name: string): Promise<void> {
+  ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-updated-v2', { 'function-name': name }));
+  if (ctx.dryRun) return;
+  await waitUntilFunctionUpdatedV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, minDelay: 1, maxDelay: 5 }, { FunctionName: name });
+}
+
+export function deleteFunction(ctx: ActionCtx, name: string) {
+  return change(ctx, `delete function ${name}`, awsCommand(ctx.cliTarget, 'lambda', 'delete-function', { 'function-name': name }), () =>
+    ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })),
+  );
+}
+
+export interface PolicyStatement {
+  Sid?: string;
+  Principal?: unknown;
+  Action?: unknown;
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** The function's resource policy statements ([] when it has none). */
+export async function getPolicyStatements(ctx: ActionCtx, name: string): Promise<PolicyStatement[]> {
+  try {
+    const r = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: name }));
+    return (JSON.parse(r.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+export interface S3InvokePermission {
+  functionName: string;
+  statementId: string;
+  sourceBucketArn: string;
+  sourceAccount: string;
+}
+
+export function addS3Permission(ctx: ActionCtx, p: S3InvokePermission) {
+  return change(
+    ctx,
+    `allow s3.amazonaws.com to invoke ${p.functionName} for ${p.sourceBucketArn}`,
+    awsCommand(ctx.cliTarget, 'lambda', 'add-permission', {
+      'function-name': p.functionName,
+      'statement-id': p.statementId,
+      action: 'lambda:InvokeFunction',
+      principal: 's3.amazonaws.com',
+      'source-arn': p.sourceBucketArn,
+      'source-account': p.sourceAccount,
+    }),
+    () =>
+      ctx.clients.lambda.send(
+        new AddPermissionCommand({
+          FunctionName: p.functionName,
+          StatementId: p.statementId,
+          Action: 'lambda:InvokeFunction',
+          Principal: 's3.amazonaws.com',
+          SourceArn: p.sourceBucketArn,
+          SourceAccount: p.sourceAccount,
+        }),
+      ),
+  );
+}
+
+export function removePermission(ctx: ActionCtx, functionName: string, statementId: string) {
+  return change(
+    ctx,
+    `remove permission ${statementId} from ${functionName}`,
+    awsCommand(ctx.cliTarget, 'lambda', 'remove-permission', { 'function-name': functionName, 'statement-id': statementId }),
+    () => ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: functionName, StatementId: statementId })),
+  );
+}
+
+export interface InvokeOutcome {
+  statusCode: number;
+  functionError?: string;
+  payload: string;
+  logTail: string;
+}
+
+export async function invoke(ctx: ActionCtx, name: string, event: unknown, eventFile: string, outFile: string): Promise<InvokeOutcome> {
+  ctx.report.cli(
+    awsCommand(ctx.cliTarget, 'lambda', 'invoke', {
+      'function-name': name,
+      'cli-binary-format': 'raw-in-base64-out',
+      payload: `file://${eventFile}`,
+      'log-type': 'Tail',
+      query: 'LogResult',
+      output: 'text',
+    }) + ` ${outFile} | base64 --decode`,
+  );
+  const r = await ctx.clients.lambda.send(
+    new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }),
+  );
+  return {
+    statusCode: r.StatusCode ?? 0,
+    functionError: r.FunctionError,
+    payload: r.Payload ? Buffer.from(r.Payload).toString('utf8') : '',
+    logTail: r.LogResult ? Buffer.from(r.LogResult, 'base64').toString('utf8') : '',
+  };
+}
+
+export type { FunctionConfiguration };

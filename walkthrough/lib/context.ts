@@ -1,0 +1,141 @@
+// Connects a step to its target: settings, the local endpoint (started when needed), SDK clients,
+// the caller's identity, confirmation on real AWS, and the state file.
+import * as readline from 'node:readline/promises';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { minimist } from 'zx';
+import { loadConfig } from '../../local-aws/config.ts';
+import { startInBackground } from '../../local-aws/control.ts';
+import type { CliTarget } from './aws-cli.ts';
+import { UserError } from './errors.ts';
+import { collectSettings, parseSettings, resolveNames, type ResolvedSettings, type SettingName, type SettingSource } from './settings.ts';
+import { StateFile, stateFile } from './state.ts';
+import { Reporter } from './ui.ts';
+
+export interface Clients {
+  s3: S3Client;
+  iam: IAMClient;
+  lambda: LambdaClient;
+  logs: CloudWatchLogsClient;
+  sts: STSClient;
+}
+
+export interface Identity {
+  accountId: string;
+  arn: string;
+  userId: string;
+}
+
+export interface Ctx {
+  settings: ResolvedSettings;
+  sources: Partial<Record<SettingName, SettingSource>>;
+  clients: Clients;
+  identity: Identity;
+  state: StateFile;
+  report: Reporter;
+  dryRun: boolean;
+  cliTarget: CliTarget;
+  argv: minimist.ParsedArgs;
+}
+
+export interface ConnectOptions {
+  out?: NodeJS.WritableStream;
+  tty?: boolean;
+  /** Reuse clients and identity from an earlier connect (the one-shot runs every step on one). */
+  reuse?: Ctx;
+}
+
+interface ClientSettings {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle?: boolean;
+  maxAttempts: number;
+}
+
+function makeClients(c: ClientSettings): Clients {
+  return {
+    s3: new S3Client({ ...c, forcePathStyle: c.forcePathStyle }),
+    iam: new IAMClient(c),
+    lambda: new LambdaClient(c),
+    logs: new CloudWatchLogsClient(c),
+    sts: new STSClient(c),
+  };
+}
+
+async function confirmOnAws(identity: Identity, region: string, argv: minimist.ParsedArgs, report: Reporter): Promise<void> {
+  report.info(`real AWS: account ${identity.accountId} as ${identity.arn}, region ${region}`);
+  if (argv.yes) return;
+  if (!process.stdin.isTTY)
+    throw new UserError(
+      'This would change resources in a real AWS account, and there is no terminal to ask for confirmation.',
+      'Re-run with --yes once you have checked the account and region above.',
+    );
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question(`Proceed in account ${identity.accountId}, region ${region}? [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('Stopped: nothing was changed.');
+}
+
+export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions = {}): Promise<Ctx> {
+  const report = new Reporter({ cli: Boolean(argv.cli), out: options.out, tty: options.tty });
+  const sources = collectSettings(argv);
+  const base = parseSettings(sources);
+  const dryRun = Boolean(argv['dry-run']);
+
+  let clients: Clients;
+  let identity: Identity;
+  let region: string;
+  if (options.reuse) {
+    ({ clients, identity } = options.reuse);
+    region = options.reuse.settings.region;
+  } else {
+    if (base.profile) process.env.AWS_PROFILE = base.profile;
+    let endpoint = base.endpoint;
+    let credentials: ClientSettings['credentials'];
+    if (base.target === 'local') {
+      const local = loadConfig();
+      const started = await startInBackground(local);
+      endpoint = started.url;
+      credentials = { accessKeyId: local.accessKeyId, secretAccessKey: local.secretAccessKey };
+      if (!started.alreadyRunning) report.info(`started the local AWS endpoint at ${started.url} (stop it with: npm run local:stop)`);
+    }
+    region = base.region ?? (base.target === 'aws' ? '' : 'us-east-1');
+    if (!region) {
+      region = await new STSClient({}).config.region().catch(() => '');
+      if (!region) throw new UserError('No AWS region is set.', 'Set AWS_REGION (or pass --region), or add a region to your AWS profile.');
+    }
+    clients = makeClients({
+      region,
+      endpoint,
+      credentials,
+      forcePathStyle: endpoint ? true : undefined,
+      maxAttempts: base.target === 'aws' ? 6 : 3,
+    });
+    const who = await clients.sts.send(new GetCallerIdentityCommand({}));
+    identity = { accountId: who.Account ?? '', arn: who.Arn ?? '', userId: who.UserId ?? '' };
+    base.endpoint = endpoint;
+    if (base.target === 'aws') await confirmOnAws(identity, region, argv, report);
+  }
+
+  const settings = resolveNames(base, identity.accountId, region);
+  const state = new StateFile(
+    stateFile(settings.target, settings.endpoint, identity.accountId, region),
+    { target: settings.target, endpoint: settings.endpoint, accountId: identity.accountId, region },
+    dryRun,
+  );
+  return {
+    settings,
+    sources,
+    clients,
+    identity,
+    state,
+    report,
+    dryRun,
+    cliTarget: { region, endpoint: settings.target === 'aws' ? undefined : settings.endpoint },
+    argv,
+  };
+}

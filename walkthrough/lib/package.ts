@@ -1,0 +1,155 @@
+// Building the deployment package: the handler bundled with esbuild (the AWS SDK left out: the
+// runtime has it), sharp installed for Lambda's platform whatever this machine is, zipped so that
+// the same sources always give the same bytes (and so the same CodeSha256).
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, version as esbuildVersion } from 'esbuild';
+import { zipSync, type Zippable } from 'fflate';
+import { $ } from 'zx';
+import { UserError } from './errors.ts';
+import type { Architecture } from './settings.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'resize');
+export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR) : path.join(PROJECT_ROOT, 'build');
+
+/** All zip entries get this time: the zip's bytes then depend only on the files' contents. */
+const FIXED_TIME = new Date('1980-01-01T00:00:00Z');
+
+export interface BuiltPackage {
+  zipPath: string;
+  codeSha256: string;
+  size: number;
+  inputsHash: string;
+  architecture: Architecture;
+  sharpVersion: string;
+  reused: boolean;
+}
+
+interface Manifest {
+  inputsHash: string;
+  codeSha256: string;
+  size: number;
+  sharpVersion: string;
+}
+
+export function cpuOf(architecture: Architecture): 'x64' | 'arm64' {
+  return architecture === 'arm64' ? 'arm64' : 'x64';
+}
+
+export function sharpVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function listFiles(dir: string, base = dir): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(full, base));
+    else if (entry.isFile()) out.push(path.relative(base, full));
+  }
+  return out.sort();
+}
+
+/** What the package is made of: when none of it changed, the last zip is reused. */
+export function inputsHash(architecture: Architecture): string {
+  const h = createHash('sha256');
+  h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\n`);
+  for (const file of listFiles(HANDLER_DIR)) {
+    h.update(`${file}\n`);
+    h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
+  }
+  h.update(fs.readFileSync(fileURLToPath(import.meta.url))); // this build recipe itself
+  return h.digest('hex');
+}
+
+export function paths(architecture: Architecture) {
+  return {
+    zip: path.join(BUILD_DIR, `resize-${architecture}.zip`),
+    manifest: path.join(BUILD_DIR, `resize-${architecture}.json`),
+  };
+}
+
+export function codeSha256Of(zip: Buffer): string {
+  return createHash('sha256').update(zip).digest('base64');
+}
+
+/** The last package, if it was built from the current inputs and is intact. */
+export function reusablePackage(architecture: Architecture): BuiltPackage | undefined {
+  const p = paths(architecture);
+  if (!fs.existsSync(p.zip) || !fs.existsSync(p.manifest)) return undefined;
+  const manifest = JSON.parse(fs.readFileSync(p.manifest, 'utf8')) as Manifest;
+  const hash = inputsHash(architecture);
+  if (manifest.inputsHash !== hash) return undefined;
+  const zip = fs.readFileSync(p.zip);
+  if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
+  return { zipPath: p.zip, codeSha256: manifest.codeSha256, size: zip.length, inputsHash: hash, architecture, sharpVersion: manifest.sharpVersion, reused: true };
+}
+
+/** Deterministic zip: sorted entries, fixed times, fixed permissions. */
+export function zipFolder(dir: string): Buffer {
+  const entries: Zippable = {};
+  for (const rel of listFiles(dir)) {
+    const name = rel.split(path.sep).join('/');
+    entries[name] = [fs.readFileSync(path.join(dir, rel)), { mtime: FIXED_TIME, os: 3, attrs: 0o100644 << 16 }];
+  }
+  return Buffer.from(zipSync(entries, { level: 9, mtime: FIXED_TIME }));
+}
+
+export async function buildPackage(architecture: Architecture, log: (line: string) => void = () => {}): Promise<BuiltPackage> {
+  const cpu = cpuOf(architecture);
+  const hash = inputsHash(architecture);
+  const version = sharpVersion();
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  // Build in a fresh folder and rename at the end: an interrupted build leaves nothing half-made.
+  const work = fs.mkdtempSync(path.join(BUILD_DIR, `.resize-${architecture}-`));
+  try {
+    const stage = path.join(work, 'package');
+    fs.mkdirSync(stage);
+    log('bundle handlers/resize with esbuild (AWS SDK and sharp left out)');
+    await build({
+      entryPoints: [path.join(HANDLER_DIR, 'index.ts')],
+      outfile: path.join(stage, 'index.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['@aws-sdk/*', '@smithy/*', 'sharp'],
+      legalComments: 'none',
+      logLevel: 'silent',
+    });
+    fs.writeFileSync(
+      path.join(stage, 'package.json'),
+      JSON.stringify({ name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } }, null, 2) + '\n',
+    );
+    log(`install sharp ${version} for linux-${cpu} (glibc)`);
+    try {
+      await $({ cwd: stage, quiet: true })`npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev --ignore-scripts --no-bin-links --no-package-lock --no-audit --no-fund --prefer-offline`;
+    } catch (err) {
+      throw new UserError(
+        `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
+        'Check that the npm registry is reachable (npm ping), then re-run this step.',
+      );
+    }
+    fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
+    // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
+    for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
+      if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
+        throw new UserError(`The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`, 'Delete the build/ folder and re-run this step.');
+    }
+    const zip = zipFolder(stage);
+    const p = paths(architecture);
+    const codeSha256 = codeSha256Of(zip);
+    fs.writeFileSync(`${p.zip}.tmp`, zip);
+    fs.renameSync(`${p.zip}.tmp`, p.zip);
+    const manifest: Manifest = { inputsHash: hash, codeSha256, size: zip.length, sharpVersion: version };
+    fs.writeFileSync(`${p.manifest}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
+    fs.renameSync(`${p.manifest}.tmp`, p.manifest);
+    return { zipPath: p.zip, codeSha256, size: zip.length, inputsHash: hash, architecture, sharpVersion: version, reused: false };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,108 @@
+// What the suite created, per target, account and region: written after each resource is created,
+// so an interrupted run resumes and teardown knows what is its own.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TargetKind } from './settings.ts';
+
+export interface OwnedResource {
+  name: string;
+  /** True only when this suite created it: teardown removes nothing else. */
+  createdBySuite: boolean;
+}
+
+export interface RoleRecord extends OwnedResource {
+  arn: string;
+  inlinePolicyName: string;
+}
+
+export interface FunctionRecord extends OwnedResource {
+  arn: string;
+  codeSha256?: string;
+}
+
+export interface PermissionRecord {
+  functionName: string;
+  statementId: string;
+}
+
+export interface NotificationRecord {
+  bucket: string;
+  configurationId: string;
+}
+
+export interface PackageRecord {
+  zipPath: string;
+  /** base64 SHA-256, as Lambda's CodeSha256 */
+  codeSha256: string;
+  size: number;
+  architecture: string;
+  inputsHash: string;
+}
+
+export interface TestRecord {
+  key: string;
+  thumbnailKey: string;
+  savedTo: string;
+  width: number;
+  at: string;
+}
+
+export interface WalkthroughState {
+  version: 1;
+  target: TargetKind;
+  endpoint?: string;
+  accountId: string;
+  region: string;
+  updatedAt?: string;
+  role?: RoleRecord;
+  logGroup?: OwnedResource;
+  sourceBucket?: OwnedResource;
+  destBucket?: OwnedResource;
+  package?: PackageRecord;
+  function?: FunctionRecord;
+  permission?: PermissionRecord;
+  notification?: NotificationRecord;
+  lastTest?: TestRecord;
+}
+
+export const STATE_DIR = '.walkthrough';
+
+export function stateFile(target: TargetKind, endpoint: string | undefined, accountId: string, region: string, dir = STATE_DIR): string {
+  const where = target === 'endpoint' && endpoint ? `endpoint-${new URL(endpoint).host.replace(/[^A-Za-z0-9.-]/g, '_')}` : target;
+  return path.resolve(dir, `state-${where}-${accountId}-${region}.json`);
+}
+
+export class StateFile {
+  data: WalkthroughState;
+
+  constructor(
+    readonly file: string,
+    initial: Omit<WalkthroughState, 'version'>,
+    /** A dry run never writes. */
+    private readonly readOnly = false,
+  ) {
+    if (fs.existsSync(file)) {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as WalkthroughState;
+      if (parsed.version !== 1) throw new Error(`${file} has an unknown format (version ${String(parsed.version)}); move it away and re-run.`);
+      this.data = parsed;
+    } else {
+      this.data = { version: 1, ...initial };
+    }
+  }
+
+  /** Applies a change and writes the file atomically at once. */
+  update(change: (s: WalkthroughState) => void): void {
+    change(this.data);
+    if (this.readOnly) return;
+    this.data.updatedAt = new Date().toISOString();
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.data, null, 2) + '\n');
+    fs.renameSync(tmp, this.file);
+  }
+
+  /** Teardown: the state is done with. */
+  remove(): void {
+    if (!this.readOnly) fs.rmSync(this.file, { force: true });
+  }
+}
