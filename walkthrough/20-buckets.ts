@@ -29,7 +29,7 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
   if (access === 'missing') {
     state.update((x: WalkthroughState) => (x[which] = { name, createdBySuite: true }));
     try {
-      if (!(await createBucket(ctx, name, ctx.settings.region))) return;
+      await createBucket(ctx, name, ctx.settings.region);
     } catch (err) {
       if (awsCode(err) === 'BucketAlreadyExists')
         throw new UserError(`The ${label} name ${name} was just taken by another AWS account.`, `Set ${setting} to another name.`);
@@ -37,7 +37,7 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
     }
     await blockPublicAccess(ctx, name);
     await putBucketTags(ctx, name, [SUITE_TAG]);
-    report.created(`${label} ${name} (private, tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`);
+    if (!ctx.dryRun) report.created(`${label} ${name} (private, tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`);
     return;
   }
   const tagged = (await getBucketTags(ctx, name)).some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);

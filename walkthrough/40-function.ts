@@ -45,10 +45,9 @@ async function ensureLogGroup(ctx: Ctx): Promise<void> {
   const group = await findLogGroup(ctx, name);
   if (!group) {
     state.update((x) => (x.logGroup = { name, createdBySuite: true }));
-    if (await createLogGroup(ctx, name, { [SUITE_TAG.Key]: SUITE_TAG.Value })) {
-      await putRetention(ctx, name, s.logRetentionDays);
-      report.created(`log group ${name} (kept ${s.logRetentionDays} days)`);
-    }
+    await createLogGroup(ctx, name, { [SUITE_TAG.Key]: SUITE_TAG.Value });
+    await putRetention(ctx, name, s.logRetentionDays);
+    if (!ctx.dryRun) report.created(`log group ${name} (kept ${s.logRetentionDays} days)`);
     return;
   }
   if (!state.data.logGroup) state.update((x) => (x.logGroup = { name, createdBySuite: state.data.function?.createdBySuite ?? false }));
@@ -93,8 +92,8 @@ export async function functionStep(ctx: Ctx): Promise<void> {
         onRetry: () => report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
       }),
     );
-    if (!created) return;
     await report.wait(`waiting for ${s.functionName} to become Active`, () => waitActive(ctx, s.functionName));
+    if (!created) return; // dry run
     state.update((x) => (x.function = { name: s.functionName, arn: created.FunctionArn ?? arn, createdBySuite: true, codeSha256: created.CodeSha256 }));
     report.created(`function ${s.functionName} (${s.runtime}, ${s.architecture}, ${s.memorySize} MB, ${s.timeout} s)`);
     return;
