@@ -43,7 +43,7 @@ function sniffText(buf: Uint8Array): Detected | undefined {
   text = text.trimStart();
   if (text.startsWith('%PDF-')) return { kind: 'unsupported', type: 'pdf' };
   if (!text.startsWith('<')) return undefined;
-  if (/<svg[\s>]/i.test(text) || /^<!DOCTYPE\s+svg/i.test(text)) return { kind: 'unsupported', type: 'svg' };
+  if (/<svg[\s>]/i.test(text) || /<!DOCTYPE\s+svg/i.test(text)) return { kind: 'unsupported', type: 'svg' };
   return undefined;
 }
 
