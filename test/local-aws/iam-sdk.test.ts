@@ -19,6 +19,7 @@ import {
   ListAttachedRolePoliciesCommand,
   ListEntitiesForPolicyCommand,
   ListPoliciesCommand,
+  type ListPoliciesCommandInput,
   ListPolicyVersionsCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
@@ -265,7 +266,7 @@ describe('IAM managed policies', () => {
   });
 
   it('lists policies by scope, attachment and path', async () => {
-    const names = async (input: ConstructorParameters<typeof ListPoliciesCommand>[0]) =>
+    const names = async (input: ListPoliciesCommandInput) =>
       (await iam.send(new ListPoliciesCommand(input))).Policies!.map((p) => p.PolicyName);
     assert.deepEqual(await names({ Scope: 'Local' }), ['thumb-s3']);
     assert.ok((await names({ Scope: 'AWS' })).includes('AWSLambdaBasicExecutionRole'));
