@@ -53,7 +53,7 @@ export const GOOD: readonly GoodCase[] = [
   { file: 'exif-rotated-6.jpg', contentType: 'image/jpeg', width: 200, height: 300 }, // stored 1200x800, shown 800x1200
   { file: 'photo-landscape.jpg', contentType: 'image/jpeg', width: 200, height: 133 },
   { file: 'photo-portrait-progressive.jpg', contentType: 'image/jpeg', width: 200, height: 300 }, // 1280x1920
-  { file: 'photo.avif', contentType: 'image/avif', width: 200, height: 133 }, // 640x427
+  { file: 'photo.avif', contentType: 'image/avif', width: 200, height: 133 }, // 800x533
   { file: 'photo.tiff', contentType: 'image/jpeg', width: 200, height: 133 }, // TIFF without alpha -> JPEG
   { file: 'photo.webp', contentType: 'image/webp', width: 200, height: 150 }, // 1024x768
   { file: 'png-named.jpg', contentType: 'image/png', width: 200, height: 150, alpha: true }, // PNG content, .jpg name

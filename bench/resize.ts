@@ -1,0 +1,216 @@
+// Benchmark of the handler's resize function (not a test): per fixture photo, the median time of
+// makeThumbnail vs a bare sharp call doing the same resize on the same bytes (goal: < 10% overhead)
+// and vs ImageMagick's `convert <in> -thumbnail 200x <out>` (goal: at least 3x faster).
+// Run: npx tsx bench/resize.ts
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import { detectImageType } from '../handlers/resize/detect.ts';
+import { CONTENT_TYPES, ENCODER_OPTIONS, inputOptions, makeThumbnail, outputFormatFor, type OutputFormat, type ThumbnailOptions } from '../handlers/resize/image.ts';
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'images');
+/** The real ImageMagick (/usr/local/bin/convert on the dev machines is a stand-in). */
+const CONVERT = '/usr/bin/convert';
+const PHOTOS = [
+  'photo-landscape.jpg',
+  'photo-portrait-progressive.jpg',
+  'exif-rotated-6.jpg',
+  'cmyk.jpg',
+  'photo.webp',
+  'alpha.png',
+  'diagram.png',
+  'small.gif',
+  'photo.tiff',
+  'photo.avif',
+];
+
+export interface ResizeBenchOptions {
+  width?: number;
+  warmup?: number;
+  /** Timed runs per image for the two in-process variants (interleaved). */
+  runs?: number;
+  /** Timed runs per image for ImageMagick (a process each). */
+  convertRuns?: number;
+  files?: string[];
+}
+
+export interface ResizeBenchRow {
+  file: string;
+  bytes: number;
+  input: string;
+  output: string;
+  handlerMs: number;
+  sharpMs: number;
+  /** Median of the paired ratios handler_i / bare_i, minus 1 (0.05 = 5% slower). */
+  overhead: number;
+  convertMs?: number;
+  /** convert / handler (3 = three times faster). */
+  speedup?: number;
+  convertError?: string;
+  /** Something that makes the ImageMagick run not the same work. */
+  convertNote?: string;
+}
+
+export interface ResizeBenchResult {
+  rows: ResizeBenchRow[];
+  markdown: string;
+  convert: { available: boolean; version?: string };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** The same work as makeThumbnail, minus its checks: input options, orientation, resize, encoder. */
+function bareSharp(input: Buffer, format: OutputFormat, opts: ThumbnailOptions, type: Parameters<typeof inputOptions>[0]): Promise<Buffer> {
+  const image = sharp(input, inputOptions(type, opts.maxInputPixels));
+  const oriented = type === 'gif' || type === 'webp' ? image : image.rotate();
+  return oriented.resize({ width: opts.width, withoutEnlargement: true }).toFormat(format, ENCODER_OPTIONS[format]).toBuffer();
+}
+
+function convertVersion(): string | undefined {
+  if (!fs.existsSync(CONVERT)) return undefined;
+  const r = spawnSync(CONVERT, ['-version'], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return /Version: (ImageMagick \S+)/.exec(r.stdout)?.[1] ?? 'ImageMagick';
+}
+
+function runConvert(inFile: string, outFile: string, width: number): number {
+  const t0 = performance.now();
+  const r = spawnSync(CONVERT, [inFile, '-thumbnail', `${width}x`, outFile], { encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error((r.stderr || `exit ${r.status}`).trim().split('\n')[0]);
+  return ms;
+}
+
+const fmt = (ms: number) => ms.toFixed(ms < 10 ? 2 : 1);
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+
+export async function runResizeBench(options: ResizeBenchOptions = {}): Promise<ResizeBenchResult> {
+  const width = options.width ?? 200;
+  const warmup = options.warmup ?? 3;
+  const runs = options.runs ?? 31;
+  const convertRuns = options.convertRuns ?? 7;
+  const opts: ThumbnailOptions = { width, maxInputPixels: 40_000_000, maxInputBytes: 50 * 1024 * 1024 };
+  // As in the Lambda (index.ts): no operation cache, so repeated runs do the full work.
+  sharp.cache(false);
+  const version = convertVersion();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'resize-bench-'));
+  const rows: ResizeBenchRow[] = [];
+  try {
+    for (const file of options.files ?? PHOTOS) {
+      const input = fs.readFileSync(path.join(FIXTURES, file));
+      const detected = detectImageType(input);
+      if (detected.kind !== 'raster') throw new Error(`${file} is not a supported raster image`);
+      const meta = await sharp(input).metadata();
+      const format = outputFormatFor(detected.type, meta.hasAlpha);
+      for (let i = 0; i < warmup; i++) {
+        await makeThumbnail(input, opts);
+        await bareSharp(input, format, opts, detected.type);
+      }
+      const handlerTimes: number[] = [];
+      const sharpTimes: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        // Interleaved, alternating the order, so drift and caches hit both alike.
+        const first = i % 2 === 0;
+        if (first) handlerTimes.push(await timed(() => makeThumbnail(input, opts)));
+        sharpTimes.push(await timed(() => bareSharp(input, format, opts, detected.type)));
+        if (!first) handlerTimes.push(await timed(() => makeThumbnail(input, opts)));
+      }
+      const row: ResizeBenchRow = {
+        file,
+        bytes: input.length,
+        input: `${detected.type} ${meta.width}x${meta.height}`,
+        output: CONTENT_TYPES[format],
+        handlerMs: median(handlerTimes),
+        sharpMs: median(sharpTimes),
+        // Paired ratios of adjacent runs: robust to load from other processes drifting over time.
+        overhead: median(handlerTimes.map((h, i) => h / (sharpTimes[i] ?? h))) - 1,
+      };
+      if (version) {
+        // Plain ASCII file names; output extension = the handler's output format.
+        const inFile = path.join(tmp, `in${path.extname(file).toLowerCase()}`);
+        const outFile = path.join(tmp, `out.${format === 'jpeg' ? 'jpg' : format}`);
+        fs.writeFileSync(inFile, input);
+        try {
+          runConvert(inFile, outFile, width);
+          const times: number[] = [];
+          for (let i = 0; i < convertRuns; i++) times.push(runConvert(inFile, outFile, width));
+          row.convertMs = median(times);
+          // Read as a buffer: image.ts allows libvips to load from memory only.
+          const out = await sharp(fs.readFileSync(outFile)).metadata();
+          if (out.space === 'cmyk') row.convertNote = 'ImageMagick keeps CMYK (no conversion to sRGB: less work, and wrong colours in browsers)';
+          row.speedup = row.convertMs / row.handlerMs;
+        } catch (err) {
+          row.convertError = err instanceof Error ? err.message : String(err);
+        }
+      }
+      rows.push(row);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const result = { rows, convert: version ? { available: true, version } : { available: false } };
+  return { ...result, markdown: renderMarkdown(rows, result.convert, { width, runs, convertRuns, warmup }) };
+}
+
+function renderMarkdown(
+  rows: ResizeBenchRow[],
+  convert: ResizeBenchResult['convert'],
+  p: { width: number; runs: number; convertRuns: number; warmup: number },
+): string {
+  const lines: string[] = [];
+  lines.push(`### Resize: handler vs bare sharp vs ImageMagick (width ${p.width})`, '');
+  lines.push(
+    `Medians of ${p.runs} interleaved runs per variant after ${p.warmup} warm-up runs (overhead: median of the ${p.runs} paired ratios); ImageMagick: median of ${p.convertRuns} runs of ` +
+      `\`${CONVERT} <in> -thumbnail ${p.width}x <out>\` (a process each, as a user would run it). ` +
+      `Node ${process.version}, sharp ${sharp.versions.sharp ?? '?'} / libvips ${sharp.versions.vips}, ${os.cpus().length} CPU(s), ` +
+      `${convert.available ? convert.version : 'ImageMagick: not installed (`' + CONVERT + '` missing), convert column left empty'}.`,
+    '',
+  );
+  lines.push('| image | input | output | handler ms | bare sharp ms | handler overhead | convert ms | handler vs convert |');
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const conv = r.convertMs !== undefined ? fmt(r.convertMs) : r.convertError ? `failed: ${r.convertError.replace(/\|/g, '/')}` : 'n/a';
+    const speed = r.speedup !== undefined ? `${r.speedup.toFixed(1)}x faster` : 'n/a';
+    lines.push(`| ${r.file} | ${r.input}, ${Math.round(r.bytes / 1024)} KiB | ${r.output} | ${fmt(r.handlerMs)} | ${fmt(r.sharpMs)} | ${pct(r.overhead)} | ${conv} | ${speed} |`);
+  }
+  const overheads = rows.map((r) => r.overhead);
+  const speedups = rows.flatMap((r) => (r.speedup !== undefined ? [r.speedup] : []));
+  lines.push('');
+  const medOver = median(overheads);
+  const maxOver = Math.max(...overheads);
+  lines.push(
+    `- Handler overhead over bare sharp: median ${pct(medOver)}, worst ${pct(maxOver)} — goal < 10%: ` +
+      `${medOver < 0.1 ? 'met' : 'NOT met'} on the median${maxOver < 0.1 ? ', and for every image' : `, not for ${rows.filter((r) => r.overhead >= 0.1).map((r) => r.file).join(', ')}`}.`,
+  );
+  if (speedups.length > 0) {
+    const minSpeed = Math.min(...speedups);
+    lines.push(
+      `- Handler vs ImageMagick: median ${median(speedups).toFixed(1)}x faster, slowest case ${minSpeed.toFixed(1)}x — goal ≥ 3x: ` +
+        `${minSpeed >= 3 ? 'met for every image' : `NOT met for ${rows.filter((r) => r.speedup !== undefined && r.speedup < 3).map((r) => r.file).join(', ')}`}.`,
+    );
+  } else {
+    lines.push(`- Handler vs ImageMagick: not measured (${convert.available ? 'convert failed on every image' : `${CONVERT} is not installed`}).`);
+  }
+  for (const r of rows) if (r.convertNote) lines.push(`- ${r.file}: ${r.convertNote}.`);
+  const failed = rows.filter((r) => r.convertError);
+  if (failed.length > 0) lines.push(`- ImageMagick could not read: ${failed.map((r) => r.file).join(', ')}.`);
+  return lines.join('\n') + '\n';
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { markdown } = await runResizeBench();
+  process.stdout.write(markdown);
+}
