@@ -1,0 +1,214 @@
+// Memory limits for execution environments. Two layers:
+//  - a watchdog on the child's resident set (/proc/<pid>/status, any Linux): sampled while the
+//    environment works, plus a final check of the peak (VmHWM) when an invocation ends;
+//  - a cgroup memory limit, where this machine lets us create one (cgroup v1 memory controller
+//    writable by us, or a cgroup v2 group whose subtree already delegates `memory`). Detected,
+//    never required: on macOS or as a non-root user only the watchdog applies (or nothing, without /proc).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface MemorySample {
+  /** Current resident set, kB. */
+  rssKb: number;
+  /** Peak resident set since the process started, kB. */
+  hwmKb: number;
+}
+
+/** Reads VmRSS/VmHWM of a process; undefined where /proc is missing or the process is gone. */
+export function readMemory(pid: number): MemorySample | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const rss = /VmRSS:\s+(\d+)/.exec(text);
+  const hwm = /VmHWM:\s+(\d+)/.exec(text);
+  if (!rss || !hwm) return undefined;
+  return { rssKb: Number(rss[1]), hwmKb: Number(hwm[1]) };
+}
+
+type CgroupKind = 'v1' | 'v2';
+
+interface CgroupRoot {
+  kind: CgroupKind;
+  /** Folder under which this process may create groups. */
+  dir: string;
+}
+
+let detected: CgroupRoot | null | undefined;
+
+/** Where (if anywhere) this process can create memory-limited cgroups. Probed once. */
+export function cgroupSupport(): CgroupRoot | null {
+  if (detected !== undefined) return detected;
+  detected = probe();
+  return detected;
+}
+
+function probe(): CgroupRoot | null {
+  if (process.platform !== 'linux') return null;
+  let self: string;
+  try {
+    self = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return null;
+  }
+  // v1: "4:memory:/some/path"; v2: "0::/some/path".
+  for (const line of self.split('\n')) {
+    const [, controllers, rel] = line.split(':');
+    if (rel === undefined || !controllers?.split(',').includes('memory')) continue;
+    const dir = path.join('/sys/fs/cgroup/memory', rel);
+    if (canCreateGroup(dir, 'memory.limit_in_bytes')) return { kind: 'v1', dir };
+  }
+  const v2 = /^0::(.*)$/m.exec(self);
+  if (v2 && fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    const dir = path.join('/sys/fs/cgroup', v2[1]!);
+    try {
+      // A v2 child only gets memory.max if the parent delegates the controller to its subtree.
+      const delegated = fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('memory');
+      if (delegated && canCreateGroup(dir, 'memory.max')) return { kind: 'v2', dir };
+    } catch {
+      // not ours to use
+    }
+  }
+  return null;
+}
+
+function canCreateGroup(dir: string, limitFile: string): boolean {
+  const probeDir = path.join(dir, `local-aws-probe-${process.pid}`);
+  try {
+    fs.mkdirSync(probeDir);
+  } catch {
+    return false;
+  }
+  try {
+    return fs.existsSync(path.join(probeDir, limitFile));
+  } finally {
+    try {
+      fs.rmdirSync(probeDir);
+    } catch {
+      // leave it; an empty group costs nothing
+    }
+  }
+}
+
+/** Groups of this endpoint live under `local-aws-lambda-<pid>`; a crashed endpoint's leftovers are removed. */
+function parentGroupName(pid: number): string {
+  return `local-aws-lambda-${pid}`;
+}
+
+function removeEmptyGroup(dir: string): void {
+  try {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) removeEmptyGroup(path.join(dir, entry.name));
+    }
+    fs.rmdirSync(dir);
+  } catch {
+    // still has processes, or already gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let sweptStale = false;
+
+function sweepStaleGroups(root: CgroupRoot): void {
+  if (sweptStale) return;
+  sweptStale = true;
+  try {
+    for (const name of fs.readdirSync(root.dir)) {
+      const m = /^local-aws-lambda-(\d+)$/.exec(name);
+      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) removeEmptyGroup(path.join(root.dir, name));
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/** One environment's memory cgroup. */
+export class MemoryCgroup {
+  private constructor(
+    readonly kind: CgroupKind,
+    readonly dir: string,
+  ) {}
+
+  /** Creates a group limited to `limitBytes`, or returns undefined where cgroups are not available. */
+  static create(envId: string, limitBytes: number): MemoryCgroup | undefined {
+    const root = cgroupSupport();
+    if (!root) return undefined;
+    sweepStaleGroups(root);
+    const parent = path.join(root.dir, parentGroupName(process.pid));
+    const dir = path.join(parent, envId);
+    try {
+      fs.mkdirSync(parent, { recursive: true });
+      if (root.kind === 'v2') {
+        // The intermediate group must delegate memory to its children too.
+        writeQuiet(path.join(parent, 'cgroup.subtree_control'), '+memory');
+      }
+      fs.mkdirSync(dir);
+      if (root.kind === 'v1') {
+        fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limitBytes));
+        // No swap escape hatch; move what the child already charged when it joins.
+        writeQuiet(path.join(dir, 'memory.memsw.limit_in_bytes'), String(limitBytes));
+        writeQuiet(path.join(dir, 'memory.swappiness'), '0');
+        writeQuiet(path.join(dir, 'memory.move_charge_at_immigrate'), '3');
+      } else {
+        fs.writeFileSync(path.join(dir, 'memory.max'), String(limitBytes));
+        writeQuiet(path.join(dir, 'memory.swap.max'), '0');
+      }
+      return new MemoryCgroup(root.kind, dir);
+    } catch {
+      removeEmptyGroup(dir);
+      return undefined;
+    }
+  }
+
+  /** Moves a process into the group. False if the kernel refused. */
+  attach(pid: number): boolean {
+    try {
+      fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(pid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Did the kernel's OOM killer act in this group? */
+  oomKilled(): boolean {
+    try {
+      const file = this.kind === 'v1' ? 'memory.oom_control' : 'memory.events';
+      const m = /oom_kill (\d+)/.exec(fs.readFileSync(path.join(this.dir, file), 'utf8'));
+      if (m && Number(m[1]) > 0) return true;
+      if (this.kind === 'v1') return Number(fs.readFileSync(path.join(this.dir, 'memory.failcnt'), 'utf8')) > 0;
+    } catch {
+      // group gone
+    }
+    return false;
+  }
+
+  /** Removes the group (its processes must have exited). */
+  remove(): void {
+    removeEmptyGroup(this.dir);
+    // The per-endpoint parent goes once its last environment is gone.
+    try {
+      fs.rmdirSync(path.dirname(this.dir));
+    } catch {
+      // other environments still use it
+    }
+  }
+}
+
+function writeQuiet(file: string, value: string): void {
+  try {
+    fs.writeFileSync(file, value);
+  } catch {
+    // optional knob missing on this kernel
+  }
+}
