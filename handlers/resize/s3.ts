@@ -56,7 +56,13 @@ function facts(err: unknown): ErrorFacts {
  */
 export function classifyS3Error(err: unknown, op: Operation, bucket: string, key: string): ThumbnailError {
   const f = facts(err);
-  const details = { operation: op, bucket, error: f.name, ...(f.status !== undefined ? { status: f.status } : {}) };
+  const details = {
+    operation: op,
+    // The log line names the source bucket already; a failed write also names where it went.
+    ...(op === 'PutObject' ? { destBucket: bucket, destKey: key } : {}),
+    error: f.name,
+    ...(f.status !== undefined ? { status: f.status } : {}),
+  };
   const say = `${op} s3://${bucket}/${key} failed: ${f.name}${f.message && f.message !== f.name ? `: ${f.message}` : ''}`;
   const opts = { cause: err };
   if (f.name === 'NoSuchKey' || (op === 'GetObject' && (f.name === 'NoSuchBucket' || f.name === 'NotFound' || f.status === 404))) {
