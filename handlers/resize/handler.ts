@@ -17,7 +17,7 @@ export interface Summary {
   written: string[];
   /** Records that failed, permanently or transiently (decoded keys). */
   failed: Array<{ key: string; reason: Reason }>;
-  /** Records deliberately not processed (test events, removals, keys already `resized-`). */
+  /** Records deliberately not processed (test events, removals, folder markers, keys already `resized-`). */
   skipped: Array<{ key: string; reason: string }>;
 }
 
@@ -90,6 +90,12 @@ export function createHandler(deps: HandlerDeps): ResizeHandler {
       if (ref.bucket === config.destBucket) {
         // Writing here would trigger this function again: an endless, billed loop.
         fail(ref.bucket, ref.key, new PermanentError('source_is_destination', `DEST_BUCKET is the event's bucket (${ref.bucket}); refusing to write into the source bucket`));
+        continue;
+      }
+      if (ref.key.endsWith('/')) {
+        // The S3 console's "Create folder" writes an empty object named `folder/`: not an upload.
+        logLine('INFO', 'record_skipped', { reason: 'folder_marker', bucket: ref.bucket, key: ref.key });
+        summary.skipped.push({ key: ref.key, reason: 'folder_marker' });
         continue;
       }
       if (ref.key.startsWith(DEST_PREFIX)) {

@@ -81,21 +81,23 @@ describe('resize handler without S3', () => {
     );
   });
 
-  it('skips keys that are already thumbnails, and removal events', async () => {
+  it('skips keys that are already thumbnails, removal events and folder markers', async () => {
     const event = {
       Records: [
         makeS3Record({ bucket: 'src', key: 'resized-cat.jpg', size: 100 }),
         makeS3Record({ bucket: 'src', key: 'dog.jpg', size: 100, eventName: 'ObjectRemoved:Delete' }),
+        makeS3Record({ bucket: 'src', key: 'new folder/', size: 0 }),
       ],
     };
     const { result, logs } = await captureLogs(() => handlerWith()(event));
     assert.deepEqual(result, {
-      processed: 2,
+      processed: 3,
       written: [],
       failed: [],
       skipped: [
         { key: 'resized-cat.jpg', reason: 'already_resized' },
         { key: 'dog.jpg', reason: 'not_object_created' },
+        { key: 'new folder/', reason: 'folder_marker' },
       ],
     });
     assert.deepEqual(logs.err, []);
@@ -104,6 +106,7 @@ describe('resize handler without S3', () => {
       [
         ['WARN', 'record_skipped', 'already_resized'],
         ['INFO', 'record_skipped', 'not_object_created'],
+        ['INFO', 'record_skipped', 'folder_marker'],
       ],
     );
   });
