@@ -64,6 +64,8 @@ export class LogStream {
   private events: StoredEvent[] | undefined;
   private nextN = 0;
   private readonly log: AppendLog<StoredEvent>;
+  /** Appends under way (in memory, not yet on disk). */
+  private readonly inflight = new Set<Promise<void>>();
   storedBytes = 0;
   lastIngestionTime: number | undefined;
 
@@ -111,7 +113,17 @@ export class LogStream {
       if (!last || compareEvents(last, rec) <= 0) events.push(rec);
       else events.splice(insertionPoint(events, rec), 0, rec);
     }
-    return this.log.append(...records);
+    const written = this.log.append(...records);
+    this.inflight.add(written);
+    const settle = () => this.inflight.delete(written);
+    written.then(settle, settle);
+    return written;
+  }
+
+  /** Waits for appends under way, then closes the file (a deleted stream must not fail a write mid-flight). */
+  async retire(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    this.log.close();
   }
 
   close(): void {
@@ -226,7 +238,7 @@ export class LogsStore {
     const group = this.requireGroup(region, name);
     this.groups.delete(key(region, name));
     await this.save();
-    for (const s of group.streams.values()) this.dropFile(s);
+    await Promise.all([...group.streams.values()].map((s) => this.dropFile(s)));
   }
 
   async updateGroup(group: LogGroup, change: (meta: GroupMeta) => void): Promise<void> {
@@ -251,12 +263,12 @@ export class LogsStore {
     if (!stream) throw streamNotFound();
     group.streams.delete(name);
     await this.save();
-    this.dropFile(stream);
+    await this.dropFile(stream);
   }
 
-  private dropFile(stream: LogStream): void {
-    stream.close();
-    fs.rmSync(stream.file, { force: true });
+  private async dropFile(stream: LogStream): Promise<void> {
+    await stream.retire();
+    await fs.promises.rm(stream.file, { force: true });
   }
 
   /**

@@ -133,6 +133,18 @@ describe('Logs refuses broken and absurd input with 4xx', () => {
     assert.deepEqual((await logs.send(new ListTagsLogGroupCommand({ logGroupName: '__proto__' }))).tags, { constructor: 'x' });
   });
 
+  it('answers writes racing a stream deletion with success or ResourceNotFoundException, never a 500', async () => {
+    await logs.send(new CreateLogStreamCommand({ logGroupName: 'g', logStreamName: 'doomed' }));
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      call('Logs_20140328.PutLogEvents', JSON.stringify({ logGroupName: 'g', logStreamName: 'doomed', logEvents: [{ timestamp: Date.now(), message: `w${i}` }] })),
+    );
+    const del = call('Logs_20140328.DeleteLogStream', JSON.stringify({ logGroupName: 'g', logStreamName: 'doomed' }));
+    for (const r of await Promise.all(writes)) {
+      assert.ok(r.status === 200 || r.type === 'ResourceNotFoundException', r.text);
+    }
+    assert.equal((await del).status, 200);
+  });
+
   it('keeps working normally afterwards', async () => {
     await logs.send(new PutLogEventsCommand({ logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'still fine' }] }));
     const got = await logs.send(new GetLogEventsCommand({ logGroupName: 'g', logStreamName: 's' }));
