@@ -97,6 +97,19 @@ describe('handler errors', () => {
     assert.equal(ok.functionError, undefined);
   });
 
+  it('fails a response larger than 6 MB with Function.ResponseSizeTooLarge', async () => {
+    const spec = h.fn({ 'index.mjs': `export const handler = async (event) => 'x'.repeat(event.size);` });
+    const r = await h.invoke(spec, { size: 7 * 1024 * 1024 });
+    assert.equal(r.errorType, 'Function.ResponseSizeTooLarge');
+    assert.deepEqual(json(r), {
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+    });
+    const ok = await h.invoke(spec, { size: 10 });
+    assert.equal(json<string>(ok), 'xxxxxxxxxx');
+    assert.equal(ok.initDurationMs, undefined, 'the environment survives');
+  });
+
   it('reports a thrown non-Error value by its type', async () => {
     const spec = h.fn({ 'index.mjs': `export const handler = async () => { throw 'plain text'; };` });
     assert.deepEqual(json(await h.invoke(spec)), { errorType: 'string', errorMessage: 'plain text', trace: [] });

@@ -136,6 +136,18 @@ describe('callback handlers', () => {
     assert.equal(s.payload.toString(), 'null');
   });
 
+  it('buffers what a streaming handler (awslambda.streamifyResponse) writes', async () => {
+    const spec = h.fn({
+      'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+          responseStream.write('part one, ');
+          responseStream.end('part two');
+        });`,
+    });
+    const r = await h.invoke(spec);
+    assert.equal(r.functionError, undefined, r.payload.toString());
+    assert.equal(r.payload.toString(), 'part one, part two');
+  });
+
   it('supports the legacy context.succeed', async () => {
     const spec = h.fn({ 'index.js': `exports.handler = (e, context) => context.succeed({ legacy: true });` });
     assert.deepEqual(json(await h.invoke(spec)), { legacy: true });

@@ -81,6 +81,25 @@ describe('environment lifecycle', () => {
     await waitFor(() => !pidAlive(before), 'the old revision environment to stop');
   });
 
+  it('does not reuse an environment whose role session was revoked (role recreated)', async () => {
+    const roleArn = await h.createRole('recreated', { logs: false });
+    const spec = h.fn(
+      {
+        'index.mjs': `import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+          export const handler = async () => ({ pid: process.pid, arn: (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn });`,
+      },
+      { roleArn },
+    );
+    const first = json<{ pid: number; arn: string }>(await h.invoke(spec));
+    await h.iam.send(new DeleteRoleCommand({ RoleName: 'recreated' }));
+    await h.createRole('recreated', { logs: false });
+    const second = await h.invoke(spec);
+    assert.equal(second.functionError, undefined, second.payload.toString());
+    const out = json<{ pid: number; arn: string }>(second);
+    assert.notEqual(out.pid, first.pid);
+    assert.equal(out.arn, first.arn);
+  });
+
   it('fails the invocation when the role is gone or no longer trusts Lambda', async () => {
     const roleArn = await h.createRole('short-lived');
     const spec = h.fn({ 'index.mjs': PID_AND_WAIT }, { roleArn });
