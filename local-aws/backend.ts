@@ -7,6 +7,7 @@ import { AwsError } from './core/errors.ts';
 import type { AwsRequest, Caller, RootCaller, ServiceName } from './core/request.ts';
 import type { ConditionContext, Decision } from './iam/store.ts';
 import { IamStore } from './iam/store.ts';
+import { destinationValidator, objectEventListener } from './lambda/s3-events.ts';
 import { LambdaStore } from './lambda/store.ts';
 import { LogsStore } from './logs/store.ts';
 import { S3Store } from './s3/store.ts';
@@ -39,7 +40,10 @@ export class Backend {
     this.sts = new StsStore(config.dataDir);
     this.s3 = new S3Store(config);
     this.logs = new LogsStore(config);
-    this.lambda = new LambdaStore(config);
+    this.lambda = new LambdaStore(this);
+    // S3 checks Lambda destinations with Lambda, and hands it the object events they want.
+    this.s3.setDestinationValidator(destinationValidator(this.lambda));
+    this.s3.onObjectEvent(objectEventListener(this.lambda));
   }
 
   /** The local root key, or a session key issued by the local STS. */

@@ -18,6 +18,8 @@ export interface LocalAwsConfig {
   lambdaMaxConcurrency: number;
   /** Delays before the retries of a failed asynchronous invocation (AWS: about 1 and 2 minutes). */
   lambdaRetryDelaysMs: [number, number];
+  /** Shortest time a new or updated function stays Pending / InProgress (default 250 ms). */
+  lambdaTransitionMs?: number;
   /** Print one line per request to stderr. */
   logRequests: boolean;
 }

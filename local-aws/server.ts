@@ -14,6 +14,7 @@ import { renderJson11Error, renderRestJsonError } from './protocols/json.ts';
 import { renderQueryError } from './protocols/query.ts';
 import { hostId, renderS3Error } from './protocols/rest-xml.ts';
 import { handleIam } from './iam/service.ts';
+import { CODE_PATH_PREFIX } from './lambda/code-url.ts';
 import { handleLambda } from './lambda/service.ts';
 import { handleLogs } from './logs/service.ts';
 import { handleS3 } from './s3/service.ts';
@@ -148,6 +149,12 @@ export function createRequestListener(backend: Backend) {
       return;
     }
 
+    // GetFunction's Code.Location: a signed, expiring download URL (no SigV4, like a presigned URL).
+    if (parts.rawPath.startsWith(CODE_PATH_PREFIX) && parts.method === 'GET') {
+      send(res, backend.lambda.serveCode(parts.rawPath, parts.rawQuery), 'GET');
+      return;
+    }
+
     let service: ServiceName = guessService(parts);
     let requestId = newRequestId(service);
     let response: AwsResponse;
@@ -238,6 +245,8 @@ export async function startLocalAws(config: LocalAwsConfig): Promise<LocalAwsSer
     config: actual,
     url: endpointUrl(actual),
     async close() {
+      // Running asynchronous Lambda invocations finish first, while their calls can still reach us.
+      await backend.lambda.drain();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await backend.close();

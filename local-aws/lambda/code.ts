@@ -1,0 +1,123 @@
+// Function code on disk: each distinct zip is kept once (`<data>/lambda/zips/<hex>.zip`) and unpacked
+// once (`<data>/lambda/code/<hex>/`, read-only use by the execution engine), named by its SHA-256.
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Backend } from '../backend.ts';
+import { AwsError } from '../core/errors.ts';
+import { writeFileAtomic } from '../core/persist.ts';
+import type { AwsRequest } from '../core/request.ts';
+import { invalidParameter, tooLarge, type LambdaInput } from './input.ts';
+import { inspectZip, MAX_ZIPPED, unpackZip, type ZipEntry } from './zip.ts';
+
+export interface CodePackage {
+  zip: Buffer;
+  entries: ZipEntry[];
+  /** base64 SHA-256 (AWS's CodeSha256) */
+  sha256: string;
+  hex: string;
+  size: number;
+}
+
+/** Checks a zip and computes its identity; throws AWS's errors. */
+export function preparePackage(zip: Buffer): CodePackage {
+  if (zip.length > MAX_ZIPPED) throw tooLarge(`Zipped size must be smaller than ${MAX_ZIPPED} bytes`);
+  const entries = inspectZip(zip);
+  const digest = createHash('sha256').update(zip).digest();
+  return { zip, entries, sha256: digest.toString('base64'), hex: digest.toString('hex'), size: zip.length };
+}
+
+/** `Code.ZipFile` (base64 in the JSON) or `S3Bucket`/`S3Key` in the local S3, read with the caller's rights. */
+export async function readCodeInput(code: LambdaInput, req: AwsRequest, backend: Backend): Promise<Buffer> {
+  if (code.has('ImageUri')) throw invalidParameter('Container images (ImageUri) are not supported by the local AWS endpoint.');
+  const zipFile = code.str('ZipFile');
+  const bucket = code.str('S3Bucket', { min: 3, max: 63 });
+  const key = code.str('S3Key', { min: 1, max: 1024 });
+  if (zipFile !== undefined) {
+    if (bucket !== undefined || key !== undefined)
+      throw invalidParameter('Please do not provide other FunctionCode parameters when providing a ZipFile.');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(zipFile)) throw invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
+    return Buffer.from(zipFile, 'base64');
+  }
+  if (bucket === undefined || key === undefined)
+    throw invalidParameter('Please provide a source for function code.');
+  if (code.has('S3ObjectVersion')) throw invalidParameter('S3ObjectVersion is not supported by the local AWS endpoint.');
+  const s3Error = (c: string, m: string) =>
+    invalidParameter(`Error occurred while GetObject. S3 Error Code: ${c}. S3 Error Message: ${m}`);
+  if (backend.decide(req.caller, 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`) !== 'allow') throw s3Error('AccessDenied', 'Access Denied');
+  try {
+    return await backend.s3.getObjectBytes(bucket, key);
+  } catch (e) {
+    if (e instanceof AwsError && e.status < 500) throw s3Error(e.code, e.message);
+    throw e;
+  }
+}
+
+export class CodeStore {
+  private readonly unpacking = new Map<string, Promise<string>>();
+
+  constructor(private readonly root: string) {
+    fs.mkdirSync(path.join(root, 'zips'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'code'), { recursive: true });
+    // Half-unpacked folders of an interrupted run are never used: drop them.
+    for (const name of fs.readdirSync(path.join(root, 'code')))
+      if (name.startsWith('.')) fs.rmSync(path.join(root, 'code', name), { recursive: true, force: true });
+  }
+
+  zipFile(hex: string): string {
+    return path.join(this.root, 'zips', `${hex}.zip`);
+  }
+
+  codeDir(hex: string): string {
+    return path.join(this.root, 'code', hex);
+  }
+
+  /** Keeps the zip durably (needed to unpack after a restart, and for GetFunction's Code.Location). */
+  async save(pkg: CodePackage): Promise<void> {
+    if (!fs.existsSync(this.zipFile(pkg.hex))) await writeFileAtomic(this.zipFile(pkg.hex), pkg.zip);
+  }
+
+  isUnpacked(hex: string): boolean {
+    return fs.existsSync(this.codeDir(hex));
+  }
+
+  /** Unpacks a saved zip once (concurrent callers share the work); resolves to the code folder. */
+  unpack(hex: string): Promise<string> {
+    const dir = this.codeDir(hex);
+    if (fs.existsSync(dir)) return Promise.resolve(dir);
+    let job = this.unpacking.get(hex);
+    if (!job) {
+      job = this.doUnpack(hex, dir).finally(() => this.unpacking.delete(hex));
+      this.unpacking.set(hex, job);
+    }
+    return job;
+  }
+
+  private async doUnpack(hex: string, dir: string): Promise<string> {
+    const zip = await fsp.readFile(this.zipFile(hex));
+    const tmp = path.join(this.root, 'code', `.${hex}.${randomBytes(4).toString('hex')}`);
+    try {
+      await unpackZip(zip, inspectZip(zip), tmp);
+      // The folder appears whole or not at all.
+      await fsp.rename(tmp, dir);
+    } catch (e) {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      if (fs.existsSync(dir)) return dir;
+      throw e;
+    }
+    return dir;
+  }
+
+  /** Removes zips and folders no function refers to any more. */
+  async gc(referenced: Set<string>): Promise<void> {
+    for (const name of await fsp.readdir(path.join(this.root, 'zips'))) {
+      const hex = name.replace(/\.zip$/, '');
+      if (!name.startsWith('.') && !referenced.has(hex)) await fsp.rm(path.join(this.root, 'zips', name), { force: true });
+    }
+    for (const name of await fsp.readdir(path.join(this.root, 'code'))) {
+      if (!name.startsWith('.') && !referenced.has(name) && !this.unpacking.has(name))
+        await fsp.rm(path.join(this.root, 'code', name), { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// What every Lambda operation handler gets, and the steps they share: resolving the function the
+// path names and authorising `lambda:<Op>` on it.
+import type { Backend } from '../backend.ts';
+import type { AwsRequest, AwsResponse } from '../core/request.ts';
+import { parseJsonBody } from '../protocols/json.ts';
+import { LambdaInput } from './input.ts';
+import { parseFunctionRef, type FunctionRecord, type FunctionRef } from './model.ts';
+import { authorizeFunction } from './permissions.ts';
+import type { LambdaStore } from './store.ts';
+
+export interface LambdaContext {
+  req: AwsRequest;
+  backend: Backend;
+  store: LambdaStore;
+  /** Path segments after the API version, percent-decoded one by one. */
+  segments: string[];
+}
+
+export type LambdaHandler = (ctx: LambdaContext) => Promise<AwsResponse>;
+
+export function body(ctx: LambdaContext): LambdaInput {
+  return new LambdaInput(parseJsonBody(ctx.req, 'InvalidRequestContentException'));
+}
+
+/** The function named in the path (segment 1), with the query's Qualifier. */
+export function functionRef(ctx: LambdaContext, raw = ctx.segments[1] ?? ''): FunctionRef {
+  const q = ctx.req.query.get('Qualifier') ?? undefined;
+  return parseFunctionRef(raw, ctx.req.region, ctx.backend.config.accountId, q);
+}
+
+export function qualifiedArn(ref: FunctionRef): string {
+  return ref.qualifier ? `${ref.arn}:${ref.qualifier}` : ref.arn;
+}
+
+/**
+ * Authorises `lambda:<op>` on the function (identity and resource policy), then finds it:
+ * an unauthorised caller learns nothing about whether it exists.
+ */
+export function authorizedFunction(ctx: LambdaContext, op: string, ref = functionRef(ctx)): FunctionRecord {
+  const fn = ref.accountId === ctx.backend.config.accountId ? ctx.store.get(ref.arn) : undefined;
+  authorizeFunction(ctx.backend, ctx.req, `lambda:${op}`, qualifiedArn(ref), fn);
+  return ctx.store.require(ref);
+}
