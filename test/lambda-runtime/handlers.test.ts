@@ -148,6 +148,15 @@ describe('callback handlers', () => {
     assert.equal(r.payload.toString(), 'part one, part two');
   });
 
+  it('refuses callback handlers on nodejs24.x, as that runtime does', async () => {
+    const spec = h.fn({ 'index.js': `exports.handler = (event, context, callback) => callback(null, 1);` }, { runtime: 'nodejs24.x' });
+    const r = await h.invoke(spec);
+    assert.equal(r.errorType, 'Runtime.CallbackHandlerDeprecated');
+    assert.match(json<{ errorMessage: string }>(r).errorMessage, /removed support for callback-based function handlers starting with Node\.js 24/);
+    const asyncOk = h.fn({ 'index.js': `exports.handler = async (event, context) => 2;` }, { runtime: 'nodejs24.x' });
+    assert.equal(json<number>(await h.invoke(asyncOk)), 2);
+  });
+
   it('supports the legacy context.succeed', async () => {
     const spec = h.fn({ 'index.js': `exports.handler = (e, context) => context.succeed({ legacy: true });` });
     assert.deepEqual(json(await h.invoke(spec)), { legacy: true });

@@ -61,16 +61,18 @@ export class RuntimeApi {
     const res = this.pendingNext;
     this.pendingNext = undefined;
     if (!res || res.destroyed) return false;
+    // Header values must be plain text; whatever an invoker sent is cleaned before it reaches one.
+    const clean = (v: string) => v.replace(/[^\t\x20-\x7e]/g, '');
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       'content-length': d.payload.length,
       'lambda-runtime-aws-request-id': d.requestId,
       'lambda-runtime-deadline-ms': String(d.deadlineMs),
-      'lambda-runtime-invoked-function-arn': d.invokedFunctionArn,
-      'lambda-runtime-trace-id': d.traceId,
+      'lambda-runtime-invoked-function-arn': clean(d.invokedFunctionArn),
+      'lambda-runtime-trace-id': clean(d.traceId),
     };
     // Empty headers are left out rather than sent empty.
-    if (d.clientContext) headers['lambda-runtime-client-context'] = d.clientContext;
+    if (d.clientContext) headers['lambda-runtime-client-context'] = clean(d.clientContext);
     res.writeHead(200, headers);
     res.end(d.payload);
     return true;

@@ -77,6 +77,9 @@ export class NodeJsExit extends Error {
   }
 }
 
-for (const cls of [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, UnhandledPromiseRejection, NodeJsExit]) {
+export class CallbackHandlerDeprecated extends Error {}
+
+const CLASSES = [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, UnhandledPromiseRejection, NodeJsExit, CallbackHandlerDeprecated];
+for (const cls of CLASSES) {
   cls.prototype.name = `Runtime.${cls.name}`;
 }

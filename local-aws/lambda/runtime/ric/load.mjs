@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HandlerNotFound, ImportModuleError, MalformedHandlerName, UserCodeSyntaxError } from './errors.mjs';
+import { CallbackHandlerDeprecated, HandlerNotFound, ImportModuleError, MalformedHandlerName, UserCodeSyntaxError } from './errors.mjs';
 
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
@@ -98,5 +98,13 @@ export async function loadHandler(appRoot, fullHandler, require) {
   const fn = handlerPath.split('.').reduce((/** @type {any} */ nested, key) => nested && nested[key], app);
   if (!fn) throw new HandlerNotFound(`${fullHandler} is undefined or not exported`);
   if (typeof fn !== 'function') throw new HandlerNotFound(`${fullHandler} is not a function`);
+  // The Node.js 24+ runtimes refuse (event, context, callback) handlers.
+  const major = Number(/^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1] ?? 0);
+  if (major >= 24 && fn.length >= 3 && !fn[HANDLER_STREAMING])
+    throw new CallbackHandlerDeprecated(
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this ' +
+        'function to use a supported handler signature to use Node.js 24 or later. For more information see ' +
+        'https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+    );
   return fn;
 }
