@@ -25,7 +25,7 @@ export interface Harness {
   iam: IAMClient;
   /** A role trusted by Lambda; with the basic logging permissions unless `logs` is false. */
   createRole(name: string, opts?: { logs?: boolean }): Promise<string>;
-  /** Writes handler files into a fresh folder and returns a spec for them. */
+  /** Writes handler files into a fresh folder (or `spec.codeDir`) and returns a spec for them. */
   fn(files: Record<string, string>, spec?: Partial<FunctionSpec>): FunctionSpec;
   invoke(spec: FunctionSpec, event?: unknown, extra?: { clientContext?: string; traceId?: string }): Promise<InvokeResult>;
   close(): Promise<void>;
@@ -50,7 +50,7 @@ export async function harness(config: Partial<LocalAwsConfig> = {}): Promise<Har
       return created.Role!.Arn!;
     },
     fn(files, spec = {}) {
-      const codeDir = tempDir('lambda-code-');
+      const codeDir = spec.codeDir ?? tempDir('lambda-code-');
       folders.push(codeDir);
       for (const [name, text] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(codeDir, name)), { recursive: true });

@@ -2,6 +2,8 @@
 // the AWS SDK v3 is importable without shipping it, signing with the role's session credentials.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -10,6 +12,7 @@ import {
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { tempDir } from '../helpers/local-aws.ts';
 import { harness, json, TRUST_LAMBDA, type Harness } from './helpers.ts';
 
 let h: Harness;
@@ -114,5 +117,31 @@ describe('the AWS SDK inside a function', () => {
     assert.equal(json<boolean>(await h.invoke(esm)), true);
     const cjs = h.fn({ ...fake, 'index.js': `const { STSClient } = require('@aws-sdk/client-sts'); exports.handler = async () => new STSClient().shipped;` });
     assert.equal(json<boolean>(await h.invoke(cjs)), true);
+  });
+
+  it('hides packages of folders above the code, as only the zip and the SDK exist on Lambda', async () => {
+    // The unpacked code may live below a project with its own node_modules (the default data folder).
+    const outer = tempDir('lambda-outer-');
+    fs.mkdirSync(path.join(outer, 'node_modules', 'leaky'), { recursive: true });
+    fs.writeFileSync(path.join(outer, 'node_modules', 'leaky', 'package.json'), '{"name":"leaky","main":"index.js"}');
+    fs.writeFileSync(path.join(outer, 'node_modules', 'leaky', 'index.js'), 'module.exports = "leaked";');
+    try {
+      const esm = h.fn({ 'index.mjs': `import leaky from 'leaky'; export const handler = async () => leaky;` }, { codeDir: path.join(outer, 'esm') });
+      const esmResult = json<{ errorType: string; errorMessage: string }>(await h.invoke(esm));
+      assert.equal(esmResult.errorType, 'Runtime.ImportModuleError');
+      assert.match(esmResult.errorMessage, /Cannot find package 'leaky'/);
+      const cjs = h.fn({ 'index.js': `exports.handler = async () => require('leaky');` }, { codeDir: path.join(outer, 'cjs') });
+      const cjsResult = await h.invoke(cjs);
+      assert.equal(cjsResult.errorType, 'Error');
+      assert.match(json<{ errorMessage: string }>(cjsResult).errorMessage, /Cannot find module 'leaky'/);
+      // The SDK is still there for code below such a folder.
+      const sdk = h.fn(
+        { 'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => typeof STSClient;` },
+        { codeDir: path.join(outer, 'sdk') },
+      );
+      assert.equal(json<string>(await h.invoke(sdk)), 'function');
+    } finally {
+      fs.rmSync(outer, { recursive: true, force: true });
+    }
   });
 });

@@ -4,8 +4,10 @@
 // then loops on the Runtime API at AWS_LAMBDA_RUNTIME_API: take an event, call the handler, post
 // its result or error. Plain ESM without dependencies so the child starts fast.
 
+import * as fs from 'node:fs';
 import * as http from 'node:http';
-import { createRequire, register } from 'node:module';
+import Module, { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { beforeExit, buildCallbackContext, buildContext } from './ric/context.mjs';
 import { logError, patchConsole } from './ric/console.mjs';
 import { NodeJsExit, toRapidResponse, UnhandledPromiseRejection } from './ric/errors.mjs';
@@ -119,8 +121,36 @@ process.on('beforeExit', () => beforeExit.invoke());
 // ---- Start-up -----------------------------------------------------------------------------------
 
 patchConsole();
-// Lets ES-module handlers import the SDK from the runtime folder (see hooks.mjs).
-register('./hooks.mjs', { parentURL: import.meta.url, data: { runtimeDir: process.env.LAMBDA_RUNTIME_DIR } });
+const taskRoot = realpath(process.env.LAMBDA_TASK_ROOT ?? process.cwd());
+isolateRequire(taskRoot);
+// ES modules: the same isolation, and the SDK from the runtime folder (see hooks.mjs).
+Module.register?.('./hooks.mjs', { parentURL: import.meta.url, data: { runtimeDir: process.env.LAMBDA_RUNTIME_DIR, taskRoot } });
+
+/** @param {string} p */
+function realpath(p) {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * require() from function code looks for node_modules only inside the code folder, as in /var/task
+ * on AWS; the SDK still comes through NODE_PATH. (The local code folder may sit below a folder whose
+ * node_modules must not leak in.)
+ * @param {string} root
+ */
+function isolateRequire(root) {
+  const internal = /** @type {{ _nodeModulePaths?: (from: string) => string[] }} */ (/** @type {unknown} */ (Module));
+  const original = internal._nodeModulePaths;
+  if (typeof original !== 'function') return;
+  const inside = (/** @type {string} */ p) => p === root || p.startsWith(root + path.sep);
+  internal._nodeModulePaths = function (from) {
+    const paths = original.call(this, from);
+    return inside(path.resolve(from)) ? paths.filter(inside) : paths;
+  };
+}
 
 /** @type {Function & Record<symbol, unknown>} */
 let handler = () => {};

@@ -1,21 +1,31 @@
 // Module resolution hooks for function code (registered by bootstrap.mjs, run on Node's hooks thread).
 //
-// Lambda's Node.js runtimes let handlers import the AWS SDK v3 without shipping it. require() finds
-// it through NODE_PATH, but ES-module resolution ignores NODE_PATH: when a bare specifier cannot be
-// resolved from the importing file, retry it from the runtime folder (LAMBDA_RUNTIME_DIR, whose
-// node_modules links the SDK). Code in the zip is looked up first, so it wins.
+// On Lambda, function code sees its own zip (/var/task) plus the runtime's AWS SDK v3, nothing else.
+// Locally the unpacked code may sit inside a folder whose ancestors have a node_modules (the data
+// folder inside the project), so:
+//  - a bare specifier imported from function code that resolves to a package OUTSIDE the code folder
+//    is refused (unless it is one of the SDK's scopes): a package missing from the zip fails here as
+//    it would on AWS, instead of quietly using the developer's copy;
+//  - when resolution fails, SDK packages are looked up from the runtime folder (LAMBDA_RUNTIME_DIR,
+//    whose node_modules links the project's SDK). ES-module resolution ignores NODE_PATH, hence the
+//    hook. Code in the zip is looked up first, so it wins.
 //
 // This thread also watches the parent: if the local endpoint dies, the runtime would otherwise
 // live on (a handler stuck in a synchronous loop never notices its Runtime API went away).
 
 import { pathToFileURL } from 'node:url';
 
+const RUNTIME_SCOPES = ['@aws-sdk/', '@smithy/', '@aws-crypto/', '@aws/'];
+
 /** @type {string | undefined} */
 let fallbackParent;
+/** @type {string | undefined} file URL of the code folder, with a trailing slash */
+let taskRoot;
 
-/** @param {{ runtimeDir?: string } | undefined} data */
+/** @param {{ runtimeDir?: string, taskRoot?: string } | undefined} data */
 export function initialize(data) {
   if (data?.runtimeDir) fallbackParent = pathToFileURL(data.runtimeDir.replace(/\/?$/, '/') + 'index.mjs').href;
+  if (data?.taskRoot) taskRoot = pathToFileURL(data.taskRoot.replace(/\/?$/, '/')).href;
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL');
@@ -27,22 +37,45 @@ function isBare(specifier) {
   return !/^(?:[./]|[a-zA-Z][a-zA-Z0-9+.-]*:|#)/.test(specifier);
 }
 
+/** Would Lambda find this package for function code? Only in the zip, or in the runtime's SDK. */
+function outsideTheFunction(/** @type {string} */ specifier, /** @type {string | undefined} */ parentURL, /** @type {string} */ url) {
+  if (!taskRoot || !parentURL?.startsWith(taskRoot) || !isBare(specifier)) return false;
+  if (RUNTIME_SCOPES.some((scope) => specifier.startsWith(scope))) return false;
+  return url.startsWith('file:') && url.includes('/node_modules/') && !url.startsWith(taskRoot);
+}
+
+/** @param {string} specifier @param {string | undefined} parentURL */
+function notFound(specifier, parentURL) {
+  const err = /** @type {Error & { code: string }} */ (
+    new Error(`Cannot find package '${specifier}' imported from ${parentURL ? new URL(parentURL).pathname : 'the function'}`)
+  );
+  err.code = 'ERR_MODULE_NOT_FOUND';
+  return err;
+}
+
 /**
  * @param {string} specifier
  * @param {{ parentURL?: string, conditions: string[], importAttributes?: object }} context
  * @param {(specifier: string, context?: object) => Promise<{ url: string }>} nextResolve
  */
 export async function resolve(specifier, context, nextResolve) {
+  /** @type {unknown} */
+  let failure;
   try {
-    return await nextResolve(specifier, context);
+    const result = await nextResolve(specifier, context);
+    if (!outsideTheFunction(specifier, context.parentURL, result.url)) return result;
+    failure = notFound(specifier, context.parentURL);
   } catch (err) {
     const code = /** @type {{ code?: string }} */ (err).code;
-    if (!fallbackParent || !isBare(specifier) || (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND')) throw err;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    failure = err;
+  }
+  if (fallbackParent && isBare(specifier) && RUNTIME_SCOPES.some((scope) => specifier.startsWith(scope))) {
     try {
       return await nextResolve(specifier, { ...context, parentURL: fallbackParent });
     } catch {
       // Report the original failure: it names the importing file.
-      throw err;
     }
   }
+  throw failure;
 }
