@@ -133,8 +133,11 @@ export function environmentVariables(input: EnvironmentVariablesInput): Record<s
   return { ...defaults, ...own, ...reserved };
 }
 
-/** Node flags sized from the memory setting, as Lambda's Node.js bootstrap does. */
+/**
+ * V8's old-space limit a little below the memory size, as Lambda's Node.js bootstrap sets it, so
+ * a JavaScript heap that grows too far fails in V8 before the memory limit kills the process.
+ * (Any V8 flag costs the child ~30 ms of start-up: Node's code cache no longer matches; only this one is passed.)
+ */
 export function nodeMemoryFlags(memorySizeMb: number): string[] {
-  const newSpace = Math.floor(memorySizeMb / 10);
-  return [`--max-semi-space-size=${Math.max(1, Math.floor(newSpace / 2))}`, `--max-old-space-size=${memorySizeMb - newSpace}`];
+  return [`--max-old-space-size=${memorySizeMb - Math.floor(memorySizeMb / 10)}`];
 }
