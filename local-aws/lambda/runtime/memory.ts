@@ -28,6 +28,16 @@ export function readMemory(pid: number): MemorySample | undefined {
   return { rssKb: Number(rss[1]), hwmKb: Number(hwm[1]) };
 }
 
+/** One line for status output: how function memory sizes are enforced on this machine. */
+export function describeMemoryEnforcement(): string {
+  const watchdog = fs.existsSync('/proc/self/status') ? 'a watchdog on each runtime\'s resident set (/proc)' : undefined;
+  const cgroup = cgroupSupport();
+  const kernel = cgroup ? `a cgroup ${cgroup.kind} memory limit per environment` : undefined;
+  const parts = [kernel, watchdog].filter(Boolean);
+  if (parts.length === 0) return 'Lambda memory sizes are not enforced here (no /proc, no usable cgroup); only V8\'s heap limit applies.';
+  return `Lambda memory sizes are enforced by ${parts.join(' and ')}.`;
+}
+
 type CgroupKind = 'v1' | 'v2';
 
 interface CgroupRoot {
