@@ -111,6 +111,8 @@ function send(res: http.ServerResponse, response: AwsResponse, method: string): 
       return;
     }
     body.on('error', () => res.destroy());
+    // A client that goes away mid-download must not leave the source (an open file) behind.
+    res.on('close', () => body.destroy());
     body.pipe(res);
     return;
   }
