@@ -12,6 +12,7 @@ import {
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { tempDir } from '../helpers/local-aws.ts';
 import { harness, json, TRUST_LAMBDA, type Harness } from './helpers.ts';
 
@@ -96,6 +97,31 @@ describe('the AWS SDK inside a function', () => {
     const r = await h.invoke(spec);
     assert.equal(r.functionError, undefined, r.payload.toString());
     assert.equal(json<string>(r), expectedArn(spec.functionName));
+  });
+
+  it('lists buckets and writes objects through S3 with the role (path-style by itself, endpoint by IP)', async () => {
+    await h.iam.send(new CreateRoleCommand({ RoleName: 's3-user', AssumeRolePolicyDocument: TRUST_LAMBDA }));
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:PutObject'], Resource: '*' }] };
+    await h.iam.send(new PutRolePolicyCommand({ RoleName: 's3-user', PolicyName: 's3', PolicyDocument: JSON.stringify(policy) }));
+    const s3 = new S3Client(h.server.clientConfig());
+    await s3.send(new CreateBucketCommand({ Bucket: 'engine-sdk-test' }));
+    const spec = h.fn(
+      {
+        'index.mjs': `import { S3Client, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+          const s3 = new S3Client({});
+          export const handler = async () => {
+            const { Buckets } = await s3.send(new ListBucketsCommand({}));
+            await s3.send(new PutObjectCommand({ Bucket: 'engine-sdk-test', Key: 'from lambda.txt', Body: 'hello from the function' }));
+            return Buckets.map((b) => b.Name);
+          };`,
+      },
+      { roleArn: 'arn:aws:iam::000000000000:role/s3-user' },
+    );
+    const r = await h.invoke(spec);
+    assert.equal(r.functionError, undefined, r.payload.toString());
+    assert.ok(json<string[]>(r).includes('engine-sdk-test'));
+    const obj = await s3.send(new GetObjectCommand({ Bucket: 'engine-sdk-test', Key: 'from lambda.txt' }));
+    assert.equal(await obj.Body!.transformToString(), 'hello from the function');
   });
 
   it('is importable with require() from a CommonJS handler', async () => {
