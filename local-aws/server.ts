@@ -176,6 +176,8 @@ export function createRequestListener(backend: Backend) {
                 MaxSizeAllowed: String(MAX_BODY.s3),
               })
             : new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_BODY[service]} bytes.`, 413);
+        // The client hung up before sending its whole body: nobody is left to answer.
+        if (req.destroyed) return;
         throw e;
       }
       if (!claim) {

@@ -52,7 +52,7 @@ describe('S3 notification configuration', () => {
           Id: 'resize',
           LambdaFunctionArn: FN,
           Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix' as 'Prefix', Value: 'images/' }, { Name: 'SUFFIX' as 'Suffix', Value: '.jpg' }] } },
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }, { Name: 'SUFFIX' as 'suffix', Value: '.jpg' }] } },
         },
         { LambdaFunctionArn: OTHER, Events: ['s3:ObjectRemoved:Delete', 's3:ObjectCreated:Copy'] },
       ],
@@ -88,7 +88,7 @@ describe('S3 notification configuration', () => {
       return true;
     });
     await assert.rejects(
-      put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'middle' as 'Prefix', Value: 'x' }] } } }] }),
+      put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'middle' as 'prefix', Value: 'x' }] } } }] }),
       (e: Failure) => e.name === 'InvalidArgument' && e.message === 'filter rule name must be either prefix or suffix',
     );
     await assert.rejects(put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:Everything' as 's3:ObjectCreated:*'] }] }), { name: 'InvalidArgument' });
@@ -133,7 +133,7 @@ describe('S3 object events for Lambda', () => {
     });
     await put({
       LambdaFunctionConfigurations: [
-        { Id: 'resize', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'images/' }, { Name: 'Suffix', Value: '.jpg' }] } } },
+        { Id: 'resize', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix' as 'prefix', Value: 'images/' }, { Name: 'Suffix' as 'suffix', Value: '.jpg' }] } } },
         { Id: 'cleanup', LambdaFunctionArn: OTHER, Events: ['s3:ObjectRemoved:Delete'] },
       ],
     });
