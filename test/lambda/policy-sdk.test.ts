@@ -14,6 +14,7 @@ import {
   PutFunctionEventInvokeConfigCommand,
   RemovePermissionCommand,
   UpdateFunctionEventInvokeConfigCommand,
+  waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
 import { createRole, handlerZip } from '../fixtures/lambda/kit.ts';
@@ -32,6 +33,8 @@ before(async () => {
     );
     if (name === 'pol') arn = c.FunctionArn!;
   }
+  // Becoming Active changes the RevisionId: let it happen before revisions are compared.
+  for (const name of ['pol', 'eic', 'other']) await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: name });
 });
 after(async () => {
   await server.stopAndRemove();
