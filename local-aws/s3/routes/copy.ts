@@ -78,7 +78,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
       400,
     );
 
-  let source = await ctx.store.open(srcBucket, src.key);
+  let source = await ctx.store.objects.open(srcBucket, src.key);
   if (!source) throw missingKey({ ...ctx, bucketName: src.bucket }, src.key);
   const srcMeta = source.meta;
   try {
@@ -100,7 +100,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
     if (wantAlgorithm) checksum = { algorithm: wantAlgorithm, value: digests.checksum!, type: 'FULL_OBJECT' };
     if (!source.bytes) {
       // The stream was used up: open again, and make sure it is still the same object.
-      source = await ctx.store.open(srcBucket, src.key);
+      source = await ctx.store.objects.open(srcBucket, src.key);
       if (!source || source.meta.seq !== srcMeta.seq) {
         source?.close();
         throw new AwsError('OperationAborted', 'A conflicting conditional operation is currently in progress against this resource. Please try again.', 409);
@@ -110,7 +110,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   const headers = metadataDirective === 'REPLACE' ? objectHeaders(ctx.req) : pickHeaders(srcMeta);
   if (metadataDirective === 'COPY' && h['x-amz-storage-class'] !== undefined) headers.storageClass = objectHeaders(ctx.req).storageClass;
   const tags = taggingDirective === 'REPLACE' ? taggingHeader(ctx.req) : srcMeta.tags;
-  const meta = await ctx.store.writeFrom(dstBucket, { key, size: srcMeta.size, etag, checksum, tags, ...headers }, source);
+  const meta = await ctx.store.objects.writeFrom(dstBucket, { key, size: srcMeta.size, etag, checksum, tags, ...headers }, source);
   emitEvent(ctx, dstBucket, 'ObjectCreated:Copy', key, meta);
   const result: XmlNode = { LastModified: new Date(meta.lastModified), ETag: `"${meta.etag}"` };
   if (meta.checksum) {

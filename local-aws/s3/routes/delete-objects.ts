@@ -34,7 +34,7 @@ export async function deleteObjects(ctx: S3Context): Promise<AwsResponse> {
         ctx.backend.authorize(ctx.req, 's3:DeleteObject', objectArn(bucket.name, key));
         if (versionId !== undefined && versionId !== 'null')
           return { key, versionId, error: { code: 'NoSuchVersion', message: 'The specified version does not exist.' } };
-        const removed = await ctx.store.deleteObject(bucket, key);
+        const removed = await ctx.store.objects.delete(bucket, key);
         if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
         return { key, versionId };
       } catch (e) {

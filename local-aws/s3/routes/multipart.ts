@@ -173,7 +173,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
   let meta;
   try {
     const { uploadId: _u, bucket: _b, bucketId: _id, initiated: _i, initiator: _in, checksumAlgorithm: _a, checksumType: _t, ...headers } = upload.meta;
-    meta = await ctx.store.writeParts(
+    meta = await ctx.store.objects.writeParts(
       bucket,
       { ...headers, key, size: parts.reduce((n, p) => n + p.size, 0), etag, checksum, parts: parts.length, uploadId },
       files,

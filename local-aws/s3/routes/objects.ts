@@ -57,7 +57,7 @@ export async function putObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:PutObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
   // Conditional writes: If-None-Match: * (create only) and If-Match: <etag> (replace only that version).
-  const existing = ctx.store.head(bucket, key);
+  const existing = ctx.store.objects.head(bucket, key);
   const ifNoneMatch = ctx.req.headers['if-none-match'];
   if (ifNoneMatch !== undefined && existing && (ifNoneMatch.trim() === '*' || ifNoneMatch.includes(existing.etag)))
     throw preconditionFailed('If-None-Match');
@@ -67,7 +67,7 @@ export async function putObject(ctx: S3Context): Promise<AwsResponse> {
     if (ifMatch.trim() !== '*' && !ifMatch.includes(existing.etag)) throw preconditionFailed('If-Match');
   }
   const digests = verifyBody(ctx.req);
-  const meta = await ctx.store.putObject(
+  const meta = await ctx.store.objects.put(
     bucket,
     {
       key,
@@ -153,7 +153,7 @@ export async function getObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:GetObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
   checkReadParams(ctx);
-  const opened = await ctx.store.open(bucket, key);
+  const opened = await ctx.store.objects.open(bucket, key);
   if (!opened) throw missingKey(ctx, key);
   let plan: ReadPlan | undefined;
   try {
@@ -176,7 +176,7 @@ export async function headObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:GetObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
   checkReadParams(ctx);
-  const meta = ctx.store.head(bucket, key);
+  const meta = ctx.store.objects.head(bucket, key);
   if (!meta) throw missingKey(ctx, key);
   const plan = planRead(ctx, meta);
   if (!plan) return notModified(meta);
@@ -188,7 +188,7 @@ export async function deleteObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:DeleteObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
   checkVersionId(ctx);
-  const removed = await ctx.store.deleteObject(bucket, key);
+  const removed = await ctx.store.objects.delete(bucket, key);
   if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
   return noContent();
 }
@@ -198,7 +198,7 @@ export async function getObjectTagging(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:GetObjectTagging', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
   checkVersionId(ctx);
-  const meta = ctx.store.head(bucket, key);
+  const meta = ctx.store.objects.head(bucket, key);
   if (!meta) throw missingKey(ctx, key);
   return xmlResponse('Tagging', renderTagging(meta.tags ?? []));
 }
@@ -207,10 +207,10 @@ export async function getObjectTagging(ctx: S3Context): Promise<AwsResponse> {
 async function retag(ctx: S3Context, key: string, tags: Array<[string, string]> | undefined): Promise<void> {
   const bucket = ctx.store.bucket(ctx.bucketName);
   checkVersionId(ctx);
-  const opened = await ctx.store.open(bucket, key);
+  const opened = await ctx.store.objects.open(bucket, key);
   if (!opened) throw missingKey(ctx, key);
   const { seq: _seq, ...fields } = opened.meta;
-  await ctx.store.writeFrom(bucket, { ...fields, tags }, opened);
+  await ctx.store.objects.writeFrom(bucket, { ...fields, tags }, opened);
 }
 
 export async function putObjectTagging(ctx: S3Context): Promise<AwsResponse> {
