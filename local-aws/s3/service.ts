@@ -23,6 +23,9 @@ const BUCKET: Table = {
     HEAD: buckets.headBucket,
     DELETE: buckets.deleteBucket,
     GET: (ctx) => (ctx.req.query.get('list-type') === '2' ? list.listObjectsV2(ctx) : list.listObjectsV1(ctx)),
+    POST: async () => {
+      throw notImplemented('s3', 'PostObject (HTML form upload)');
+    },
   },
   location: { GET: buckets.getBucketLocation },
   versioning: { GET: buckets.getBucketVersioning },
