@@ -219,8 +219,22 @@ export function inspectZip(zip: Buffer): ZipEntry[] {
     });
   }
   if (total > MAX_UNZIPPED) throw invalidParameter(`Unzipped size must be smaller than ${MAX_UNZIPPED} bytes`);
+  checkTree(entries);
   checkLinks(zip, entries);
   return entries;
+}
+
+/** A file (or link) cannot also be a folder of another entry. */
+function checkTree(entries: ZipEntry[]): void {
+  const leaves = new Set(entries.filter((e) => e.kind !== 'dir').map((e) => e.path));
+  for (const e of entries) {
+    const parts = e.path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      if (leaves.has(parent)) throw unzipError(`entry "${e.path}" is inside "${parent}", which is a file`);
+    }
+    if (e.kind === 'dir' && leaves.has(e.path)) throw unzipError(`"${e.path}" is both a file and a folder`);
+  }
 }
 
 /** Symlinks must resolve inside the folder, and nothing may be written through one. */

@@ -27,7 +27,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
-import { createRole, EC2_TRUST, handlerZip, zeroBombZip, zipWithEntry, zipWithSymlink } from '../fixtures/lambda/kit.ts';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createRole, EC2_TRUST, handlerZip, zeroBombZip, zipWithEntries, zipWithEntry, zipWithSymlink } from '../fixtures/lambda/kit.ts';
 
 let server: TestServer;
 let lambda: LambdaClient;
@@ -123,8 +124,20 @@ describe('CreateFunction', () => {
   });
 
   it('reads the code from the local S3 with the caller rights', async () => {
+    const s3 = new S3Client(server.clientConfig());
+    await s3.send(new CreateBucketCommand({ Bucket: 'code-bucket' }));
+    const zip = handlerZip({ 'from.txt': 's3' });
+    await s3.send(new PutObjectCommand({ Bucket: 'code-bucket', Key: 'pkg/fn.zip', Body: zip }));
+    const created = await lambda.send(new CreateFunctionCommand(params('from-s3', { Code: { S3Bucket: 'code-bucket', S3Key: 'pkg/fn.zip' } })));
+    assert.equal(created.CodeSha256, createHash('sha256').update(zip).digest('base64'));
+    assert.equal(created.CodeSize, zip.length);
     await rejects(
-      lambda.send(new CreateFunctionCommand(params('from-s3', { Code: { S3Bucket: 'no-such-bucket-here', S3Key: 'f.zip' } }))),
+      lambda.send(new CreateFunctionCommand(params('from-s3-2', { Code: { S3Bucket: 'code-bucket', S3Key: 'missing.zip' } }))),
+      'InvalidParameterValueException',
+      'Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.',
+    );
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('from-s3-3', { Code: { S3Bucket: 'no-such-bucket-here', S3Key: 'f.zip' } }))),
       'InvalidParameterValueException',
       /^Error occurred while GetObject\. S3 Error Code: NoSuchBucket\./,
     );
@@ -197,6 +210,11 @@ describe('CreateFunction', () => {
         'InvalidParameterValueException',
         /^Could not unzip uploaded file\. .*outside the function's folder/,
       );
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('slip', { Code: { ZipFile: zipWithEntries({ 'lib/a': 'file', 'lib/a/b.js': 'under a file' }) } }))),
+      'InvalidParameterValueException',
+      /^Could not unzip uploaded file\. .*is a file/,
+    );
     await rejects(
       lambda.send(new CreateFunctionCommand(params('slip', { Code: { ZipFile: zipWithSymlink('../../../etc') } }))),
       'InvalidParameterValueException',

@@ -247,6 +247,22 @@ describe('asynchronous invocation', () => {
     assert.equal((await logLines('drops', `REPORT RequestId: ${id}`)).length, 3);
   });
 
+  it('accepts other destination types and says on stderr that it does not deliver to them', async () => {
+    await fn('to-sqs', 'index.boom');
+    const queue = 'arn:aws:sqs:us-east-1:000000000000:failures';
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'to-sqs', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: queue } } }));
+    let id = '';
+    const lines = await captureStderr(async (seen) => {
+      id = (await lambda.send(new InvokeCommand({ FunctionName: 'to-sqs', InvocationType: 'Event' }))).$metadata.requestId!;
+      await eventually('the drop line', async () => seen.find((l) => l.includes(`dropped event ${id}`)));
+    });
+    assert.ok(
+      lines.some((l) => l.includes(`RetriesExhausted record for event ${id} of to-sqs not sent`) && l.includes(queue)),
+      lines.join('\n'),
+    );
+    assert.ok(lines.includes(`[local-aws] lambda: dropped event ${id} for to-sqs after 1 attempts: Error`), lines.join('\n'));
+  });
+
   it('retries until the function succeeds, then reports success to the on-success destination', async () => {
     const sink = await fn('ok-sink', 'index.echo');
     await fn('flaky', 'index.flaky');
