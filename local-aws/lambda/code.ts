@@ -56,6 +56,14 @@ export async function readCodeInput(code: LambdaInput, req: AwsRequest, backend:
 
 export class CodeStore {
   private readonly unpacking = new Map<string, Promise<string>>();
+  /** Saves and garbage collection take turns, so a collection never removes a zip being saved. */
+  private lock: Promise<void> = Promise.resolve();
+
+  private exclusive(work: () => Promise<void>): Promise<void> {
+    const run = this.lock.then(work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(private readonly root: string) {
     fs.mkdirSync(path.join(root, 'zips'), { recursive: true });
@@ -74,8 +82,10 @@ export class CodeStore {
   }
 
   /** Keeps the zip durably (needed to unpack after a restart, and for GetFunction's Code.Location). */
-  async save(pkg: CodePackage): Promise<void> {
-    if (!fs.existsSync(this.zipFile(pkg.hex))) await writeFileAtomic(this.zipFile(pkg.hex), pkg.zip);
+  save(pkg: CodePackage): Promise<void> {
+    return this.exclusive(async () => {
+      if (!fs.existsSync(this.zipFile(pkg.hex))) await writeFileAtomic(this.zipFile(pkg.hex), pkg.zip);
+    });
   }
 
   isUnpacked(hex: string): boolean {
@@ -109,14 +119,18 @@ export class CodeStore {
     return dir;
   }
 
-  /** Removes zips and folders no function refers to any more. */
-  async gc(referenced: Set<string>): Promise<void> {
+  /** Removes zips and folders no function refers to any more (asked at the moment of removal). */
+  gc(referenced: (hex: string) => boolean): Promise<void> {
+    return this.exclusive(() => this.collect(referenced));
+  }
+
+  private async collect(referenced: (hex: string) => boolean): Promise<void> {
     for (const name of await fsp.readdir(path.join(this.root, 'zips'))) {
       const hex = name.replace(/\.zip$/, '');
-      if (!name.startsWith('.') && !referenced.has(hex)) await fsp.rm(path.join(this.root, 'zips', name), { force: true });
+      if (!name.startsWith('.') && !referenced(hex)) await fsp.rm(path.join(this.root, 'zips', name), { force: true });
     }
     for (const name of await fsp.readdir(path.join(this.root, 'code'))) {
-      if (!name.startsWith('.') && !referenced.has(name) && !this.unpacking.has(name))
+      if (!name.startsWith('.') && !referenced(name) && !this.unpacking.has(name))
         await fsp.rm(path.join(this.root, 'code', name), { recursive: true, force: true });
     }
   }

@@ -30,6 +30,8 @@ export class LambdaStore {
   private readonly file: JsonFile<LambdaState>;
   private readonly functions = new Map<string, FunctionRecord>();
   private readonly transitions = new Set<Promise<void>>();
+  /** Code being saved for a function record not yet written: kept from garbage collection. */
+  private readonly incoming = new Map<string, number>();
   private closed = false;
 
   constructor(readonly backend: Backend) {
@@ -45,7 +47,7 @@ export class LambdaStore {
     this.queue = new AsyncQueue(this, path.join(root, 'queue'));
     // Transitions a previous run left unfinished pick up where they were.
     for (const fn of this.functions.values()) if (fn.state === 'Pending' || fn.lastUpdateStatus === 'InProgress') this.transition(fn);
-    void this.code.gc(this.referencedCode());
+    void this.code.gc((hex) => this.isReferenced(hex));
     this.queue.resume();
   }
 
@@ -135,7 +137,7 @@ export class LambdaStore {
   async create(opts: { name: string; region: string; change: SettingsChange; pkg: CodePackage; tags: Array<[string, string]> }): Promise<FunctionRecord> {
     const arn = functionArn(opts.region, this.backend.config.accountId, opts.name);
     if (this.functions.has(arn)) throw this.alreadyExists(opts.name);
-    await this.code.save(opts.pkg);
+    await this.withIncoming(opts.pkg, () => this.code.save(opts.pkg));
     if (this.functions.has(arn)) throw this.alreadyExists(opts.name);
     const base: FunctionConfig = {
       runtime: '',
@@ -176,7 +178,7 @@ export class LambdaStore {
 
   /** Starts an update: the new configuration is InProgress until its code is unpacked. */
   async update(fn: FunctionRecord, next: FunctionConfig, pkg?: CodePackage): Promise<void> {
-    if (pkg) await this.code.save(pkg);
+    if (pkg) await this.withIncoming(pkg, () => this.code.save(pkg));
     this.assertChangeable(fn);
     fn.config = { ...next, specRevision: randomUUID() };
     fn.lastUpdateStatus = 'InProgress';
@@ -192,16 +194,28 @@ export class LambdaStore {
     this.functions.delete(fn.arn);
     await this.save();
     await this.engine.retire(fn.arn);
-    await this.code.gc(this.referencedCode());
+    await this.code.gc((hex) => this.isReferenced(hex));
   }
 
-  private referencedCode(): Set<string> {
-    const refs = new Set<string>();
-    for (const fn of this.functions.values()) {
-      refs.add(fn.config.codeHex);
-      if (fn.live) refs.add(fn.live.codeHex);
+  /** Runs `work` with the package's code protected from a concurrent gc (until the next turn, when its record exists). */
+  private async withIncoming(pkg: CodePackage, work: () => Promise<void>): Promise<void> {
+    this.incoming.set(pkg.hex, (this.incoming.get(pkg.hex) ?? 0) + 1);
+    try {
+      await work();
+    } finally {
+      // Released after the caller's synchronous continuation has recorded the function.
+      setImmediate(() => {
+        const n = (this.incoming.get(pkg.hex) ?? 1) - 1;
+        if (n <= 0) this.incoming.delete(pkg.hex);
+        else this.incoming.set(pkg.hex, n);
+      });
     }
-    return refs;
+  }
+
+  private isReferenced(hex: string): boolean {
+    if (this.incoming.has(hex)) return true;
+    for (const fn of this.functions.values()) if (fn.config.codeHex === hex || fn.live?.codeHex === hex) return true;
+    return false;
   }
 
   /** Unpacks the configuration's code (taking at least transitionMs), then makes it the live one. */
