@@ -16,6 +16,8 @@ import { pollUntil, PollTimeout } from './lib/retry.ts';
 
 export const OUT_DIR = 'out';
 
+const indent = (text: string) => text.trimEnd().split('\n').map((l) => '    ' + l).join('\n');
+
 interface HandlerSummary {
   processed?: number;
   written?: string[];
@@ -29,11 +31,17 @@ async function expectedWidth(image: Buffer, width: number): Promise<number> {
   return Math.min(width, orientedWidth);
 }
 
-function accessHint(text: string, ctx: Ctx): string | undefined {
-  if (/AccessDenied/.test(text))
-    return `The function's role lacks a permission: it needs s3:GetObject on ${ctx.settings.sourceBucket}/* and s3:PutObject on ${ctx.settings.destBucket}/*. Re-run step 2 (npx tsx walkthrough/10-role.ts).`;
-  return undefined;
+/** AccessDenied in the function's answer or log means the role is short of a permission. */
+function deniedBecause(text: string, ctx: Ctx): string | undefined {
+  if (!/AccessDenied|access_denied|is not authorized to perform/.test(text)) return undefined;
+  const action = /not authorized to perform: (\S+)/.exec(text)?.[1] ?? 's3:GetObject or s3:PutObject';
+  return (
+    `AccessDenied: the function's role may not ${action}. It needs s3:GetObject on ${ctx.settings.sourceBucket}/* ` +
+    `and s3:PutObject on ${ctx.settings.destBucket}/*.`
+  );
 }
+
+const FIX_ROLE = 'Re-run step 2 to restore the role policy: npx tsx walkthrough/10-role.ts';
 
 async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name: string; file: string }> {
   const given = ctx.argv.image as string | undefined;
@@ -101,7 +109,9 @@ export async function testStep(ctx: Ctx): Promise<void> {
   }
   if (result.functionError || !summary.written?.includes(`resized-${directKey}`)) {
     const why = result.functionError ? `the function failed (${result.functionError}): ${result.payload}` : `it answered ${result.payload}`;
-    throw new UserError(`The test invocation did not produce resized-${directKey}: ${why}`, accessHint(result.payload + result.logTail, ctx) ?? 'Check the function log above and re-run steps 2 to 6.');
+    const denied = deniedBecause(result.payload + result.logTail, ctx);
+    if (denied) throw new UserError(`The test invocation failed. ${denied}\n  Function log:\n${indent(result.logTail)}`, FIX_ROLE);
+    throw new UserError(`The test invocation did not produce resized-${directKey}: ${why}`, 'Check the function log (aws logs tail) and re-run steps 2 to 6.');
   }
   report.info(`(a) invoke: ${summary.written.length} thumbnail(s) written for ${event.Records[0]!.s3.object.key}`);
 
@@ -119,9 +129,10 @@ export async function testStep(ctx: Ctx): Promise<void> {
   } catch (err) {
     if (!(err instanceof PollTimeout)) throw err;
     const lines = await runLogLines(ctx, `${runId}-upload`, since, 5_000).catch(() => [] as string[]);
+    const denied = deniedBecause(lines.join('\n'), ctx);
     throw new UserError(
-      `No thumbnail appeared: ${err.message}${lines.length ? `\nThe function's log says:\n${lines.join('\n')}` : ''}`,
-      accessHint(lines.join('\n'), ctx) ?? 'Check the trigger (step 6) and the function log: aws logs tail ' + logGroupName(s),
+      `No thumbnail appeared: ${err.message}${denied ? ` ${denied}` : ''}${lines.length ? `\n  Function log:\n${indent(lines.join('\n'))}` : ''}`,
+      denied ? FIX_ROLE : 'Check the trigger (step 6) and the function log: aws logs tail ' + logGroupName(s),
     );
   }
   const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
