@@ -6,6 +6,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateFunctionCommand,
+  InvokeAsyncCommand,
   InvokeCommand,
   LambdaClient,
   PutFunctionEventInvokeConfigCommand,
@@ -204,6 +205,11 @@ describe('asynchronous invocation', () => {
     assert.equal(lines.length, 1);
     // The queue lets go of an event just after the function returned.
     await eventually('an empty queue', async () => (server.backend.lambda.queue.depth() === 0 ? true : undefined));
+    // The deprecated InvokeAsync queues the same way.
+    const old = await lambda.send(new InvokeAsyncCommand({ FunctionName: 'async-echo', InvokeArgs: Buffer.from('{"n":2}') }));
+    assert.equal(old.Status, 202);
+    const oldId = old.$metadata.requestId!;
+    await eventually('the InvokeAsync REPORT line', async () => ((await logLines('async-echo', `REPORT RequestId: ${oldId}`)).length === 1 ? true : undefined));
   });
 
   it('retries a failing event, then sends the record to the on-failure destination', async () => {
@@ -308,5 +314,33 @@ describe('who may invoke', () => {
       }),
     );
     await assert.rejects(asCaller.send(new InvokeCommand({ FunctionName: 'guarded' })), { name: 'AccessDeniedException' });
+  });
+
+  it('needs lambda:CreateFunction and iam:PassRole on the role to create a function', async () => {
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trust }));
+    const allow = (actions: string[]) =>
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'deployer',
+          PolicyName: 'deploy',
+          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }),
+        }),
+      );
+    await allow(['lambda:CreateFunction']);
+    const sts = new STSClient(server.clientConfig());
+    const creds = (await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 'ci' }))).Credentials!;
+    const asDeployer = new LambdaClient(
+      server.clientConfig({ credentials: { accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.SessionToken! } }),
+    );
+    const create = () =>
+      asDeployer.send(new CreateFunctionCommand({ FunctionName: 'deployed', Role: role, Runtime: 'nodejs22.x', Handler: 'index.echo', Code: { ZipFile: handlerZip() } }));
+    await assert.rejects(create(), {
+      name: 'AccessDeniedException',
+      message: `User: arn:aws:sts::000000000000:assumed-role/deployer/ci is not authorized to perform: iam:PassRole on resource: ${role} because no identity-based policy allows the iam:PassRole action`,
+    });
+    await allow(['lambda:CreateFunction', 'iam:PassRole']);
+    assert.equal((await create()).State, 'Pending');
+    await assert.rejects(asDeployer.send(new InvokeCommand({ FunctionName: 'deployed', InvocationType: 'DryRun' })), { name: 'AccessDeniedException' });
   });
 });
