@@ -2,7 +2,7 @@
 //   npx tsx walkthrough/00-env.ts            show the settings, where each came from, and the identity
 //   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines: eval "$(npx tsx walkthrough/00-env.ts --export)"
 import { shellQuote } from './lib/aws-cli.ts';
-import type { Ctx } from './lib/context.ts';
+import { OLD_NODE, type Ctx } from './lib/context.ts';
 import { isMain, runStepMain } from './lib/main.ts';
 import { logGroupName } from './lib/policies.ts';
 import { awsCommand } from './lib/aws-cli.ts';
@@ -41,6 +41,7 @@ export async function envStep(ctx: Ctx): Promise<void> {
     report.print(`  ${name.padEnd(width)}  ${value}  ${from === 'default' || from === 'derived' ? `(${from})` : `(from ${from})`}`);
   }
   report.info(`state file: ${ctx.state.file}`);
+  if (OLD_NODE) report.info(`Node.js ${process.versions.node}: AWS SDK releases after early 2027 need Node.js 22 or newer`);
 }
 
 export function printExports(ctx: Ctx): void {

@@ -8,7 +8,8 @@ import { buildPackage, cpuOf, reusablePackage, sharpVersion, type BuiltPackage }
 export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
   const { settings: s, report, state } = ctx;
   const cpu = cpuOf(s.architecture);
-  const relative = (p: string) => path.relative(process.cwd(), p) || p;
+  // Relative to where the user is, unless that means climbing out of it.
+  const relative = (p: string) => (path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p));
   const existing = reusablePackage(s.architecture);
   report.cli(`npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 --external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs`);
   report.cli(`(cd build/package && npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev sharp@${sharpVersion()})`);

@@ -80,6 +80,10 @@ async function confirmOnAws(identity: Identity, region: string, argv: minimist.P
   if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('Stopped: nothing was changed.');
 }
 
+/** The SDK warns on every run under Node 20; the env step says it once, in one line. */
+export const OLD_NODE = Number(process.versions.node.split('.')[0]) < 22;
+if (OLD_NODE) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions = {}): Promise<Ctx> {
   const report = new Reporter({ cli: Boolean(argv.cli), out: options.out, tty: options.tty });
   const sources = collectSettings(argv);

@@ -101,6 +101,9 @@ export function environmentVariables(input: EnvironmentVariablesInput): Record<s
     TMP: input.tmpDir,
     TEMP: input.tmpDir,
     HOME: input.tmpDir,
+    // The runtimes the control plane accepts are Node >= 22 on AWS; here they run on this machine's
+    // Node, whose version the SDK would otherwise warn about in every cold start's log.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const reserved: Record<string, string> = {
     _HANDLER: spec.handler,
