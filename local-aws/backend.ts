@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LocalAwsConfig } from './config.ts';
 import type { CredentialLookup, CredentialRecord } from './core/authenticate.ts';
+import { lockDataFolder } from './core/data-lock.ts';
 import { AwsError } from './core/errors.ts';
 import type { AwsRequest, Caller, RootCaller, ServiceName } from './core/request.ts';
 import type { ConditionContext, Decision } from './iam/store.ts';
@@ -23,27 +24,34 @@ export class Backend {
   readonly logs: LogsStore;
   readonly lambda: LambdaStore;
   readonly root: RootCaller;
+  private readonly unlock: () => void;
 
   constructor(readonly config: LocalAwsConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    // The marker tells `local:reset` that this folder is ours to wipe.
-    const marker = path.join(config.dataDir, DATA_MARKER);
-    if (!fs.existsSync(marker)) fs.writeFileSync(marker, JSON.stringify({ createdBy: 'local-aws', version: 1 }) + '\n');
-    this.root = {
-      kind: 'root',
-      accountId: config.accountId,
-      accessKeyId: config.accessKeyId,
-      arn: `arn:aws:iam::${config.accountId}:root`,
-      userId: config.accountId,
-    };
-    this.iam = new IamStore(config);
-    this.sts = new StsStore(config.dataDir);
-    this.s3 = new S3Store(config);
-    this.logs = new LogsStore(config);
-    this.lambda = new LambdaStore(this);
-    // S3 checks Lambda destinations with Lambda, and hands it the object events they want.
-    this.s3.setDestinationValidator(destinationValidator(this.lambda));
-    this.s3.onObjectEvent(objectEventListener(this.lambda));
+    this.unlock = lockDataFolder(config.dataDir);
+    try {
+      // The marker tells `local:reset` that this folder is ours to wipe.
+      const marker = path.join(config.dataDir, DATA_MARKER);
+      if (!fs.existsSync(marker)) fs.writeFileSync(marker, JSON.stringify({ createdBy: 'local-aws', version: 1 }) + '\n');
+      this.root = {
+        kind: 'root',
+        accountId: config.accountId,
+        accessKeyId: config.accessKeyId,
+        arn: `arn:aws:iam::${config.accountId}:root`,
+        userId: config.accountId,
+      };
+      this.iam = new IamStore(config);
+      this.sts = new StsStore(config.dataDir);
+      this.s3 = new S3Store(config);
+      this.logs = new LogsStore(config);
+      this.lambda = new LambdaStore(this);
+      // S3 checks Lambda destinations with Lambda, and hands it the object events they want.
+      this.s3.setDestinationValidator(destinationValidator(this.lambda));
+      this.s3.onObjectEvent(objectEventListener(this.lambda));
+    } catch (e) {
+      this.unlock();
+      throw e;
+    }
   }
 
   /** The local root key, or a session key issued by the local STS. */
@@ -72,8 +80,12 @@ export class Backend {
   }
 
   async close(): Promise<void> {
-    await this.lambda.close();
-    await Promise.all([this.s3.close(), this.logs.close(), this.iam.close()]);
+    try {
+      await this.lambda.close();
+      await Promise.all([this.s3.close(), this.logs.close(), this.iam.close()]);
+    } finally {
+      this.unlock();
+    }
   }
 }
 

@@ -1,0 +1,107 @@
+// `npm run local:start | stop | status | reset`, as a user runs them, and one endpoint per data folder.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { loadConfig } from '../../local-aws/config.ts';
+import { startLocalAws } from '../../local-aws/server.ts';
+import { ROOT, tempDir } from '../helpers/local-aws.ts';
+
+const CLI = path.resolve('local-aws/cli.ts');
+
+function localCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const srv = http.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('local endpoint commands', () => {
+  const dir = tempDir('control-');
+  let env: NodeJS.ProcessEnv;
+  after(async () => {
+    await localCli(['stop'], env);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('start, status, start again, stop, status', async () => {
+    env = { LOCAL_AWS_PORT: String(await freePort()), LOCAL_AWS_DATA: path.join(dir, 'data') };
+    const started = await localCli(['start'], env);
+    assert.equal(started.code, 0, started.out);
+    assert.match(started.out, new RegExp(`started at http://127\\.0\\.0\\.1:${env.LOCAL_AWS_PORT}`));
+    const sts = new STSClient({ endpoint: `http://127.0.0.1:${env.LOCAL_AWS_PORT}`, region: 'us-east-1', credentials: ROOT });
+    assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Account, '000000000000');
+    assert.match((await localCli(['status'], env)).out, /running at/);
+    const again = await localCli(['start'], env);
+    assert.equal(again.code, 0);
+    assert.match(again.out, /already running/);
+    assert.equal((await localCli(['stop'], env)).code, 0);
+    const status = await localCli(['status'], env);
+    assert.equal(status.code, 3);
+    assert.match(status.out, /not running/);
+  });
+
+  it('reset asks first, refuses without a terminal, and wipes with --yes', async () => {
+    const refused = await localCli(['reset'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.out, /pass --yes/);
+    assert.ok(fs.existsSync(env.LOCAL_AWS_DATA!));
+    const wiped = await localCli(['reset', '--yes'], env);
+    assert.equal(wiped.code, 0, wiped.out);
+    assert.ok(!fs.existsSync(env.LOCAL_AWS_DATA!));
+  });
+
+  it('reset refuses a folder that is not a data folder', async () => {
+    const precious = path.join(dir, 'precious');
+    fs.mkdirSync(precious);
+    fs.writeFileSync(path.join(precious, 'thesis.txt'), 'do not delete');
+    const r = await localCli(['reset', '--yes'], { ...env, LOCAL_AWS_DATA: precious });
+    assert.equal(r.code, 1);
+    assert.match(r.out, /does not look like a local endpoint data folder/);
+    assert.ok(fs.existsSync(path.join(precious, 'thesis.txt')));
+  });
+
+  it('says so when the port belongs to another program', async () => {
+    const other = http.createServer((_, res) => res.end('hello'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as AddressInfo).port;
+    const r = await localCli(['start'], { ...env, LOCAL_AWS_PORT: String(port) });
+    other.close();
+    assert.equal(r.code, 1);
+    assert.match(r.out, /used by another program/);
+  });
+
+  it('refuses a second endpoint on the same data folder', async () => {
+    const shared = path.join(dir, 'shared');
+    const first = await startLocalAws(loadConfig({}, { port: 0, dataDir: shared }));
+    try {
+      await assert.rejects(startLocalAws(loadConfig({}, { port: 0, dataDir: shared })), /Another local endpoint \(pid \d+\) uses the data folder/);
+    } finally {
+      await first.close();
+    }
+    const again = await startLocalAws(loadConfig({}, { port: 0, dataDir: shared }));
+    await again.close();
+  });
+
+  it('listens on loopback only by default', () => {
+    assert.equal(loadConfig({}).host, '127.0.0.1');
+  });
+});
