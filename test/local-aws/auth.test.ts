@@ -2,6 +2,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { signHeaders } from '../../local-aws/core/sigv4.ts';
 import { awsCli, ROOT, startTestServer, type TestServer } from '../helpers/local-aws.ts';
 
@@ -73,5 +77,39 @@ describe('SigV4 authentication', () => {
     });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /SignatureDoesNotMatch/);
+  });
+});
+
+describe('every service refuses wrong and missing signatures', () => {
+  const wrong = { accessKeyId: 'test', secretAccessKey: 'not-the-secret' };
+  const unknown = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
+  // One harmless read per service, through its real SDK client.
+  const calls: Array<[string, (creds: typeof wrong) => Promise<unknown>, string, string]> = [
+    ['s3', (c) => new S3Client({ ...server.clientConfig({ credentials: c }) }).send(new ListBucketsCommand({})), 'SignatureDoesNotMatch', 'InvalidAccessKeyId'],
+    ['iam', (c) => new IAMClient(server.clientConfig({ credentials: c })).send(new ListRolesCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
+    ['sts', (c) => new STSClient(server.clientConfig({ credentials: c })).send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
+    ['logs', (c) => new CloudWatchLogsClient(server.clientConfig({ credentials: c })).send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', 'UnrecognizedClientException'],
+    ['lambda', (c) => new LambdaClient(server.clientConfig({ credentials: c })).send(new ListFunctionsCommand({})), 'InvalidSignatureException', 'UnrecognizedClientException'],
+  ];
+  for (const [service, call, badSignature, badKey] of calls) {
+    it(`${service}: wrong secret -> ${badSignature}, unknown key -> ${badKey}`, async () => {
+      await assert.rejects(call(wrong), { name: badSignature });
+      await assert.rejects(call(unknown), { name: badKey });
+      await call(ROOT);
+    });
+  }
+
+  it('an unsigned request gets each service\'s own refusal', async () => {
+    const cases: Array<[RequestInit & { path: string }, number, RegExp]> = [
+      [{ path: '/', method: 'GET' }, 403, /<Code>AccessDenied<\/Code>/],
+      [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListRoles&Version=2010-05-08' }, 403, /MissingAuthenticationToken/],
+      [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' }, 400, /MissingAuthenticationTokenException/],
+      [{ path: '/2015-03-31/functions/', method: 'GET' }, 403, /MissingAuthenticationTokenException/],
+    ];
+    for (const [{ path, ...init }, status, body] of cases) {
+      const res = await fetch(server.url + path, init);
+      assert.equal(res.status, status, path);
+      assert.match((await res.text()) + (res.headers.get('x-amzn-errortype') ?? ''), body);
+    }
   });
 });
