@@ -146,6 +146,16 @@ describe(`aws-cli (${isV2 ? 'v2' : 'v1'})`, () => {
     assert.match(missing.stderr, /\(ResourceNotFoundException\).*Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope/);
   });
 
+  it('shows the function\'s log with `aws logs tail` (v2; v1 has no tail)', async () => {
+    const group = '/aws/lambda/cli-fn';
+    const streams = await awsJson<{ logStreams: Array<{ logStreamName: string }> }>(['logs', 'describe-log-streams', '--log-group-name', group]);
+    assert.match(streams.logStreams[0]!.logStreamName, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    if (!isV2) return;
+    const tail = await aws(['logs', 'tail', group, '--since', '1h']);
+    assert.match(tail, /START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+    assert.match(tail, /REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB/);
+  });
+
   it('deletes it', async () => {
     await aws(['lambda', 'delete-function', '--function-name', 'cli-fn']);
     const gone = await awsCli(server.url, ['lambda', 'get-function', '--function-name', 'cli-fn'], { cwd: dir });
