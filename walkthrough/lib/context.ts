@@ -66,7 +66,7 @@ function makeClients(c: ClientSettings): Clients {
   };
 }
 
-async function confirmOnAws(identity: Identity, region: string, argv: minimist.ParsedArgs, report: Reporter): Promise<void> {
+export async function confirmOnAws(identity: Identity, region: string, argv: minimist.ParsedArgs, report: Reporter): Promise<void> {
   report.info(`real AWS: account ${identity.accountId} as ${identity.arn}, region ${region}`);
   if (argv.yes) return;
   if (!process.stdin.isTTY)

@@ -1,0 +1,93 @@
+// Single steps as a user runs them: the env step's --export, a dry run that changes nothing, a step
+// re-run that finds everything in place, and the confirmation guard for real AWS.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { minimist } from 'zx';
+import { confirmOnAws } from '../../walkthrough/lib/context.ts';
+import { UserError } from '../../walkthrough/lib/errors.ts';
+import { Reporter } from '../../walkthrough/lib/ui.ts';
+import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+
+let server: TestServer;
+let env: NodeJS.ProcessEnv;
+let cwd: string;
+before(async () => {
+  server = await startTestServer();
+  env = scriptEnv(endpointEnv(server.url));
+  cwd = tempDir('steps-');
+});
+after(async () => {
+  await server.stopAndRemove();
+  fs.rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('single steps', () => {
+  it('00-env.ts --export prints only shell exports, ready for eval', async () => {
+    const r = await runScript('00-env.ts', ['--export', '--width', '320'], { cwd, env });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.ok(lines.every((l) => l.startsWith('#') || /^export [A-Z_]+=\S+$/.test(l)), r.stdout);
+    const script = `${r.stdout}\necho "$SOURCE_BUCKET $DEST_BUCKET $THUMBNAIL_WIDTH $LOG_GROUP_NAME"`;
+    const echoed = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).trim();
+    assert.equal(echoed, 's3-thumbnail-src-000000000000-us-east-1 s3-thumbnail-src-000000000000-us-east-1-resized 320 /aws/lambda/CreateThumbnail');
+  });
+
+  it('a dry run says what it would do and changes nothing', async () => {
+    const r = await runScript('all.ts', ['--dry-run', '--until', 'trigger'], { cwd, env });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(reported(r.stdout, 'would').some((l) => l.includes('create role CreateThumbnail-us-east-1-role')), r.stdout);
+    assert.ok(reported(r.stdout, 'would').some((l) => l.includes('create bucket s3-thumbnail-src-000000000000-us-east-1')));
+    assert.deepEqual(reported(r.stdout, 'created'), []);
+    const c = server.clientConfig();
+    assert.deepEqual((await new S3Client(c).send(new ListBucketsCommand({}))).Buckets ?? [], []);
+    assert.deepEqual((await new IAMClient(c).send(new ListRolesCommand({}))).Roles ?? [], []);
+    assert.ok(!fs.existsSync(path.join(cwd, '.walkthrough')), 'a dry run writes no state');
+  });
+
+  it('a step run twice finds everything in place the second time', async () => {
+    const first = await runScript('10-role.ts', [], { cwd, env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(reported(first.stdout, 'created').length, 2, first.stdout);
+    const second = await runScript('10-role.ts', ['--cli'], { cwd, env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(reported(second.stdout, 'created'), []);
+    assert.ok(reported(second.stdout, 'found').some((l) => l.includes('role CreateThumbnail-us-east-1-role')));
+    assert.ok(reported(second.stdout, 'same').some((l) => l.includes('inline policy CreateThumbnail-thumbnails')));
+    const down = await runScript('90-teardown.ts', [], { cwd, env });
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(reported(down.stdout, 'removed').some((l) => l.includes('role CreateThumbnail-us-east-1-role')));
+  });
+
+  it('a later step run too early says which step to run first', async () => {
+    const r = await runScript('50-trigger.ts', [], { cwd: tempDir('early-'), env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /The function does not exist yet\.\n\s+Run step 5 first: npx tsx walkthrough\/40-function\.ts/);
+  });
+
+  it('every step script has --help', () => {
+    for (const script of fs.readdirSync(path.join(PROJECT, 'walkthrough')).filter((f) => /^\d\d-.*\.ts$/.test(f))) {
+      const text = execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', script), '--help'], { encoding: 'utf8' });
+      assert.match(text, /--dry-run/, script);
+    }
+  });
+});
+
+describe('real AWS guard', () => {
+  const identity = { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me', userId: 'AIDA' };
+  const quiet = new Reporter({ cli: false, out: fs.createWriteStream('/dev/null') });
+
+  it('refuses without a terminal to ask and without --yes', async () => {
+    if (process.stdin.isTTY) return; // the test runner's stdin is not a terminal
+    await assert.rejects(confirmOnAws(identity, 'eu-west-1', minimist([]), quiet), (e: unknown) => e instanceof UserError && /no terminal/.test(e.message) && /--yes/.test(e.hint ?? ''));
+  });
+
+  it('goes ahead with --yes', async () => {
+    await confirmOnAws(identity, 'eu-west-1', minimist(['--yes'], { boolean: ['yes'] }), quiet);
+  });
+});
