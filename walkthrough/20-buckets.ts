@@ -26,6 +26,11 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
       `The ${label} name ${name} is taken by another AWS account (bucket names are global).`,
       `Set ${setting} to another name.`,
     );
+  if (access === 'other-region')
+    throw new UserError(
+      `The ${label} ${name} exists in another region than ${ctx.settings.region} (bucket names are global).`,
+      `Run with the bucket's region (--region), or set ${setting} to another name.`,
+    );
   if (access === 'missing') {
     state.update((x: WalkthroughState) => (x[which] = { name, createdBySuite: true }));
     try {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { invoke } from './lib/actions/lambda.ts';
+import { invoke, type InvokeOutcome } from './lib/actions/lambda.ts';
 import { filterLogEvents } from './lib/actions/logs.ts';
 import { getObjectBytes, headObject, putObject } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
@@ -12,7 +12,7 @@ import { UserError } from './lib/errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './lib/events.ts';
 import { isMain, runStepMain } from './lib/main.ts';
 import { logGroupName, partitionOf } from './lib/policies.ts';
-import { pollUntil, PollTimeout } from './lib/retry.ts';
+import { pollUntil, PollTimeout, retry } from './lib/retry.ts';
 
 export const OUT_DIR = 'out';
 
@@ -39,6 +39,12 @@ function deniedBecause(text: string, ctx: Ctx): string | undefined {
     `AccessDenied: the function's role may not ${action}. It needs s3:GetObject on ${ctx.settings.sourceBucket}/* ` +
     `and s3:PutObject on ${ctx.settings.destBucket}/*.`
   );
+}
+
+class DeniedForNow extends Error {
+  constructor(readonly result: InvokeOutcome) {
+    super('AccessDenied');
+  }
 }
 
 const FIX_ROLE = 'Re-run step 2 to restore the role policy: npx tsx walkthrough/10-role.ts';
@@ -98,8 +104,25 @@ export async function testStep(ctx: Ctx): Promise<void> {
     report.would(`invoke ${s.functionName} with ${eventFile}, then upload ${image.file} and wait for its thumbnail`);
     return;
   }
+  // On AWS a role policy written moments ago may not be in force yet: AccessDenied is retried there
+  // for a while (locally, policies apply at once, so it is reported straight away).
   const result = await report.wait(`invoking ${s.functionName} with a generated S3 put event`, () =>
-    invoke(ctx, s.functionName, event, eventFile, path.join(OUT_DIR, 'response.json')),
+    retry(
+      async () => {
+        const r = await invoke(ctx, s.functionName, event, eventFile, path.join(OUT_DIR, 'response.json'));
+        if (onAws && r.functionError && deniedBecause(r.payload + r.logTail, ctx)) throw new DeniedForNow(r);
+        return r;
+      },
+      {
+        deadlineMs: 90_000,
+        initialDelayMs: 2000,
+        retryable: (err) => err instanceof DeniedForNow,
+        onRetry: () => report.info('AccessDenied: the role policy may still be propagating (IAM is eventually consistent); retrying'),
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof DeniedForNow) return err.result;
+      throw err;
+    }),
   );
   let summary: HandlerSummary = {};
   try {

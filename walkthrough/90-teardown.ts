@@ -140,6 +140,7 @@ async function removeBucket(ctx: Ctx, which: 'sourceBucket' | 'destBucket', fall
     return;
   }
   if (access === 'forbidden') return ctx.report.kept(`bucket ${name} (owned by another account)`);
+  if (access === 'other-region') return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
   const ours = (ctx.state.data[which]?.name === name && ctx.state.data[which]?.createdBySuite) || hasSuiteTag(await getBucketTags(ctx, name));
   if (!ours) return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);
   if (ctx.argv['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);

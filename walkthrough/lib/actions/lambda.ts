@@ -224,4 +224,19 @@ export async function invoke(ctx: ActionCtx, name: string, event: unknown, event
   };
 }
 
+/** A synchronous invoke with a JSON event given inline (lambdash: one command per call). */
+export async function invokeJson(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
+  const payload = JSON.stringify(event);
+  ctx.report.cli(
+    awsCommand(ctx.cliTarget, 'lambda', 'invoke', { 'function-name': name, 'cli-binary-format': 'raw-in-base64-out', payload }) + ' /dev/stdout',
+  );
+  const r = await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(payload) }));
+  return {
+    statusCode: r.StatusCode ?? 0,
+    functionError: r.FunctionError,
+    payload: r.Payload ? Buffer.from(r.Payload).toString('utf8') : '',
+    logTail: '',
+  };
+}
+
 export type { FunctionConfiguration };

@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketTaggingCommand,
@@ -25,18 +26,20 @@ import { awsCommand, cliJson } from '../aws-cli.ts';
 import { awsCode, httpStatus, isNotFound } from '../errors.ts';
 import { change, type ActionCtx } from './run.ts';
 
-export type BucketAccess = 'missing' | 'ours' | 'forbidden';
+export type BucketAccess = 'missing' | 'ours' | 'forbidden' | 'other-region';
 
-/** HeadBucket: 200 = we can use it, 404 = free, 403 = someone else's (names are global). */
+/**
+ * HeadBucket: 200 = we can use it, 404 = free, 403 = someone else's (names are global),
+ * 301 = it exists in another region than the one we talk to.
+ */
 export async function headBucket(ctx: ActionCtx, bucket: string): Promise<BucketAccess> {
   try {
     await ctx.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     return 'ours';
   } catch (err) {
     if (isNotFound(err)) return 'missing';
+    if (httpStatus(err) === 301 || awsCode(err) === 'PermanentRedirect') return 'other-region';
     if (httpStatus(err) === 403 || awsCode(err) === 'Forbidden') return 'forbidden';
-    // HeadBucket in a region other than the bucket's answers 301 on AWS.
-    if (httpStatus(err) === 301) return 'forbidden';
     throw err;
   }
 }
@@ -185,5 +188,18 @@ export function abortMultipartUpload(ctx: ActionCtx, bucket: string, key: string
 export function deleteBucket(ctx: ActionCtx, bucket: string) {
   return change(ctx, `delete bucket ${bucket}`, awsCommand(ctx.cliTarget, 's3api', 'delete-bucket', { bucket }), () =>
     ctx.clients.s3.send(new DeleteBucketCommand({ Bucket: bucket })),
+  );
+}
+
+/** The object's body as a stream (large output is never held in memory). */
+export async function getObjectStream(ctx: ActionCtx, bucket: string, key: string, localFile: string): Promise<AsyncIterable<Uint8Array>> {
+  ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + localFile);
+  const r = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return r.Body as AsyncIterable<Uint8Array>;
+}
+
+export function deleteObject(ctx: ActionCtx, bucket: string, key: string) {
+  return change(ctx, `delete s3://${bucket}/${key}`, awsCommand(ctx.cliTarget, 's3api', 'delete-object', { bucket, key }), () =>
+    ctx.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
   );
 }
