@@ -1,0 +1,214 @@
+// Deploys lambdash, or checks and repairs it: the role and its one inline policy, the private output
+// bucket, the log group, the function. Every create is recorded first (an interrupted deploy
+// resumes), tolerates a parallel run creating the same thing, and nothing not lambdash's is changed.
+import type { UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda';
+import { RESERVE_SECONDS } from '../../../handlers/lambdash/protocol.ts';
+import { createRole, getRole, getRolePolicy, listRoleTags, putRolePolicy, updateAssumeRolePolicy } from '../../lib/actions/iam.ts';
+import {
+  createFunction,
+  getFunction,
+  updateFunctionCode,
+  updateFunctionConfiguration,
+  waitActive,
+  waitUpdated,
+  type FunctionDefinition,
+} from '../../lib/actions/lambda.ts';
+import { createLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
+import { blockPublicAccess, createBucket, getBucketTags, headBucket, isPublicAccessBlocked, putBucketTags } from '../../lib/actions/s3.ts';
+import { awsCode, UserError } from '../../lib/errors.ts';
+import { decodePolicy, samePolicy } from '../../lib/policies.ts';
+import { retry } from '../../lib/retry.ts';
+import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
+import type { LambdashPackage } from './package.ts';
+import { lambdashPolicy, lambdaTrustPolicy } from './policy.ts';
+import type { DeployedFunction } from './state.ts';
+
+export const RUNTIME = 'nodejs24.x';
+const LOG_RETENTION_DAYS = 14;
+const hasTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === LAMBDASH_TAG.Key && t.Value === LAMBDASH_TAG.Value);
+const notOurs = (what: string) =>
+  new UserError(`${what} already exists and was not created by lambdash; it will not be changed.`, 'Pick other names with --name (or LAMBDASH_NAME).');
+
+/** What should be deployed for these options. */
+export function wanted(c: LambdashCtx, pkg: LambdashPackage): DeployedFunction {
+  return {
+    codeSha256: pkg.codeSha256,
+    timeout: c.args.timeout + RESERVE_SECONDS,
+    memorySize: c.args.memory,
+    architecture: c.args.architecture,
+    roleArn: c.state.data.role?.arn ?? `arn:${c.partition}:iam::${c.identity.accountId}:role/${c.names.roleName}`,
+    bucket: c.names.bucket,
+  };
+}
+
+/** True when the state says exactly this is deployed: the run can go straight to Invoke. */
+export function isCurrent(c: LambdashCtx, pkg: LambdashPackage): boolean {
+  const d = c.state.data.function?.deployed;
+  const w = wanted(c, pkg);
+  return !!d && d.codeSha256 === w.codeSha256 && d.timeout === w.timeout && d.memorySize === w.memorySize && d.architecture === w.architecture && d.bucket === w.bucket;
+}
+
+async function ensureRole(c: LambdashCtx): Promise<string> {
+  const { roleName, policyName } = c.names;
+  const trust = lambdaTrustPolicy();
+  let arn = `arn:${c.partition}:iam::${c.identity.accountId}:role/${roleName}`;
+  const role = await getRole(c, roleName);
+  if (!role) {
+    c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
+    try {
+      const created = await createRole(c, roleName, trust, [LAMBDASH_TAG], 'Execution role of lambdash: its own logs and PutObject on its output bucket');
+      if (created) c.report.created(`role ${roleName}`);
+    } catch (err) {
+      if (awsCode(err) !== 'EntityAlreadyExists') throw err; // a parallel run made it
+    }
+  } else {
+    const ours = (c.state.data.role?.name === roleName && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, roleName));
+    if (!ours) throw notOurs(`A role named ${roleName}`);
+    arn = role.Arn ?? arn;
+    c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
+    c.report.found(`role ${roleName}`);
+    if (!samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust) && (await updateAssumeRolePolicy(c, roleName, trust)))
+      c.report.changed(`trust policy of ${roleName}: only lambda.amazonaws.com may assume it`);
+  }
+  const policy = lambdashPolicy(c.names, c.partition, c.region, c.identity.accountId);
+  const current = role ? await getRolePolicy(c, roleName, policyName) : undefined;
+  const what = `inline policy ${policyName}: s3:PutObject on ${c.names.bucket}/*, its own log streams`;
+  if (current !== undefined && samePolicy(current, policy)) c.report.unchanged(what);
+  else if (await putRolePolicy(c, roleName, policyName, policy)) (current === undefined ? c.report.created(what) : c.report.changed(what));
+  return arn;
+}
+
+async function ensureBucket(c: LambdashCtx): Promise<void> {
+  const name = c.names.bucket;
+  const access = await headBucket(c, name);
+  if (access === 'forbidden') throw new UserError(`The bucket name ${name} is taken by another AWS account (bucket names are global).`, 'Pick other names with --name.');
+  if (access === 'missing') {
+    c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
+    try {
+      await createBucket(c, name, c.region);
+    } catch (err) {
+      if (awsCode(err) === 'BucketAlreadyExists') throw new UserError(`The bucket name ${name} was just taken by another AWS account.`, 'Pick other names with --name.');
+      if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
+    }
+    await blockPublicAccess(c, name);
+    await putBucketTags(c, name, [LAMBDASH_TAG]);
+    if (!c.dryRun) c.report.created(`output bucket ${name} (private)`);
+    return;
+  }
+  const tagged = hasTag(await getBucketTags(c, name));
+  if (!tagged && !(c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite)) throw notOurs(`A bucket named ${name}`);
+  c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
+  c.report.found(`output bucket ${name}`);
+  // An interrupted first deploy may have created it but not yet locked it down or tagged it.
+  if (!(await isPublicAccessBlocked(c, name)) && (await blockPublicAccess(c, name))) c.report.changed(`output bucket ${name}: public access blocked`);
+  if (!tagged && (await putBucketTags(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
+}
+
+async function ensureLogGroup(c: LambdashCtx): Promise<void> {
+  const name = c.names.logGroup;
+  const group = await findLogGroup(c, name);
+  if (group) {
+    // Lambda writes the group of a function lambdash created: then it is lambdash's to delete.
+    if (!c.state.data.logGroup) c.state.update((x) => (x.logGroup = { name, createdBySuite: x.function?.createdBySuite ?? false }));
+    return c.report.found(`log group ${name}`);
+  }
+  c.state.update((x) => (x.logGroup = { name, createdBySuite: true }));
+  try {
+    await createLogGroup(c, name, { [LAMBDASH_TAG.Key]: LAMBDASH_TAG.Value });
+  } catch (err) {
+    if (awsCode(err) !== 'ResourceAlreadyExistsException') throw err;
+  }
+  await putRetention(c, name, LOG_RETENTION_DAYS);
+  if (!c.dryRun) c.report.created(`log group ${name} (kept ${LOG_RETENTION_DAYS} days)`);
+}
+
+function definition(c: LambdashCtx, pkg: LambdashPackage, w: DeployedFunction): FunctionDefinition {
+  return {
+    name: c.names.functionName,
+    roleArn: w.roleArn,
+    runtime: RUNTIME,
+    handler: 'index.handler',
+    architecture: w.architecture,
+    memorySize: w.memorySize,
+    timeout: w.timeout,
+    environment: { OUTPUT_BUCKET: w.bucket, COMMAND_TIMEOUT_SECONDS: String(c.args.timeout) },
+    tags: { [LAMBDASH_TAG.Key]: LAMBDASH_TAG.Value },
+    zipPath: pkg.zipPath,
+    description: 'lambdash: runs the shell command it is sent. Whoever may invoke it may run commands as its role.',
+  };
+}
+
+function configChanges(def: FunctionDefinition, current: Record<string, unknown>): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
+  const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
+  const fields: string[] = [];
+  if (current.Role !== def.roleArn) (input.Role = def.roleArn), fields.push('role');
+  if (current.Runtime !== def.runtime) (input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime');
+  if (current.Handler !== def.handler) (input.Handler = def.handler), fields.push('handler');
+  if (current.MemorySize !== def.memorySize) (input.MemorySize = def.memorySize), fields.push(`memory ${String(current.MemorySize)} -> ${def.memorySize} MB`);
+  if (current.Timeout !== def.timeout) (input.Timeout = def.timeout), fields.push(`timeout ${String(current.Timeout)} -> ${def.timeout} s`);
+  const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+  if (Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k])) (input.Environment = { Variables: def.environment }), fields.push('environment');
+  return { input, fields };
+}
+
+const ROLE_NOT_READY = /cannot be assumed by Lambda/i;
+
+async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedFunction): Promise<void> {
+  const name = c.names.functionName;
+  const def = definition(c, pkg, w);
+  const existing = await getFunction(c, name);
+  const arn = `arn:${c.partition}:lambda:${c.region}:${c.identity.accountId}:function:${name}`;
+  if (!existing) {
+    c.state.update((x) => (x.function = { name, arn, createdBySuite: true }));
+    const created = await c.report.wait(`creating function ${name}`, () =>
+      retry(
+        async () => {
+          try {
+            return await createFunction(c, def, pkg.zip);
+          } catch (err) {
+            if (awsCode(err) === 'ResourceConflictException') return undefined; // a parallel run made it
+            throw err;
+          }
+        },
+        {
+          deadlineMs: 120_000,
+          initialDelayMs: 1000,
+          // IAM is eventually consistent: right after CreateRole, Lambda may not see the role yet.
+          retryable: (err) => awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message),
+          onRetry: () => c.report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
+        },
+      ),
+    );
+    await c.report.wait(`waiting for ${name} to become Active`, () => waitActive(c, name));
+    if (c.dryRun) return;
+    if (created) c.report.created(`function ${name} (${RUNTIME}, ${w.architecture}, ${w.memorySize} MB, timeout ${w.timeout} s)`);
+  } else {
+    const config = existing.Configuration ?? {};
+    const ours = (c.state.data.function?.name === name && c.state.data.function.createdBySuite) || existing.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
+    if (!ours) throw notOurs(`A function named ${name}`);
+    c.state.update((x) => (x.function = { name, arn: config.FunctionArn ?? arn, createdBySuite: true }));
+    c.report.found(`function ${name}`);
+    if (config.State === 'Pending') await c.report.wait('waiting for the function to become Active', () => waitActive(c, name));
+    if (config.LastUpdateStatus === 'InProgress') await c.report.wait('waiting for its last update to finish', () => waitUpdated(c, name));
+    if (config.CodeSha256 !== pkg.codeSha256 || (config.Architectures?.[0] ?? 'x86_64') !== w.architecture) {
+      if (await updateFunctionCode(c, name, pkg.zip, pkg.zipPath, w.architecture)) {
+        await c.report.wait('waiting for the code update', () => waitUpdated(c, name));
+        c.report.changed(`code of ${name} (CodeSha256 ${pkg.codeSha256})`);
+      }
+    } else c.report.unchanged(`code of ${name}`);
+    const { input, fields } = configChanges(def, config as Record<string, unknown>);
+    if (fields.length > 0 && (await updateFunctionConfiguration(c, input, fields.join(', ')))) {
+      await c.report.wait('waiting for the configuration update', () => waitUpdated(c, name));
+      c.report.changed(`configuration of ${name}: ${fields.join(', ')}`);
+    }
+  }
+  if (!c.dryRun) c.state.update((x) => x.function && (x.function.deployed = w));
+}
+
+export async function ensureDeployed(c: LambdashCtx, pkg: LambdashPackage): Promise<void> {
+  await confirmChange(c, 'deploy lambdash (or check and repair it)');
+  const roleArn = await ensureRole(c);
+  await ensureBucket(c);
+  await ensureLogGroup(c);
+  await ensureFunction(c, pkg, { ...wanted(c, pkg), roleArn });
+}

@@ -1,0 +1,115 @@
+// --teardown: the function, its log group, the role (its policies first) and the output bucket
+// (emptied first), and nothing lambdash did not create (its state file and tags say which). Anything
+// already gone counts as done, so it works after any partial deploy and a second run changes nothing.
+import type { ObjectIdentifier } from '@aws-sdk/client-s3';
+import { deleteRole, deleteRolePolicy, detachRolePolicy, getRole, listAttachedRolePolicies, listRolePolicies, listRoleTags } from '../../lib/actions/iam.ts';
+import { deleteFunction, getFunction } from '../../lib/actions/lambda.ts';
+import { deleteLogGroup, findLogGroup } from '../../lib/actions/logs.ts';
+import { abortMultipartUpload, deleteBucket, deleteObjects, getBucketTags, headBucket, listMultipartUploads, listObjectVersions } from '../../lib/actions/s3.ts';
+import { isNotFound } from '../../lib/errors.ts';
+import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
+
+const hasTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === LAMBDASH_TAG.Key && t.Value === LAMBDASH_TAG.Value);
+
+/** A removal; what disappeared meanwhile counts as removed. */
+async function gone<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function removeFunction(c: LambdashCtx): Promise<boolean> {
+  const name = c.state.data.function?.name ?? c.names.functionName;
+  const fn = await getFunction(c, name);
+  if (!fn) {
+    c.report.gone(`function ${name}`);
+    c.state.update((x) => delete x.function);
+    return c.state.data.logGroup?.createdBySuite ?? false;
+  }
+  const ours = (c.state.data.function?.name === name && c.state.data.function.createdBySuite) || fn.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
+  if (!ours) {
+    c.report.kept(`function ${name} (not created by lambdash)`);
+    return false;
+  }
+  if (await gone(() => deleteFunction(c, name))) c.report.removed(`function ${name}`);
+  c.state.update((x) => delete x.function);
+  return true;
+}
+
+async function removeLogGroup(c: LambdashCtx, functionWasOurs: boolean): Promise<void> {
+  const name = c.state.data.logGroup?.name ?? c.names.logGroup;
+  if (!(await findLogGroup(c, name))) c.report.gone(`log group ${name}`);
+  else if (c.state.data.logGroup?.createdBySuite || functionWasOurs) {
+    if (await gone(() => deleteLogGroup(c, name))) c.report.removed(`log group ${name}`);
+  } else return c.report.kept(`log group ${name} (not created by lambdash)`);
+  c.state.update((x) => delete x.logGroup);
+}
+
+async function removeRole(c: LambdashCtx): Promise<void> {
+  const name = c.state.data.role?.name ?? c.names.roleName;
+  if (!(await getRole(c, name))) {
+    c.report.gone(`role ${name}`);
+    return c.state.update((x) => delete x.role);
+  }
+  const ours = (c.state.data.role?.name === name && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, name));
+  if (!ours) return c.report.kept(`role ${name} (not created by lambdash)`);
+  // A role with policies cannot be deleted.
+  for (const policy of await listRolePolicies(c, name)) {
+    if (await gone(() => deleteRolePolicy(c, name, policy))) c.report.removed(`inline policy ${policy} of ${name}`);
+  }
+  for (const arn of await listAttachedRolePolicies(c, name)) {
+    if (await gone(() => detachRolePolicy(c, name, arn))) c.report.removed(`attachment of ${arn} to ${name}`);
+  }
+  if (await gone(() => deleteRole(c, name))) c.report.removed(`role ${name}`);
+  c.state.update((x) => delete x.role);
+}
+
+async function emptyBucket(c: LambdashCtx, bucket: string): Promise<number> {
+  let removed = 0;
+  let marker: { keyMarker?: string; versionIdMarker?: string } | undefined = {};
+  while (marker) {
+    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } = await listObjectVersions(c, bucket, marker.keyMarker, marker.versionIdMarker);
+    for (let i = 0; i < page.ids.length; i += 1000) {
+      const batch = page.ids.slice(i, i + 1000);
+      await deleteObjects(c, bucket, batch);
+      removed += batch.length;
+    }
+    marker = page.next;
+  }
+  for (const upload of await listMultipartUploads(c, bucket)) {
+    if (upload.Key && upload.UploadId) await gone(() => abortMultipartUpload(c, bucket, upload.Key!, upload.UploadId!));
+  }
+  return removed;
+}
+
+async function removeBucket(c: LambdashCtx): Promise<void> {
+  const name = c.state.data.bucket?.name ?? c.names.bucket;
+  const access = await headBucket(c, name);
+  if (access === 'missing') {
+    c.report.gone(`bucket ${name}`);
+    return c.state.update((x) => delete x.bucket);
+  }
+  if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
+  const ours = (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) || hasTag(await getBucketTags(c, name));
+  if (!ours) return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
+  // Objects left by runs that were interrupted before they fetched their output.
+  const count = await emptyBucket(c, name);
+  if (await gone(() => deleteBucket(c, name))) c.report.removed(`bucket ${name}${count ? ` (${count} leftover object(s) deleted first)` : ''}`);
+  c.state.update((x) => delete x.bucket);
+}
+
+export async function teardown(c: LambdashCtx): Promise<void> {
+  await confirmChange(c, 'remove lambdash (its function, log group, role and bucket)');
+  const functionWasOurs = await removeFunction(c);
+  await removeLogGroup(c, functionWasOurs);
+  await removeRole(c);
+  await removeBucket(c);
+  const s = c.state.data;
+  if (!c.dryRun && !s.function && !s.logGroup && !s.role && !s.bucket) {
+    c.state.remove();
+    c.report.info('everything lambdash created is gone');
+  }
+}
