@@ -12,6 +12,8 @@ import { destinationValidator, objectEventListener } from './lambda/s3-events.ts
 import { LambdaStore } from './lambda/store.ts';
 import { LogsStore } from './logs/store.ts';
 import { S3Store } from './s3/store.ts';
+import { topicTarget } from './sns/s3-events.ts';
+import { SnsStore } from './sns/store.ts';
 import { sessionCaller, StsStore } from './sts/store.ts';
 
 /** File that marks a data folder as the local endpoint's own. */
@@ -23,6 +25,7 @@ export class Backend {
   readonly s3: S3Store;
   readonly logs: LogsStore;
   readonly lambda: LambdaStore;
+  readonly sns: SnsStore;
   readonly root: RootCaller;
   private readonly unlock: () => void;
 
@@ -48,6 +51,9 @@ export class Backend {
       // S3 checks Lambda destinations with Lambda, and hands it the object events they want.
       this.s3.setDestinationValidator(destinationValidator(this.lambda));
       this.s3.onObjectEvent(objectEventListener(this.lambda));
+      // SNS: topics as bucket destinations, delivering to Lambda subscribers.
+      this.sns = new SnsStore(config);
+      this.s3.setTopicTarget(topicTarget(this));
     } catch (e) {
       this.unlock();
       throw e;
@@ -82,7 +88,7 @@ export class Backend {
   async close(): Promise<void> {
     try {
       await this.lambda.close();
-      await Promise.all([this.s3.close(), this.logs.close(), this.iam.close()]);
+      await Promise.all([this.s3.close(), this.logs.close(), this.iam.close(), this.sns.close()]);
     } finally {
       this.unlock();
     }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Backend } from './backend.ts';
 import { endpointUrl, type LocalAwsConfig } from './config.ts';
 import { authError, guessService, readClaim, verifyRequest, type IncomingParts } from './core/authenticate.ts';
-import { AwsError, internalError, notImplemented } from './core/errors.ts';
+import { AwsError, internalError } from './core/errors.ts';
 import type { AwsRequest, AwsResponse, ServiceName } from './core/request.ts';
 import { safeDecode } from './core/sigv4.ts';
 import { renderJson11Error, renderRestJsonError } from './protocols/json.ts';
@@ -18,6 +18,8 @@ import { CODE_PATH_PREFIX } from './lambda/code-url.ts';
 import { handleLambda } from './lambda/service.ts';
 import { handleLogs } from './logs/service.ts';
 import { handleS3 } from './s3/service.ts';
+import { handleSns } from './sns/service.ts';
+import { SIGNING_CERT_PATH } from './sns/signing.ts';
 import { handleSts } from './sts/service.ts';
 
 export const HEALTH_PATH = '/_localaws/health';
@@ -31,9 +33,7 @@ const HANDLERS: Record<ServiceName, Handler> = {
   sts: handleSts,
   logs: handleLogs,
   lambda: handleLambda,
-  sns: async (req) => {
-    throw notImplemented('sns', new URLSearchParams(req.body.toString()).get('Action') ?? 'request');
-  },
+  sns: handleSns,
 };
 
 const XMLNS: Record<string, string> = {
@@ -148,6 +148,12 @@ export function createRequestListener(backend: Backend) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ server: SERVER_NAME, status: 'running', pid: process.pid, dataDir: config.dataDir }),
       }, 'GET');
+      return;
+    }
+
+    // SNS's SigningCertUrl: the key that signs notifications, public like AWS's certificate.
+    if (parts.rawPath === SIGNING_CERT_PATH && parts.method === 'GET') {
+      send(res, { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: backend.sns.signer.publicKeyPem() }, 'GET');
       return;
     }
 

@@ -40,7 +40,8 @@ export function destinationValidator(store: LambdaStore): DestinationValidator {
     });
 }
 
-export function s3EventRecord(event: ObjectEvent, destination: LambdaDestination, accountId: string): Json {
+/** The event record S3 sends (to Lambda directly, and as the message it publishes to SNS topics). */
+export function s3EventRecord(event: ObjectEvent, destination: Pick<LambdaDestination, 'id'>, accountId: string): Json {
   const object: { [k: string]: Json } = { key: eventKey(event.key) };
   if (event.size !== undefined) object.size = event.size;
   if (event.eTag !== undefined) object.eTag = event.eTag;

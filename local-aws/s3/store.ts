@@ -50,6 +50,22 @@ export type DestinationValidator = (bucket: string, bucketOwnerAccount: string, 
 
 export type ObjectEventListener = (event: ObjectEvent, destinations: LambdaDestination[]) => void;
 
+export interface TopicDestination {
+  /** The configuration's Id (the event record's configurationId). */
+  id: string;
+  topicArn: string;
+}
+
+/** SNS as a destination of bucket notifications (TopicConfigurations). */
+export interface TopicTarget {
+  /** Topics S3 may not publish to for this bucket, with the reason S3 gives (PROTOCOLS.md §5). */
+  validate(bucket: string, bucketOwnerAccount: string, topicArns: string[]): Array<{ arn: string; reason: string }>;
+  /** S3's s3:TestEvent, sent to each topic when a configuration is saved. Never throws. */
+  sendTestEvent(bucket: string, bucketOwnerAccount: string, topicArns: string[], requestId: string, hostId: string): void;
+  /** An object event for the topics that want it, published durably before S3 answers. Never throws. */
+  publish(event: ObjectEvent, destinations: TopicDestination[]): void;
+}
+
 export interface PublicAccessBlock {
   blockPublicAcls: boolean;
   ignorePublicAcls: boolean;
@@ -85,6 +101,7 @@ export class S3Store {
   private lastSequencer = 0n;
   private validator: DestinationValidator | undefined;
   private readonly listeners: ObjectEventListener[] = [];
+  private topicTarget: TopicTarget | undefined;
 
   constructor(readonly config: LocalAwsConfig) {
     this.root = path.join(config.dataDir, 's3');
@@ -166,6 +183,20 @@ export class S3Store {
     return this.validator(bucket, this.config.accountId, functionArns);
   }
 
+  setTopicTarget(target: TopicTarget | undefined): void {
+    this.topicTarget = target;
+  }
+
+  /** Topic ARNs that fail validation, with the reason (none when SNS is not wired). */
+  validateTopics(bucket: string, topicArns: string[]): Array<{ arn: string; reason: string }> {
+    if (!this.topicTarget || topicArns.length === 0) return [];
+    return this.topicTarget.validate(bucket, this.config.accountId, topicArns);
+  }
+
+  sendTestEvent(bucket: string, topicArns: string[], requestId: string, hostId: string): void {
+    if (this.topicTarget && topicArns.length > 0) this.topicTarget.sendTestEvent(bucket, this.config.accountId, topicArns, requestId, hostId);
+  }
+
   onObjectEvent(listener: ObjectEventListener): () => void {
     this.listeners.push(listener);
     return () => {
@@ -181,11 +212,11 @@ export class S3Store {
     return this.lastSequencer.toString(16).toUpperCase().padStart(16, '0');
   }
 
-  /** Tells the listeners about an event the bucket's Lambda destinations want. Never throws. */
+  /** Tells the listeners (Lambda) and SNS about an event the bucket's destinations want. Never throws. */
   emit(bucket: Bucket, event: Omit<ObjectEvent, 'bucket' | 'bucketRegion' | 'sequencer' | 'eventTime'>): void {
-    if (this.listeners.length === 0) return;
+    if (this.listeners.length === 0 && !this.topicTarget) return;
     const config = bucket.meta.notification ?? EMPTY_NOTIFICATION;
-    const destinations: LambdaDestination[] = config.lambdas
+    const destinations: LambdaDestination[] = this.listeners.length === 0 ? [] : config.lambdas
       .filter((t) => targetMatches(t, event.eventName, event.key))
       .map((t) => ({
         id: t.id,
@@ -194,7 +225,10 @@ export class S3Store {
         prefix: t.filter.find((r) => r.name === 'Prefix')?.value,
         suffix: t.filter.find((r) => r.name === 'Suffix')?.value,
       }));
-    if (destinations.length === 0) return;
+    const topics: TopicDestination[] = !this.topicTarget ? [] : config.topics
+      .filter((t) => targetMatches(t, event.eventName, event.key))
+      .map((t) => ({ id: t.id, topicArn: t.arn }));
+    if (destinations.length === 0 && topics.length === 0) return;
     const full: ObjectEvent = {
       ...event,
       bucket: bucket.name,
@@ -202,11 +236,20 @@ export class S3Store {
       sequencer: this.nextSequencer(),
       eventTime: new Date().toISOString(),
     };
-    for (const listener of this.listeners) {
+    if (destinations.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(full, destinations);
+        } catch (e) {
+          console.error('[local-aws] s3 event listener failed:', e);
+        }
+      }
+    }
+    if (topics.length > 0) {
       try {
-        listener(full, destinations);
+        this.topicTarget!.publish(full, topics);
       } catch (e) {
-        console.error('[local-aws] s3 event listener failed:', e);
+        console.error('[local-aws] s3: publishing an event to SNS failed:', e);
       }
     }
   }

@@ -1,7 +1,7 @@
-// Bucket configurations: notification (with Lambda destination validation), public access block, tags.
+// Bucket configurations: notification (with Lambda and SNS destination validation), public access block, tags.
 import { AwsError } from '../../core/errors.ts';
 import type { AwsResponse } from '../../core/request.ts';
-import { xmlResponse } from '../../protocols/rest-xml.ts';
+import { hostId, xmlResponse } from '../../protocols/rest-xml.ts';
 import { malformedXml } from '../../protocols/xml.ts';
 import { allow, bucketArn, noContent, ok, type S3Context } from '../context.ts';
 import { checkTags, verifyBody } from '../input.ts';
@@ -15,13 +15,20 @@ export async function putNotification(ctx: S3Context): Promise<AwsResponse> {
   verifyBody(ctx.req);
   const config = parseNotification(parseS3Xml(ctx.req.body, NOTIFICATION_ARRAY_TAGS));
   const skip = (ctx.req.headers['x-amz-skip-destination-validation'] ?? '').toLowerCase() === 'true';
+  const topicArns = [...new Set(config.topics.map((t) => t.arn))];
   if (!skip) {
-    const failing = ctx.store.validateDestinations(bucket.name, config.lambdas.map((t) => t.arn));
+    const failing = [
+      ...ctx.store.validateDestinations(bucket.name, config.lambdas.map((t) => t.arn)).map((arn) => ({
+        name: `${arn}, null`,
+        value: `Not authorized to invoke function [${arn}]`,
+      })),
+      ...ctx.store.validateTopics(bucket.name, topicArns).map((f) => ({ name: f.arn, value: f.reason })),
+    ];
     if (failing.length > 0) {
       const fields: Record<string, string> = {};
-      failing.forEach((arn, i) => {
-        fields[`ArgumentName${i + 1}`] = `${arn}, null`;
-        fields[`ArgumentValue${i + 1}`] = `Not authorized to invoke function [${arn}]`;
+      failing.forEach((f, i) => {
+        fields[`ArgumentName${i + 1}`] = f.name;
+        fields[`ArgumentValue${i + 1}`] = f.value;
       });
       throw new AwsError('InvalidArgument', 'Unable to validate the following destination configurations', 400, fields);
     }
@@ -29,6 +36,8 @@ export async function putNotification(ctx: S3Context): Promise<AwsResponse> {
   const empty = config.lambdas.length + config.queues.length + config.topics.length === 0 && !config.eventBridge;
   bucket.meta.notification = empty ? undefined : config;
   await ctx.store.saveBucket();
+  // Topics hear from the bucket at once: S3 sends them s3:TestEvent (PROTOCOLS.md §6).
+  if (!skip) ctx.store.sendTestEvent(bucket.name, topicArns, ctx.req.requestId, hostId(ctx.req.requestId));
   return ok();
 }
 

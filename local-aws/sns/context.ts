@@ -1,0 +1,55 @@
+// What every SNS operation handler gets, and the lookups they share (topic by ARN with its
+// authorisation, paging with NextToken).
+import type { Backend } from '../backend.ts';
+import type { AwsRequest } from '../core/request.ts';
+import type { QueryParams } from '../protocols/query.ts';
+import type { XmlNode } from '../protocols/xml.ts';
+import { authorizeSns } from './access.ts';
+import { checkTopicArn, invalidParameter, required, topicNotFound } from './input.ts';
+import type { SnsStore, TopicRecord } from './store.ts';
+
+export interface SnsContext {
+  req: AwsRequest;
+  params: QueryParams;
+  backend: Backend;
+  store: SnsStore;
+}
+
+/** Returns the `<ActionResult>` content, or undefined for operations without output. */
+export type SnsHandler = (ctx: SnsContext) => Promise<XmlNode | undefined>;
+
+/** The topic a parameter names, after authorising `SNS:<operation>` on it (NotFound when missing). */
+export function authorizedTopic(ctx: SnsContext, operation: string, param = 'TopicArn'): TopicRecord {
+  const arn = required(ctx.params, param);
+  const parsed = checkTopicArn(arn, ctx.req.region, param);
+  const topic = parsed.account === ctx.backend.config.accountId ? ctx.store.topic(arn) : undefined;
+  authorizeSns(ctx.backend, ctx.req, operation, arn, topic);
+  if (!topic) throw topicNotFound();
+  return topic;
+}
+
+/** The ARN resource of region-wide operations (ListTopics, ListSubscriptions). */
+export function regionWildcard(ctx: SnsContext): string {
+  return `arn:aws:sns:${ctx.req.region}:${ctx.backend.config.accountId}:*`;
+}
+
+export const PAGE_SIZE = 100;
+
+/** One page of items keyed by ARN; NextToken is opaque (the last ARN returned, base64). */
+export function page<T>(items: T[], arnOf: (item: T) => string, token: string | undefined): { items: T[]; nextToken?: string } {
+  let start = 0;
+  if (token !== undefined) {
+    const after = Buffer.from(token, 'base64').toString('utf8');
+    const i = items.findIndex((x) => arnOf(x) === after);
+    if (token === '' || i < 0) throw invalidParameter('NextToken');
+    start = i + 1;
+  }
+  const slice = items.slice(start, start + PAGE_SIZE);
+  const more = start + PAGE_SIZE < items.length;
+  return { items: slice, nextToken: more ? Buffer.from(arnOf(slice[slice.length - 1]!)).toString('base64') : undefined };
+}
+
+/** A map as SNS's XML writes it: `<entry><key>…</key><value>…</value></entry>`. */
+export function entries(pairs: Array<[string, string]>): XmlNode {
+  return { entry: pairs.map(([key, value]) => ({ key, value })) };
+}
