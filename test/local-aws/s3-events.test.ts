@@ -34,7 +34,11 @@ before(async () => {
 after(async () => {
   await server.stopAndRemove();
 });
-beforeEach(() => server.backend.s3.setDestinationValidator(undefined));
+beforeEach(() => {
+  // Destination checks are tested on their own (here for Lambda, in sns-*.test.ts for topics).
+  server.backend.s3.setDestinationValidator(undefined);
+  server.backend.s3.setTopicTarget(undefined);
+});
 
 type Failure = Error & { ArgumentName?: string; ArgumentValue?: string; ArgumentName1?: string; ArgumentValue1?: string };
 
