@@ -51,7 +51,7 @@ describe('aws-cli against the local S3', () => {
     assert.equal(fs.readFileSync(path.join(work, 'small.back'), 'utf8'), 'small file from the aws-cli\n');
   });
 
-  it('put/get-bucket-notification-configuration (no validator: a Lambda ARN is accepted as is)', async () => {
+  it('put/get-bucket-notification-configuration (no validators: Lambda and topic ARNs are accepted as is)', async () => {
     const config = {
       TopicConfigurations: [{ Id: 'topic', TopicArn: 'arn:aws:sns:us-east-1:000000000000:uploads', Events: ['s3:ObjectCreated:*'] }],
       LambdaFunctionConfigurations: [
@@ -64,6 +64,7 @@ describe('aws-cli against the local S3', () => {
       ],
     };
     server.backend.s3.setDestinationValidator(undefined);
+    server.backend.s3.setTopicTarget(undefined);
     await cli(['s3api', 'put-bucket-notification-configuration', '--bucket', B, '--notification-configuration', JSON.stringify(config)]);
     const got = JSON.parse(await cli(['s3api', 'get-bucket-notification-configuration', '--bucket', B])) as typeof config;
     assert.deepEqual(got.TopicConfigurations, config.TopicConfigurations);
