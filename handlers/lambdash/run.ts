@@ -1,5 +1,6 @@
-// Runs one command with `/bin/sh -c`, its stdout and stderr written straight into files (any size,
-// any bytes, no memory held), in a process group of its own so a timeout kills all it started.
+// Runs one command with `/bin/sh -c -- <command>` (`--`: a command starting with a dash is not an
+// option of sh), its stdout and stderr written straight into files (any size, any bytes, no memory
+// held), in a process group of its own so a timeout kills all it started.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,7 +31,7 @@ export async function runCommand(command: string, opts: { dir: string; timeoutMs
   const err = fs.openSync(stderrFile, 'w');
   const started = performance.now();
   try {
-    const child = spawn('/bin/sh', ['-c', command], {
+    const child = spawn('/bin/sh', ['-c', '--', command], {
       cwd: opts.cwd,
       stdio: ['ignore', out, err],
       // Its own process group: `sleep 100 | cat` or `cmd &` are killed as a whole.

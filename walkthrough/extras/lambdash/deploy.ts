@@ -82,6 +82,7 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
   const name = c.names.bucket;
   const access = await headBucket(c, name);
   if (access === 'forbidden') throw new UserError(`The bucket name ${name} is taken by another AWS account (bucket names are global).`, 'Pick other names with --name.');
+  if (access === 'other-region') throw new UserError(`A bucket named ${name} exists in another region than ${c.region}.`, 'Pick other names with --name, or use that bucket\'s region.');
   if (access === 'missing') {
     c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
     try {

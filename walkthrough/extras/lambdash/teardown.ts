@@ -93,6 +93,7 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
     return c.state.update((x) => delete x.bucket);
   }
   if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
+  if (access === 'other-region') return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
   const ours = (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) || hasTag(await getBucketTags(c, name));
   if (!ours) return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
   // Objects left by runs that were interrupted before they fetched their output.
