@@ -20,6 +20,8 @@ export interface LocalAwsConfig {
   lambdaRetryDelaysMs: [number, number];
   /** Shortest time a new or updated function stays Pending / InProgress (default 250 ms). */
   lambdaTransitionMs?: number;
+  /** Limit each environment's CPU share by its memory size where the OS allows it (default on). */
+  lambdaCpuLimits: boolean;
   /** Print one line per request to stderr. */
   logRequests: boolean;
 }
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     lambdaMaxConcurrency: int('LOCAL_AWS_LAMBDA_MAX_CONCURRENCY', 10),
     lambdaRetryDelaysMs: [retryDelays[0] ?? 1000, retryDelays[1] ?? 2000],
     logRequests: env.LOCAL_AWS_LOG_REQUESTS === '1',
+    lambdaCpuLimits: env.LOCAL_AWS_LAMBDA_CPU_LIMITS !== '0',
     ...overrides,
   };
 }

@@ -15,6 +15,8 @@ import { renderQueryError } from './protocols/query.ts';
 import { hostId, renderS3Error } from './protocols/rest-xml.ts';
 import { handleIam } from './iam/service.ts';
 import { CODE_PATH_PREFIX } from './lambda/code-url.ts';
+import { describeCpuEnforcement } from './lambda/runtime/cpu.ts';
+import { describeMemoryEnforcement } from './lambda/runtime/memory.ts';
 import { handleLambda } from './lambda/service.ts';
 import { handleLogs } from './logs/service.ts';
 import { handleS3 } from './s3/service.ts';
@@ -146,7 +148,14 @@ export function createRequestListener(backend: Backend) {
       send(res, {
         status: 200,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ server: SERVER_NAME, status: 'running', pid: process.pid, dataDir: config.dataDir }),
+        body: JSON.stringify({
+          server: SERVER_NAME,
+          status: 'running',
+          pid: process.pid,
+          dataDir: config.dataDir,
+          // Whether durations depend on memory here (tools such as `npm run tune` say so).
+          lambda: { cpu: describeCpuEnforcement(config.lambdaCpuLimits), memory: describeMemoryEnforcement() },
+        }),
       }, 'GET');
       return;
     }

@@ -125,6 +125,8 @@ export class Environment {
     const durationMs = performance.now() - began;
     proc.stopWatchdog();
     if (this.api.waiting && this.alive && !this.initFailure) {
+      // INIT ran with a CPU burst; invocations get the share the memory size buys.
+      proc.limitCpu();
       // Lines printed during INIT go before the first START.
       await proc.drain('init');
       this.collecting = undefined;
@@ -158,6 +160,7 @@ export class Environment {
       env,
       memorySizeMb: spec.memorySize,
       groupName: this.id,
+      cpuLimits: this.ctx.backend.config.lambdaCpuLimits,
       onLine: (line) => {
         if (line.length > 0) this.log(line);
       },

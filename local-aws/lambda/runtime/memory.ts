@@ -107,7 +107,8 @@ function parentGroupName(pid: number): string {
   return `local-aws-lambda-${pid}`;
 }
 
-function removeEmptyGroup(dir: string): void {
+/** Removes a group and its (empty) children; a group that still has processes stays. */
+export function removeEmptyGroup(dir: string): void {
   try {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) removeEmptyGroup(path.join(dir, entry.name));
@@ -118,7 +119,7 @@ function removeEmptyGroup(dir: string): void {
   }
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

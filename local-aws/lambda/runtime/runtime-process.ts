@@ -2,6 +2,7 @@
 // memory cgroup where available), its output read line by line, its memory watched, killed as a
 // group so nothing it started outlives it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { CpuCgroup } from './cpu.ts';
 import { MemoryCgroup, readMemory } from './memory.ts';
 import type { ExitInfo } from './outcome.ts';
 import { LineReader } from './output.ts';
@@ -19,8 +20,10 @@ export interface RuntimeProcessOptions {
   cwd: string;
   env: Record<string, string>;
   memorySizeMb: number;
-  /** Name of the memory cgroup to create for it. */
+  /** Name of the memory (and CPU) cgroup to create for it. */
   groupName: string;
+  /** Give it a CPU cgroup whose share follows its memory, where the OS allows. */
+  cpuLimits: boolean;
   onLine(line: string): void;
   onExit(exit: ExitInfo): void;
 }
@@ -57,6 +60,7 @@ export class RuntimeProcess {
   private constructor(
     private readonly child: ChildProcess,
     private readonly cgroup: MemoryCgroup | undefined,
+    private readonly cpu: CpuCgroup | undefined,
     private readonly opts: RuntimeProcessOptions,
   ) {
     this.limitKb = opts.memorySizeMb * 1024;
@@ -70,6 +74,8 @@ export class RuntimeProcess {
   /** Spawns this machine's node (every nodejs* runtime runs on it); rejects if it cannot start. */
   static async start(opts: RuntimeProcessOptions): Promise<RuntimeProcess> {
     const cgroup = MemoryCgroup.create(opts.groupName, opts.memorySizeMb * 1024 * 1024);
+    // After the memory group: in cgroup v2 both are the same folder.
+    const cpu = opts.cpuLimits ? CpuCgroup.create(opts.groupName, opts.memorySizeMb) : undefined;
     const child = spawn(process.execPath, opts.args, {
       cwd: opts.cwd,
       env: opts.env,
@@ -79,9 +85,10 @@ export class RuntimeProcess {
     });
     if (child.pid !== undefined) {
       cgroup?.attach(child.pid);
+      cpu?.attach(child.pid);
       track(child.pid);
     }
-    const proc = new RuntimeProcess(child, cgroup, opts);
+    const proc = new RuntimeProcess(child, cgroup, cpu, opts);
     await new Promise<void>((resolve, reject) => {
       let spawned = false;
       child.once('spawn', () => {
@@ -93,6 +100,7 @@ export class RuntimeProcess {
         if (spawned) return;
         proc.exited({ code: null, signal: null });
         cgroup?.remove();
+        cpu?.remove();
         reject(e);
       });
     });
@@ -164,9 +172,15 @@ export class RuntimeProcess {
     await withDeadline(this.closed);
   }
 
-  /** After exit: removes its cgroup. */
+  /** INIT is over: from now on the CPU share its memory buys (no-op where not enforced). */
+  limitCpu(): void {
+    this.cpu?.limit();
+  }
+
+  /** After exit: removes its cgroups. */
   release(): void {
     this.cgroup?.remove();
+    this.cpu?.remove();
   }
 }
 

@@ -1,0 +1,268 @@
+// CPU share of execution environments, as on AWS: one vCPU's worth of CPU time at 1769 MB,
+// proportionally less below, more above (up to this machine's cores). Enforced with a CFS bandwidth
+// limit on one cgroup per environment: cgroup v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`, or v2
+// `cpu.max` where the cpu controller is delegated to us. Detected, never required (macOS, a non-root
+// user, a container without a writable cgroup): then nothing is enforced and status output says so.
+// INIT runs with a burst (the environment's whole vCPU count, as measured on AWS: init code runs
+// faster than handler code below 3 GB); the proportional limit starts with the first invocation.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { alive, removeEmptyGroup } from './memory.ts';
+
+/** At this memory size a function has the equivalent of one vCPU (Lambda Developer Guide). */
+export const MB_PER_VCPU = 1769;
+/** CFS period; the quota is a share of it. */
+const PERIOD_US = 100_000;
+/** The kernel refuses quotas under 1 ms. */
+const MIN_QUOTA_US = 1_000;
+
+export function machineCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** vCPUs' worth of CPU time per second an environment of this size gets here (capped at the cores). */
+export function vcpuShare(memoryMb: number, cores = machineCores()): number {
+  return Math.min(memoryMb / MB_PER_VCPU, cores);
+}
+
+/** vCPUs an environment sees on AWS: 2 up to 3008 MB, then one more per 1769 MB, at most 6. */
+export function vcpuCount(memoryMb: number): number {
+  if (memoryMb <= 3008) return 2;
+  return Math.min(6, Math.max(3, Math.ceil(memoryMb / MB_PER_VCPU)));
+}
+
+type Kind = 'v1' | 'v2';
+
+interface CpuRoot {
+  kind: Kind;
+  /** Folder under which this process may create groups. */
+  dir: string;
+}
+
+export interface CpuEnforcement {
+  /** True when each environment's CPU time is limited by the kernel. */
+  enforced: boolean;
+  /** One sentence for status output. */
+  detail: string;
+  cores: number;
+  mbPerVcpu: number;
+  mechanism?: 'cgroup-v1' | 'cgroup-v2';
+}
+
+let detected: CpuRoot | null | undefined;
+
+/** Where (if anywhere) this process can create CPU-limited cgroups. Probed once. */
+export function cpuCgroupSupport(): CpuRoot | null {
+  if (detected === undefined) detected = probe();
+  return detected;
+}
+
+export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
+  const cores = machineCores();
+  const base = { cores, mbPerVcpu: MB_PER_VCPU };
+  if (!enabled)
+    return { ...base, enforced: false, detail: 'CPU limits are switched off (LOCAL_AWS_LAMBDA_CPU_LIMITS=0): every environment may use the whole machine.' };
+  const root = cpuCgroupSupport();
+  if (!root)
+    return {
+      ...base,
+      enforced: false,
+      detail:
+        'CPU limits are not enforced here: no writable cgroup cpu controller (needs Linux, as root or with the cpu controller delegated); every environment may use the whole machine.',
+    };
+  const file = root.kind === 'v1' ? 'cpu.cfs_quota_us' : 'cpu.max';
+  return {
+    ...base,
+    enforced: true,
+    mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
+    detail: `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, capped at this machine's ${cores} core(s).`,
+  };
+}
+
+interface Mount {
+  root: string;
+  point: string;
+  fstype: string;
+  superOptions: string[];
+}
+
+function mounts(): Mount[] {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: Mount[] = [];
+  for (const line of text.split('\n')) {
+    // "<id> <parent> <maj:min> <root> <mount point> <opts> [optional...] - <fstype> <source> <super opts>"
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const f = left.split(' ');
+    const [fstype, , superOpts] = right.split(' ');
+    if (!fstype || f.length < 5) continue;
+    const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    out.push({ root: unescape(f[3]!), point: unescape(f[4]!), fstype, superOptions: (superOpts ?? '').split(',') });
+  }
+  return out;
+}
+
+/** The folder of this process's own group inside a hierarchy mounted at `m`. */
+function ownGroupDir(m: Mount, rel: string): string {
+  const inside = m.root !== '/' && rel.startsWith(m.root) ? rel.slice(m.root.length) : rel;
+  return path.join(m.point, inside);
+}
+
+function probe(): CpuRoot | null {
+  if (process.platform !== 'linux') return null;
+  let self: string;
+  try {
+    self = fs.readFileSync('/proc/self/cgroup', 'utf8');
+  } catch {
+    return null;
+  }
+  const all = mounts();
+  // v1: "2:cpu,cpuacct:/some/path"
+  for (const line of self.split('\n')) {
+    const [, controllers, rel] = line.split(':');
+    if (rel === undefined || !controllers?.split(',').includes('cpu')) continue;
+    for (const m of all.filter((x) => x.fstype === 'cgroup' && x.superOptions.includes('cpu'))) {
+      for (const dir of new Set([ownGroupDir(m, rel), m.point])) {
+        if (canLimit(dir, 'v1')) return { kind: 'v1', dir };
+      }
+    }
+  }
+  // v2: "0::/some/path"; a child only gets cpu.max if its parent delegates the controller.
+  const v2 = /^0::(.*)$/m.exec(self);
+  const unified = all.find((x) => x.fstype === 'cgroup2');
+  if (v2 && unified) {
+    const dir = ownGroupDir(unified, v2[1]!);
+    try {
+      const delegated = fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu');
+      if (delegated && canLimit(dir, 'v2')) return { kind: 'v2', dir };
+    } catch {
+      // not ours to use
+    }
+  }
+  return null;
+}
+
+/** Can we create a child group here and give it a quota? */
+function canLimit(dir: string, kind: Kind): boolean {
+  const probeDir = path.join(dir, `local-aws-cpu-probe-${process.pid}`);
+  try {
+    fs.mkdirSync(probeDir);
+  } catch {
+    return false;
+  }
+  try {
+    writeQuota(probeDir, kind, 50_000);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      fs.rmdirSync(probeDir);
+    } catch {
+      // leave it; an empty group costs nothing
+    }
+  }
+}
+
+function writeQuota(dir: string, kind: Kind, quotaUs: number | 'max'): void {
+  if (kind === 'v1') {
+    fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
+    fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), quotaUs === 'max' ? '-1' : String(quotaUs));
+  } else {
+    fs.writeFileSync(path.join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
+  }
+}
+
+function quotaFor(vcpus: number, cores: number): number | 'max' {
+  if (vcpus >= cores) return 'max';
+  return Math.max(MIN_QUOTA_US, Math.round(vcpus * PERIOD_US));
+}
+
+let sweptStale = false;
+
+/** Groups of endpoints that are gone (crash, kill -9). */
+function sweepStaleGroups(root: CpuRoot): void {
+  if (sweptStale) return;
+  sweptStale = true;
+  try {
+    for (const name of fs.readdirSync(root.dir)) {
+      const m = /^local-aws-lambda-(\d+)$/.exec(name);
+      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) removeEmptyGroup(path.join(root.dir, name));
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/** One environment's CPU cgroup (in v2 the same folder as its memory group). */
+export class CpuCgroup {
+  private readonly cores = machineCores();
+
+  private constructor(
+    readonly kind: Kind,
+    readonly dir: string,
+    readonly memoryMb: number,
+  ) {}
+
+  /** A group for environment `envId`, at INIT's burst; undefined where CPU cgroups are not available. */
+  static create(envId: string, memoryMb: number): CpuCgroup | undefined {
+    const root = cpuCgroupSupport();
+    if (!root) return undefined;
+    sweepStaleGroups(root);
+    const parent = path.join(root.dir, `local-aws-lambda-${process.pid}`);
+    const dir = path.join(parent, envId);
+    try {
+      fs.mkdirSync(parent, { recursive: true });
+      if (root.kind === 'v2') fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), '+cpu');
+      // v2: the memory group of the same environment may have made it already.
+      fs.mkdirSync(dir, { recursive: true });
+      const group = new CpuCgroup(root.kind, dir, memoryMb);
+      group.burst();
+      return group;
+    } catch {
+      removeEmptyGroup(dir);
+      return undefined;
+    }
+  }
+
+  /** Moves a process (all its threads) into the group. False if the kernel refused. */
+  attach(pid: number): boolean {
+    try {
+      fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(pid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** INIT: as many vCPUs as the environment has on AWS (2 up to 3008 MB), unthrottled. */
+  burst(): void {
+    writeQuota(this.dir, this.kind, quotaFor(vcpuCount(this.memoryMb), this.cores));
+  }
+
+  /** From the first invocation on: the share its memory buys. False if the kernel refused. */
+  limit(): boolean {
+    try {
+      writeQuota(this.dir, this.kind, quotaFor(vcpuShare(this.memoryMb, this.cores), this.cores));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes the group (its processes must have exited). */
+  remove(): void {
+    removeEmptyGroup(this.dir);
+    try {
+      fs.rmdirSync(path.dirname(this.dir));
+    } catch {
+      // other environments still use it
+    }
+  }
+}
