@@ -31,6 +31,7 @@ import { isNotFound } from './lib/errors.ts';
 import { isMain, runStepMain } from './lib/main.ts';
 import { logGroupName, SUITE_TAG } from './lib/policies.ts';
 import { notificationId, statementId } from './50-trigger.ts';
+import { removeProbe } from './extras/lib/probe.ts';
 
 const hasSuiteTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
 
@@ -150,6 +151,8 @@ async function removeBucket(ctx: Ctx, which: 'sourceBucket' | 'destBucket', fall
 }
 
 export async function teardownStep(ctx: Ctx): Promise<void> {
+  // The persistence probe (walkthrough/extras/persistence.ts), if it was deployed here.
+  if (ctx.state.data.probe) await removeProbe(ctx);
   await removeNotification(ctx);
   const functionWasOurs = await removeFunction(ctx);
   await removeLogGroup(ctx, functionWasOurs);
@@ -157,7 +160,7 @@ export async function teardownStep(ctx: Ctx): Promise<void> {
   await removeBucket(ctx, 'sourceBucket', ctx.settings.sourceBucket);
   await removeBucket(ctx, 'destBucket', ctx.settings.destBucket);
   const s = ctx.state.data;
-  if (!ctx.dryRun && !s.role && !s.function && !s.logGroup && !s.sourceBucket && !s.destBucket) {
+  if (!ctx.dryRun && !s.role && !s.function && !s.logGroup && !s.sourceBucket && !s.destBucket && !s.probe) {
     ctx.state.remove();
     ctx.report.info('everything the walkthrough created is gone');
   }

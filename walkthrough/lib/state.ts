@@ -47,6 +47,20 @@ export interface TestRecord {
   at: string;
 }
 
+/** The persistence probe of walkthrough/extras/persistence.ts (each part recorded as it is created). */
+export interface ProbeRecord {
+  role?: RoleRecord;
+  logGroup?: OwnedResource;
+  function?: FunctionRecord;
+}
+
+/** A running `npm run tune`: the memory size to put back if it is interrupted. */
+export interface TuningRecord {
+  functionName: string;
+  originalMemorySize: number;
+  startedAt: string;
+}
+
 export interface WalkthroughState {
   version: 1;
   target: TargetKind;
@@ -63,6 +77,8 @@ export interface WalkthroughState {
   permission?: PermissionRecord;
   notification?: NotificationRecord;
   lastTest?: TestRecord;
+  probe?: ProbeRecord;
+  tuning?: TuningRecord;
 }
 
 export const STATE_DIR = '.walkthrough';
