@@ -23,7 +23,9 @@ export function exportedVariables(ctx: Ctx): Array<[string, string]> {
     ['ARCHITECTURE', s.architecture],
     ['MEMORY_SIZE', String(s.memorySize)],
     ['TIMEOUT', String(s.timeout)],
+    ['TRIGGER', s.trigger],
   ];
+  if (s.trigger === 'sns') vars.push(['TOPIC_NAME', s.topicName]);
   if (s.profile) vars.push(['AWS_PROFILE', s.profile]);
   return vars;
 }

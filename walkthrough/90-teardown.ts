@@ -1,6 +1,6 @@
-// Step 8. Teardown, in reverse order: the notification entry, the permission, the function, its log
-// group, the role's policies and the role, then the buckets' objects (every version, unfinished
-// uploads) and the buckets. Only what the state file and the walkthrough's tags say it created;
+// Step 8. Teardown, in reverse order: the notification entry, the topic (TRIGGER=sns: with its
+// subscriptions and policy), the permissions, the function, its log group, the role's policies and
+// the role, then the buckets' objects (every version, unfinished uploads) and the buckets. Only what the state file and the walkthrough's tags say it created;
 // anything already gone counts as done, so it works after any partial setup.
 //   npm run teardown [-- --keep-buckets] [--yes on AWS]
 import type { ObjectIdentifier } from '@aws-sdk/client-s3';
@@ -26,11 +26,12 @@ import {
   listObjectVersions,
   putNotification,
 } from './lib/actions/s3.ts';
+import { deleteTopic, getTopicAttributes, listSubscriptions, listTopicTags, setTopicPolicy, unsubscribe } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
 import { isNotFound } from './lib/errors.ts';
 import { isMain, runStepMain } from './lib/main.ts';
 import { logGroupName, SUITE_TAG } from './lib/policies.ts';
-import { notificationId, statementId } from './50-trigger.ts';
+import { notificationId, snsStatementId, statementId, topicArnOf, topicNotificationId, topicStatementId } from './50-trigger.ts';
 import { removeProbe } from './extras/lib/probe.ts';
 
 const hasSuiteTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
@@ -45,16 +46,57 @@ async function gone<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** Both triggers' entries (TRIGGER=lambda and TRIGGER=sns), whichever is there; other entries stay. */
 async function removeNotification(ctx: Ctx): Promise<void> {
   const bucket = ctx.state.data.notification?.bucket ?? ctx.settings.sourceBucket;
-  const id = ctx.state.data.notification?.configurationId ?? notificationId(ctx);
-  if ((await headBucket(ctx, bucket)) !== 'ours') return ctx.report.gone(`notification ${id} (bucket ${bucket} is gone)`);
+  const ids = new Set([notificationId(ctx), topicNotificationId(ctx), ctx.state.data.notification?.configurationId ?? notificationId(ctx)]);
+  const named = [...ids].join(', ');
+  if ((await headBucket(ctx, bucket)) !== 'ours') return ctx.report.gone(`notification ${named} (bucket ${bucket} is gone)`);
   const current = await getNotification(ctx, bucket);
-  const entries = current.LambdaFunctionConfigurations ?? [];
-  if (!entries.some((c) => c.Id === id)) return ctx.report.gone(`notification ${id} on ${bucket}`);
-  const rest = { ...current, LambdaFunctionConfigurations: entries.filter((c) => c.Id !== id) };
-  if (await putNotification(ctx, bucket, rest, `remove notification ${id} from ${bucket}`)) ctx.report.removed(`notification ${id} on ${bucket}`);
+  const lambdas = current.LambdaFunctionConfigurations ?? [];
+  const topics = current.TopicConfigurations ?? [];
+  const found = [...lambdas, ...topics].filter((c) => c.Id !== undefined && ids.has(c.Id)).map((c) => c.Id!);
+  if (found.length === 0) {
+    ctx.report.gone(`notification ${ctx.state.data.notification?.configurationId ?? notificationId(ctx)} on ${bucket}`);
+  } else {
+    const rest = {
+      ...current,
+      LambdaFunctionConfigurations: lambdas.filter((c) => !ids.has(c.Id ?? '')),
+      TopicConfigurations: topics.filter((c) => !ids.has(c.Id ?? '')),
+    };
+    if (await putNotification(ctx, bucket, rest, `remove notification ${found.join(', ')} from ${bucket}`))
+      for (const id of found) ctx.report.removed(`notification ${id} on ${bucket}`);
+  }
   ctx.state.update((x) => delete x.notification);
+}
+
+/** TRIGGER=sns: the topic if the walkthrough created it; else only its subscription and policy statement. */
+async function removeTopic(ctx: Ctx): Promise<void> {
+  const record = ctx.state.data.topic;
+  if (!record && ctx.settings.trigger !== 'sns') return;
+  const name = record?.name ?? ctx.settings.topicName;
+  const arn = record?.arn ?? topicArnOf(ctx);
+  const attributes = await getTopicAttributes(ctx, arn);
+  if (!attributes) {
+    ctx.report.gone(`topic ${name}`);
+  } else if (record?.createdBySuite || hasSuiteTag(await listTopicTags(ctx, arn))) {
+    if (await gone(() => deleteTopic(ctx, arn))) ctx.report.removed(`topic ${name} (with its subscriptions and policy)`);
+  } else {
+    const functionArn = ctx.state.data.function?.arn;
+    for (const sub of await listSubscriptions(ctx, arn)) {
+      const mine = sub.SubscriptionArn === record?.subscriptionArn || (sub.Protocol === 'lambda' && functionArn !== undefined && sub.Endpoint === functionArn);
+      if (mine && sub.SubscriptionArn && (await gone(() => unsubscribe(ctx, sub.SubscriptionArn!)))) ctx.report.removed(`subscription of ${sub.Endpoint} to ${name}`);
+    }
+    const sid = record?.policyStatementId ?? topicStatementId(ctx);
+    const policy = attributes.Policy ? (JSON.parse(attributes.Policy) as { Statement: Array<{ Sid?: string }> | { Sid?: string } }) : undefined;
+    const statements = policy ? [policy.Statement].flat() : [];
+    if (policy && statements.some((st) => st.Sid === sid)) {
+      const rest = { ...policy, Statement: statements.filter((st) => st.Sid !== sid) };
+      if (await gone(() => setTopicPolicy(ctx, arn, rest, `remove statement ${sid} from the policy of ${name}`))) ctx.report.removed(`topic policy statement ${sid} of ${name}`);
+    }
+    ctx.report.kept(`topic ${name} (not created by this walkthrough)`);
+  }
+  ctx.state.update((x) => delete x.topic);
 }
 
 async function removeFunction(ctx: Ctx): Promise<boolean> {
@@ -66,11 +108,16 @@ async function removeFunction(ctx: Ctx): Promise<boolean> {
     return ctx.state.data.logGroup?.createdBySuite ?? false;
   }
   const ours = (ctx.state.data.function?.name === name && ctx.state.data.function.createdBySuite) || fn.Tags?.[SUITE_TAG.Key] === SUITE_TAG.Value;
-  const sid = ctx.state.data.permission?.statementId ?? statementId(ctx);
-  if ((await getPolicyStatements(ctx, name)).some((st) => st.Sid === sid)) {
-    if (await gone(() => removePermission(ctx, name, sid))) ctx.report.removed(`permission ${sid} of ${name}`);
+  // Both triggers' permissions: for S3 (TRIGGER=lambda) and for the topic (TRIGGER=sns).
+  const sids = [ctx.state.data.permission?.statementId ?? statementId(ctx), ctx.state.data.snsPermission?.statementId ?? snsStatementId(ctx)];
+  const statements = await getPolicyStatements(ctx, name);
+  for (const sid of sids) {
+    if (statements.some((st) => st.Sid === sid) && (await gone(() => removePermission(ctx, name, sid)))) ctx.report.removed(`permission ${sid} of ${name}`);
   }
-  ctx.state.update((x) => delete x.permission);
+  ctx.state.update((x) => {
+    delete x.permission;
+    delete x.snsPermission;
+  });
   if (!ours) {
     ctx.report.kept(`function ${name} (not created by this walkthrough)`);
     return false;
@@ -154,13 +201,14 @@ export async function teardownStep(ctx: Ctx): Promise<void> {
   // The persistence probe (walkthrough/extras/persistence.ts), if it was deployed here.
   if (ctx.state.data.probe) await removeProbe(ctx);
   await removeNotification(ctx);
+  await removeTopic(ctx);
   const functionWasOurs = await removeFunction(ctx);
   await removeLogGroup(ctx, functionWasOurs);
   await removeRole(ctx);
   await removeBucket(ctx, 'sourceBucket', ctx.settings.sourceBucket);
   await removeBucket(ctx, 'destBucket', ctx.settings.destBucket);
   const s = ctx.state.data;
-  if (!ctx.dryRun && !s.role && !s.function && !s.logGroup && !s.sourceBucket && !s.destBucket && !s.probe) {
+  if (!ctx.dryRun && !s.role && !s.function && !s.logGroup && !s.sourceBucket && !s.destBucket && !s.probe && !s.topic) {
     ctx.state.remove();
     ctx.report.info('everything the walkthrough created is gone');
   }

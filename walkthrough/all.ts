@@ -1,6 +1,6 @@
 // The one-shot: every step in order on one connection, then a summary (resources, time per step,
 // where the thumbnail was saved, how to tear it all down). Re-running it changes nothing and says so.
-//   npm run walkthrough [-- --until <step>] [--target aws --yes] [--dry-run] [--cli]
+//   npm run walkthrough [-- --until <step>] [--trigger sns] [--target aws --yes] [--dry-run] [--cli]
 import { chalk } from 'zx';
 import { envStep } from './00-env.ts';
 import { roleStep } from './10-role.ts';
@@ -56,6 +56,11 @@ export function printSummary(r: WalkthroughResult): void {
   out(`  role       ${s.roleName}`);
   out(`  buckets    ${s.sourceBucket} -> ${s.destBucket}`);
   out(`  function   ${s.functionName} (log group ${logGroupName(s)})`);
+  out(
+    s.trigger === 'sns'
+      ? `  trigger    ${s.sourceBucket} -> topic ${s.topicName} -> ${s.functionName} (publish to it yourself: npx tsx walkthrough/65-publish.ts)`
+      : `  trigger    ${s.sourceBucket} -> ${s.functionName}`,
+  );
   const last = ctx.state.data.lastTest;
   if (last) out(`  thumbnail  s3://${s.destBucket}/${last.thumbnailKey} -> ${last.savedTo}`);
   out(`  time       ${timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(timings.reduce((a, t) => a + t.ms, 0) / 1000).toFixed(1)} s`);
@@ -66,7 +71,7 @@ export function printSummary(r: WalkthroughResult): void {
 async function main(): Promise<void> {
   const argv = parseArgs(process.argv.slice(2));
   if (argv.help) {
-    console.log(`npm run walkthrough: every step in order, then a summary.\n  --until STEP   stop after STEP (${STEPS.map((s) => s.name).join(', ')})\n  --image PATH   test with your own image\n\n${COMMON_HELP}`);
+    console.log(`npm run walkthrough: every step in order, then a summary.\n  --until STEP   stop after STEP (${STEPS.map((s) => s.name).join(', ')})\n  --image PATH   test with your own image\n  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)\n\n${COMMON_HELP}`);
     return;
   }
   try {

@@ -5,6 +5,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { minimist } from 'zx';
 import { loadConfig } from '../../local-aws/config.ts';
@@ -21,6 +22,7 @@ export interface Clients {
   lambda: LambdaClient;
   logs: CloudWatchLogsClient;
   sts: STSClient;
+  sns: SNSClient;
 }
 
 export interface Identity {
@@ -63,6 +65,7 @@ function makeClients(c: ClientSettings): Clients {
     lambda: new LambdaClient(c),
     logs: new CloudWatchLogsClient(c),
     sts: new STSClient(c),
+    sns: new SNSClient(c),
   };
 }
 

@@ -7,6 +7,8 @@ import { UserError } from './errors.ts';
 
 export type TargetKind = 'local' | 'aws' | 'endpoint';
 export type Architecture = 'x86_64' | 'arm64';
+/** How uploads reach the function: the bucket invokes it (`lambda`), or publishes to a topic it subscribes to (`sns`). */
+export type TriggerKind = 'lambda' | 'sns';
 
 /** Runtimes Lambda accepts for new functions as of late 2026 (PROTOCOLS: nodejs20.x is create-blocked). */
 export const CURRENT_NODE_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
@@ -29,6 +31,9 @@ export interface Settings {
   memorySize: number;
   timeout: number;
   logRetentionDays: number;
+  trigger: TriggerKind;
+  /** Undefined means `<FUNCTION_NAME>-uploads`. */
+  topicName?: string;
 }
 
 /** Settings once the account and region are known. */
@@ -37,6 +42,7 @@ export interface ResolvedSettings extends Settings {
   sourceBucket: string;
   destBucket: string;
   roleName: string;
+  topicName: string;
   accountId: string;
 }
 
@@ -56,6 +62,8 @@ export const FLAGS = {
   MEMORY_SIZE: 'memory',
   TIMEOUT: 'timeout',
   LOG_RETENTION_DAYS: 'log-retention-days',
+  TRIGGER: 'trigger',
+  TOPIC_NAME: 'topic-name',
 } as const;
 export type SettingName = keyof typeof FLAGS;
 
@@ -136,6 +144,11 @@ export function parseSettings(raw: Partial<Record<SettingName, SettingSource>>):
       `RUNTIME "${runtime}" is not a current Node.js runtime of Lambda.`,
       `Use one of ${CURRENT_NODE_RUNTIMES.join(', ')} (older ones are refused by Lambda for new functions).`,
     );
+  const trigger = raw.TRIGGER?.value ?? 'lambda';
+  if (trigger !== 'lambda' && trigger !== 'sns')
+    throw new UserError(
+      `TRIGGER must be "lambda" (the bucket invokes the function) or "sns" (the bucket publishes to a topic the function subscribes to), got "${trigger}".`,
+    );
   const sourceBucket = bucket('SOURCE_BUCKET', raw.SOURCE_BUCKET);
   const destBucket = bucket('DEST_BUCKET', raw.DEST_BUCKET);
   if (sourceBucket && destBucket && sourceBucket === destBucket)
@@ -157,6 +170,8 @@ export function parseSettings(raw: Partial<Record<SettingName, SettingSource>>):
     memorySize: int('MEMORY_SIZE', raw.MEMORY_SIZE, 1024, 128, 10240),
     timeout: int('TIMEOUT', raw.TIMEOUT, 30, 1, 900),
     logRetentionDays: int('LOG_RETENTION_DAYS', raw.LOG_RETENTION_DAYS, 14, 1, 3653),
+    trigger,
+    topicName: pattern('TOPIC_NAME', raw.TOPIC_NAME, /^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, hyphens or underscores'),
   };
 }
 
@@ -174,5 +189,6 @@ export function resolveNames(s: Settings, accountId: string, region: string): Re
     sourceBucket,
     destBucket,
     roleName: s.roleName ?? `${s.functionName}-${region}-role`.slice(0, 64),
+    topicName: s.topicName ?? `${s.functionName}-uploads`,
   };
 }

@@ -28,6 +28,17 @@ export interface PermissionRecord {
 export interface NotificationRecord {
   bucket: string;
   configurationId: string;
+  /** What the configuration targets: the function (LambdaFunctionConfigurations) or the topic (TopicConfigurations). */
+  kind?: 'lambda' | 'sns';
+}
+
+/** TRIGGER=sns: the topic between the bucket and the function. */
+export interface TopicRecord extends OwnedResource {
+  arn: string;
+  /** Sid of the statement that lets S3 publish (in the topic policy). */
+  policyStatementId?: string;
+  /** The function's subscription. */
+  subscriptionArn?: string;
 }
 
 export interface PackageRecord {
@@ -75,6 +86,9 @@ export interface WalkthroughState {
   package?: PackageRecord;
   function?: FunctionRecord;
   permission?: PermissionRecord;
+  /** TRIGGER=sns: the function permission that lets the topic invoke it. */
+  snsPermission?: PermissionRecord;
+  topic?: TopicRecord;
   notification?: NotificationRecord;
   lastTest?: TestRecord;
   probe?: ProbeRecord;

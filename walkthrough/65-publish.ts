@@ -1,0 +1,88 @@
+// Step 7b (TRIGGER=sns). Event-driven through a topic: anyone allowed to publish to the topic can
+// trigger the function without knowing it exists. This publishes a hand-made S3 event for an object
+// already in the source bucket (the last test upload, or --key KEY) as `aws sns publish` does, after
+// removing that object's thumbnail, and waits for the function to make it again.
+//   npx tsx walkthrough/65-publish.ts [--key KEY] [--cli] [--dry-run]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { deleteObject, getObjectBytes, headObject } from './lib/actions/s3.ts';
+import { publish } from './lib/actions/sns.ts';
+import type { Ctx } from './lib/context.ts';
+import { UserError } from './lib/errors.ts';
+import { s3PutEvent } from './lib/events.ts';
+import { isMain, runStepMain } from './lib/main.ts';
+import { partitionOf } from './lib/policies.ts';
+import { pollUntil, PollTimeout } from './lib/retry.ts';
+import { OUT_DIR } from './60-test.ts';
+import { topicArnOf } from './50-trigger.ts';
+
+export const SUBJECT = 'Hand-made S3 event';
+
+export async function publishStep(ctx: Ctx): Promise<void> {
+  const { settings: s, report, state } = ctx;
+  const topic = state.data.topic;
+  if (!topic && !ctx.dryRun)
+    throw new UserError(
+      'There is no topic between the bucket and the function (the trigger is not TRIGGER=sns).',
+      'Run step 6 with the SNS variant first: npx tsx walkthrough/50-trigger.ts --trigger sns',
+    );
+  const topicArn = topic?.arn ?? topicArnOf(ctx);
+  const key = ctx.argv.key !== undefined && ctx.argv.key !== true ? String(ctx.argv.key) : state.data.lastTest?.key;
+  if (!key) throw new UserError('No object to publish an event for.', 'Run the test step first (npx tsx walkthrough/60-test.ts), or name an object of the source bucket with --key KEY.');
+  const object = await headObject(ctx, s.sourceBucket, key);
+  if (!object) throw new UserError(`s3://${s.sourceBucket}/${key} does not exist.`, 'Name an object of the source bucket with --key KEY.');
+
+  // The message: the S3 event S3 itself would publish for that object, written where the command reads it.
+  const event = s3PutEvent({
+    bucket: s.sourceBucket,
+    key,
+    size: object.ContentLength ?? 0,
+    eTag: object.ETag ?? '',
+    region: s.region,
+    partition: partitionOf(ctx.identity.arn),
+    configurationId: 'hand-made',
+  });
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const messageFile = path.join(OUT_DIR, 'sns-message.json');
+  const message = JSON.stringify(event, null, 2);
+  fs.writeFileSync(messageFile, message + '\n');
+
+  // Without the thumbnail, one that appears afterwards can only come from this message.
+  const thumbKey = `resized-${key}`;
+  if ((await headObject(ctx, s.destBucket, thumbKey)) && (await deleteObject(ctx, s.destBucket, thumbKey)))
+    report.info(`removed s3://${s.destBucket}/${thumbKey}, so that the function has to make it again`);
+  const published = await publish(ctx, topicArn, SUBJECT, message, messageFile);
+  if (!published) return; // dry run
+  report.info(`published ${messageFile} to ${s.topicName} as ${ctx.identity.arn} (message ${published.MessageId}): nothing in it names the function`);
+
+  let thumbnail: Buffer;
+  try {
+    await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
+      pollUntil(async () => (await headObject(ctx, s.destBucket, thumbKey)) ?? undefined, {
+        deadlineMs: s.target === 'aws' ? 120_000 : 60_000,
+        what: `s3://${s.destBucket}/${thumbKey}`,
+        initialDelayMs: 100,
+      }),
+    );
+    thumbnail = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
+  } catch (err) {
+    if (!(err instanceof PollTimeout)) throw err;
+    throw new UserError(
+      `No thumbnail appeared after publishing to ${s.topicName}: ${err.message}`,
+      `Check the subscription and the function's permission for the topic (re-run step 6 with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in \`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries.`,
+    );
+  }
+  const meta = await sharp(thumbnail).metadata();
+  if (!meta.width || meta.width > s.thumbnailWidth)
+    throw new UserError(`The thumbnail is ${meta.width} px wide, expected at most ${s.thumbnailWidth} px.`, 'Re-run step 5 so the function has the current settings.');
+  report.info(`the function, triggered through the topic, wrote s3://${s.destBucket}/${thumbKey} again: a ${meta.width}x${meta.height} ${meta.format}`);
+}
+
+if (isMain(import.meta.url)) {
+  await runStepMain(
+    '7b. Publish to the topic (TRIGGER=sns)',
+    'Publishes a hand-made S3 event for an existing object (the last test upload, or --key KEY) to the topic, and checks that its thumbnail is made again.',
+    publishStep,
+  );
+}
