@@ -41,6 +41,8 @@ export interface TuneOptions {
   runs: number;
   image?: string;
   pricesFile?: string;
+  /** Also write the results as JSON here (for scripts, e.g. bench/tune.ts). */
+  saveJson?: string;
 }
 
 export interface TuneOutcome {
@@ -145,6 +147,10 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   printOutcome(ctx, outcome, opts, summaryBySize);
   if (summaries.length > 0) outcome.svgPath = writeChart(outcome, opts, s.region);
   if (outcome.svgPath) report.info(`chart: ${outcome.svgPath}`);
+  if (opts.saveJson) {
+    fs.writeFileSync(opts.saveJson, JSON.stringify(savedResults(outcome), null, 2) + '\n');
+    report.info(`results: ${path.resolve(opts.saveJson)}`);
+  }
   return outcome;
 }
 
@@ -196,7 +202,7 @@ async function waitForThumbnail(ctx: Ctx, key: string): Promise<void> {
 function printOutcome(ctx: Ctx, o: TuneOutcome, opts: TuneOptions, summaryBySize: Map<number, SizeSummary>): void {
   const out = (line = '') => ctx.report.print(line);
   out();
-  out(chalk.bold(`${o.functionName} (${o.architecture}) on ${o.image.description}: median of ${opts.runs} warm run(s) per size`));
+  out(chalk.bold(`${o.functionName} (${o.architecture}) on ${o.image.description}: mean of ${opts.runs} warm run(s) per size (slowest and fastest 20% left out)`));
   if (!o.cpu.enforced) out(chalk.red.bold(`  ${NOT_ENFORCED_BANNER}`));
   out(resultsTable(o.results, summaryBySize));
   out(`  cost/invocation = billed ms / 1000 x memory MB / 1024 x ${o.prices.architectures[o.architecture]!.perGbSecond} per GB-s + ${o.prices.architectures[o.architecture]!.perRequest} per request (${o.prices.currency}, ${o.prices.region}, prices of ${o.prices.taken})`);
@@ -208,12 +214,60 @@ function printOutcome(ctx: Ctx, o: TuneOutcome, opts: TuneOptions, summaryBySize
   for (const line of recommendationLines(o.recommendations!)) out(line);
 }
 
+/** The results as data: per size the warm runs' figures and the summary, plus how they were obtained. */
+export interface SavedResults {
+  functionName: string;
+  architecture: string;
+  image: string;
+  cpu: { enforced: boolean; detail: string };
+  prices: { source: string; taken: string; region: string; currency: string };
+  sizes: Array<{
+    memoryMb: number;
+    vcpu?: number;
+    error?: string;
+    initDurationMs?: number;
+    billedMs?: number;
+    durationMs?: number;
+    maxMemoryUsedMb?: number;
+    cost?: number;
+    billedRuns: number[];
+  }>;
+  recommendations?: { fastest: number; cheapest: number; balanced: number };
+}
+
+function savedResults(o: TuneOutcome): SavedResults {
+  const bySize = new Map(o.summaries.map((x) => [x.memoryMb, x]));
+  const rec = o.recommendations;
+  return {
+    functionName: o.functionName,
+    architecture: o.architecture,
+    image: o.image.description,
+    cpu: { enforced: o.cpu.enforced, detail: o.cpu.detail },
+    prices: { source: o.prices.source, taken: o.prices.taken, region: o.prices.region, currency: o.prices.currency },
+    sizes: o.results.map((r) => {
+      const sum = bySize.get(r.memoryMb);
+      return {
+        memoryMb: r.memoryMb,
+        vcpu: r.vcpu,
+        error: r.error,
+        initDurationMs: r.cold?.initDurationMs,
+        billedMs: sum?.billedMs,
+        durationMs: sum?.durationMs,
+        maxMemoryUsedMb: sum?.maxMemoryUsedMb,
+        cost: sum?.cost,
+        billedRuns: r.runs.map((x) => x.billedDurationMs),
+      };
+    }),
+    recommendations: rec && { fastest: rec.fastest.memoryMb, cheapest: rec.cheapest.memoryMb, balanced: rec.balanced.memoryMb },
+  };
+}
+
 function writeChart(o: TuneOutcome, opts: TuneOptions, region: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const file = path.join(OUT_DIR, `tune-${stamp}.svg`);
   const svg = tuneChartSvg({
     title: `${o.functionName}: billed duration and cost by memory size`,
-    subtitle: `${o.image.description}; median of ${opts.runs} warm run(s); ${o.architecture} prices of ${o.prices.taken} (${o.prices.region}); ${region}`,
+    subtitle: `${o.image.description}; mean of ${opts.runs} warm run(s); ${o.architecture} prices of ${o.prices.taken} (${o.prices.region}); ${region}`,
     sizes: o.summaries,
     recommendations: o.recommendations,
     banner: o.cpu.enforced ? undefined : NOT_ENFORCED_BANNER,
@@ -228,6 +282,7 @@ const HELP = `npm run tune: the walkthrough function's billed duration and cost 
   --runs N           warm invocations per size, after one cold one that is not counted (default ${DEFAULT_RUNS})
   --image PATH       the image to resize (default: a generated 12-megapixel photo)
   --prices FILE      Lambda prices to use (default walkthrough/extras/prices.json)
+  --save-json FILE   also write the results as JSON
 Needs the walkthrough set up (npm run walkthrough). The function's memory is restored at the end.`;
 
 export async function main(args: string[]): Promise<void> {
@@ -251,7 +306,14 @@ export async function main(args: string[]): Promise<void> {
     delete argv.memory;
     const ctx = await connect(argv);
     ctx.report.heading(`Memory vs speed and cost${ctx.dryRun ? ' (dry run: nothing is changed)' : ''}`);
-    await tune(ctx, { sizes, runs, image: argv.image as string | undefined, pricesFile: argv.prices as string | undefined }, controller.signal);
+    const opts: TuneOptions = {
+      sizes,
+      runs,
+      image: argv.image as string | undefined,
+      pricesFile: argv.prices as string | undefined,
+      saveJson: argv['save-json'] as string | undefined,
+    };
+    await tune(ctx, opts, controller.signal);
   } catch (err) {
     fail(err);
     if (controller.signal.aborted) process.exitCode = 130;

@@ -67,7 +67,7 @@ export function tuneChartSvg(c: ChartInput): string {
   out.push(`<line x1="${M.left + plotW}" y1="${M.top}" x2="${M.left + plotW}" y2="${M.top + plotH}" stroke="#888"/>`);
   out.push(`<line x1="${M.left}" y1="${M.top + plotH}" x2="${M.left + plotW}" y2="${M.top + plotH}" stroke="#888"/>`);
   out.push(
-    `<text transform="translate(24 ${M.top + plotH / 2}) rotate(-90)" font-size="14" text-anchor="middle" fill="${BLUE}">billed duration, median (ms)</text>`,
+    `<text transform="translate(24 ${M.top + plotH / 2}) rotate(-90)" font-size="14" text-anchor="middle" fill="${BLUE}">billed duration, mean (ms)</text>`,
   );
   out.push(
     `<text transform="translate(${W - 20} ${M.top + plotH / 2}) rotate(90)" font-size="14" text-anchor="middle" fill="${ORANGE}">cost per 1M invocations (USD)</text>`,

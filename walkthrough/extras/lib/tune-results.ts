@@ -1,4 +1,4 @@
-// What `npm run tune` measured per memory size, summarised: medians of the warm runs, cost per
+// What `npm run tune` measured per memory size, summarised: means of the warm runs (slowest and fastest 20% left out), cost per
 // invocation, and recommendations in the manner of AWS Lambda Power Tuning (fastest, cheapest,
 // balanced), plus the table and the terminal bar chart.
 import { invocationCost, type ArchitecturePrices } from './prices.ts';
@@ -21,7 +21,7 @@ export interface SizeSummary extends SizeResult {
   billedMs: number;
   durationMs: number;
   maxMemoryUsedMb: number;
-  /** Per invocation, from the median billed duration. */
+  /** Per invocation, from the mean billed duration. */
   cost: number;
 }
 
@@ -31,19 +31,27 @@ export interface Recommendations {
   balanced: SizeSummary;
 }
 
-export function median(xs: number[]): number {
+/** Share of the slowest and fastest runs left out of the mean, as AWS Lambda Power Tuning does by default. */
+export const DISCARD_TOP_BOTTOM = 0.2;
+
+/** Mean without the top and bottom 20% (nothing is left out of fewer than 5 runs). */
+export function trimmedMean(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  const k = Math.floor(s.length * DISCARD_TOP_BOTTOM);
+  const kept = s.slice(k, s.length - k);
+  return kept.reduce((a, b) => a + b, 0) / kept.length;
 }
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export function summarise(r: SizeResult, prices: ArchitecturePrices): SizeSummary | undefined {
   if (r.error || r.runs.length === 0) return undefined;
-  const billedMs = median(r.runs.map((x) => x.billedDurationMs));
+  // Cost is linear in billed time: the cost of the mean is the mean cost of the runs.
+  const billedMs = round1(trimmedMean(r.runs.map((x) => x.billedDurationMs)));
   return {
     ...r,
     billedMs,
-    durationMs: median(r.runs.map((x) => x.durationMs)),
+    durationMs: trimmedMean(r.runs.map((x) => x.durationMs)),
     maxMemoryUsedMb: Math.max(...r.runs.map((x) => x.maxMemoryUsedMb)),
     cost: invocationCost(billedMs, r.memoryMb, prices),
   };
@@ -93,7 +101,7 @@ export function resultsTable(results: SizeResult[], summaries: Map<number, SizeS
     ];
   });
   return formatTable(
-    ['memory MB', 'vCPU', 'cold ms (init+billed)', 'billed ms', 'billed range', 'duration ms', 'max memory MB', 'cost/invocation', 'per 1M', 'runs'],
+    ['memory MB', 'vCPU', 'cold ms (init+billed)', 'billed ms (mean)', 'billed range', 'duration ms', 'max memory MB', 'cost/invocation', 'per 1M', 'runs'],
     rows,
     ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
@@ -110,7 +118,7 @@ export function barChart(sizes: SizeSummary[]): string {
   const maxMs = Math.max(...sizes.map((s) => s.billedMs));
   const maxCost = Math.max(...sizes.map((s) => s.cost));
   const label = (s: SizeSummary) => `${s.memoryMb} MB`.padStart(8);
-  const lines = ['  billed duration (median)'];
+  const lines = ['  billed duration (mean)'];
   for (const s of sizes) lines.push(`  ${label(s)}  ${bar(s.billedMs, maxMs).padEnd(BAR)}  ${s.billedMs} ms`);
   lines.push('', '  cost per 1M invocations');
   for (const s of sizes) lines.push(`  ${label(s)}  ${bar(s.cost, maxCost).padEnd(BAR)}  ${perMillion(s.cost)}`);

@@ -1,0 +1,170 @@
+// Benchmark: `npm run tune` for the walkthrough's resize function on a real (generated 12-megapixel)
+// photo, on the project's local endpoint, run as a user runs it: the walkthrough is set up in a temp
+// folder with an endpoint of its own (its own process, port and data), tuned, and everything is
+// stopped and removed. Goals, where CPU limits are enforced: billed duration falls as memory grows up
+// to about 1769 MB, and the cost per image stays within 20% across 512-1769 MB ("same price, faster").
+//   npx tsx bench/tune.ts            (prints the markdown)
+//   import { runTuneBench } from './tune.ts'; const { markdown } = await runTuneBench();
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { SavedResults } from '../walkthrough/extras/tune.ts';
+
+const PROJECT = fileURLToPath(new URL('../', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+export const BENCH_SIZES = [128, 256, 512, 1024, 1536, 1769, 2048, 3008];
+
+export interface TuneBenchOptions {
+  sizes?: number[];
+  /** Warm runs per size (one cold run before them is not counted). */
+  runs?: number;
+  log?: (line: string) => void;
+}
+
+export interface TuneGoal {
+  goal: string;
+  met: boolean | 'n/a';
+  detail: string;
+}
+
+export interface TuneBenchResult {
+  markdown: string;
+  goals: TuneGoal[];
+  results: SavedResults;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function script(rel: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, path.join(PROJECT, rel), ...args], { cwd, env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(0)}%`;
+}
+
+/** The goals, judged only where durations can depend on memory. */
+export function judge(r: SavedResults): TuneGoal[] {
+  const ok = r.sizes.filter((s) => s.billedMs !== undefined && s.cost !== undefined);
+  const upTo = ok.filter((s) => s.memoryMb <= 1769);
+  const band = ok.filter((s) => s.memoryMb >= 512 && s.memoryMb <= 1769);
+  const g1 = 'billed duration falls as memory grows, up to 1769 MB';
+  const g2 = 'cost per image within 20% across 512-1769 MB';
+  if (!r.cpu.enforced) {
+    const why = `not applicable: CPU limits were not enforced (${r.cpu.detail})`;
+    return [
+      { goal: g1, met: 'n/a', detail: why },
+      { goal: g2, met: 'n/a', detail: why },
+    ];
+  }
+  // Falls: every step down to 1769 MB is faster than the one before (5% allowed for noise).
+  const rises = upTo.slice(1).filter((s, i) => s.billedMs! > upTo[i]!.billedMs! * 1.05);
+  const costs = band.map((s) => s.cost!);
+  const spread = costs.length ? Math.max(...costs) / Math.min(...costs) - 1 : NaN;
+  return [
+    {
+      goal: g1,
+      met: upTo.length >= 2 && rises.length === 0,
+      detail:
+        upTo.map((s) => `${s.memoryMb} MB ${s.billedMs} ms`).join(' > ') +
+        (rises.length ? `; slower than the size before: ${rises.map((s) => `${s.memoryMb} MB`).join(', ')}` : ''),
+    },
+    {
+      goal: g2,
+      met: costs.length >= 2 && spread <= 0.2,
+      detail: `${band.map((s) => `${s.memoryMb} MB $${(s.cost! * 1e6).toFixed(2)}`).join(', ')} per 1M images: highest ${pct(spread)} above lowest`,
+    },
+  ];
+}
+
+export function renderMarkdown(r: SavedResults, goals: TuneGoal[], runs: number, seconds: number): string {
+  const lines: string[] = [];
+  lines.push(`Function ${r.functionName} (${r.architecture}) resizing a ${r.image} to a 200 px thumbnail, on the local endpoint;`);
+  lines.push(`${runs} warm invocations per memory size after one cold one (mean without the slowest and fastest 20%).`);
+  lines.push(`Prices: ${r.prices.region}, ${r.architecture}, taken ${r.prices.taken} from ${r.prices.source}. Took ${seconds.toFixed(0)} s.`);
+  lines.push('');
+  lines.push(`**CPU limits ${r.cpu.enforced ? 'enforced' : 'NOT enforced'}**: ${r.cpu.detail}`);
+  lines.push('');
+  lines.push('| memory | vCPU | billed ms (mean) | billed ms (runs) | max memory | cost per 1M images |');
+  lines.push('|---:|---:|---:|---|---:|---:|');
+  for (const s of r.sizes) {
+    const vcpu = s.vcpu === undefined ? '-' : s.vcpu.toFixed(2);
+    if (s.error || s.billedMs === undefined) lines.push(`| ${s.memoryMb} MB | ${vcpu} | - | ${s.error ?? 'no runs'} | - | - |`);
+    else
+      lines.push(
+        `| ${s.memoryMb} MB | ${vcpu} | ${s.billedMs} | ${s.billedRuns.join(', ')} | ${s.maxMemoryUsedMb} MB | $${(s.cost! * 1e6).toFixed(2)} |`,
+      );
+  }
+  if (r.recommendations) {
+    lines.push('');
+    lines.push(`Recommendations: fastest ${r.recommendations.fastest} MB, cheapest ${r.recommendations.cheapest} MB, balanced ${r.recommendations.balanced} MB.`);
+  }
+  lines.push('');
+  lines.push('| goal | met | figures |');
+  lines.push('|---|---|---|');
+  for (const g of goals) lines.push(`| ${g.goal} | ${g.met === 'n/a' ? 'n/a' : g.met ? 'yes' : '**no**'} | ${g.detail} |`);
+  return lines.join('\n') + '\n';
+}
+
+export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBenchResult> {
+  const sizes = opts.sizes ?? BENCH_SIZES;
+  const runs = opts.runs ?? 10;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[tune] ${line}\n`));
+  const started = performance.now();
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tune-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    LOCAL_AWS_PORT: String(await freePort()),
+    LOCAL_AWS_DATA: path.join(cwd, '.local-aws'),
+    WALKTHROUGH_BUILD_DIR: path.join(PROJECT, 'build'),
+  };
+  try {
+    log('setting up the walkthrough (role, buckets, package, function) on an endpoint of its own');
+    const setup = await script('walkthrough/all.ts', ['--until', 'function'], cwd, env);
+    if (setup.code !== 0) throw new Error(`walkthrough set-up failed:\n${setup.out}`);
+    log(`tuning ${sizes.join(', ')} MB, ${runs} warm runs each`);
+    const json = path.join(cwd, 'tune.json');
+    const tuned = await script('walkthrough/extras/tune.ts', ['--memory', sizes.join(','), '--runs', String(runs), '--save-json', json], cwd, env);
+    if (tuned.code !== 0 || !fs.existsSync(json)) throw new Error(`npm run tune failed:\n${tuned.out}`);
+    const results = JSON.parse(fs.readFileSync(json, 'utf8')) as SavedResults;
+    const goals = judge(results);
+    return { markdown: renderMarkdown(results, goals, runs, (performance.now() - started) / 1000), goals, results };
+  } finally {
+    await script('local-aws/cli.ts', ['stop'], cwd, env).catch(() => undefined);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
+  runTuneBench().then(
+    (r) => process.stdout.write(r.markdown),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exitCode = 1;
+    },
+  );
+}
