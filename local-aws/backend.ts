@@ -13,6 +13,7 @@ import { LambdaStore } from './lambda/store.ts';
 import { LogsStore } from './logs/store.ts';
 import { S3Store } from './s3/store.ts';
 import { topicTarget } from './sns/s3-events.ts';
+import { flushDeliveryStatus } from './sns/status-log.ts';
 import { SnsStore } from './sns/store.ts';
 import { sessionCaller, StsStore } from './sts/store.ts';
 
@@ -88,6 +89,8 @@ export class Backend {
   async close(): Promise<void> {
     try {
       await this.lambda.close();
+      // SNS's delivery status lines go to Logs: written before Logs closes.
+      await flushDeliveryStatus(this);
       await Promise.all([this.s3.close(), this.logs.close(), this.iam.close(), this.sns.close()]);
     } finally {
       this.unlock();

@@ -12,6 +12,7 @@ import { serviceMayInvoke } from '../lambda/permissions.ts';
 import type { QueuedEvent } from '../lambda/queue.ts';
 import type { MessageAttribute } from './input.ts';
 import { SIGNING_CERT_PATH } from './signing.ts';
+import { logDeliveryStatus } from './status-log.ts';
 import type { SubscriptionRecord, TopicRecord } from './store.ts';
 
 export const SNS_PRINCIPAL = 'sns.amazonaws.com';
@@ -66,7 +67,7 @@ export function snsEventRecord(backend: Backend, msg: OutgoingMessage, sub: Subs
 
 interface Plan {
   events: QueuedEvent[];
-  failures: Array<{ sub: SubscriptionRecord; reason: string }>;
+  failures: Array<{ sub: SubscriptionRecord; reason: string; statusCode: number }>;
 }
 
 /** The Event invocations to queue, and the subscribers Lambda refuses. */
@@ -83,13 +84,14 @@ function plan(backend: Backend, msg: OutgoingMessage): Plan {
     }
     const fn = arn ? backend.lambda.get(arn) : undefined;
     if (!fn) {
-      out.failures.push({ sub, reason: `ResourceNotFoundException: Function not found: ${sub.endpoint}` });
+      out.failures.push({ sub, reason: `ResourceNotFoundException: Function not found: ${sub.endpoint}`, statusCode: 404 });
       continue;
     }
     if (!serviceMayInvoke(fn, SNS_PRINCIPAL, msg.topic.arn, account)) {
       out.failures.push({
         sub,
         reason: `AccessDeniedException: the function's resource policy does not allow ${SNS_PRINCIPAL} to invoke it for ${msg.topic.arn} (lambda add-permission --principal ${SNS_PRINCIPAL} --source-arn ${msg.topic.arn})`,
+        statusCode: 403,
       });
       continue;
     }
@@ -109,22 +111,37 @@ function plan(backend: Backend, msg: OutgoingMessage): Plan {
   return out;
 }
 
-function failureLine(msg: OutgoingMessage, endpoint: string, reason: string): void {
-  console.error(`[local-aws] sns: delivery of ${msg.messageId} to ${endpoint} failed: ${reason}`);
+/** Counts the outcome, and reports each failure on stderr (and in the topic's status log, if set). */
+function settle(backend: Backend, msg: OutgoingMessage, p: Plan, queued: QueuedEvent[], notQueued: Array<{ ev: QueuedEvent; reason: string }>): void {
+  const publishedAt = Date.parse(msg.timestamp);
+  const base = { messageId: msg.messageId, message: lambdaMessage(msg), timestamp: msg.timestamp, publishedAt };
+  const failures = [
+    ...p.failures.map((f) => ({ endpoint: f.sub.endpoint, reason: f.reason, statusCode: f.statusCode })),
+    ...notQueued.map((f) => ({ endpoint: f.ev.invokedArn, reason: f.reason, statusCode: 500 })),
+  ];
+  for (const f of failures) {
+    console.error(`[local-aws] sns: delivery of ${msg.messageId} to ${f.endpoint} failed: ${f.reason}`);
+    logDeliveryStatus(backend, msg.topic, true, { ...base, destination: f.endpoint, statusCode: f.statusCode, providerResponse: f.reason });
+  }
+  for (const ev of queued)
+    logDeliveryStatus(backend, msg.topic, false, { ...base, destination: ev.invokedArn, statusCode: 202, providerResponse: JSON.stringify({ lambdaRequestId: ev.id }) });
+  backend.sns.count(msg.topic, { published: 1, delivered: queued.length, failed: failures.length });
 }
 
-function settle(backend: Backend, msg: OutgoingMessage, p: Plan, queued: number, notQueued: number): void {
-  for (const f of p.failures) failureLine(msg, f.sub.endpoint, f.reason);
-  backend.sns.count(msg.topic, { published: 1, delivered: queued, failed: p.failures.length + notQueued });
-}
+const why = (e: unknown) => `could not queue the invocation: ${e instanceof Error ? e.message : String(e)}`;
 
 /** Publishes: every allowed subscriber's invocation is on disk when this resolves. */
 export async function deliver(backend: Backend, msg: OutgoingMessage): Promise<void> {
   const p = plan(backend, msg);
   const results = await Promise.allSettled(p.events.map((ev) => backend.lambda.queue.enqueue(ev)));
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  settle(backend, msg, p, results.length - failed.length, failed.length);
-  if (failed.length > 0) throw failed[0]!.reason;
+  const queued = p.events.filter((_, i) => results[i]!.status === 'fulfilled');
+  const failed = p.events.flatMap((ev, i) => {
+    const r = results[i]!;
+    return r.status === 'rejected' ? [{ ev, reason: why(r.reason), error: r.reason as unknown }] : [];
+  });
+  settle(backend, msg, p, queued, failed);
+  // Not durable: Publish must not claim success (a genuine server fault).
+  if (failed.length > 0) throw failed[0]!.error;
 }
 
 /** The same, synchronously (for S3, which must not answer before its events are durable). Never throws. */
@@ -136,16 +153,17 @@ export function deliverSync(backend: Backend, msg: OutgoingMessage): void {
     console.error(`[local-aws] sns: could not deliver ${msg.messageId}:`, e);
     return;
   }
-  let queued = 0;
+  const queued: QueuedEvent[] = [];
+  const failed: Array<{ ev: QueuedEvent; reason: string }> = [];
   for (const ev of p.events) {
     try {
       backend.lambda.queue.enqueueSync(ev);
-      queued++;
+      queued.push(ev);
     } catch (e) {
-      failureLine(msg, ev.invokedArn, `could not queue the invocation: ${e instanceof Error ? e.message : String(e)}`);
+      failed.push({ ev, reason: why(e) });
     }
   }
-  settle(backend, msg, p, queued, p.events.length - queued);
+  settle(backend, msg, p, queued, failed);
 }
 
 export function newMessageId(): string {

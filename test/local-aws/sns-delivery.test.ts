@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVerify } from 'node:crypto';
 import { zipSync } from 'fflate';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import {
@@ -64,6 +65,8 @@ let sns: SNSClient;
 let s3: S3Client;
 let lambda: LambdaClient;
 let fnArn: string;
+/** A role SNS may assume to write delivery status logs (the basic execution policy allows logs:*). */
+let feedbackRole: string;
 
 before(async () => {
   server = await startTestServer();
@@ -86,7 +89,18 @@ before(async () => {
     )
   ).FunctionArn!;
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'recorder' });
+  const snsTrust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  feedbackRole = await createRole(new IAMClient(server.clientConfig()), 'sns-feedback', [], snsTrust);
 });
+
+/** Delivery status lines SNS wrote for a topic (`/Failure` for failures). */
+function statusLines(group: string, count: number): Promise<Array<{ status: string; notification: { messageId: string }; delivery: { destination: string; statusCode: number } }>> {
+  const logs = new CloudWatchLogsClient(server.clientConfig());
+  return eventually(`${count} line(s) in ${group}`, async () => {
+    const events = (await logs.send(new FilterLogEventsCommand({ logGroupName: group }))).events ?? [];
+    return events.length >= count ? events.map((e) => JSON.parse(e.message!)) : undefined;
+  });
+}
 after(async () => {
   await server.stopAndRemove();
 });
@@ -142,6 +156,8 @@ describe('SNS -> Lambda', () => {
   it("delivers a message as AWS's SNS event, signed with the key at SigningCertUrl", async () => {
     const { topicArn, subscriptionArn } = await topicWithSubscriber('deliver');
     await allowSns('sns-deliver', topicArn);
+    await sns.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'LambdaSuccessFeedbackRoleArn', AttributeValue: feedbackRole }));
+    await sns.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'LambdaSuccessFeedbackSampleRate', AttributeValue: '100' }));
     const published = await sns.send(
       new PublishCommand({
         TopicArn: topicArn,
@@ -176,6 +192,9 @@ describe('SNS -> Lambda', () => {
     assert.equal(a.NumberOfMessagesPublished, '2');
     assert.equal(a.NumberOfNotificationsDelivered, '2');
     assert.equal(a.NumberOfNotificationsFailed, '0');
+    // Delivery status logging, as SNS writes it with LambdaSuccessFeedbackRoleArn.
+    const lines = await statusLines(`sns/us-east-1/${ACCOUNT}/deliver`, 2);
+    assert.deepEqual(lines.map((l) => [l.status, l.delivery.statusCode, l.delivery.destination]).sort(), [['SUCCESS', 202, fnArn], ['SUCCESS', 202, fnArn]]);
   });
 
   it('MessageStructure=json gives the function its own entry (or default), and SignatureVersion 2 signs with SHA256', async () => {
@@ -193,6 +212,7 @@ describe('SNS -> Lambda', () => {
 
   it('without the permission for the topic, delivery fails visibly and nothing is invoked', async () => {
     const { topicArn } = await topicWithSubscriber('unallowed');
+    await sns.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'LambdaFailureFeedbackRoleArn', AttributeValue: feedbackRole }));
     const ghost = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:ghost`;
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'lambda', Endpoint: ghost }));
     let first = '';
@@ -204,6 +224,11 @@ describe('SNS -> Lambda', () => {
     let a = await attributes(topicArn);
     assert.equal(a.NumberOfNotificationsFailed, '2');
     assert.equal(a.NumberOfNotificationsDelivered, '0');
+    const failures = await statusLines(`sns/us-east-1/${ACCOUNT}/unallowed/Failure`, 2);
+    assert.deepEqual(failures.map((l) => [l.status, l.notification.messageId, l.delivery.destination, l.delivery.statusCode]).sort(), [
+      ['FAILURE', first, ghost, 404],
+      ['FAILURE', first, fnArn, 403],
+    ]);
     // Once allowed, the next message is delivered; the first one never ran.
     await allowSns('sns-unallowed', topicArn);
     const second = (await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'second' }))).MessageId!;
