@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { detectImageType } from '../handlers/resize/detect.ts';
+import { isMain, runAlone } from './lib/main.ts';
+import type { Goal, Section } from './lib/report.ts';
 import { CONTENT_TYPES, ENCODER_OPTIONS, inputOptions, makeThumbnail, outputFormatFor, type OutputFormat, type ThumbnailOptions } from '../handlers/resize/image.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'images');
@@ -210,7 +212,45 @@ function renderMarkdown(
   return lines.join('\n') + '\n';
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const { markdown } = await runResizeBench();
-  process.stdout.write(markdown);
+/** The goals of issue 4: handler overhead under 10% of bare sharp; at least 3x ImageMagick. */
+function resizeGoals(r: ResizeBenchResult): Goal[] {
+  const overheads = r.rows.map((x) => x.overhead);
+  const medOver = median(overheads);
+  const goals: Goal[] = [
+    {
+      goal: 'handler overhead over bare sharp < 10% (median over the images)',
+      met: medOver < 0.1,
+      detail: `median ${pct(medOver)}, worst ${pct(Math.max(...overheads))}`,
+    },
+  ];
+  const slow = r.rows.filter((x) => x.speedup !== undefined && x.speedup < 3);
+  const speedups = r.rows.flatMap((x) => (x.speedup !== undefined ? [x.speedup] : []));
+  goals.push(
+    speedups.length === 0
+      ? { goal: 'at least 3x faster than ImageMagick for every image', met: 'n/a', detail: `${CONVERT} not available` }
+      : {
+          goal: 'at least 3x faster than ImageMagick for every image',
+          met: slow.length === 0,
+          detail:
+            `median ${median(speedups).toFixed(1)}x, slowest ${Math.min(...speedups).toFixed(1)}x` +
+            (slow.length ? `; below 3x: ${slow.map((x) => `${x.file} ${x.speedup!.toFixed(1)}x${x.convertNote ? ` (${x.convertNote})` : ''}`).join(', ')}` : ''),
+        },
+  );
+  return goals;
 }
+
+export async function resizeSection(): Promise<Section> {
+  const startedAt = new Date();
+  const r = await runResizeBench();
+  return {
+    id: 'resize',
+    title: 'Resize handler vs bare sharp vs ImageMagick (issue 4)',
+    command: 'npm run bench:resize',
+    markdown: r.markdown,
+    goals: resizeGoals(r),
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+  };
+}
+
+if (isMain(import.meta.url)) await runAlone(resizeSection);

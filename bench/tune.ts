@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { isMain, runAlone } from './lib/main.ts';
+import type { Goal, Section } from './lib/report.ts';
 import type { SavedResults } from '../walkthrough/extras/tune.ts';
 
 const PROJECT = fileURLToPath(new URL('../', import.meta.url));
@@ -24,11 +26,7 @@ export interface TuneBenchOptions {
   log?: (line: string) => void;
 }
 
-export interface TuneGoal {
-  goal: string;
-  met: boolean | 'n/a';
-  detail: string;
-}
+export type TuneGoal = Goal;
 
 export interface TuneBenchResult {
   markdown: string;
@@ -159,12 +157,18 @@ export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBen
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
-  runTuneBench().then(
-    (r) => process.stdout.write(r.markdown),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exitCode = 1;
-    },
-  );
+export async function tuneSection(): Promise<Section> {
+  const startedAt = new Date();
+  const r = await runTuneBench();
+  return {
+    id: 'tune',
+    title: 'Memory vs speed and cost: npm run tune on the resize function (issue 5)',
+    command: 'npm run bench:tune',
+    markdown: r.markdown,
+    goals: r.goals,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+  };
 }
+
+if (isMain(import.meta.url)) await runAlone(tuneSection);

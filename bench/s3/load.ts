@@ -1,0 +1,137 @@
+// The S3 load generator, in a process of its own (forked by bench/s3.ts): N clients, each its own
+// S3Client and connection, each doing one request after the other. Answers each job with the
+// latency summary, the wall time and its own CPU time.
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import * as http from 'node:http';
+import { summarize, type Summary } from '../lib/stats.ts';
+
+export interface Target {
+  name: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface LoadJob {
+  target: Target;
+  op: 'put' | 'get';
+  size: number;
+  concurrency: number;
+  warmup: number;
+  ops: number;
+  bucket: string;
+}
+
+export interface LoadResult {
+  latency: Summary;
+  wallMs: number;
+  opsPerSec: number;
+  clientCpuMs: number;
+  errors: number;
+  firstError?: string;
+}
+
+export type Request = { kind: 'setup'; target: Target; bucket: string } | { kind: 'run'; job: LoadJob };
+export type Reply = { kind: 'ok'; result?: LoadResult } | { kind: 'error'; message: string };
+
+/** The same client settings for every target; checksums only where an operation requires one (see RESULTS.md). */
+export function client(t: Target): S3Client {
+  return new S3Client({
+    endpoint: t.endpoint,
+    region: 'us-east-1',
+    credentials: t.credentials,
+    forcePathStyle: true,
+    maxAttempts: 1,
+    // The middleware stack resolved once per command type, not on every send (a documented client option).
+    cacheMiddleware: process.env.NOCACHE ? false : true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // One keep-alive connection per client (each client sends one request at a time).
+    requestHandler: { httpAgent: new http.Agent({ keepAlive: true, maxSockets: 1 }) },
+  });
+}
+
+const KEYS_PER_CLIENT = 8;
+const keyOf = (size: number, c: number, i: number) => `bench/${size}/c${c}/k${i % KEYS_PER_CLIENT}`;
+
+async function runJob(job: LoadJob): Promise<LoadResult> {
+  const body = Buffer.alloc(job.size, 0x61);
+  const clients = Array.from({ length: job.concurrency }, () => client(job.target));
+  const one = async (s3: S3Client, c: number, i: number) => {
+    const Key = keyOf(job.size, c, i);
+    if (job.op === 'put') {
+      await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key, Body: body, ContentType: 'application/octet-stream' }));
+    } else {
+      const r = await s3.send(new GetObjectCommand({ Bucket: job.bucket, Key }));
+      const bytes = await r.Body!.transformToByteArray();
+      if (bytes.length !== job.size) throw new Error(`GetObject returned ${bytes.length} bytes, expected ${job.size}`);
+    }
+  };
+  try {
+    if (job.op === 'get') {
+      // The objects the GETs read.
+      await Promise.all(clients.map(async (s3, c) => {
+        for (let i = 0; i < KEYS_PER_CLIENT; i++) await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: keyOf(job.size, c, i), Body: body }));
+      }));
+    }
+    let errors = 0;
+    let firstError: string | undefined;
+    const loop = async (count: number, record: number[] | undefined, next: { i: number }) => {
+      await Promise.all(clients.map(async (s3, c) => {
+        for (;;) {
+          const i = next.i++;
+          if (i >= count) return;
+          const t0 = performance.now();
+          try {
+            await one(s3, c, i);
+          } catch (e) {
+            errors++;
+            firstError ??= `${(e as Error).name}: ${(e as Error).message}`;
+            continue;
+          }
+          record?.push(performance.now() - t0);
+        }
+      }));
+    };
+    await loop(job.warmup, undefined, { i: 0 });
+    const latencies: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await loop(job.ops, latencies, { i: 0 });
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      latency: summarize(latencies),
+      wallMs,
+      opsPerSec: (latencies.length / wallMs) * 1000,
+      clientCpuMs: (cpu.user + cpu.system) / 1000,
+      errors,
+      firstError,
+    };
+  } finally {
+    for (const s3 of clients) s3.destroy();
+  }
+}
+
+async function handle(req: Request): Promise<Reply> {
+  try {
+    if (req.kind === 'setup') {
+      const s3 = client(req.target);
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: req.bucket }));
+      } finally {
+        s3.destroy();
+      }
+      return { kind: 'ok' };
+    }
+    return { kind: 'ok', result: await runJob(req.job) };
+  } catch (e) {
+    return { kind: 'error', message: `${(e as Error).name}: ${(e as Error).message}` };
+  }
+}
+
+if (process.send) {
+  process.on('message', (req: Request) => {
+    void handle(req).then((reply) => process.send!(reply));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
