@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { alive, removeEmptyGroup } from './memory.ts';
+import { removeEmptyGroup, sweepStaleGroups } from './memory.ts';
 
 /** At this memory size a function has the equivalent of one vCPU (Lambda Developer Guide). */
 export const MB_PER_VCPU = 1769;
@@ -184,22 +184,6 @@ function quotaFor(vcpus: number, cores: number): number | 'max' {
   return Math.max(MIN_QUOTA_US, Math.round(vcpus * PERIOD_US));
 }
 
-let sweptStale = false;
-
-/** Groups of endpoints that are gone (crash, kill -9). */
-function sweepStaleGroups(root: CpuRoot): void {
-  if (sweptStale) return;
-  sweptStale = true;
-  try {
-    for (const name of fs.readdirSync(root.dir)) {
-      const m = /^local-aws-lambda-(\d+)$/.exec(name);
-      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) removeEmptyGroup(path.join(root.dir, name));
-    }
-  } catch {
-    // best effort
-  }
-}
-
 /** One environment's CPU cgroup (in v2 the same folder as its memory group). */
 export class CpuCgroup {
   private readonly cores = machineCores();
@@ -214,7 +198,7 @@ export class CpuCgroup {
   static create(envId: string, memoryMb: number): CpuCgroup | undefined {
     const root = cpuCgroupSupport();
     if (!root) return undefined;
-    sweepStaleGroups(root);
+    sweepStaleGroups(root.dir);
     const parent = path.join(root.dir, `local-aws-lambda-${process.pid}`);
     const dir = path.join(parent, envId);
     try {

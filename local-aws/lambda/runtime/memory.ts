@@ -128,15 +128,16 @@ export function alive(pid: number): boolean {
   }
 }
 
-let sweptStale = false;
+const sweptDirs = new Set<string>();
 
-function sweepStaleGroups(root: CgroupRoot): void {
-  if (sweptStale) return;
-  sweptStale = true;
+/** Removes, once per cgroup folder, the groups of endpoints that are gone (crash, kill -9). */
+export function sweepStaleGroups(rootDir: string): void {
+  if (sweptDirs.has(rootDir)) return;
+  sweptDirs.add(rootDir);
   try {
-    for (const name of fs.readdirSync(root.dir)) {
+    for (const name of fs.readdirSync(rootDir)) {
       const m = /^local-aws-lambda-(\d+)$/.exec(name);
-      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) removeEmptyGroup(path.join(root.dir, name));
+      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) removeEmptyGroup(path.join(rootDir, name));
     }
   } catch {
     // best effort
@@ -154,7 +155,7 @@ export class MemoryCgroup {
   static create(envId: string, limitBytes: number): MemoryCgroup | undefined {
     const root = cgroupSupport();
     if (!root) return undefined;
-    sweepStaleGroups(root);
+    sweepStaleGroups(root.dir);
     const parent = path.join(root.dir, parentGroupName(process.pid));
     const dir = path.join(parent, envId);
     try {
