@@ -73,8 +73,14 @@ function configurationChanges(ctx: Ctx, def: FunctionDefinition, current: Record
 export async function functionStep(ctx: Ctx): Promise<void> {
   const { settings: s, report, state } = ctx;
   const pkg = state.data.package;
-  if (!pkg || pkg.architecture !== s.architecture || !fs.existsSync(pkg.zipPath))
+  if (!pkg || pkg.architecture !== s.architecture || !fs.existsSync(pkg.zipPath)) {
+    if (ctx.dryRun) {
+      // Step 4's dry run built nothing: nothing to compare against yet.
+      report.would(`create or update function ${s.functionName} with the package step 4 would build`);
+      return;
+    }
     throw new UserError(`No deployment package for ${s.architecture} yet.`, 'Run step 4 first: npx tsx walkthrough/30-package.ts');
+  }
   await ensureLogGroup(ctx);
   const def = functionDefinition(ctx, pkg.zipPath);
   const zip = fs.readFileSync(pkg.zipPath);

@@ -5,11 +5,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { unzipSync } from 'fflate';
 import { minimist } from 'zx';
 import { awsCommand, shellQuote } from '../../walkthrough/lib/aws-cli.ts';
 import { encodeEventKey, s3PutEvent } from '../../walkthrough/lib/events.ts';
 import { UserError } from '../../walkthrough/lib/errors.ts';
 import { zipFolder } from '../../walkthrough/lib/package.ts';
+import { crc32 } from '../../walkthrough/lib/zip.ts';
 import { lambdaTrustPolicy, samePolicy, thumbnailPolicy } from '../../walkthrough/lib/policies.ts';
 import { collectSettings, parseSettings, resolveNames } from '../../walkthrough/lib/settings.ts';
 
@@ -114,15 +117,40 @@ describe('aws-cli equivalents', () => {
 });
 
 describe('deterministic zip', () => {
-  it('gives the same bytes for the same files, whatever their times', () => {
+  it('gives the same bytes for the same files, whatever their times', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zip-'));
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.writeFileSync(path.join(dir, 'index.mjs'), 'export const handler = async () => 1;\n');
     fs.writeFileSync(path.join(dir, 'sub', 'b.txt'), 'b');
-    const first = zipFolder(dir);
+    const first = await zipFolder(dir);
     fs.utimesSync(path.join(dir, 'index.mjs'), new Date(2001, 1, 1), new Date(2001, 1, 1));
-    assert.ok(first.equals(zipFolder(dir)));
+    assert.ok(first.equals(await zipFolder(dir)));
     fs.writeFileSync(path.join(dir, 'sub', 'b.txt'), 'c');
-    assert.ok(!first.equals(zipFolder(dir)));
+    assert.ok(!first.equals(await zipFolder(dir)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is a zip other tools read back: names, contents, stored and deflated entries', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zip-'));
+    fs.mkdirSync(path.join(dir, 'node_modules', 'é'), { recursive: true });
+    const text = 'export const handler = async () => 1;\n'.repeat(200);
+    const noise = randomBytes(100_000); // incompressible: stored
+    fs.writeFileSync(path.join(dir, 'index.mjs'), text);
+    fs.writeFileSync(path.join(dir, 'node_modules', 'é', 'lib.so'), noise);
+    fs.writeFileSync(path.join(dir, 'empty'), '');
+    const zip = await zipFolder(dir);
+    const files = unzipSync(zip);
+    assert.deepEqual(Object.keys(files).sort(), ['empty', 'index.mjs', 'node_modules/é/lib.so']);
+    assert.equal(Buffer.from(files['index.mjs']!).toString(), text);
+    assert.ok(Buffer.from(files['node_modules/é/lib.so']!).equals(noise));
+    assert.equal(files['empty']!.length, 0);
+    assert.ok(zip.length < text.length + noise.length, 'the text is compressed');
+    assert.ok(zip.length > noise.length, 'the noise is stored as is');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('computes CRC-32 as zip does', () => {
+    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+    assert.equal(crc32(Buffer.alloc(0)), 0);
   });
 });

@@ -50,6 +50,17 @@ describe('single steps', () => {
     assert.ok(!fs.existsSync(path.join(cwd, '.walkthrough')), 'a dry run writes no state');
   });
 
+  it('a dry run on a machine that never built the package says what it would do, and builds nothing', async () => {
+    const build = tempDir('empty-build-');
+    const r = await runScript('all.ts', ['--dry-run', '--until', 'trigger'], { cwd, env: { ...env, WALKTHROUGH_BUILD_DIR: build } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const would = reported(r.stdout, 'would');
+    assert.ok(would.some((l) => l.includes('build build/resize-x86_64.zip') || l.includes('resize-x86_64.zip')), r.stdout);
+    assert.ok(would.some((l) => l.includes('create or update function CreateThumbnail')), r.stdout);
+    assert.deepEqual(fs.readdirSync(build), []);
+    fs.rmSync(build, { recursive: true, force: true });
+  });
+
   it('a step run twice finds everything in place the second time', async () => {
     const first = await runScript('10-role.ts', [], { cwd, env });
     assert.equal(first.code, 0, first.stderr);

@@ -6,17 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion } from 'esbuild';
-import { zipSync, type Zippable } from 'fflate';
 import { $ } from 'zx';
 import { UserError } from './errors.ts';
 import type { Architecture } from './settings.ts';
+import { zipEntries } from './zip.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'resize');
 export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR) : path.join(PROJECT_ROOT, 'build');
 
-/** All zip entries get this time: the zip's bytes then depend only on the files' contents. */
-const FIXED_TIME = new Date('1980-01-01T00:00:00Z');
 
 export interface BuiltPackage {
   zipPath: string;
@@ -57,7 +55,7 @@ function listFiles(dir: string, base = dir): string[] {
 /** What the package is made of: when none of it changed, the last zip is reused. */
 export function inputsHash(architecture: Architecture): string {
   const h = createHash('sha256');
-  h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\n`);
+  h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\nzlib=${process.versions.zlib}\n`);
   for (const file of listFiles(HANDLER_DIR)) {
     h.update(`${file}\n`);
     h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
@@ -90,13 +88,8 @@ export function reusablePackage(architecture: Architecture): BuiltPackage | unde
 }
 
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
-export function zipFolder(dir: string): Buffer {
-  const entries: Zippable = {};
-  for (const rel of listFiles(dir)) {
-    const name = rel.split(path.sep).join('/');
-    entries[name] = [fs.readFileSync(path.join(dir, rel)), { mtime: FIXED_TIME, os: 3, attrs: 0o100644 << 16 }];
-  }
-  return Buffer.from(zipSync(entries, { level: 9, mtime: FIXED_TIME }));
+export function zipFolder(dir: string): Promise<Buffer> {
+  return zipEntries(listFiles(dir).map((rel) => ({ name: rel.split(path.sep).join('/'), data: fs.readFileSync(path.join(dir, rel)) })));
 }
 
 export async function buildPackage(architecture: Architecture, log: (line: string) => void = () => {}): Promise<BuiltPackage> {
@@ -140,7 +133,7 @@ export async function buildPackage(architecture: Architecture, log: (line: strin
       if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
         throw new UserError(`The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`, 'Delete the build/ folder and re-run this step.');
     }
-    const zip = zipFolder(stage);
+    const zip = await zipFolder(stage);
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
     fs.writeFileSync(`${p.zip}.tmp`, zip);

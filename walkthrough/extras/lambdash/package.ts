@@ -31,7 +31,7 @@ export async function buildLambdashPackage(): Promise<LambdashPackage> {
       legalComments: 'none',
       logLevel: 'silent',
     });
-    const zip = zipFolder(stage);
+    const zip = await zipFolder(stage);
     const zipPath = path.join(BUILD_DIR, 'lambdash.zip');
     fs.writeFileSync(`${zipPath}.${process.pid}.tmp`, zip);
     fs.renameSync(`${zipPath}.${process.pid}.tmp`, zipPath);
