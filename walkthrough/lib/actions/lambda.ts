@@ -116,17 +116,19 @@ export function updateFunctionConfiguration(ctx: ActionCtx, input: UpdateFunctio
 }
 
 const WAIT_SECONDS = 300;
+/** First re-check after 0.25 s, then backing off to 5 s: a quick state change is seen at once. */
+const POLL = { minDelay: 0.25, maxDelay: 5 };
 
 export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-active-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
-  await waitUntilFunctionActiveV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, minDelay: 1, maxDelay: 5 }, { FunctionName: name });
+  await waitUntilFunctionActiveV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name });
 }
 
 export async function waitUpdated(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-updated-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
-  await waitUntilFunctionUpdatedV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, minDelay: 1, maxDelay: 5 }, { FunctionName: name });
+  await waitUntilFunctionUpdatedV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name });
 }
 
 export function deleteFunction(ctx: ActionCtx, name: string) {
