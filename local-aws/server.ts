@@ -54,9 +54,17 @@ const MAX_BODY: Record<ServiceName, number> = {
   logs: 10 * 1024 * 1024,
 };
 
+/** A random 4-byte prefix per process, then a counter: unique, and no random bytes per request. */
+const S3_ID_PREFIX = randomBytes(4).readUInt32BE(0);
+let s3IdCounter = 0;
+function s3RequestId(): string {
+  s3IdCounter = (s3IdCounter + 1) >>> 0;
+  return (S3_ID_PREFIX.toString(16).padStart(8, '0') + s3IdCounter.toString(16).padStart(8, '0')).toUpperCase();
+}
+
 function newRequestId(service: ServiceName): string {
   // S3 request ids are 16 upper-case hex characters; the others are UUIDs.
-  if (service === 's3') return randomBytes(8).toString('hex').toUpperCase();
+  if (service === 's3') return s3RequestId();
   return crypto.randomUUID();
 }
 

@@ -94,11 +94,21 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
   return [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
 }
 
+/** Derived keys change once a day per region and service: cached (the SDKs cache them too). */
+const keyCache = new Map<string, Buffer>();
+const KEY_CACHE_MAX = 256;
+
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  const cached = keyCache.get(id);
+  if (cached) return cached;
   const kDate = hmac('AWS4' + secret, date);
   const kRegion = hmac(kDate, region);
   const kService = hmac(kRegion, service);
-  return hmac(kService, 'aws4_request');
+  const key = hmac(kService, 'aws4_request');
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(id, key);
+  return key;
 }
 
 export function signature(key: Buffer, toSign: string): string {
