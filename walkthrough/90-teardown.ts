@@ -27,7 +27,7 @@ import {
   putNotification,
 } from './lib/actions/s3.ts';
 import { deleteTopic, getTopicAttributes, listSubscriptions, listTopicTags, setTopicPolicy, unsubscribe } from './lib/actions/sns.ts';
-import type { Ctx } from './lib/context.ts';
+import { describeTarget, type Ctx } from './lib/context.ts';
 import { isNotFound } from './lib/errors.ts';
 import { isMain, runStepMain } from './lib/main.ts';
 import { logGroupName, SUITE_TAG } from './lib/policies.ts';
@@ -210,8 +210,23 @@ export async function teardownStep(ctx: Ctx): Promise<void> {
   const s = ctx.state.data;
   if (!ctx.dryRun && !s.role && !s.function && !s.logGroup && !s.sourceBucket && !s.destBucket && !s.probe && !s.topic) {
     ctx.state.remove();
-    ctx.report.info('everything the walkthrough created is gone');
+    ctx.report.info(closingLine(ctx));
   }
+}
+
+/** The last line: what was checked, so "nothing found" with the wrong settings is not read as "all gone". */
+function closingLine(ctx: Ctx): string {
+  const st = ctx.settings;
+  const where = `${describeTarget(st)}, account ${st.accountId}, region ${st.region}`;
+  if (ctx.state.existed) return `everything the walkthrough created is gone (${where}; state file ${ctx.state.file} removed)`;
+  const removedSomething = ctx.report.lines.some((l) => l.outcome === 'removed');
+  const looked = `role ${st.roleName}, function ${st.functionName}, buckets ${st.sourceBucket} and ${st.destBucket}`;
+  if (removedSomething)
+    return `there was no state file (${ctx.state.file}); what the walkthrough's names and tags identified as its own on ${where} is removed (looked for ${looked})`;
+  return (
+    `no state file at ${ctx.state.file}, and nothing of the walkthrough's was found on ${where} (looked for ${looked}). ` +
+    'If you set it up with other settings (target, region, profile, names), run teardown with the same ones.'
+  );
 }
 
 if (isMain(import.meta.url)) {

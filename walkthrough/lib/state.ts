@@ -104,6 +104,8 @@ export function stateFile(target: TargetKind, endpoint: string | undefined, acco
 
 export class StateFile {
   data: WalkthroughState;
+  /** Was there a state file when this run started? (Teardown says what it looked at when not.) */
+  readonly existed: boolean;
 
   constructor(
     readonly file: string,
@@ -111,7 +113,8 @@ export class StateFile {
     /** A dry run never writes. */
     private readonly readOnly = false,
   ) {
-    if (fs.existsSync(file)) {
+    this.existed = fs.existsSync(file);
+    if (this.existed) {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as WalkthroughState;
       if (parsed.version !== 1) throw new Error(`${file} has an unknown format (version ${String(parsed.version)}); move it away and re-run.`);
       this.data = parsed;
