@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import { minimist } from 'zx';
-import { loadConfig } from './config.ts';
+import { loadConfig, localEnv } from './config.ts';
 import { logFile, probe, startInBackground, stop, wipeData } from './control.ts';
 import { startLocalAws } from './server.ts';
 
@@ -80,6 +80,15 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
+/** LOCAL_AWS_DEBUG from the environment or .env (an unreadable .env must not hide the real error). */
+function debugWanted(): boolean {
+  try {
+    return Boolean(localEnv().LOCAL_AWS_DEBUG?.replace(/^0$/, ''));
+  } catch {
+    return Boolean(process.env.LOCAL_AWS_DEBUG);
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href) {
   main(process.argv.slice(2)).then(
     (code) => {
@@ -87,7 +96,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process
     },
     (err: unknown) => {
       // Expected failures carry a message that says what to do; a stack only helps when debugging.
-      console.error(process.env.LOCAL_AWS_DEBUG && err instanceof Error ? err.stack : (err as Error)?.message ?? String(err));
+      console.error(debugWanted() && err instanceof Error ? err.stack : (err as Error)?.message ?? String(err));
       process.exitCode = 1;
     },
   );
