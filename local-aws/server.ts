@@ -6,8 +6,9 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Backend } from './backend.ts';
 import { endpointUrl, type LocalAwsConfig } from './config.ts';
-import { authError, guessService, readClaim, verifyRequest, type IncomingParts } from './core/authenticate.ts';
+import { authError, guessService, readClaim, verifyRequest, type AuthClaim, type IncomingParts } from './core/authenticate.ts';
 import { AwsError, internalError } from './core/errors.ts';
+import { foreignTarget, renderUnknownService, UNKNOWN_SERVICE, unknownServiceError } from './core/unknown-service.ts';
 import type { AwsRequest, AwsResponse, ServiceName } from './core/request.ts';
 import { safeDecode } from './core/sigv4.ts';
 import { renderJson11Error, renderRestJsonError } from './protocols/json.ts';
@@ -183,8 +184,9 @@ export function createRequestListener(backend: Backend) {
     let service: ServiceName = guessService(parts);
     let requestId = newRequestId(service);
     let response: AwsResponse;
+    let claim: AuthClaim | undefined;
     try {
-      const claim = readClaim(parts);
+      claim = readClaim(parts);
       if (claim && (['s3', 'iam', 'sts', 'logs', 'lambda', 'sns'] as string[]).includes(claim.service)) {
         service = claim.service as ServiceName;
         requestId = newRequestId(service);
@@ -204,6 +206,8 @@ export function createRequestListener(backend: Backend) {
         throw e;
       }
       if (!claim) {
+        const target = foreignTarget(parts.headers);
+        if (target) throw unknownServiceError(`of X-Amz-Target "${target}"`);
         service = guessService(parts, rawBody);
         requestId = newRequestId(service);
         throw authError(service, 'missing');
@@ -233,7 +237,10 @@ export function createRequestListener(backend: Backend) {
     } catch (e) {
       const err = e instanceof AwsError ? e : internalError(e);
       if (!(e instanceof AwsError)) console.error(`[local-aws] internal error on ${parts.method} ${rawUrl}:`, e);
-      response = renderError(service, err, requestId, parts.method);
+      response =
+        err.code === UNKNOWN_SERVICE
+          ? renderUnknownService(err, parts, claim?.service, requestId)
+          : renderError(service, err, requestId, parts.method);
     }
     const idHeaders: Record<string, string> =
       service === 's3' ? { 'x-amz-request-id': requestId, 'x-amz-id-2': hostId(requestId) } : { 'x-amzn-requestid': requestId };

@@ -14,6 +14,7 @@ import {
   stringToSign,
 } from './sigv4.ts';
 import { decodeAwsChunked } from './aws-chunked.ts';
+import { SERVED_SERVICES, unknownServiceError } from './unknown-service.ts';
 
 export interface CredentialRecord {
   secretAccessKey: string;
@@ -26,7 +27,7 @@ export interface CredentialRecord {
 export type CredentialLookup = (accessKeyId: string) => CredentialRecord | undefined;
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
-const KNOWN_SERVICES: ReadonlySet<string> = new Set<ServiceName>(['s3', 'iam', 'sts', 'logs', 'lambda', 'sns']);
+const KNOWN_SERVICES: ReadonlySet<string> = new Set<ServiceName>(SERVED_SERVICES);
 
 /** What the Authorization header or the presigned query says, before any check. */
 export interface AuthClaim {
@@ -217,13 +218,7 @@ export function verifyRequest(
   now = new Date(),
 ): Verified {
   const service = claim.service;
-  if (!KNOWN_SERVICES.has(service)) {
-    throw new AwsError(
-      'UnknownService',
-      `The local AWS endpoint does not serve the service "${service}" (it serves s3, iam, sts, logs, lambda and sns).`,
-      400,
-    );
-  }
+  if (!KNOWN_SERVICES.has(service)) throw unknownServiceError(`"${service}"`);
   const s3 = service === 's3';
   const record = lookup(claim.accessKeyId);
   if (!record) throw authError(service, 'unknownKey', '', { AWSAccessKeyId: claim.accessKeyId });
