@@ -3,7 +3,7 @@
 //   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines: eval "$(npx tsx walkthrough/00-env.ts --export)"
 import { shellQuote } from './lib/aws-cli.ts';
 import { OLD_NODE, type Ctx } from './lib/context.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName } from './lib/policies.ts';
 import { awsCommand } from './lib/aws-cli.ts';
 
@@ -57,8 +57,15 @@ if (isMain(import.meta.url)) {
     const { connect } = await import('./lib/context.ts');
     const { parseArgs, fail } = await import('./lib/main.ts');
     // Everything but the export lines goes to stderr, so the output can be eval'ed.
-    await connect(parseArgs(process.argv.slice(2)), { out: process.stderr }).then(printExports, fail);
+    await Promise.resolve()
+      .then(() => connect(parseArgs(process.argv.slice(2), SCRIPT_FLAGS['00-env.ts']), { out: process.stderr, readOnly: true }))
+      .then(printExports, fail);
   } else {
-    await runStepMain('1. Environment: settings and identity', 'Resolves and checks the settings, and shows who you are.', envStep);
+    await runStepMain(
+      '1. Environment: settings and identity',
+      'Resolves and checks the settings, and shows who you are.\n  --export   print `export NAME=value` lines for a shell: eval "$(npx tsx walkthrough/00-env.ts --export)"',
+      envStep,
+      SCRIPT_FLAGS['00-env.ts'],
+    );
   }
 }

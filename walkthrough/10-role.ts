@@ -11,7 +11,7 @@ import {
 } from './lib/actions/iam.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { decodePolicy, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, thumbnailPolicy } from './lib/policies.ts';
 
 export function inlinePolicyName(ctx: Ctx): string {
@@ -60,5 +60,5 @@ export async function roleStep(ctx: Ctx): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('2. Execution role', 'Creates (or checks) the role the function runs as, with a least-privilege policy.', roleStep);
+  await runStepMain('2. Execution role', 'Creates (or checks) the role the function runs as, with a least-privilege policy.', roleStep, SCRIPT_FLAGS['10-role.ts']);
 }

@@ -11,7 +11,7 @@ import {
 } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { SUITE_TAG } from './lib/policies.ts';
 import type { WalkthroughState } from './lib/state.ts';
 
@@ -64,5 +64,5 @@ export async function bucketsStep(ctx: Ctx): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('3. Buckets', 'Creates (or checks) the private source and destination buckets.', bucketsStep);
+  await runStepMain('3. Buckets', 'Creates (or checks) the private source and destination buckets.', bucketsStep, SCRIPT_FLAGS['20-buckets.ts']);
 }

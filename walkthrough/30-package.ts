@@ -2,7 +2,7 @@
 // zipped deterministically (same sources -> same bytes -> same CodeSha256); reused when nothing changed.
 import * as path from 'node:path';
 import type { Ctx } from './lib/context.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { buildPackage, cpuOf, reusablePackage, sharpVersion, type BuiltPackage } from './lib/package.ts';
 
 export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
@@ -41,5 +41,5 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('4. Deployment package', 'Bundles the handler and sharp for Lambda (linux, glibc) and zips them.', packageStep);
+  await runStepMain('4. Deployment package', 'Bundles the handler and sharp for Lambda (linux, glibc) and zips them.', packageStep, SCRIPT_FLAGS['30-package.ts']);
 }

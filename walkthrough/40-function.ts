@@ -15,7 +15,7 @@ import {
 import { createLogGroup, findLogGroup, putRetention } from './lib/actions/logs.ts';
 import type { Ctx } from './lib/context.ts';
 import { awsCode, UserError } from './lib/errors.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName, partitionOf, SUITE_TAG } from './lib/policies.ts';
 import { retry } from './lib/retry.ts';
 
@@ -139,5 +139,5 @@ export async function functionStep(ctx: Ctx): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('5. Function', 'Creates the function, or updates only what differs, and waits until it is ready.', functionStep);
+  await runStepMain('5. Function', 'Creates the function, or updates only what differs, and waits until it is ready.', functionStep, SCRIPT_FLAGS['40-function.ts']);
 }

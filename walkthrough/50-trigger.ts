@@ -19,7 +19,7 @@ import {
 } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
 import { awsCode, UserError } from './lib/errors.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { partitionOf, samePolicy, SUITE_TAG } from './lib/policies.ts';
 import { retry } from './lib/retry.ts';
 
@@ -255,5 +255,6 @@ if (isMain(import.meta.url)) {
     'TRIGGER=lambda: lets S3 invoke the function for the source bucket, and adds the bucket notification.\n' +
       'TRIGGER=sns (--trigger sns): bucket -> topic -> function: the topic, its policy, the permission, the subscription, and the bucket notification.',
     triggerStep,
+    SCRIPT_FLAGS['50-trigger.ts'],
   );
 }

@@ -10,7 +10,7 @@ import { getObjectBytes, headObject, putObject } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './lib/events.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName, partitionOf } from './lib/policies.ts';
 import { pollUntil, PollTimeout, retry } from './lib/retry.ts';
 
@@ -177,5 +177,6 @@ if (isMain(import.meta.url)) {
     '7. Test',
     'Invokes the function with a generated S3 event, then uploads an image (--image PATH for your own) and checks the thumbnail.',
     testStep,
+    SCRIPT_FLAGS['60-test.ts'],
   );
 }

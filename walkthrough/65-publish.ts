@@ -11,7 +11,7 @@ import { publish } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { s3PutEvent } from './lib/events.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { partitionOf } from './lib/policies.ts';
 import { pollUntil, PollTimeout } from './lib/retry.ts';
 import { OUT_DIR } from './60-test.ts';
@@ -84,5 +84,6 @@ if (isMain(import.meta.url)) {
     '7b. Publish to the topic (TRIGGER=sns)',
     'Publishes a hand-made S3 event for an existing object (the last test upload, or --key KEY) to the topic, and checks that its thumbnail is made again.',
     publishStep,
+    SCRIPT_FLAGS['65-publish.ts'],
   );
 }

@@ -29,7 +29,7 @@ import {
 import { deleteTopic, getTopicAttributes, listSubscriptions, listTopicTags, setTopicPolicy, unsubscribe } from './lib/actions/sns.ts';
 import { describeTarget, type Ctx } from './lib/context.ts';
 import { isNotFound } from './lib/errors.ts';
-import { isMain, runStepMain } from './lib/main.ts';
+import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName, SUITE_TAG } from './lib/policies.ts';
 import { notificationId, snsStatementId, statementId, topicArnOf, topicNotificationId, topicStatementId } from './50-trigger.ts';
 import { removeProbe } from './extras/lib/probe.ts';
@@ -230,5 +230,5 @@ function closingLine(ctx: Ctx): string {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('8. Teardown', 'Removes everything the walkthrough created, and nothing else (--keep-buckets keeps the buckets).', teardownStep);
+  await runStepMain('8. Teardown', 'Removes everything the walkthrough created, and nothing else.\n  --keep-buckets   keep the buckets and their contents', teardownStep, SCRIPT_FLAGS['90-teardown.ts']);
 }

@@ -11,7 +11,7 @@ import { triggerStep } from './50-trigger.ts';
 import { testStep } from './60-test.ts';
 import { connect, type Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
-import { COMMON_HELP, fail, isMain, parseArgs } from './lib/main.ts';
+import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName } from './lib/policies.ts';
 import { shellQuote } from './lib/aws-cli.ts';
 import { FLAGS, type SettingName } from './lib/settings.ts';
@@ -113,7 +113,12 @@ export function printSummary(r: WalkthroughResult): void {
 }
 
 async function main(): Promise<void> {
-  const argv = parseArgs(process.argv.slice(2));
+  let argv: ReturnType<typeof parseArgs>;
+  try {
+    argv = parseArgs(process.argv.slice(2), SCRIPT_FLAGS['all.ts']);
+  } catch (err) {
+    return fail(err);
+  }
   if (argv.help) {
     console.log(`npm run walkthrough: every step in order, then a summary.\n  --until STEP   stop after STEP (${STEPS.map((s) => s.name).join(', ')})\n  --image PATH   test with your own image\n  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)\n\n${COMMON_HELP}`);
     return;

@@ -87,3 +87,93 @@ describe('teardown with nothing to find', () => {
     assert.match(r.stdout, /run teardown with the same ones/);
   });
 });
+
+describe('flags', () => {
+  it('a misspelt flag is refused (exit 2, the valid flags, a suggestion) and nothing is done', async () => {
+    const cwd = scratch('typo-');
+    const setup = await runScript('all.ts', ['--until', 'buckets'], { cwd, env });
+    assert.equal(setup.code, 0, setup.stderr + setup.stdout);
+    const typo = await runScript('90-teardown.ts', ['--keep-bucket'], { cwd, env });
+    assert.equal(typo.code, 2, typo.stdout + typo.stderr);
+    assert.match(typo.stderr, /Unknown flag --keep-bucket: did you mean --keep-buckets\?/);
+    assert.match(typo.stderr, /Valid flags: .*--dry-run .*--keep-buckets /);
+    assert.doesNotMatch(typo.stderr, /\n\s+at /);
+    assert.deepEqual(reported(typo.stdout, 'removed'), []);
+    const s3 = new S3Client(server.clientConfig());
+    assert.equal(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).length, 2);
+    for (const [script, args] of [['all.ts', ['--dryrun']], ['10-role.ts', ['--image', 'x.jpg']], ['00-env.ts', ['--export', '--regoin', 'eu-west-1']]] as const) {
+      const r = await runScript(script, [...args], { cwd, env });
+      assert.equal(r.code, 2, `${script} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /Unknown flag/);
+      assert.equal(r.stdout.trim(), '', 'nothing was done');
+    }
+    assert.equal((await runScript('90-teardown.ts', [], { cwd, env })).code, 0);
+  });
+
+  it('every flag the README gives a script is one that script accepts', async () => {
+    const { parseArgs, SCRIPT_FLAGS } = await import('../../walkthrough/lib/main.ts');
+    const readme = fs.readFileSync(path.join(PROJECT, 'README.md'), 'utf8');
+    const scriptOf = (line: string): keyof typeof SCRIPT_FLAGS | undefined => {
+      const named = /walkthrough\/((?:extras\/)?[\w-]+\.ts)/.exec(line)?.[1];
+      if (named && named in SCRIPT_FLAGS) return named as keyof typeof SCRIPT_FLAGS;
+      const npm = /npm run (walkthrough|teardown|tune)\b/.exec(line)?.[1];
+      return npm === 'walkthrough' ? 'all.ts' : npm === 'teardown' ? '90-teardown.ts' : npm === 'tune' ? 'extras/tune.ts' : undefined;
+    };
+    let checked = 0;
+    for (const line of readme.split('\n')) {
+      const script = scriptOf(line);
+      if (!script) continue;
+      // aws-cli commands quoted on the same line have flags of their own; links are not flags.
+      const flags = line.replace(/`aws [^`]*`/g, '').replace(/\]\(#[^)]*\)/g, '').match(/(?<![\w-])--[a-z][a-z-]*[a-z]/g) ?? [];
+      for (const flag of flags) {
+        const accepts = (args: string[]) => {
+          try {
+            parseArgs(args, SCRIPT_FLAGS[script]);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        // A switch alone, or a flag with its value.
+        assert.ok(accepts([flag]) || accepts([flag, 'value']), `${script} does not accept ${flag} (README: ${line})`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 10, `only ${checked} flags found in the README`);
+  });
+});
+
+describe('real AWS confirmation', () => {
+  it('00-env.ts --export only reads, so it asks nothing even with TARGET=aws and no terminal', async () => {
+    // "Real AWS" whose STS is the test server (AWS_ENDPOINT_URL_STS is the SDK's per-service setting).
+    const awsEnv = scriptEnv({ ...endpointEnv(server.url), AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_STS: server.url, TARGET: 'aws' });
+    const cwd = scratch('export-aws-');
+    const r = await runScript('00-env.ts', ['--export'], { cwd, env: awsEnv });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^export TARGET=aws$/m);
+    assert.ok(r.stdout.trim().split('\n').every((l) => /^export [A-Z_]+=\S+$/.test(l)), r.stdout);
+    assert.match(r.stderr, /real AWS: account 000000000000 .*read only/);
+    // A step that changes things still refuses without a terminal and without --yes.
+    const step = await runScript('10-role.ts', [], { cwd, env: awsEnv });
+    assert.equal(step.code, 1);
+    assert.match(step.stderr, /no terminal to ask for confirmation/);
+  });
+
+  it('asks its question on stderr, not stdout', async () => {
+    const { confirmOnAws, defaultPromptIo } = await import('../../walkthrough/lib/context.ts');
+    const { Reporter } = await import('../../walkthrough/lib/ui.ts');
+    const { PassThrough } = await import('node:stream');
+    const { minimist } = await import('zx');
+    const input = new PassThrough();
+    const asked = new PassThrough();
+    let question = '';
+    asked.on('data', (d: Buffer) => (question += d.toString()));
+    const report = new Reporter({ cli: false, out: new PassThrough() });
+    const answered = confirmOnAws({ accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me', userId: 'AIDA' }, 'eu-west-1', minimist([]), report, { input, output: asked, isTTY: true });
+    input.write('y\n');
+    await answered;
+    assert.match(question, /Proceed in account 123456789012, region eu-west-1\? \[y\/N\]/);
+    // By default the question goes to stderr (stdout may be piped into eval).
+    assert.equal(defaultPromptIo().output, process.stderr);
+  });
+});

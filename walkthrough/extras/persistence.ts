@@ -7,7 +7,7 @@ import { chalk, type minimist } from 'zx';
 import { updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
-import { COMMON_HELP, fail, isMain, parseArgs } from '../lib/main.ts';
+import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
 import { errorTypeOf, invokeTail } from './lib/invoke.ts';
 import { ensureProbe, removeProbe } from './lib/probe.ts';
 import { parseReport } from './lib/report-line.ts';
@@ -137,7 +137,12 @@ invokes it several times in a row and several times at once.
   --teardown       remove the probe function, its log group and its role`;
 
 export async function main(args: string[]): Promise<void> {
-  const argv: minimist.ParsedArgs = parseArgs(args);
+  let argv: minimist.ParsedArgs;
+  try {
+    argv = parseArgs(args, SCRIPT_FLAGS['extras/persistence.ts']);
+  } catch (err) {
+    return fail(err);
+  }
   if (argv.help) {
     console.log(`${HELP}\n\n${COMMON_HELP}`);
     return;

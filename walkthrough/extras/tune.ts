@@ -12,7 +12,7 @@ import { headObject } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { s3PutEvent } from '../lib/events.ts';
-import { COMMON_HELP, fail, isMain, parseArgs } from '../lib/main.ts';
+import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
 import { partitionOf } from '../lib/policies.ts';
 import { pollUntil, PollTimeout } from '../lib/retry.ts';
 import { cpuStatus, NOT_ENFORCED_BANNER, type CpuStatus } from './lib/cpu-status.ts';
@@ -286,7 +286,12 @@ const HELP = `npm run tune: the walkthrough function's billed duration and cost 
 Needs the walkthrough set up (npm run walkthrough). The function's memory is restored at the end.`;
 
 export async function main(args: string[]): Promise<void> {
-  const argv: minimist.ParsedArgs = parseArgs(args);
+  let argv: minimist.ParsedArgs;
+  try {
+    argv = parseArgs(args, SCRIPT_FLAGS['extras/tune.ts']);
+  } catch (err) {
+    return fail(err);
+  }
   if (argv.help) {
     console.log(`${HELP}\n\n${COMMON_HELP}`);
     return;

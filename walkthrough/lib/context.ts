@@ -48,6 +48,8 @@ export interface ConnectOptions {
   tty?: boolean;
   /** Reuse clients and identity from an earlier connect (the one-shot runs every step on one). */
   reuse?: Ctx;
+  /** The caller only reads (00-env.ts --export): no confirmation is asked on real AWS. */
+  readOnly?: boolean;
 }
 
 interface ClientSettings {
@@ -69,15 +71,32 @@ function makeClients(c: ClientSettings): Clients {
   };
 }
 
-export async function confirmOnAws(identity: Identity, region: string, argv: minimist.ParsedArgs, report: Reporter): Promise<void> {
+/** Where the confirmation question is asked: the terminal's input, and stderr (stdout may be piped or eval'ed). */
+export interface PromptIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  isTTY: boolean;
+}
+
+export function defaultPromptIo(): PromptIo {
+  return { input: process.stdin, output: process.stderr, isTTY: Boolean(process.stdin.isTTY) };
+}
+
+export async function confirmOnAws(
+  identity: Identity,
+  region: string,
+  argv: minimist.ParsedArgs,
+  report: Reporter,
+  io: PromptIo = defaultPromptIo(),
+): Promise<void> {
   report.info(`real AWS: account ${identity.accountId} as ${identity.arn}, region ${region}`);
   if (argv.yes) return;
-  if (!process.stdin.isTTY)
+  if (!io.isTTY)
     throw new UserError(
       'This would change resources in a real AWS account, and there is no terminal to ask for confirmation.',
       'Re-run with --yes once you have checked the account and region above.',
     );
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const rl = readline.createInterface({ input: io.input, output: io.output });
   const answer = await rl.question(`Proceed in account ${identity.accountId}, region ${region}? [y/N] `);
   rl.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('Stopped: nothing was changed.');
@@ -130,7 +149,10 @@ export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions
     const who = await clients.sts.send(new GetCallerIdentityCommand({}));
     identity = { accountId: who.Account ?? '', arn: who.Arn ?? '', userId: who.UserId ?? '' };
     base.endpoint = endpoint;
-    if (base.target === 'aws') await confirmOnAws(identity, region, argv, report);
+    if (base.target === 'aws') {
+      if (options.readOnly) report.info(`real AWS: account ${identity.accountId} as ${identity.arn}, region ${region} (read only: nothing is changed)`);
+      else await confirmOnAws(identity, region, argv, report);
+    }
   }
 
   const settings = resolveNames(base, identity.accountId, region);

@@ -4,17 +4,86 @@ import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chalk, minimist } from 'zx';
 import { connect, type Ctx } from './context.ts';
-import { explain } from './errors.ts';
+import { explain, UserError } from './errors.ts';
 import { FLAGS } from './settings.ts';
 
-export const BOOLEAN_FLAGS = ['yes', 'dry-run', 'cli', 'help', 'export', 'keep-buckets', 'json'];
+/** Flags every script accepts, besides the settings' flags (FLAGS). */
+export const COMMON_BOOLEAN_FLAGS = ['yes', 'dry-run', 'cli', 'help'];
+const ALIASES: Record<string, string> = { y: 'yes', h: 'help', arch: 'architecture' };
 
-export function parseArgs(args: string[]): minimist.ParsedArgs {
-  return minimist(args, {
-    boolean: BOOLEAN_FLAGS,
-    string: [...Object.values(FLAGS), 'image', 'until'],
-    alias: { y: 'yes', h: 'help', arch: 'architecture' },
-  });
+/** A script's own flags, on top of the common ones. */
+export interface FlagSpec {
+  boolean?: string[];
+  string?: string[];
+}
+
+/** Each script's own flags (script path under walkthrough/), so help, parsing and tests agree. */
+export const SCRIPT_FLAGS = {
+  '00-env.ts': { boolean: ['export'] },
+  '10-role.ts': {},
+  '20-buckets.ts': {},
+  '30-package.ts': {},
+  '40-function.ts': {},
+  '50-trigger.ts': {},
+  '60-test.ts': { string: ['image'] },
+  '65-publish.ts': { string: ['key'] },
+  '90-teardown.ts': { boolean: ['keep-buckets'] },
+  'all.ts': { string: ['until', 'image'] },
+  'extras/tune.ts': { string: ['runs', 'image', 'prices', 'save-json'] },
+  'extras/persistence.ts': { string: ['sequential', 'parallel', 'hold-ms'], boolean: ['teardown'] },
+} satisfies Record<string, FlagSpec>;
+
+/** A command line the script does not understand: exit status 2, like other command-line tools. */
+export class UsageError extends UserError {}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const here = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = here;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest valid flag, when the given one looks like a typo of it. */
+export function closestFlag(given: string, valid: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const v of valid) {
+    const d = v.startsWith(given) || given.startsWith(v) ? Math.min(distance(given, v), 1) : distance(given, v);
+    if (d < bestDistance) (best = v), (bestDistance = d);
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(given.length / 4)) ? best : undefined;
+}
+
+/**
+ * Parses the command line, refusing what the script does not declare: a misspelt `--keep-bucket`
+ * must not be ignored (teardown would then delete the buckets it was meant to keep).
+ */
+export function parseArgs(args: string[], spec: FlagSpec = {}): minimist.ParsedArgs {
+  const booleans = [...COMMON_BOOLEAN_FLAGS, ...(spec.boolean ?? [])];
+  const strings = [...Object.values(FLAGS), ...(spec.string ?? [])];
+  const argv = minimist(args, { boolean: booleans, string: strings, alias: ALIASES });
+  const valid = [...booleans, ...strings];
+  const known = new Set([...valid, ...Object.keys(ALIASES), '_']);
+  const unknown = Object.keys(argv).filter((k) => !known.has(k));
+  const listing = `Valid flags: ${valid.map((f) => `--${f}`).join(' ')} (see --help).`;
+  if (unknown.length > 0) {
+    const first = unknown[0]!;
+    const near = closestFlag(first, valid);
+    const shown = unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ');
+    throw new UsageError(`Unknown flag ${shown}${near ? `: did you mean --${near}?` : '.'} Nothing was done.`, listing);
+  }
+  if (argv._.length > 0) throw new UsageError(`Unexpected argument ${argv._.map(String).join(' ')}: this script takes only flags. Nothing was done.`, listing);
+  for (const flag of strings) {
+    if (argv[flag] === '' && args.some((a) => a === `--${flag}`)) throw new UsageError(`--${flag} needs a value. Nothing was done.`, listing);
+  }
+  return argv;
 }
 
 export const COMMON_HELP = `Common flags:
@@ -38,13 +107,14 @@ export function isMain(importMetaUrl: string): boolean {
 }
 
 /** Runs one step as a command: `npx tsx walkthrough/10-role.ts [flags]`. */
-export async function runStepMain(title: string, help: string, step: (ctx: Ctx) => Promise<unknown>): Promise<void> {
-  const argv = parseArgs(process.argv.slice(2));
-  if (argv.help) {
-    console.log(`${title}\n\n${help}\n\n${COMMON_HELP}`);
-    return;
-  }
+export async function runStepMain(title: string, help: string, step: (ctx: Ctx) => Promise<unknown>, flags: FlagSpec = {}): Promise<void> {
   try {
+    const argv = parseArgs(process.argv.slice(2), flags);
+    if (argv.help) {
+      const own = [...(flags.boolean ?? []), ...(flags.string ?? [])].map((f) => `--${f}`);
+      console.log(`${title}\n\n${help}${own.length ? `\n  (this step's own flags: ${own.join(' ')})` : ''}\n\n${COMMON_HELP}`);
+      return;
+    }
     const ctx = await connect(argv);
     ctx.report.heading(title + (ctx.dryRun ? ' (dry run: nothing is changed)' : ''));
     await step(ctx);
@@ -58,5 +128,5 @@ export function fail(err: unknown): void {
   console.error(chalk.red('✗ ' + message));
   if (hint) console.error('  ' + hint);
   if (process.env.DEBUG && err instanceof Error) console.error(err.stack);
-  process.exitCode = 1;
+  process.exitCode = err instanceof UsageError ? 2 : 1;
 }
