@@ -6,6 +6,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { signHeaders } from '../../local-aws/core/sigv4.ts';
 import { awsCli, ROOT, startTestServer, type TestServer } from '../helpers/local-aws.ts';
 
@@ -68,6 +69,22 @@ describe('SigV4 authentication', () => {
     assert.match(await res.text(), /Signature expired/);
   });
 
+  it('refuses an S3 request signed 16 minutes ago with RequestTimeTooSkewed', async () => {
+    const url = new URL(server.url + '/');
+    const signedAt = new Date(Date.now() - 16 * 60 * 1000);
+    const headers = signHeaders({ method: 'GET', url, headers: {}, body: '', region: 'us-east-1', service: 's3', ...ROOT, date: signedAt });
+    const res = await fetch(url, { headers });
+    assert.equal(res.status, 403);
+    const text = await res.text();
+    assert.match(text, /<Code>RequestTimeTooSkewed<\/Code>/);
+    assert.match(text, /<Message>The difference between the request time and the current time is too large\.<\/Message>/);
+    assert.match(text, new RegExp(`<RequestTime>${headers['x-amz-date']}</RequestTime>`));
+    assert.match(text, /<MaxAllowedSkewMilliseconds>900000<\/MaxAllowedSkewMilliseconds>/);
+    // The same request signed now is accepted: only the time was wrong.
+    const fresh = signHeaders({ method: 'GET', url, headers: {}, body: '', region: 'us-east-1', service: 's3', ...ROOT });
+    assert.equal((await fetch(url, { headers: fresh })).status, 200);
+  });
+
   it('answers the real aws-cli, and refuses it with a wrong secret', async () => {
     const ok = await awsCli(server.url, ['sts', 'get-caller-identity']);
     assert.equal(ok.code, 0, ok.stderr);
@@ -90,6 +107,7 @@ describe('every service refuses wrong and missing signatures', () => {
     ['sts', (c) => new STSClient(server.clientConfig({ credentials: c })).send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
     ['logs', (c) => new CloudWatchLogsClient(server.clientConfig({ credentials: c })).send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', 'UnrecognizedClientException'],
     ['lambda', (c) => new LambdaClient(server.clientConfig({ credentials: c })).send(new ListFunctionsCommand({})), 'InvalidSignatureException', 'UnrecognizedClientException'],
+    ['sns', (c) => new SNSClient(server.clientConfig({ credentials: c })).send(new ListTopicsCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
   ];
   for (const [service, call, badSignature, badKey] of calls) {
     it(`${service}: wrong secret -> ${badSignature}, unknown key -> ${badKey}`, async () => {
@@ -105,11 +123,41 @@ describe('every service refuses wrong and missing signatures', () => {
       [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListRoles&Version=2010-05-08' }, 403, /MissingAuthenticationToken/],
       [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' }, 400, /MissingAuthenticationTokenException/],
       [{ path: '/2015-03-31/functions/', method: 'GET' }, 403, /MissingAuthenticationTokenException/],
+      [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListTopics&Version=2010-03-31' }, 403, /xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken</],
     ];
     for (const [{ path, ...init }, status, body] of cases) {
       const res = await fetch(server.url + path, init);
       assert.equal(res.status, status, path);
       assert.match((await res.text()) + (res.headers.get('x-amzn-errortype') ?? ''), body);
     }
+  });
+});
+
+describe('SNS (query protocol) request errors', () => {
+  async function sns(body: string): Promise<{ status: number; text: string }> {
+    const url = new URL(server.url + '/');
+    const headers = signHeaders({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body,
+      region: 'us-east-1',
+      service: 'sns',
+      ...ROOT,
+    });
+    const res = await fetch(url, { method: 'POST', headers, body });
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('an unknown action -> 400 InvalidAction', async () => {
+    const r = await sns('Action=ListQueues&Version=2010-03-31');
+    assert.equal(r.status, 400);
+    assert.match(r.text, /<Code>InvalidAction<\/Code><Message>Could not find operation ListQueues for version 2010-03-31/);
+  });
+
+  it('a missing required member -> 400 ValidationError naming it', async () => {
+    const r = await sns('Action=CreateTopic&Version=2010-03-31');
+    assert.equal(r.status, 400);
+    assert.match(r.text, /<Code>ValidationError<\/Code><Message>1 validation error detected: Value null at &apos;name&apos; failed to satisfy constraint: Member must not be null/);
   });
 });
