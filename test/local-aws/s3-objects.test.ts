@@ -355,4 +355,29 @@ describe('S3 objects: copy, tags, presigned URLs', () => {
     assert.match(text, /<Code>AccessDenied<\/Code>/);
     assert.match(text, /Request has expired/);
   });
+
+  it('refuses a presigned URL with a tampered signature, an unknown key or a changed object key', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt', Body: 'via presigned' }));
+    const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt' }), { expiresIn: 300 }));
+    const refused = async (u: URL, code: string) => {
+      const res = await fetch(u);
+      const text = await res.text();
+      assert.equal(res.status, 403, text);
+      assert.match(text, new RegExp(`<Code>${code}</Code>`));
+      return text;
+    };
+    const sig = url.searchParams.get('X-Amz-Signature')!;
+    const tampered = new URL(url);
+    tampered.searchParams.set('X-Amz-Signature', (sig[0] === '0' ? '1' : '0') + sig.slice(1));
+    await refused(tampered, 'SignatureDoesNotMatch');
+    const unknown = new URL(url);
+    unknown.searchParams.set('X-Amz-Credential', url.searchParams.get('X-Amz-Credential')!.replace(/^test\//, 'AKIAIOSFODNN7EXAMPLE/'));
+    assert.match(await refused(unknown, 'InvalidAccessKeyId'), /<AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE<\/AWSAccessKeyId>/);
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: 'presigned/other.txt', Body: 'other' }));
+    const otherKey = new URL(url);
+    otherKey.pathname = url.pathname.replace(/[^/]+$/, 'other.txt');
+    await refused(otherKey, 'SignatureDoesNotMatch');
+    // The untouched URL still works: the refusals came from the changes.
+    assert.equal((await fetch(url)).status, 200);
+  });
 });
