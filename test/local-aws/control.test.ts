@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startLocalAws } from '../../local-aws/server.ts';
@@ -67,6 +68,21 @@ describe('local endpoint commands', () => {
     const wiped = await localCli(['reset', '--yes'], env);
     assert.equal(wiped.code, 0, wiped.out);
     assert.ok(!fs.existsSync(env.LOCAL_AWS_DATA!));
+  });
+
+  it('reset --yes while it runs: stops it, wipes the state, starts it again', async () => {
+    const endpoint = `http://127.0.0.1:${env.LOCAL_AWS_PORT}`;
+    const pid = async () => ((await (await fetch(`${endpoint}/_localaws/health`)).json()) as { pid: number }).pid;
+    assert.equal((await localCli(['start'], env)).code, 0);
+    const s3 = new S3Client({ endpoint, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
+    await s3.send(new CreateBucketCommand({ Bucket: 'made-before-reset' }));
+    const before = await pid();
+    const r = await localCli(['reset', '--yes'], env);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`deleted .*\\n.*restarted at ${endpoint}`));
+    assert.notEqual(await pid(), before, 'a new process serves the endpoint');
+    assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
+    assert.match((await localCli(['status'], env)).out, /running at/);
   });
 
   it('reset refuses a folder that is not a data folder', async () => {
