@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { invoke, type InvokeOutcome } from './lib/actions/lambda.ts';
 import { filterLogEvents } from './lib/actions/logs.ts';
-import { getObjectBytes, headObject, putObject } from './lib/actions/s3.ts';
+import { getObjectBytes, headObject, putObject, waitObjectExistsCommand } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './lib/events.ts';
@@ -141,6 +141,7 @@ export async function testStep(ctx: Ctx): Promise<void> {
   // (b) The real thing: an upload triggers the function through the bucket notification.
   await putObject(ctx, s.sourceBucket, uploadKey, image.bytes, contentType, image.file);
   const thumbKey = `resized-${uploadKey}`;
+  report.cli(waitObjectExistsCommand(ctx, s.destBucket, thumbKey));
   try {
     await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
       pollUntil(async () => (await headObject(ctx, s.destBucket, thumbKey)) ?? undefined, {

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
+import * as path from 'node:path';
+import sharp from 'sharp';
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { AWS_CLI, ROOT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
 import { STEPS } from '../../walkthrough/all.ts';
@@ -56,6 +59,24 @@ describe('interruption', () => {
   });
 });
 
+/** The aws-cli commands a run printed with --cli (identity checks left out). */
+function printedCommands(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => /^\s+\$ (aws .*)$/.exec(l)?.[1])
+    .filter((c): c is string => Boolean(c) && !/ (get-caller-identity)/.test(c!));
+}
+
+/** Runs each command as printed, in a shell, with the aws-cli under test. */
+async function runVerbatim(commands: string[], cwd: string): Promise<void> {
+  for (const command of commands) {
+    const cliEnv = { ...env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
+    await exec('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd, env: cliEnv }).catch((e: { stderr?: string }) => {
+      throw new Error(`${command}\n${e.stderr}`);
+    });
+  }
+}
+
 describe('the printed aws-cli commands', () => {
   it('do the same thing when run verbatim', async () => {
     const cwd = tempDir('cli-');
@@ -64,24 +85,42 @@ describe('the printed aws-cli commands', () => {
     const plan = await runScript('all.ts', ['--dry-run', '--cli', '--until', 'trigger'], { cwd, env });
     assert.equal(plan.code, 0, plan.stderr + plan.stdout);
     assert.ok(reported(plan.stdout, 'would').length >= 5, plan.stdout);
-    const commands = plan.stdout
-      .split('\n')
-      .map((l) => /^\s+\$ (aws .*)$/.exec(l)?.[1])
-      .filter((c): c is string => Boolean(c) && !/ (get-caller-identity)/.test(c!));
+    const commands = printedCommands(plan.stdout);
     assert.ok(commands.some((c) => c.startsWith('aws iam create-role')));
     assert.ok(commands.some((c) => c.startsWith('aws lambda create-function')));
-    for (const command of commands) {
-      const cliEnv = { ...env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
-      await exec('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd, env: cliEnv }).catch((e: { stderr?: string }) => {
-        throw new Error(`${command}\n${e.stderr}`);
-      });
-    }
+    await runVerbatim(commands, cwd);
     // Everything the commands made is what the walkthrough itself would have made.
     const real = await runScript('all.ts', [], { cwd, env });
     assert.equal(real.code, 0, real.stderr + real.stdout);
     assert.deepEqual(reported(real.stdout, 'created').filter((l) => !l.includes('package')), []);
     assert.deepEqual(reported(real.stdout, 'changed'), []);
-    await teardown(cwd);
+
+    // The test step's commands, with its tricky key (spaces, "+", accents): upload, invoke, wait, download.
+    const tested = await runScript('60-test.ts', ['--cli'], { cwd, env });
+    assert.equal(tested.code, 0, tested.stderr + tested.stdout);
+    const testCommands = printedCommands(tested.stdout).filter((c) => !/ logs /.test(c));
+    for (const op of ['put-object', 'lambda invoke', 'wait object-exists', 'get-object']) assert.ok(testCommands.some((c) => c.includes(op)), `${op} in ${testCommands.join('\n')}`);
+    // Start from nothing, so the wait and the download really are the commands' doing.
+    const s3 = new S3Client(server.clientConfig());
+    const dest = 's3-thumbnail-src-000000000000-us-east-1-resized';
+    for (const o of (await s3.send(new ListObjectsV2Command({ Bucket: dest }))).Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: dest, Key: o.Key }));
+    for (const f of fs.readdirSync(path.join(cwd, 'out')).filter((f) => f.endsWith('-upload.jpg'))) fs.rmSync(path.join(cwd, 'out', f));
+    await runVerbatim(testCommands, cwd);
+    const saved = fs.readdirSync(path.join(cwd, 'out')).filter((f) => f.endsWith('-upload.jpg'));
+    assert.equal(saved.length, 1, saved.join(', '));
+    assert.match(saved[0]!, /^Happy Face \+été \d+-upload\.jpg$/);
+    assert.equal((await sharp(path.join(cwd, 'out', saved[0]!)).metadata()).width, 200);
+
+    // Teardown's commands, from a dry run, remove everything: a real teardown then finds nothing left.
+    const plannedDown = await runScript('90-teardown.ts', ['--dry-run', '--cli'], { cwd, env });
+    assert.equal(plannedDown.code, 0, plannedDown.stderr + plannedDown.stdout);
+    const downCommands = printedCommands(plannedDown.stdout);
+    for (const op of ['delete-function', 'delete-role', 'delete-objects', 'delete-bucket']) assert.ok(downCommands.some((c) => c.includes(op)), `${op} in ${downCommands.join('\n')}`);
+    await runVerbatim(downCommands, cwd);
+    const down = await runScript('90-teardown.ts', [], { cwd, env });
+    assert.equal(down.code, 0, down.stderr + down.stdout);
+    assert.deepEqual(reported(down.stdout, 'removed'), []);
+    assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
   });
 });
 

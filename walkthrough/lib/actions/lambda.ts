@@ -17,7 +17,7 @@ import {
   type Runtime,
   type UpdateFunctionConfigurationCommandInput,
 } from '@aws-sdk/client-lambda';
-import { awsCommand, cliJson } from '../aws-cli.ts';
+import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
 import { isNotFound } from '../errors.ts';
 import { change, type ActionCtx } from './run.ts';
 
@@ -213,7 +213,7 @@ export async function invoke(ctx: ActionCtx, name: string, event: unknown, event
       'log-type': 'Tail',
       query: 'LogResult',
       output: 'text',
-    }) + ` ${outFile} | base64 --decode`,
+    }) + ` ${shellQuote(outFile)} | base64 --decode`,
   );
   const r = await ctx.clients.lambda.send(
     new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }),

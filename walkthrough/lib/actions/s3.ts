@@ -22,7 +22,7 @@ import {
   type ObjectIdentifier,
   type Tag,
 } from '@aws-sdk/client-s3';
-import { awsCommand, cliJson } from '../aws-cli.ts';
+import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
 import { awsCode, httpStatus, isNotFound } from '../errors.ts';
 import { change, type ActionCtx } from './run.ts';
 
@@ -132,6 +132,11 @@ export function putObject(ctx: ActionCtx, bucket: string, key: string, body: Buf
   );
 }
 
+/** The aws-cli way to wait for an object (the walkthrough polls HeadObject with backoff and its own deadline). */
+export function waitObjectExistsCommand(ctx: ActionCtx, bucket: string, key: string): string {
+  return awsCommand(ctx.cliTarget, 's3api', 'wait object-exists', { bucket, key });
+}
+
 export async function headObject(ctx: ActionCtx, bucket: string, key: string) {
   try {
     return await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -142,7 +147,7 @@ export async function headObject(ctx: ActionCtx, bucket: string, key: string) {
 }
 
 export async function getObjectBytes(ctx: ActionCtx, bucket: string, key: string, localFile: string): Promise<Buffer> {
-  ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + localFile);
+  ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + shellQuote(localFile));
   const r = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await r.Body!.transformToByteArray());
 }
@@ -193,7 +198,7 @@ export function deleteBucket(ctx: ActionCtx, bucket: string) {
 
 /** The object's body as a stream (large output is never held in memory). */
 export async function getObjectStream(ctx: ActionCtx, bucket: string, key: string, localFile: string): Promise<AsyncIterable<Uint8Array>> {
-  ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + localFile);
+  ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + shellQuote(localFile));
   const r = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return r.Body as AsyncIterable<Uint8Array>;
 }
