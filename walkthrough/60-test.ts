@@ -3,7 +3,7 @@
 // at the requested width, save it under out/, and show the function's log lines for that run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { invoke, type InvokeOutcome } from './lib/actions/lambda.ts';
 import { filterLogEvents } from './lib/actions/logs.ts';
 import { getObjectBytes, headObject, putObject, waitObjectExistsCommand } from './lib/actions/s3.ts';
@@ -60,9 +60,12 @@ async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name
     return { bytes, name: path.basename(given), file: given };
   }
   const bytes = await sampleImage(`walkthrough ${runId}`);
-  fs.mkdirSync(OUT_DIR, { recursive: true });
   const file = path.join(OUT_DIR, 'sample.jpg');
-  fs.writeFileSync(file, bytes);
+  // A dry run writes nothing, not even under out/.
+  if (!ctx.dryRun) {
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    fs.writeFileSync(file, bytes);
+  }
   return { bytes, name: 'Happy Face +été.jpg', file };
 }
 
@@ -81,6 +84,26 @@ async function runLogLines(ctx: Ctx, token: string, since: number, deadlineMs: n
   );
 }
 
+/**
+ * The thumbnail decodes, all of it (the header alone says nothing of a truncated or corrupt body),
+ * and has the expected width.
+ */
+export async function verifyThumbnail(thumb: Buffer, where: string, want: number, setting: number): Promise<Metadata> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(thumb).metadata();
+    await sharp(thumb, { failOn: 'truncated' }).raw().toBuffer();
+  } catch (err) {
+    throw new UserError(
+      `The thumbnail ${where} (${thumb.length} bytes) does not decode: ${(err as Error).message.replace(/[.\s]+$/, '')}.`,
+      'Check the function log for errors (aws logs tail), then re-run this step.',
+    );
+  }
+  if (meta.width !== want)
+    throw new UserError(`The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${setting}).`, 'Re-run step 5 so the function has the current settings.');
+  return meta;
+}
+
 export async function testStep(ctx: Ctx): Promise<void> {
   const { settings: s, report, state } = ctx;
   if (!state.data.function && !ctx.dryRun) throw new UserError('The function does not exist yet.', 'Run the earlier steps first: npm run walkthrough');
@@ -97,13 +120,13 @@ export async function testStep(ctx: Ctx): Promise<void> {
   // (a) A generated S3 put event, invoked synchronously.
   const put = await putObject(ctx, s.sourceBucket, directKey, image.bytes, contentType, image.file);
   const event = s3PutEvent({ bucket: s.sourceBucket, key: directKey, size: image.bytes.length, eTag: put?.ETag ?? '', region: s.region, partition: partitionOf(ctx.identity.arn) });
-  fs.mkdirSync(OUT_DIR, { recursive: true });
   const eventFile = path.join(OUT_DIR, 'event.json');
-  fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
   if (ctx.dryRun) {
     report.would(`invoke ${s.functionName} with ${eventFile}, then upload ${image.file} and wait for its thumbnail`);
     return;
   }
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
   // On AWS a role policy written moments ago may not be in force yet: AccessDenied is retried there
   // for a while (locally, policies apply at once, so it is reported straight away).
   const result = await report.wait(`invoking ${s.functionName} with a generated S3 put event`, () =>
@@ -160,10 +183,7 @@ export async function testStep(ctx: Ctx): Promise<void> {
     );
   }
   const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
-  const meta = await sharp(thumb).metadata();
-  const want = await expectedWidth(image.bytes, s.thumbnailWidth);
-  if (meta.width !== want)
-    throw new UserError(`The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${s.thumbnailWidth}).`, 'Re-run step 5 so the function has the current settings.');
+  const meta = await verifyThumbnail(thumb, `s3://${s.destBucket}/${thumbKey}`, await expectedWidth(image.bytes, s.thumbnailWidth), s.thumbnailWidth);
   const saved = path.join(OUT_DIR, path.basename(thumbKey));
   fs.writeFileSync(saved, thumb);
   report.info(`(b) upload: s3://${s.destBucket}/${thumbKey} is a ${meta.width}x${meta.height} ${meta.format}; saved to ${saved}`);

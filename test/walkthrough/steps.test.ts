@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { minimist } from 'zx';
+import sharp from 'sharp';
+import { verifyThumbnail } from '../../walkthrough/60-test.ts';
 import { confirmOnAws } from '../../walkthrough/lib/context.ts';
 import { UserError } from '../../walkthrough/lib/errors.ts';
 import { Reporter } from '../../walkthrough/lib/ui.ts';
@@ -59,6 +61,24 @@ describe('single steps', () => {
     assert.ok(would.some((l) => l.includes('create or update function CreateThumbnail')), r.stdout);
     assert.deepEqual(fs.readdirSync(build), []);
     fs.rmSync(build, { recursive: true, force: true });
+  });
+
+  it('the test step in a dry run writes nothing, not even out/sample.jpg or out/event.json', async () => {
+    const fresh = tempDir('dry-test-');
+    const r = await runScript('60-test.ts', ['--dry-run', '--cli'], { cwd: fresh, env });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(reported(r.stdout, 'would').some((l) => l.includes('upload out/sample.jpg')), r.stdout);
+    assert.deepEqual(fs.readdirSync(fresh), []);
+    fs.rmSync(fresh, { recursive: true, force: true });
+  });
+
+  it('the test step checks that the whole thumbnail decodes, not only its header', async () => {
+    const jpeg = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    assert.equal((await verifyThumbnail(jpeg, 's3://b/k', 200, 200)).width, 200);
+    const truncated = jpeg.subarray(0, Math.floor(jpeg.length * 0.9));
+    assert.equal((await sharp(truncated).metadata()).width, 200, 'the header alone still reads');
+    await assert.rejects(verifyThumbnail(truncated, 's3://b/k', 200, 200), (e: unknown) => e instanceof UserError && /s3:\/\/b\/k .* does not decode: .*premature end/i.test(e.message));
+    await assert.rejects(verifyThumbnail(jpeg, 's3://b/k', 100, 100), (e: unknown) => e instanceof UserError && /200 px wide, expected 100 px/.test(e.message));
   });
 
   it('a step run twice finds everything in place the second time', async () => {
