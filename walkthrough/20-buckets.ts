@@ -23,8 +23,10 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
   const access = await headBucket(ctx, name);
   if (access === 'forbidden')
     throw new UserError(
-      `The ${label} name ${name} is taken by another AWS account (bucket names are global).`,
-      `Set ${setting} to another name.`,
+      `The ${label} ${name} exists but is not accessible with these credentials (${ctx.identity.arn}): HeadBucket answered 403 Forbidden. ` +
+        'Either another AWS account owns it (bucket names are global), or it is yours and this identity lacks permission on it.',
+      `If it is not yours, set ${setting} (or --${setting === 'SOURCE_BUCKET' ? 'source-bucket' : 'dest-bucket'}) to another name. ` +
+        'If it is yours, run with an identity allowed to use it (s3:ListBucket and the bucket actions the steps need), or check its bucket policy.',
     );
   if (access === 'other-region')
     throw new UserError(

@@ -187,7 +187,7 @@ async function removeBucket(ctx: Ctx, which: 'sourceBucket' | 'destBucket', fall
     ctx.state.update((x) => delete x[which]);
     return;
   }
-  if (access === 'forbidden') return ctx.report.kept(`bucket ${name} (owned by another account)`);
+  if (access === 'forbidden') return ctx.report.kept(`bucket ${name} (not accessible with these credentials: another account's, or this identity lacks permission on it)`);
   if (access === 'other-region') return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
   const ours = (ctx.state.data[which]?.name === name && ctx.state.data[which]?.createdBySuite) || hasSuiteTag(await getBucketTags(ctx, name));
   if (!ours) return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CreateBucketCommand, DeleteBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { minimist } from 'zx';
 import sharp from 'sharp';
 import { verifyThumbnail } from '../../walkthrough/60-test.ts';
@@ -99,6 +100,24 @@ describe('single steps', () => {
     const r = await runScript('50-trigger.ts', [], { cwd: tempDir('early-'), env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /The function does not exist yet\.\n\s+Run step 5 first: npx tsx walkthrough\/40-function\.ts/);
+  });
+
+  it('a bucket that answers 403 is explained: another account, or this identity lacks permission', async () => {
+    const c = server.clientConfig();
+    await new S3Client(c).send(new CreateBucketCommand({ Bucket: 'not-for-this-session' }));
+    // A session of a role with no permissions at all: HeadBucket is denied (403) as for a stranger's bucket.
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '000000000000' }, Action: 'sts:AssumeRole' }] });
+    const role = (await new IAMClient(c).send(new CreateRoleCommand({ RoleName: 'no-permissions', AssumeRolePolicyDocument: trust }))).Role!;
+    const creds = (await new STSClient(c).send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'stranger' }))).Credentials!;
+    const sessionEnv = { ...env, AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.SessionToken };
+    const r = await runScript('20-buckets.ts', ['--source-bucket', 'not-for-this-session'], { cwd: tempDir('forbidden-'), env: sessionEnv });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /source bucket not-for-this-session exists but is not accessible with these credentials \(arn:aws:sts::000000000000:assumed-role\/no-permissions\/stranger\)/);
+    assert.match(r.stderr, /another AWS account owns it .* or it is yours and this identity lacks permission on it/);
+    assert.match(r.stderr, /set SOURCE_BUCKET \(or --source-bucket\) to another name/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    await new S3Client(c).send(new DeleteBucketCommand({ Bucket: 'not-for-this-session' }));
+    await new IAMClient(c).send(new DeleteRoleCommand({ RoleName: 'no-permissions' }));
   });
 
   it('every step script has --help', () => {
