@@ -80,12 +80,13 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-/** LOCAL_AWS_DEBUG from the environment or .env (an unreadable .env must not hide the real error). */
+/** LOCAL_AWS_DEBUG=1 or true, from the environment or .env (an unreadable .env must not hide the real error). */
 function debugWanted(): boolean {
+  const on = (value: string | undefined) => /^(1|true)$/i.test(value?.trim() ?? '');
   try {
-    return Boolean(localEnv().LOCAL_AWS_DEBUG?.replace(/^0$/, ''));
+    return on(localEnv().LOCAL_AWS_DEBUG);
   } catch {
-    return Boolean(process.env.LOCAL_AWS_DEBUG);
+    return on(process.env.LOCAL_AWS_DEBUG);
   }
 }
 

@@ -117,6 +117,20 @@ describe('local endpoint commands', () => {
     await again.close();
   });
 
+  it('prints a failure without a stack trace unless LOCAL_AWS_DEBUG is 1 or true', async () => {
+    const failing = { ...env, LOCAL_AWS_PORT: 'not-a-port' };
+    const stack = /\n\s+at /;
+    const cases: Array<[string | undefined, boolean]> = [[undefined, false], ['0', false], ['false', false], ['1', true], ['true', true]];
+    await Promise.all(
+      cases.map(async ([debug, wanted]) => {
+        const r = await localCli(['status'], debug === undefined ? failing : { ...failing, LOCAL_AWS_DEBUG: debug });
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /LOCAL_AWS_PORT must be/);
+        (wanted ? assert.match : assert.doesNotMatch)(r.out, stack, `LOCAL_AWS_DEBUG=${debug}: ${r.out}`);
+      }),
+    );
+  });
+
   it('listens on loopback only by default', () => {
     assert.equal(loadConfig({}).host, '127.0.0.1');
   });
