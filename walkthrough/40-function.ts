@@ -37,6 +37,8 @@ export function functionDefinition(ctx: Ctx, zipPath: string): FunctionDefinitio
 }
 
 const ROLE_NOT_READY = /cannot be assumed by Lambda/i;
+/** How long CreateFunction is retried while the new role is not visible to Lambda. */
+const ASSUME_DEADLINE_MS = Number(process.env.WALKTHROUGH_ASSUME_DEADLINE_MS) || 120_000;
 
 /** The log group is created up front, with a retention, so it is the walkthrough's own to delete. */
 async function ensureLogGroup(ctx: Ctx): Promise<void> {
@@ -91,11 +93,19 @@ export async function functionStep(ctx: Ctx): Promise<void> {
     state.update((x) => (x.function = { name: s.functionName, arn, createdBySuite: true }));
     const created = await report.wait(`creating function ${s.functionName}`, () =>
       retry(() => createFunction(ctx, def, zip), {
-        deadlineMs: 120_000,
+        deadlineMs: ASSUME_DEADLINE_MS,
         initialDelayMs: 1000,
         // Pitfall 2: right after CreateRole, Lambda may not yet see the role.
         retryable: (err) => awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message),
         onRetry: () => report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
+      }).catch((err: unknown) => {
+        if (awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message))
+          throw new UserError(
+            `Lambda still says the role ${def.roleArn} cannot be assumed, after retrying for ${ASSUME_DEADLINE_MS / 1000} s ` +
+              '(a new role usually becomes usable within seconds: IAM is eventually consistent, but not this slow).',
+            `Check that the role exists and that its trust policy lets lambda.amazonaws.com assume it: step 2 repairs both (npx tsx walkthrough/10-role.ts). Then re-run step 5: npx tsx walkthrough/40-function.ts`,
+          );
+        throw err;
       }),
     );
     await report.wait(`waiting for ${s.functionName} to become Active`, () => waitActive(ctx, s.functionName));

@@ -15,9 +15,9 @@ export interface CliTarget {
   endpoint?: string;
 }
 
-/** `aws <service> <command> --flag value ... --region R [--endpoint-url URL]` */
-export function awsCommand(target: CliTarget, service: string, command: string, args: CliArgs = {}): string {
-  const parts = ['aws', service, command];
+/** `aws <service> <command> [positional...] --flag value ... --region R [--endpoint-url URL]` */
+export function awsCommand(target: CliTarget, service: string, command: string, args: CliArgs = {}, positional: string[] = []): string {
+  const parts = ['aws', service, command, ...positional.map(shellQuote)];
   for (const [flag, value] of Object.entries(args)) {
     if (value === undefined || value === false) continue;
     parts.push(`--${flag}`);

@@ -11,7 +11,7 @@ import type { minimist } from 'zx';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startInBackground } from '../../local-aws/control.ts';
 import type { CliTarget } from './aws-cli.ts';
-import { UserError } from './errors.ts';
+import { errorContext, UserError } from './errors.ts';
 import { collectSettings, parseSettings, resolveNames, type ResolvedSettings, type SettingName, type SettingSource } from './settings.ts';
 import { StateFile, stateFile } from './state.ts';
 import { Reporter } from './ui.ts';
@@ -134,11 +134,13 @@ export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions
       credentials = { accessKeyId: local.accessKeyId, secretAccessKey: local.secretAccessKey };
       if (!started.alreadyRunning) report.info(`started the local AWS endpoint at ${started.url} (stop it with: npm run local:stop)`);
     }
+    Object.assign(errorContext, { target: base.target, endpoint, region: base.region });
     region = base.region ?? (base.target === 'aws' ? '' : 'us-east-1');
     if (!region) {
       region = await new STSClient({}).config.region().catch(() => '');
       if (!region) throw new UserError('No AWS region is set.', 'Set AWS_REGION (or pass --region), or add a region to your AWS profile.');
     }
+    errorContext.region = region;
     clients = makeClients({
       region,
       endpoint,

@@ -34,12 +34,57 @@ export function isNotFound(err: unknown): boolean {
   );
 }
 
+/** Where the current command talks to, for messages about an endpoint that does not answer (set by connect). */
+export const errorContext: { target?: 'local' | 'aws' | 'endpoint'; endpoint?: string; region?: string } = {};
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/** Node's network error code (ECONNREFUSED, ENOTFOUND, ...), when that is what this is. */
+export function networkCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+  // The SDK's request timeout (no answer within the socket or connection timeout).
+  if (awsCode(err) === 'TimeoutError' && !(err instanceof Error && err.message.startsWith('{'))) return 'timeout';
+  return undefined;
+}
+
+function unreachable(code: string, message: string): { message: string; hint: string } {
+  const { target, endpoint, region } = errorContext;
+  const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'its host name does not resolve' : code === 'ECONNREFUSED' ? 'nothing is listening there' : code === 'timeout' ? 'it did not answer in time' : 'the connection failed';
+  if (target === 'local')
+    return {
+      message: `The local AWS endpoint at ${endpoint} does not answer (${code}: ${what}).`,
+      hint: 'Start it with `npm run local:start` (`npm run local:status` shows whether it runs), then re-run this step: it resumes.',
+    };
+  if (target === 'endpoint')
+    return {
+      message: `The endpoint ${endpoint} (AWS_ENDPOINT_URL) does not answer (${code}: ${what}).`,
+      hint: 'Start that service, or fix AWS_ENDPOINT_URL (or --endpoint-url); unset it to use the project\'s local endpoint (TARGET=local) or real AWS (TARGET=aws).',
+    };
+  return {
+    message: `AWS does not answer${region ? ` in region ${region}` : ''} (${code}: ${message}).`,
+    hint: 'Check your network connection (and proxy), and that the region is right (AWS_REGION or --region); then re-run this step: it resumes.',
+  };
+}
+
 /** Turns AWS and credential errors into messages that say what to do. */
 export function explain(err: unknown): { message: string; hint?: string } {
   if (err instanceof UserError) return { message: err.message, hint: err.hint };
   const code = awsCode(err);
   const message = err instanceof Error ? err.message : String(err);
+  const network = networkCode(err);
+  if (network) return unreachable(network, message);
   switch (code) {
+    case 'ResourceConflictException':
+      return {
+        message: `Lambda refused the change: another change to the function is still in progress, even after retrying (ResourceConflictException: ${message}).`,
+        hint: 'Wait for it to finish (`aws lambda wait function-updated-v2 --function-name <name>`), then re-run this step: it resumes.',
+      };
+    case 'TooManyRequestsException':
+    case 'Throttling':
+    case 'ThrottlingException':
+    case 'SlowDown':
+      return { message: `AWS is throttling the requests, even after retrying (${code}: ${message}).`, hint: 'Wait a minute, then re-run this step: it resumes.' };
     case 'CredentialsProviderError':
       return {
         message: `No AWS credentials found: ${message}`,

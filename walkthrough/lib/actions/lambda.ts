@@ -18,7 +18,7 @@ import {
   type UpdateFunctionConfigurationCommandInput,
 } from '@aws-sdk/client-lambda';
 import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
-import { isNotFound } from '../errors.ts';
+import { isNotFound, UserError } from '../errors.ts';
 import { change, type ActionCtx } from './run.ts';
 
 export async function getFunction(ctx: ActionCtx, name: string) {
@@ -122,13 +122,49 @@ const POLL = { minDelay: 0.25, maxDelay: 5 };
 export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-active-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
-  await waitUntilFunctionActiveV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name });
+  await waitUntilFunctionActiveV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name }).catch((err: unknown) => {
+    throw waiterError(ctx, err, name, 'become Active', WAIT_SECONDS);
+  });
 }
 
 export async function waitUpdated(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-updated-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
-  await waitUntilFunctionUpdatedV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name });
+  await waitUntilFunctionUpdatedV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name }).catch((err: unknown) => {
+    throw waiterError(ctx, err, name, 'finish its update', WAIT_SECONDS);
+  });
+}
+
+/** The function's state as the waiter last saw it (its error message is that result, as JSON). */
+interface WaiterResult {
+  state?: string;
+  reason?: FunctionConfiguration & { Configuration?: FunctionConfiguration };
+}
+
+/**
+ * An SDK waiter that timed out, or saw the function fail (State Failed, LastUpdateStatus Failed),
+ * as a message with the state reason and how to look further. Anything else is returned as is.
+ */
+export function waiterError(ctx: Pick<ActionCtx, 'cliTarget'>, err: unknown, name: string, goal: string, seconds: number): unknown {
+  if (!(err instanceof Error) || !err.message.startsWith('{')) return err;
+  let result: WaiterResult;
+  try {
+    result = JSON.parse(err.message) as WaiterResult;
+  } catch {
+    return err;
+  }
+  const c = result.reason?.Configuration ?? result.reason ?? {};
+  const look =
+    `See its state with \`${awsCommand(ctx.cliTarget, 'lambda', 'get-function-configuration', { 'function-name': name })}\` ` +
+    `and its log with \`${awsCommand(ctx.cliTarget, 'logs', 'tail', { since: '15m' }, [`/aws/lambda/${name}`])}\``;
+  const now = `state ${c.State ?? 'unknown'}, last update ${c.LastUpdateStatus ?? 'unknown'}`;
+  if (err.name === 'TimeoutError')
+    return new UserError(`Gave up after ${seconds} s waiting for function ${name} to ${goal} (${now}).`, `${look}; then re-run this step: it resumes.`);
+  const why =
+    c.State === 'Failed'
+      ? `${c.StateReason ?? 'no reason given'}${c.StateReasonCode ? ` (${c.StateReasonCode})` : ''}`
+      : `${c.LastUpdateStatusReason ?? 'no reason given'}${c.LastUpdateStatusReasonCode ? ` (${c.LastUpdateStatusReasonCode})` : ''}`;
+  return new UserError(`Function ${name} did not ${goal}: ${now}: ${why}.`, `Fix the cause above (re-running step 2 repairs the role), then re-run step 5: npx tsx walkthrough/40-function.ts. ${look}.`);
 }
 
 export function deleteFunction(ctx: ActionCtx, name: string) {
