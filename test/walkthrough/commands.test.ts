@@ -177,3 +177,28 @@ describe('real AWS confirmation', () => {
     assert.equal(defaultPromptIo().output, process.stderr);
   });
 });
+
+describe('the README troubleshooting', () => {
+  it('quotes the messages the suite prints', async () => {
+    const { explain } = await import('../../walkthrough/lib/errors.ts');
+    const { waiterError } = await import('../../walkthrough/lib/actions/lambda.ts');
+    const readme = fs.readFileSync(path.join(PROJECT, 'README.md'), 'utf8').replace(/\s*\n\s*/g, ' ');
+    const named = (name: string) => Object.assign(new Error('…'), { name });
+    const printed = [
+      explain(named('BucketNotEmpty')).message,
+      explain(named('ResourceConflictException')).message,
+      (waiterError({ cliTarget: { region: 'us-east-1' } }, Object.assign(new Error(JSON.stringify({ state: 'TIMEOUT', reason: { Configuration: { State: 'Active', LastUpdateStatus: 'InProgress' } } })), { name: 'TimeoutError' }), 'CreateThumbnail', 'finish its update', 300) as Error).message,
+    ];
+    for (const message of printed) assert.ok(readme.includes(message), `README lacks: ${message}`);
+  });
+
+  it('DEBUG=1 in .env shows the stack trace, as env.example says', async () => {
+    const cwd = scratch('debug-');
+    assert.match(fs.readFileSync(path.join(PROJECT, 'env.example'), 'utf8'), /^# DEBUG=1$/m);
+    fs.writeFileSync(path.join(cwd, '.env'), 'DEBUG=1\nTHUMBNAIL_WIDTH=wide\n');
+    const r = await runScript('00-env.ts', [], { cwd, env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /THUMBNAIL_WIDTH must be a whole number/);
+    assert.match(r.stderr, /\n\s+at /);
+  });
+});

@@ -80,6 +80,16 @@ export function explain(err: unknown): { message: string; hint?: string } {
         message: `Lambda refused the change: another change to the function is still in progress, even after retrying (ResourceConflictException: ${message}).`,
         hint: 'Wait for it to finish (`aws lambda wait function-updated-v2 --function-name <name>`), then re-run this step: it resumes.',
       };
+    case 'BucketNotEmpty':
+      return {
+        message: `A bucket could not be deleted: it is not empty (BucketNotEmpty: ${message}). Something wrote to it while teardown was emptying it.`,
+        hint: 'Re-run teardown: it empties the bucket again (every version, delete marker and unfinished upload) and resumes.',
+      };
+    case 'DeleteConflict':
+      return {
+        message: `IAM refused to delete the role: it still has policies (DeleteConflict: ${message}).`,
+        hint: 'Re-run teardown: it deletes the inline policies and detaches the managed ones first, then the role.',
+      };
     case 'TooManyRequestsException':
     case 'Throttling':
     case 'ThrottlingException':

@@ -2,7 +2,7 @@
 // to do on failure, exit non-zero.
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { chalk, minimist } from 'zx';
+import { chalk, dotenv, minimist } from 'zx';
 import { connect, type Ctx } from './context.ts';
 import { explain, UserError } from './errors.ts';
 import { FLAGS } from './settings.ts';
@@ -123,10 +123,16 @@ export async function runStepMain(title: string, help: string, step: (ctx: Ctx) 
   }
 }
 
+/** DEBUG=1 (or true), from the environment or .env: stack traces on failure. */
+export function debugEnabled(): boolean {
+  const fromFile = fs.existsSync('.env') ? dotenv.parse(fs.readFileSync('.env')).DEBUG : undefined;
+  return /^(1|true|yes)$/i.test(process.env.DEBUG ?? fromFile ?? '');
+}
+
 export function fail(err: unknown): void {
   const { message, hint } = explain(err);
   console.error(chalk.red('✗ ' + message));
   if (hint) console.error('  ' + hint);
-  if (process.env.DEBUG && err instanceof Error) console.error(err.stack);
+  if (debugEnabled() && err instanceof Error) console.error(err.stack);
   process.exitCode = err instanceof UsageError ? 2 : 1;
 }
