@@ -6,19 +6,12 @@ import type { AwsRequest } from '../core/request.ts';
 import { constraint, dict, invalidParameter, validationError, type LambdaInput } from './input.ts';
 import type { Architecture, FunctionConfig } from './model.ts';
 import { checkRuntime } from './runtimes.ts';
+import { RESERVED_VARIABLES } from './runtime/env-vars.ts';
 
 export const ROLE_PATTERN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const ROLE_PATTERN_TEXT = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
 const ENV_KEY = /^[a-zA-Z]([a-zA-Z0-9_])+$/;
 const MAX_ENV_BYTES = 4096;
-
-/** Variables Lambda sets itself; a function may not define them. */
-const RESERVED_ENV = new Set([
-  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
-]);
 
 /** The fields a request sets; `null` clears an optional one. */
 export interface SettingsChange {
@@ -48,7 +41,7 @@ function environment(input: LambdaInput): Record<string, string> | null | undefi
       throw validationError(
         "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
       );
-  const reserved = vars.map(([k]) => k).filter((k) => RESERVED_ENV.has(k));
+  const reserved = vars.map(([k]) => k).filter((k) => RESERVED_VARIABLES.has(k));
   if (reserved.length > 0)
     throw invalidParameter(
       'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. ' +

@@ -211,7 +211,8 @@ describe('environment variables', () => {
     // Reserved names keep Lambda's values.
     assert.equal(env.AWS_REGION, 'us-east-1');
     assert.equal(env.AWS_DEFAULT_REGION, 'us-east-1');
-    assert.equal(env.TZ, ':UTC');
+    // TZ is not reserved on AWS (its documentation lists it as unreserved): the function's value wins.
+    assert.equal(env.TZ, 'Europe/Paris');
     assert.equal(env.AWS_EXECUTION_ENV, 'AWS_Lambda_nodejs22.x');
     assert.equal(env.AWS_LAMBDA_FUNCTION_NAME, spec.functionName);
     assert.equal(env.AWS_LAMBDA_FUNCTION_VERSION, '$LATEST');

@@ -4,12 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IAMClient } from '@aws-sdk/client-iam';
 import {
+  AddPermissionCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetAccountSettingsCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetFunctionRecursionConfigCommand,
+  GetPolicyCommand,
   LambdaClient,
   ListFunctionsCommand,
   ListTagsCommand,
@@ -179,7 +181,7 @@ describe('CreateFunction', () => {
   });
 
   it('enforces the limits on timeout, memory, storage, architectures, names and environment', async () => {
-    const cases: Array<[Partial<CreateFunctionCommandInput>, string, RegExp]> = [
+    const cases: Array<[Partial<CreateFunctionCommandInput>, string, string | RegExp]> = [
       [{ Timeout: 0 }, 'ValidationException', /Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1/],
       [{ Timeout: 901 }, 'ValidationException', /Value '901' at 'timeout'.*less than or equal to 900/],
       [{ MemorySize: 127 }, 'ValidationException', /Value '127' at 'memorySize'.*greater than or equal to 128/],
@@ -191,12 +193,29 @@ describe('CreateFunction', () => {
       [{ FunctionName: 'x'.repeat(65) }, 'ValidationException', /at 'functionName'/],
       [{ Environment: { Variables: { BIG: 'v'.repeat(4100) } } }, 'InvalidParameterValueException', /exceeded the 4KB limit\. String measured: \{"BIG":"vvv/],
       [{ Environment: { Variables: { AWS_REGION: 'x' } } }, 'InvalidParameterValueException', /Reserved keys used in this request: AWS_REGION$/],
+      [
+        { Environment: { Variables: { AWS_DEFAULT_REGION: 'x', OK: '1' } } },
+        'InvalidParameterValueException',
+        'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_DEFAULT_REGION',
+      ],
+      [{ Environment: { Variables: { LAMBDA_TASK_ROOT: '/x', AWS_LAMBDA_FUNCTION_NAME: 'y' } } }, 'InvalidParameterValueException', /Reserved keys used in this request: LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME$/],
     ];
     for (const [extra, name, message] of cases) await rejects(lambda.send(new CreateFunctionCommand(params('limits', extra))), name, message);
     const ok = await lambda.send(
-      new CreateFunctionCommand(params('limits', { Timeout: 900, MemorySize: 10240, Architectures: ['arm64'], EphemeralStorage: { Size: 10240 } })),
+      new CreateFunctionCommand(
+        params('limits', { Timeout: 900, MemorySize: 10240, Architectures: ['arm64'], EphemeralStorage: { Size: 10240 }, Environment: { Variables: { TZ: 'Europe/Paris' } } }),
+      ),
     );
     assert.deepEqual([ok.Timeout, ok.MemorySize, ok.Architectures, ok.EphemeralStorage], [900, 10240, ['arm64'], { Size: 10240 }]);
+    // TZ is not reserved (AWS lists it among the unreserved variables).
+    assert.deepEqual(ok.Environment, { Variables: { TZ: 'Europe/Paris' } });
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'limits' });
+    // UpdateFunctionConfiguration checks the same way.
+    await rejects(
+      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'limits', Environment: { Variables: { AWS_DEFAULT_REGION: 'eu-west-1' } } })),
+      'InvalidParameterValueException',
+      /Reserved keys used in this request: AWS_DEFAULT_REGION$/,
+    );
   });
 
   it('refuses packages that are not zips, too big, or would write outside the function folder', async () => {
@@ -244,6 +263,18 @@ describe('CreateFunction', () => {
       const hex = createHash('sha256').update(refused).digest('hex');
       assert.equal(fs.existsSync(path.join(server.dataDir, 'lambda', 'zips', `${hex}.zip`)), false);
     }
+    // From S3 the 50 MB zipped limit does not apply, only the 250 MB unzipped one.
+    const s3 = new S3Client(server.clientConfig());
+    await s3.send(new CreateBucketCommand({ Bucket: 'big-code' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'big-code', Key: 'big.zip', Body: bigZip }));
+    await s3.send(new PutObjectCommand({ Bucket: 'big-code', Key: 'bomb.zip', Body: bomb }));
+    const fromS3 = await lambda.send(new CreateFunctionCommand(params('big-from-s3', { Code: { S3Bucket: 'big-code', S3Key: 'big.zip' } })));
+    assert.equal(fromS3.CodeSize, bigZip.length);
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('bomb-from-s3', { Code: { S3Bucket: 'big-code', S3Key: 'bomb.zip' } }))),
+      'InvalidParameterValueException',
+      'Unzipped size must be smaller than 262144000 bytes',
+    );
   });
 });
 
@@ -286,14 +317,40 @@ describe('updates and deletion', () => {
       'InvalidParameterValueException',
       /^The runtime parameter of nodejs20\.x is no longer supported/,
     );
+    // New code from the local S3.
+    const s3 = new S3Client(server.clientConfig());
+    await s3.send(new CreateBucketCommand({ Bucket: 'upd-code' }));
+    const s3Zip = handlerZip({ 'extra.txt': 'v3 from s3' });
+    await s3.send(new PutObjectCommand({ Bucket: 'upd-code', Key: 'v3.zip', Body: s3Zip }));
+    const fromS3 = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'upd', S3Bucket: 'upd-code', S3Key: 'v3.zip' }));
+    assert.equal(fromS3.CodeSha256, createHash('sha256').update(s3Zip).digest('base64'));
+    assert.equal(fromS3.CodeSize, s3Zip.length);
+    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'upd' });
+    const got = await lambda.send(new GetFunctionCommand({ FunctionName: 'upd' }));
+    assert.equal(got.Configuration?.CodeSha256, fromS3.CodeSha256);
+    const download = Buffer.from(await (await fetch(got.Code!.Location!)).arrayBuffer());
+    assert.ok(download.equals(s3Zip));
+    await rejects(
+      lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'upd', S3Bucket: 'upd-code', S3Key: 'missing.zip' })),
+      'InvalidParameterValueException',
+      'Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.',
+    );
   });
 
   it('deletes a function, its policy and tags with it', async () => {
-    await createActive('del');
+    const first = await createActive('del', { Tags: { team: 'x' } });
+    await lambda.send(new TagResourceCommand({ Resource: first.FunctionArn, Tags: { more: 'y' } }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'del', StatementId: 's3', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' }));
+    assert.ok((await lambda.send(new GetPolicyCommand({ FunctionName: 'del' }))).Policy);
     const del = await lambda.send(new DeleteFunctionCommand({ FunctionName: 'del' }));
     assert.equal(del.$metadata.httpStatusCode, 204);
     await rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'del' })), 'ResourceNotFoundException');
     await rejects(lambda.send(new DeleteFunctionCommand({ FunctionName: 'del' })), 'ResourceNotFoundException');
+    // A new function of the same name starts without the old one's policy and tags.
+    const again = await createActive('del');
+    assert.equal(again.FunctionArn, first.FunctionArn);
+    await rejects(lambda.send(new GetPolicyCommand({ FunctionName: 'del' })), 'ResourceNotFoundException', 'The resource you requested does not exist.');
+    assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: again.FunctionArn }))).Tags ?? {}, {});
   });
 });
 

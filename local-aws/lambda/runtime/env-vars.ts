@@ -11,7 +11,10 @@ import type { FunctionSpec } from './contract.ts';
 /** Packages Lambda's Node.js runtimes ship (the SDK v3 and what it is made of). */
 const RUNTIME_SCOPES = ['@aws-sdk', '@smithy', '@aws-crypto', '@aws'];
 
-/** Names a function's Environment.Variables cannot override. */
+/**
+ * Names a function's Environment.Variables may not set (CreateFunction / UpdateFunctionConfiguration
+ * refuse them, as AWS does). TZ is not among them: AWS lists it as unreserved and honours it.
+ */
 export const RESERVED_VARIABLES = new Set([
   '_HANDLER',
   '_X_AMZN_TRACE_ID',
@@ -31,7 +34,6 @@ export const RESERVED_VARIABLES = new Set([
   'AWS_LAMBDA_RUNTIME_API',
   'LAMBDA_TASK_ROOT',
   'LAMBDA_RUNTIME_DIR',
-  'TZ',
 ]);
 
 /** The folder of the project's node_modules that holds the AWS SDK, found from this file upwards. */
@@ -93,6 +95,7 @@ export function environmentVariables(input: EnvironmentVariablesInput): Record<s
     PATH: `${nodeBin}:/usr/local/bin:/usr/bin/:/bin`,
     NODE_PATH: [path.join(input.runtimeDir, 'node_modules'), input.runtimeDir, spec.codeDir].join(':'),
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    TZ: ':UTC',
     // By IP, so S3 clients use path-style addressing by themselves.
     AWS_ENDPOINT_URL: input.endpointUrl,
     // Private per environment: os.tmpdir() and the SDK's ~/.aws lookups stay inside it, so the
@@ -123,7 +126,6 @@ export function environmentVariables(input: EnvironmentVariablesInput): Record<s
     AWS_LAMBDA_RUNTIME_API: input.runtimeApi,
     LAMBDA_TASK_ROOT: spec.codeDir,
     LAMBDA_RUNTIME_DIR: input.runtimeDir,
-    TZ: ':UTC',
   };
   if (spec.logFormat === 'JSON') {
     reserved.AWS_LAMBDA_LOG_FORMAT = 'JSON';
