@@ -18,6 +18,7 @@ import { handleIam } from './iam/service.ts';
 import { CODE_PATH_PREFIX } from './lambda/code-url.ts';
 import { describeCpuEnforcement } from './lambda/runtime/cpu.ts';
 import { describeMemoryEnforcement } from './lambda/runtime/memory.ts';
+import { lambdaRequestLimit, requestTooLargeMessage } from './lambda/request-limits.ts';
 import { handleLambda } from './lambda/service.ts';
 import { handleLogs } from './logs/service.ts';
 import { handleS3 } from './s3/service.ts';
@@ -191,16 +192,22 @@ export function createRequestListener(backend: Backend) {
         service = claim.service as ServiceName;
         requestId = newRequestId(service);
       }
+      // Lambda's limits depend on the operation (CreateFunction 70167211 bytes, Invoke 6 MB, ...).
+      const lambdaLimit = service === 'lambda' ? lambdaRequestLimit(parts.method, parts.rawPath, parts.headers['x-amz-invocation-type']) : undefined;
       let rawBody: Buffer;
       try {
-        rawBody = await readBody(req, MAX_BODY[service]);
+        rawBody = await readBody(req, lambdaLimit?.bytes ?? MAX_BODY[service]);
       } catch (e) {
         if (e instanceof BodyTooLarge)
           throw service === 's3'
             ? new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
                 MaxSizeAllowed: String(MAX_BODY.s3),
               })
-            : new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_BODY[service]} bytes.`, 413);
+            : new AwsError(
+                'RequestEntityTooLargeException',
+                lambdaLimit ? requestTooLargeMessage(lambdaLimit) : `Request must be smaller than ${MAX_BODY[service]} bytes.`,
+                413,
+              );
         // The client hung up before sending its whole body: nobody is left to answer.
         if (req.destroyed) return;
         throw e;

@@ -250,6 +250,18 @@ describe('CreateFunction', () => {
       'RequestEntityTooLargeException',
       'Zipped size must be smaller than 52428800 bytes',
     );
+    // A request over 70167211 bytes (a zip of ~52.7 MB as base64) is refused before it is read, by operation.
+    const huge = Buffer.from(zipSync({ 'blob.bin': [Buffer.alloc(52_700_000, 3), { level: 0 }] }));
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('huge', { Code: { ZipFile: huge } }))),
+      'RequestEntityTooLargeException',
+      'Request must be smaller than 70167211 bytes for the CreateFunction operation',
+    );
+    await rejects(
+      lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'inner-link', ZipFile: huge })),
+      'RequestEntityTooLargeException',
+      'Request must be smaller than 70167211 bytes for the UpdateFunctionCode operation',
+    );
     // 250 MB unzipped, compressed to little.
     const bomb = zeroBombZip(262_144_001);
     await rejects(
