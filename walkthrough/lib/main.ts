@@ -111,7 +111,8 @@ export async function runStepMain(title: string, help: string, step: (ctx: Ctx) 
   try {
     const argv = parseArgs(process.argv.slice(2), flags);
     if (argv.help) {
-      const own = [...(flags.boolean ?? []), ...(flags.string ?? [])].map((f) => `--${f}`);
+      // The step's own flags its help text does not already describe.
+      const own = [...(flags.boolean ?? []), ...(flags.string ?? [])].map((f) => `--${f}`).filter((f) => !help.includes(f));
       console.log(`${title}\n\n${help}${own.length ? `\n  (this step's own flags: ${own.join(' ')})` : ''}\n\n${COMMON_HELP}`);
       return;
     }
