@@ -97,6 +97,7 @@ export async function invoke(ctx: LambdaContext): Promise<AwsResponse> {
     invokedFunctionArn: invokedArn,
     clientContext: context,
     traceId: ctx.req.headers['x-amzn-trace-id'],
+    throttle: true,
   });
   let out = result.payload;
   let functionError = result.functionError;

@@ -98,6 +98,8 @@ export class LambdaStore {
       roleArn: cfg.role,
       logGroup: cfg.logGroup,
       logFormat: cfg.logFormat,
+      applicationLogLevel: cfg.applicationLogLevel,
+      systemLogLevel: cfg.systemLogLevel,
       revisionId: cfg.specRevision,
       ephemeralStorageMb: cfg.ephemeralStorage,
     };

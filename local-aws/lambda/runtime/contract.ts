@@ -26,6 +26,10 @@ export interface FunctionSpec {
   /** `/aws/lambda/<name>` unless LoggingConfig says otherwise. */
   logGroup: string;
   logFormat: 'Text' | 'JSON';
+  /** LoggingConfig.ApplicationLogLevel (JSON format only): the runtime drops console calls below it. */
+  applicationLogLevel?: string;
+  /** LoggingConfig.SystemLogLevel (JSON format only): WARN drops the platform's INFO records. */
+  systemLogLevel?: string;
   /** Changes whenever code or configuration changes: environments of an older revision are retired. */
   revisionId: string;
   /** /tmp size in MB (EphemeralStorage). */
@@ -43,6 +47,11 @@ export interface InvokeRequest {
   clientContext?: string;
   /** X-Ray style trace header to pass as Lambda-Runtime-Trace-Id. */
   traceId?: string;
+  /**
+   * A synchronous Invoke: when every environment the concurrency limit allows is busy, fail at once
+   * with 429 TooManyRequestsException as AWS does. Otherwise (the async queue) wait for a free one.
+   */
+  throttle?: boolean;
 }
 
 export interface InvokeResult {

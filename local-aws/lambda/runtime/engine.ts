@@ -1,6 +1,7 @@
 // The execution engine: a pool of execution environments per function. A warm, idle environment of
 // the function's current revision takes the invocation; otherwise a new one starts, up to
-// `lambdaMaxConcurrency` per function, beyond which invocations wait for one to free up. Idle
+// `lambdaMaxConcurrency` per function, beyond which synchronous invocations are throttled (429, as on
+// AWS) and queued asynchronous ones wait for one to free up. Idle
 // environments stop after `lambdaIdleMs`; environments of an older revision, or whose role
 // credentials are about to expire, are not reused.
 import * as fs from 'node:fs';
@@ -35,6 +36,11 @@ export function createExecutionEngine(backend: Backend): ExecutionEngine {
   return new Engine(backend);
 }
 
+/** AWS's answer to a synchronous invoke beyond the concurrency available to the function. */
+function tooManyRequests(): AwsError {
+  return new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, { Reason: 'ConcurrentInvocationLimitExceeded' });
+}
+
 function roleNotAssumable(): AwsError {
   return new AwsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.', 400);
 }
@@ -67,7 +73,7 @@ class Engine implements ExecutionEngine {
     // Lambda assumes the role for every new environment; a deleted role fails the invocation at once.
     if (!this.backend.iam.roleByArn(spec.roleArn)) throw roleNotAssumable();
     for (let attempt = 1; ; attempt++) {
-      const env = await this.acquire(spec);
+      const env = await this.acquire(spec, req.throttle === true);
       let result: InvokeResult | 'undelivered';
       try {
         result = await env.run(req);
@@ -123,7 +129,7 @@ class Engine implements ExecutionEngine {
     );
   }
 
-  private async acquire(spec: FunctionSpec): Promise<Environment> {
+  private async acquire(spec: FunctionSpec, throttle: boolean): Promise<Environment> {
     const pool = this.pool(spec);
     if (pool.revisionId !== spec.revisionId) pool.revisionId = spec.revisionId;
     const limit = Math.max(1, this.backend.config.lambdaMaxConcurrency);
@@ -141,6 +147,7 @@ class Engine implements ExecutionEngine {
         return warm;
       }
       if (pool.envs.size + pool.starting < limit) return this.create(pool, spec);
+      if (throttle) throw tooManyRequests();
       await new Promise<void>((resolve) => pool.waiters.push(resolve));
     }
   }

@@ -129,7 +129,8 @@ export function environmentVariables(input: EnvironmentVariablesInput): Record<s
   };
   if (spec.logFormat === 'JSON') {
     reserved.AWS_LAMBDA_LOG_FORMAT = 'JSON';
-    reserved.AWS_LAMBDA_LOG_LEVEL = 'INFO';
+    // As on AWS: the runtime drops console calls below ApplicationLogLevel (default INFO).
+    reserved.AWS_LAMBDA_LOG_LEVEL = spec.applicationLogLevel ?? 'INFO';
   }
   const own: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.environment)) {

@@ -109,7 +109,7 @@ export class Environment {
     this.sink = new LogSink(this.ctx.backend, this.spec.region, this.spec.logGroup, this.logStreamName, sessionCaller(this.session));
     this.collecting = [];
     const [version, versionArn] = runtimeVersion(this.spec.region);
-    this.log(lines.initStartLine(this.spec.logFormat, version, versionArn));
+    this.platformInfo(lines.initStartLine(this.spec.logFormat, version, versionArn));
     const began = performance.now();
     let proc: RuntimeProcess;
     try {
@@ -178,7 +178,7 @@ export class Environment {
     const proc = this.proc!;
     const requestId = req.requestId;
     this.collecting = [];
-    this.log(lines.startLine(spec.logFormat, requestId));
+    this.platformInfo(lines.startLine(spec.logFormat, requestId));
     const current: Current = { requestId };
     this.current = current;
     const began = performance.now();
@@ -220,7 +220,7 @@ export class Environment {
       this.log(
         `INIT_REPORT Init Duration: ${initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: ${failure.status}\tError Type: ${failure.errorType}`,
       );
-    this.log(lines.startLine(this.spec.logFormat, requestId));
+    this.platformInfo(lines.startLine(this.spec.logFormat, requestId));
     const result = await this.finish(requestId, failure, { durationMs: initDurationMs, initDurationMs });
     // A failed INIT leaves nothing to reuse.
     if (this.alive) this.kill('stop');
@@ -235,7 +235,7 @@ export class Environment {
     if (spec.logFormat === 'Text') this.log(lines.endLine(requestId));
     const maxMemoryUsedMb = failed?.errorType === 'Runtime.OutOfMemory' ? spec.memorySize : Math.round((this.proc?.peakKb ?? 0) / 1024);
     const billedDurationMs = lines.billed(timing.durationMs);
-    this.log(
+    this.platformInfo(
       lines.reportLine(spec.logFormat, {
         requestId,
         durationMs: timing.durationMs,
@@ -286,6 +286,12 @@ export class Environment {
     else current.outcome = { kind: 'error', body, errorType: out.postedErrorType(body, errorType) };
     this.wake();
     return 'accepted';
+  }
+
+  /** A platform record of level INFO (start, report, ...): dropped when SystemLogLevel is WARN (JSON format only). */
+  private platformInfo(message: string): void {
+    if (this.spec.logFormat === 'JSON' && this.spec.systemLogLevel === 'WARN') return;
+    this.log(message);
   }
 
   private log(message: string): void {
