@@ -50,6 +50,9 @@ async function start(): Promise<void> {
       LOCAL_AWS_PORT: String(port),
       LOCAL_AWS_DATA: dataDir,
       LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: '50,100',
+      // Two environments of a slowed-down copier run behind the uploads, so events are waiting on
+      // disk when the endpoint stops (asserted below: the test cannot pass with an empty queue).
+      LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '2',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -68,6 +71,13 @@ async function stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
   await exited;
   proc = undefined;
 }
+
+/** index.s3copy after a pause: slower than the uploads, so a backlog builds up. */
+const SLOW_COPIER = `import { s3copy } from './index.mjs';
+export const handler = async (event, context) => {
+  await new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS)));
+  return s3copy(event, context);
+};`;
 
 const config = () => ({ endpoint: url, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
 
@@ -148,10 +158,10 @@ describe('S3 events across restarts', () => {
         FunctionName: 'rs-copier',
         Role: role,
         Runtime: 'nodejs22.x',
-        Handler: 'index.s3copy',
+        Handler: 'slow.handler',
         Timeout: 30,
-        Code: { ZipFile: handlerZip() },
-        Environment: { Variables: { DEST_BUCKET: 'rs-dst' } },
+        Code: { ZipFile: handlerZip({ 'slow.mjs': SLOW_COPIER }) },
+        Environment: { Variables: { DEST_BUCKET: 'rs-dst', DELAY_MS: '40' } },
       }),
     );
     await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'rs-copier' });
@@ -208,6 +218,9 @@ describe('S3 events across restarts', () => {
     for (const k of crash.acked) assert.ok(afterCrash.get(k)! >= 1);
 
     t.diagnostic(`events queued on disk at each restart: ${queuedAtRestart.join(', ')}; uploads refused while down: ${graceful.unacked.length}, ${crash.unacked.length}`);
+    // Both restarts happened with events still waiting on disk: what they delivered came through the restart.
+    assert.equal(queuedAtRestart.length, 2);
+    for (const n of queuedAtRestart) assert.ok(n > 0, `events queued on disk at a restart: ${queuedAtRestart.join(', ')}`);
     assert.doesNotMatch(stderr, /internal error/);
   });
 });
