@@ -8,6 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   InvokeCommand,
   LambdaClient,
   RemovePermissionCommand,
@@ -194,6 +195,32 @@ describe('S3 events', () => {
       console.error = original;
     }
     assert.match(lines.join('\n'), new RegExp(`dropped event [0-9a-f-]+ for ${fn} after 0 attempts: s3\\.amazonaws\\.com is no longer allowed`));
+    assert.deepEqual(await keys(dst), []);
+  });
+
+  it('never fails the upload because of delivery: the function was deleted, PutObject still succeeds', async () => {
+    const { src, dst, fn, arn } = await setup('gone');
+    await allowS3(fn, src);
+    await notify(src, arn);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: fn }));
+    const original = console.error;
+    const lines: string[] = [];
+    console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    let put;
+    try {
+      put = await s3.send(new PutObjectCommand({ Bucket: src, Key: 'after delete.txt', Body: 'x' }));
+    } finally {
+      console.error = original;
+    }
+    assert.equal(put.$metadata.httpStatusCode, 200);
+    assert.ok(put.ETag);
+    // The server's log says what happened (the line is written before S3 answers).
+    assert.equal(
+      lines.join('\n'),
+      `[local-aws] lambda: S3 event for s3://${src}/after delete.txt not delivered: function ${arn} does not exist`,
+    );
+    // The object is there, and nothing ran.
+    assert.deepEqual(await keys(src), ['after delete.txt']);
     assert.deepEqual(await keys(dst), []);
   });
 
