@@ -1,8 +1,9 @@
-// Benchmark: `npm run tune` for the walkthrough's resize function on a real (generated 12-megapixel)
-// photo, on the project's local endpoint, run as a user runs it: the walkthrough is set up in a temp
-// folder with an endpoint of its own (its own process, port and data), tuned, and everything is
-// stopped and removed. Goals, where CPU limits are enforced: billed duration falls as memory grows up
-// to about 1769 MB, and the cost per image stays within 20% across 512-1769 MB ("same price, faster").
+// Benchmark: `npm run tune` for the walkthrough's resize function on a generated 12-megapixel
+// photo-like JPEG (walkthrough/extras/lib/photo.ts: synthetic, not a camera's), on the project's
+// local endpoint, run as a user runs it: the walkthrough is set up in a temp folder with an endpoint
+// of its own (its own process, port and data), tuned, and everything is stopped and removed. Goals,
+// where CPU limits are enforced: billed duration falls as memory grows up to about 1769 MB, and the
+// cost per image stays within 20% across 512-1769 MB ("same price, faster").
 //   npx tsx bench/tune.ts            (prints the markdown)
 //   import { runTuneBench } from './tune.ts'; const { markdown } = await runTuneBench();
 import { spawn } from 'node:child_process';
@@ -94,9 +95,15 @@ export function judge(r: SavedResults): TuneGoal[] {
   ];
 }
 
+/** tune's image description, said as what it is: the default image is synthetic, not a real photo. */
+export function imageWords(description: string): string {
+  const generated = / \(generated\)$/;
+  return generated.test(description) ? `a generated 12-megapixel photo-like JPEG (${description.replace(generated, '')})` : `a ${description}`;
+}
+
 export function renderMarkdown(r: SavedResults, goals: TuneGoal[], runs: number, seconds: number): string {
   const lines: string[] = [];
-  lines.push(`Function ${r.functionName} (${r.architecture}) resizing a ${r.image} to a 200 px thumbnail, on the local endpoint;`);
+  lines.push(`Function ${r.functionName} (${r.architecture}) resizing ${imageWords(r.image)} to a 200 px thumbnail, on the local endpoint;`);
   lines.push(`${runs} warm invocations per memory size after one cold one (mean without the slowest and fastest 20%).`);
   lines.push(`Prices: ${r.prices.region}, ${r.architecture}, taken ${r.prices.taken} from ${r.prices.source}. Took ${seconds.toFixed(0)} s.`);
   lines.push('');

@@ -1,6 +1,6 @@
 // `npm run tune`: memory vs speed and cost, in the manner of AWS Lambda Power Tuning. For each memory
 // size it sets the walkthrough function's memory (waiting for the update), invokes it with an S3
-// event for a real photo (one cold run, not counted, then --runs warm ones), reads Billed Duration
+// event for an image (by default a generated, photo-like 12-megapixel JPEG) (one cold run, not counted, then --runs warm ones), reads Billed Duration
 // and Max Memory Used from the REPORT lines, prices each invocation from Lambda's published prices,
 // and puts the original memory back at the end, also on failure or Ctrl-C.
 //   npm run tune [-- --memory 128,512,1769] [--runs 5] [--image PATH] [--prices FILE]
