@@ -72,7 +72,7 @@ export const AWS_CLI = process.env.AWS_CLI || 'aws';
 export function awsCli(
   url: string,
   args: string[],
-  opts: { region?: string; credentials?: Credentials; cwd?: string; input?: string } = {},
+  opts: { region?: string; credentials?: Credentials; cwd?: string; input?: string; cli?: string } = {},
 ): Promise<CliResult> {
   const creds = opts.credentials ?? ROOT;
   const env: NodeJS.ProcessEnv = {
@@ -88,7 +88,7 @@ export function awsCli(
   };
   if (creds.sessionToken) env.AWS_SESSION_TOKEN = creds.sessionToken;
   return new Promise((resolve, reject) => {
-    const child = spawn(AWS_CLI, ['--endpoint-url', url, '--output', 'json', ...args], { env, cwd: opts.cwd });
+    const child = spawn(opts.cli ?? AWS_CLI, ['--endpoint-url', url, '--output', 'json', ...args], { env, cwd: opts.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -11,7 +11,21 @@ import { eventually, handlerZip, LAMBDA_TRUST } from '../fixtures/lambda/kit.ts'
 
 let server: TestServer;
 let dir: string;
-const isV2 = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8' }).startsWith('aws-cli/2');
+const cliVersion = (bin: string): string => {
+  try {
+    return execFileSync(bin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    return '';
+  }
+};
+const isV2 = cliVersion(AWS_CLI).startsWith('aws-cli/2');
+/**
+ * A v2 aws-cli for the parts only v2 has (--cli-binary-format, `aws logs tail`): AWS_CLI when it is v2,
+ * else AWS_CLI_V2 or a v2 at the usual places (Debian's /usr/bin/aws beside a v1 `aws` on PATH).
+ */
+const V2_CLI = isV2
+  ? AWS_CLI
+  : [process.env.AWS_CLI_V2, '/usr/bin/aws', '/usr/local/bin/aws'].find((bin) => bin && fs.existsSync(bin) && cliVersion(bin).startsWith('aws-cli/2'));
 
 const aws = (args: string[]) => awsCliOk(server.url, args, { cwd: dir });
 /** The CLI's JSON output (v2 prints nothing for an empty result). */
@@ -146,7 +160,7 @@ describe(`aws-cli (${isV2 ? 'v2' : 'v1'})`, () => {
     assert.match(missing.stderr, /\(ResourceNotFoundException\).*Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope/);
   });
 
-  it('shows the function\'s log with `aws logs tail` (v2; v1 has no tail)', async () => {
+  it('shows the function\'s log with `aws logs tail` (v2; with v1, the suite below tails with a v2)', async () => {
     const group = '/aws/lambda/cli-fn';
     const streams = await awsJson<{ logStreams: Array<{ logStreamName: string }> }>(['logs', 'describe-log-streams', '--log-group-name', group]);
     assert.match(streams.logStreams[0]!.logStreamName, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
@@ -160,5 +174,30 @@ describe(`aws-cli (${isV2 ? 'v2' : 'v1'})`, () => {
     await aws(['lambda', 'delete-function', '--function-name', 'cli-fn']);
     const gone = await awsCli(server.url, ['lambda', 'get-function', '--function-name', 'cli-fn'], { cwd: dir });
     assert.match(gone.stderr, /ResourceNotFoundException/);
+  });
+});
+
+// With a v1 `aws` under test, the v2-only parts still run whenever a v2 is installed.
+describe('aws-cli v2 only: --cli-binary-format and logs tail', { skip: isV2 ? 'covered above (AWS_CLI is v2)' : V2_CLI ? false : 'no aws-cli v2 on this machine' }, () => {
+  const v2 = (args: string[]) => awsCliOk(server.url, args, { cwd: dir, cli: V2_CLI });
+
+  it('invokes with --cli-binary-format raw-in-base64-out and tails the log', async () => {
+    const roleArn = (JSON.parse(await v2(['iam', 'create-role', '--role-name', 'cli-v2-role', '--assume-role-policy-document', 'file://trust.json'])) as { Role: { Arn: string } }).Role.Arn;
+    await v2(['iam', 'put-role-policy', '--role-name', 'cli-v2-role', '--policy-name', 'fn', '--policy-document', 'file://policy.json']);
+    await v2([
+      'lambda', 'create-function', '--function-name', 'cli-v2-fn', '--runtime', 'nodejs22.x', '--role', roleArn,
+      '--handler', 'index.echo', '--zip-file', 'fileb://fn.zip',
+    ]);
+    await v2(['lambda', 'wait', 'function-active-v2', '--function-name', 'cli-v2-fn']);
+    const out = JSON.parse(
+      await v2(['lambda', 'invoke', '--function-name', 'cli-v2-fn', '--cli-binary-format', 'raw-in-base64-out', '--payload', '{"from":"v2"}', '--log-type', 'Tail', 'v2.json']),
+    ) as { StatusCode: number; LogResult: string };
+    assert.equal(out.StatusCode, 200);
+    assert.match(Buffer.from(out.LogResult, 'base64').toString(), /INFO\techo got \{"from":"v2"\}/);
+    assert.deepEqual((JSON.parse(fs.readFileSync(path.join(dir, 'v2.json'), 'utf8')) as { event: unknown }).event, { from: 'v2' });
+    const tail = await v2(['logs', 'tail', '/aws/lambda/cli-v2-fn', '--since', '1h']);
+    assert.match(tail, /START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+    assert.match(tail, /INFO\techo got \{"from":"v2"\}/);
+    assert.match(tail, /REPORT RequestId: [0-9a-f-]{36}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB/);
   });
 });
