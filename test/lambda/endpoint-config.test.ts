@@ -63,6 +63,25 @@ describe('local endpoint settings', () => {
     assert.equal(loadConfig(localEnv({}, path.join(dir, 'missing', '.env'))).port, 4599);
   });
 
+  it('loadConfig() with no arguments (what the walkthrough calls before starting the endpoint) reads .env in the working directory', () => {
+    const cwd = project('default', 'LOCAL_AWS_LAMBDA_MAX_CONCURRENCY=4\nLOCAL_AWS_DATA=state\n');
+    const before = process.cwd();
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('LOCAL_AWS_')) delete process.env[k];
+    process.chdir(cwd);
+    try {
+      const config = loadConfig();
+      assert.equal(config.lambdaMaxConcurrency, 4);
+      assert.equal(config.dataDir, path.join(fs.realpathSync(cwd), 'state'));
+      process.env.LOCAL_AWS_LAMBDA_MAX_CONCURRENCY = '6';
+      assert.equal(loadConfig().lambdaMaxConcurrency, 6, 'the environment wins over .env');
+    } finally {
+      process.chdir(before);
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+
   it('takes every number from the env it is given, not from process.env', () => {
     const config = loadConfig({ LOCAL_AWS_LAMBDA_IDLE_MS: '1234', LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '3', LOCAL_AWS_PORT: '4702' });
     assert.deepEqual([config.lambdaIdleMs, config.lambdaMaxConcurrency, config.port], [1234, 3, 4702]);
