@@ -11,9 +11,11 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import {
   CreateBucketCommand,
+  GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutBucketNotificationConfigurationCommand,
+  type PutBucketNotificationConfigurationCommandInput,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -287,6 +289,37 @@ describe('S3 -> SNS -> Lambda', () => {
       await sns.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: policy }));
       await assert.rejects(putTopics(topicArn), (e) => refusal(e).ArgumentName1 === topicArn);
     }
+  });
+
+  it('refuses a topic or function in another region than the bucket, as S3 does', async () => {
+    const bucket = 'sns-region-west';
+    const west = new S3Client({ ...server.clientConfig(), region: 'us-west-2' });
+    await west.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }));
+    // A real topic, with a policy letting S3 publish for the bucket: only the region is wrong.
+    const eastTopic = (await sns.send(new CreateTopicCommand({ Name: 'east-uploads' }))).TopicArn!;
+    await sns.send(new SetTopicAttributesCommand({ TopicArn: eastTopic, AttributeName: 'Policy', AttributeValue: s3Policy(eastTopic, bucket) }));
+    const region = 'The notification destination service region is not valid for the bucket location constraint';
+    const refused = (e: unknown) => {
+      const f = e as Failure & { $metadata: { httpStatusCode?: number } };
+      assert.equal(f.name, 'InvalidArgument');
+      assert.equal(f.message, region);
+      assert.equal(f.$metadata.httpStatusCode, 400);
+      return true;
+    };
+    const put = (NotificationConfiguration: PutBucketNotificationConfigurationCommandInput['NotificationConfiguration']) =>
+      west.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration }));
+    await assert.rejects(put({ TopicConfigurations: [{ TopicArn: eastTopic, Events: ['s3:ObjectCreated:*'] }] }), refused);
+    // The function lets S3 invoke it for this bucket, but lives in us-east-1.
+    await lambda.send(
+      new AddPermissionCommand({ FunctionName: 'recorder', StatementId: 's3-west', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}` }),
+    );
+    await assert.rejects(put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: fnArn, Events: ['s3:ObjectCreated:*'] }] }), refused);
+    // Nothing was saved; a topic of the bucket's region is checked as usual (here: it does not exist).
+    assert.deepEqual(Object.keys(await west.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).filter((k) => k !== '$metadata'), []);
+    await assert.rejects(put({ TopicConfigurations: [{ TopicArn: `arn:aws:sns:us-west-2:${ACCOUNT}:east-uploads`, Events: ['s3:ObjectCreated:*'] }] }), (e) => {
+      assert.equal((e as Failure).message, 'Unable to validate the following destination configurations');
+      return true;
+    });
   });
 
   it('sends s3:TestEvent when the configuration is saved, then each object event as the message', async () => {
