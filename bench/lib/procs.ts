@@ -102,7 +102,8 @@ export async function startServerProcess(opts: {
   dataDir: { dir: string; remove: () => Promise<void> };
   timeoutMs?: number;
 }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, opts.args, { cwd: PROJECT, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Runs in its own data folder: a developer's .env in the project is never read by a benchmarked server.
+  const child = spawn(process.execPath, opts.args, { cwd: opts.dataDir.dir, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const stopIt = onCleanup(
     async () => {
