@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GetFunctionCommand, DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, GetFunctionCommand, GetPolicyCommand, DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -118,6 +118,8 @@ describe('lambdash', () => {
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE }))).AttachedPolicies, []);
     const trust = JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: ROLE }))).Role!.AssumeRolePolicyDocument!)) as { Statement: unknown[] };
     assert.deepEqual(trust.Statement, [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    // No trigger may invoke it: the function has no resource policy at all.
+    assert.equal(await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))), 'ResourceNotFoundException');
 
     // And in practice: the SDK in the function, with the role's credentials.
     await s3.send(new CreateBucketCommand({ Bucket: 'someone-elses-data' }));
@@ -155,6 +157,29 @@ describe('lambdash', () => {
     const unknown = await lambdash('--bogus', 'ls');
     assert.equal(unknown.code, 255);
     assert.match(unknown.stderr, /Unknown option --bogus[^]*put `--` before a command/);
+  });
+
+  it('--deploy removes a resource-policy statement someone added, and says so', async () => {
+    for (const [StatementId, Principal, SourceArn] of [
+      ['from-s3', 's3.amazonaws.com', 'arn:aws:s3:::someone-elses-data'],
+      ['from-sns', 'sns.amazonaws.com', `arn:aws:sns:us-east-1:${ACCOUNT}:anything`],
+    ])
+      await lambda.send(new AddPermissionCommand({ FunctionName: 'lambdash', StatementId, Action: 'lambda:InvokeFunction', Principal, SourceArn }));
+    const dry = await lambdash('--deploy', '--dry-run', '--verbose');
+    assert.equal(dry.code, 0, said(dry));
+    assert.match(dry.stderr, /would +remove permission from-s3 from lambdash/);
+    assert.match(dry.stderr, /would +remove permission from-sns from lambdash/);
+    assert.equal(await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))), 'no error');
+
+    const r = await lambdash('--deploy');
+    assert.equal(r.code, 0, said(r));
+    assert.match(r.stderr, /resource policy of lambdash: removed statement from-s3 \(it let \{"Service":"s3\.amazonaws\.com"\} invoke it; whoever may invoke lambdash may run commands as its role\)/);
+    assert.match(r.stderr, /removed statement from-sns/);
+    assert.equal(await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))), 'ResourceNotFoundException');
+    const again = await lambdash('--deploy', '--verbose');
+    assert.equal(again.code, 0, said(again));
+    assert.match(again.stderr, /resource policy of lambdash: none/);
+    assert.doesNotMatch(again.stderr, /removed statement/);
   });
 
   it('deploys again when the function was deleted behind its back', async () => {

@@ -7,6 +7,8 @@ import { createRole, getRole, getRolePolicy, listRoleTags, putRolePolicy, update
 import {
   createFunction,
   getFunction,
+  getPolicyStatements,
+  removePermission,
   updateFunctionCode,
   updateFunctionConfiguration,
   waitActive,
@@ -202,8 +204,21 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
       await c.report.wait('waiting for the configuration update', () => waitUpdated(c, name));
       c.report.changed(`configuration of ${name}: ${fields.join(', ')}`);
     }
+    await removeResourcePolicy(c, name);
   }
   if (!c.dryRun) c.state.update((x) => x.function && (x.function.deployed = w));
+}
+
+/** lambdash runs whatever it is sent: no service or account may be allowed to invoke it (no trigger ever does). */
+async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void> {
+  const statements = await getPolicyStatements(c, name);
+  if (statements.length === 0) return c.report.unchanged(`resource policy of ${name}: none (only its own account's identities may invoke it)`);
+  for (const st of statements) {
+    if (!st.Sid) continue;
+    const who = JSON.stringify(st.Principal ?? 'unknown principal');
+    if (await removePermission(c, name, st.Sid))
+      c.report.changed(`resource policy of ${name}: removed statement ${st.Sid} (it let ${who} invoke it; whoever may invoke lambdash may run commands as its role)`);
+  }
 }
 
 export async function ensureDeployed(c: LambdashCtx, pkg: LambdashPackage): Promise<void> {
