@@ -91,6 +91,17 @@ function tuneUntil(args: string[], when: RegExp, signal: NodeJS.Signals): Promis
   });
 }
 
+/** Where CPU does not follow memory: the plain statement, the table marked as not meaningful, nothing compared. */
+function assertNoComparison(stdout: string, folder: string): void {
+  assert.match(stdout, /CPU limits are not enforced on this endpoint: durations do not depend on memory here\./);
+  assert.match(stdout, /it says nothing about memory vs speed or cost: no chart and no recommendation/);
+  assert.match(stdout, /^Measured, NOT meaningful across sizes: CreateThumbnail/m);
+  assert.doesNotMatch(stdout, /Recommendations|^\s+(fastest|cheapest|balanced)\s/m);
+  assert.doesNotMatch(stdout, /█|chart: /);
+  const out = path.join(folder, 'out');
+  assert.deepEqual(fs.existsSync(out) ? fs.readdirSync(out).filter((f) => f.endsWith('.svg')) : [], []);
+}
+
 describe('npm run tune', () => {
   it('says to set up the walkthrough first where there is nothing to tune', async () => {
     const empty = tempDir('tune-empty-');
@@ -124,17 +135,19 @@ describe('npm run tune', () => {
       assert.ok(table[0]!.billed > table[2]!.billed, `128 MB (${table[0]!.billed} ms) slower than 1769 MB (${table[2]!.billed} ms)`);
     } else assert.match(r.stdout, /CPU limits are not enforced on this endpoint: durations do not depend on memory here/);
 
-    for (const kind of ['fastest', 'cheapest', 'balanced']) assert.match(r.stdout, new RegExp(`^\\s+${kind}\\s+(128|512|1769) MB`, 'm'));
-    const cheapest = Math.min(...table.map((x) => x.cost));
-    assert.equal(Number(/^\s+cheapest\s+(\d+) MB/m.exec(r.stdout)![1]), table.find((x) => x.cost === cheapest)!.memory);
-    assert.match(r.stdout, /█+\s+\d+ ms/);
+    if (cpuEnforced) {
+      for (const kind of ['fastest', 'cheapest', 'balanced']) assert.match(r.stdout, new RegExp(`^\\s+${kind}\\s+(128|512|1769) MB`, 'm'));
+      const cheapest = Math.min(...table.map((x) => x.cost));
+      assert.equal(Number(/^\s+cheapest\s+(\d+) MB/m.exec(r.stdout)![1]), table.find((x) => x.cost === cheapest)!.memory);
+      assert.match(r.stdout, /█+\s+\d+ ms/);
 
-    const svgPath = /chart: (\S+\.svg)/.exec(r.stdout)?.[1];
-    assert.ok(svgPath && fs.existsSync(svgPath), r.stdout);
-    assert.ok(svgPath.startsWith(path.join(cwd, 'out', 'tune-')));
-    const svg = fs.readFileSync(svgPath, 'utf8');
-    assert.equal(XMLValidator.validate(svg), true);
-    for (const label of ['128 MB', '512 MB', '1769 MB', 'billed duration', 'cost per 1M invocations']) assert.ok(svg.includes(label), label);
+      const svgPath = /chart: (\S+\.svg)/.exec(r.stdout)?.[1];
+      assert.ok(svgPath && fs.existsSync(svgPath), r.stdout);
+      assert.ok(svgPath.startsWith(path.join(cwd, 'out', 'tune-')));
+      const svg = fs.readFileSync(svgPath, 'utf8');
+      assert.equal(XMLValidator.validate(svg), true);
+      for (const label of ['128 MB', '512 MB', '1769 MB', 'billed duration', 'cost per 1M invocations']) assert.ok(svg.includes(label), label);
+    } else assertNoComparison(r.stdout, cwd);
 
     assert.match(r.stdout, /memory of CreateThumbnail restored to 1024 MB/);
     assert.equal(await memory(), 1024);
@@ -159,5 +172,32 @@ describe('npm run tune', () => {
     assert.match(r.stdout, /an earlier tune run did not finish; CreateThumbnail's original memory size was 1024 MB/);
     assert.equal(await memory(), 1024);
     assert.equal(tuningRecorded(), false);
+  });
+});
+
+describe('npm run tune where CPU limits are not enforced', () => {
+  it('prints the plain statement and the measured table marked as not meaningful, but no recommendation and no chart', async () => {
+    const off = await startTestServer({ lambdaCpuLimits: false });
+    const folder = tempDir('tune-off-');
+    try {
+      const offEnv = scriptEnv(endpointEnv(off.url));
+      const setup = await runScript('all.ts', ['--until', 'function'], { cwd: folder, env: offEnv });
+      assert.equal(setup.code, 0, setup.stderr + setup.stdout);
+      const json = path.join(folder, 'tune.json');
+      const r = await runScript('extras/tune.ts', ['--memory', '256,128', '--runs', '1', '--image', PHOTO, '--save-json', json], { cwd: folder, env: offEnv });
+      assert.equal(r.code, 0, said(r));
+      assert.match(r.stdout, /CPU limits are switched off \(LOCAL_AWS_LAMBDA_CPU_LIMITS=0\)/);
+      assertNoComparison(r.stdout, folder);
+      // The measurements are still there, and so is the restored memory.
+      assert.deepEqual(rows(r.stdout).map((x) => [x.memory, x.runs]), [[128, 1], [256, 1]], r.stdout);
+      assert.match(r.stdout, /memory of CreateThumbnail restored to 1024 MB/);
+      const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as { cpu: { enforced: boolean }; recommendations?: unknown; sizes: unknown[] };
+      assert.equal(saved.cpu.enforced, false);
+      assert.equal(saved.recommendations, undefined);
+      assert.equal(saved.sizes.length, 2);
+    } finally {
+      await off.stopAndRemove();
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

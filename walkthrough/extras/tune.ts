@@ -142,10 +142,11 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
 
   const summaries = results.map((r) => summarise(r, unitPrices)).filter((x): x is SizeSummary => x !== undefined);
   const summaryBySize = new Map(summaries.map((x) => [x.memoryMb, x]));
-  const recommendations = recommend(summaries);
+  // Where CPU does not follow memory, comparing sizes means nothing: no recommendation, no chart.
+  const recommendations = cpu.enforced ? recommend(summaries) : undefined;
   const outcome: TuneOutcome = { functionName: name, architecture, originalMemory, results, summaries, recommendations, cpu, prices, image };
   printOutcome(ctx, outcome, opts, summaryBySize);
-  if (summaries.length > 0) outcome.svgPath = writeChart(outcome, opts, s.region);
+  if (summaries.length > 0 && cpu.enforced) outcome.svgPath = writeChart(outcome, opts, s.region);
   if (outcome.svgPath) report.info(`chart: ${outcome.svgPath}`);
   if (opts.saveJson) {
     fs.writeFileSync(opts.saveJson, JSON.stringify(savedResults(outcome), null, 2) + '\n');
@@ -202,17 +203,26 @@ async function waitForThumbnail(ctx: Ctx, key: string): Promise<void> {
 function printOutcome(ctx: Ctx, o: TuneOutcome, opts: TuneOptions, summaryBySize: Map<number, SizeSummary>): void {
   const out = (line = '') => ctx.report.print(line);
   out();
-  out(chalk.bold(`${o.functionName} (${o.architecture}) on ${o.image.description}: mean of ${opts.runs} warm run(s) per size (slowest and fastest 20% left out)`));
-  if (!o.cpu.enforced) out(chalk.red.bold(`  ${NOT_ENFORCED_BANNER}`));
+  if (!o.cpu.enforced) {
+    out(chalk.red.bold(`  ${NOT_ENFORCED_BANNER}`));
+    out(chalk.red(`  ${NOT_MEANINGFUL}`));
+    out();
+  }
+  const heading = `${o.functionName} (${o.architecture}) on ${o.image.description}: mean of ${opts.runs} warm run(s) per size (slowest and fastest 20% left out)`;
+  out(chalk.bold(o.cpu.enforced ? heading : `Measured, NOT meaningful across sizes: ${heading}`));
   out(resultsTable(o.results, summaryBySize));
   out(`  cost/invocation = billed ms / 1000 x memory MB / 1024 x ${o.prices.architectures[o.architecture]!.perGbSecond} per GB-s + ${o.prices.architectures[o.architecture]!.perRequest} per request (${o.prices.currency}, ${o.prices.region}, prices of ${o.prices.taken})`);
-  if (o.summaries.length === 0) return;
+  if (o.summaries.length === 0 || !o.recommendations) return;
   out();
   out(barChart(o.summaries));
   out();
-  out(chalk.bold('Recommendations') + (o.cpu.enforced ? '' : chalk.red(' (meaningless here: CPU is not limited by memory)')));
-  for (const line of recommendationLines(o.recommendations!)) out(line);
+  out(chalk.bold('Recommendations'));
+  for (const line of recommendationLines(o.recommendations)) out(line);
 }
+
+/** What tune says instead of a chart and recommendations where CPU does not follow memory. */
+export const NOT_MEANINGFUL =
+  'The table shows what was measured, but the sizes got the same CPU, so it says nothing about memory vs speed or cost: no chart and no recommendation. Run it where CPU limits are enforced (Linux as root, or AWS).';
 
 /** The results as data: per size the warm runs' figures and the summary, plus how they were obtained. */
 export interface SavedResults {
