@@ -1,13 +1,15 @@
 // CPU share of execution environments, as on AWS: one vCPU's worth of CPU time at 1769 MB,
 // proportionally less below, more above (up to this machine's cores). Enforced with a CFS bandwidth
 // limit on one cgroup per environment: cgroup v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`, or v2
-// `cpu.max` where the cpu controller is delegated to us. Detected, never required (macOS, a non-root
-// user, a container without a writable cgroup): then nothing is enforced and status output says so.
+// `cpu.max` in a group that delegates cpu (cgroups.ts makes one where it may). Detected, never required
+// (macOS, a non-root user, a container without a writable cgroup): then nothing is enforced and status
+// output says so; so it does, with a log line, when the kernel refuses one environment its limit.
 // INIT runs with a burst (the environment's whole vCPU count, as measured on AWS: init code runs
 // faster than handler code below 3 GB); the proportional limit starts with the first invocation.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cgroupV2Base, mounts, ownGroupDir } from './cgroups.ts';
 import { removeEmptyGroup, sweepStaleGroups } from './memory.ts';
 
 /** At this memory size a function has the equivalent of one vCPU (Lambda Developer Guide). */
@@ -48,6 +50,8 @@ export interface CpuEnforcement {
   cores: number;
   mbPerVcpu: number;
   mechanism?: 'cgroup-v1' | 'cgroup-v2';
+  /** Environments whose limit the kernel refused (then `enforced` is false). */
+  failedEnvironments?: number;
 }
 
 let detected: CpuRoot | null | undefined;
@@ -72,46 +76,21 @@ export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
         'CPU limits are not enforced here: no writable cgroup cpu controller (needs Linux, as root or with the cpu controller delegated); every environment may use the whole machine.',
     };
   const file = root.kind === 'v1' ? 'cpu.cfs_quota_us' : 'cpu.max';
+  const failed = cpuLimitFailures();
+  if (failed.count > 0)
+    return {
+      ...base,
+      enforced: false,
+      mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
+      failedEnvironments: failed.count,
+      detail: `CPU limits are not enforced for all environments: the kernel refused the ${file} limit of ${failed.count} environment(s) (last: ${failed.last}), which may use the whole machine; durations do not reliably follow memory.`,
+    };
   return {
     ...base,
     enforced: true,
     mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
     detail: `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, capped at this machine's ${cores} core(s).`,
   };
-}
-
-interface Mount {
-  root: string;
-  point: string;
-  fstype: string;
-  superOptions: string[];
-}
-
-function mounts(): Mount[] {
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
-  }
-  const out: Mount[] = [];
-  for (const line of text.split('\n')) {
-    // "<id> <parent> <maj:min> <root> <mount point> <opts> [optional...] - <fstype> <source> <super opts>"
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const f = left.split(' ');
-    const [fstype, , superOpts] = right.split(' ');
-    if (!fstype || f.length < 5) continue;
-    const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    out.push({ root: unescape(f[3]!), point: unescape(f[4]!), fstype, superOptions: (superOpts ?? '').split(',') });
-  }
-  return out;
-}
-
-/** The folder of this process's own group inside a hierarchy mounted at `m`. */
-function ownGroupDir(m: Mount, rel: string): string {
-  const inside = m.root !== '/' && rel.startsWith(m.root) ? rel.slice(m.root.length) : rel;
-  return path.join(m.point, inside);
 }
 
 function probe(): CpuRoot | null {
@@ -133,18 +112,9 @@ function probe(): CpuRoot | null {
       }
     }
   }
-  // v2: "0::/some/path"; a child only gets cpu.max if its parent delegates the controller.
-  const v2 = /^0::(.*)$/m.exec(self);
-  const unified = all.find((x) => x.fstype === 'cgroup2');
-  if (v2 && unified) {
-    const dir = ownGroupDir(unified, v2[1]!);
-    try {
-      const delegated = fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu');
-      if (delegated && canLimit(dir, 'v2')) return { kind: 'v2', dir };
-    } catch {
-      // not ours to use
-    }
-  }
+  // v2: a group that delegates cpu (made so if need be, see cgroups.ts), then a real probe.
+  const base = cgroupV2Base();
+  if (base?.controllers.has('cpu') && canLimit(base.dir, 'v2')) return { kind: 'v2', dir: base.dir };
   return null;
 }
 
@@ -184,6 +154,25 @@ function quotaFor(vcpus: number, cores: number): number | 'max' {
   return Math.max(MIN_QUOTA_US, Math.round(vcpus * PERIOD_US));
 }
 
+/** Environments the kernel refused a CPU limit: process-wide, as one endpoint runs per process. */
+const refused = new Map<string, string>();
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** One line on stderr naming the environment and the error; status output then says "not for all". */
+export function cpuLimitFailed(envId: string, what: string, err: unknown): void {
+  refused.set(envId, `${what}: ${errorText(err)}`);
+  console.error(`[local-aws] lambda: CPU limit not applied to environment ${envId}: ${what} failed (${errorText(err)}); it may use the whole machine, so its durations do not follow its memory`);
+}
+
+/** Environments whose CPU limit failed so far, and the last reason. */
+export function cpuLimitFailures(): { count: number; last?: string } {
+  const last = [...refused].at(-1);
+  return { count: refused.size, last: last && `${last[0]}: ${last[1]}` };
+}
+
 /** One environment's CPU cgroup (in v2 the same folder as its memory group). */
 export class CpuCgroup {
   private readonly cores = machineCores();
@@ -191,10 +180,11 @@ export class CpuCgroup {
   private constructor(
     readonly kind: Kind,
     readonly dir: string,
+    readonly envId: string,
     readonly memoryMb: number,
   ) {}
 
-  /** A group for environment `envId`, at INIT's burst; undefined where CPU cgroups are not available. */
+  /** A group for environment `envId`, at INIT's burst; undefined where CPU cgroups are not available (or it failed, logged). */
   static create(envId: string, memoryMb: number): CpuCgroup | undefined {
     const root = cpuCgroupSupport();
     if (!root) return undefined;
@@ -206,21 +196,23 @@ export class CpuCgroup {
       if (root.kind === 'v2') fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), '+cpu');
       // v2: the memory group of the same environment may have made it already.
       fs.mkdirSync(dir, { recursive: true });
-      const group = new CpuCgroup(root.kind, dir, memoryMb);
+      const group = new CpuCgroup(root.kind, dir, envId, memoryMb);
       group.burst();
       return group;
-    } catch {
+    } catch (err) {
+      cpuLimitFailed(envId, `creating its cgroup ${dir}`, err);
       removeEmptyGroup(dir);
       return undefined;
     }
   }
 
-  /** Moves a process (all its threads) into the group. False if the kernel refused. */
+  /** Moves a process (all its threads) into the group. False (and logged) if the kernel refused. */
   attach(pid: number): boolean {
     try {
       fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(pid));
       return true;
-    } catch {
+    } catch (err) {
+      cpuLimitFailed(this.envId, `moving its runtime (pid ${pid}) into ${this.dir}`, err);
       return false;
     }
   }
@@ -230,12 +222,14 @@ export class CpuCgroup {
     writeQuota(this.dir, this.kind, quotaFor(vcpuCount(this.memoryMb), this.cores));
   }
 
-  /** From the first invocation on: the share its memory buys. False if the kernel refused. */
+  /** From the first invocation on: the share its memory buys. False (and logged) if the kernel refused. */
   limit(): boolean {
+    const quota = quotaFor(vcpuShare(this.memoryMb, this.cores), this.cores);
     try {
-      writeQuota(this.dir, this.kind, quotaFor(vcpuShare(this.memoryMb, this.cores), this.cores));
+      writeQuota(this.dir, this.kind, quota);
       return true;
-    } catch {
+    } catch (err) {
+      cpuLimitFailed(this.envId, `setting its quota (${quota} of ${PERIOD_US} us) in ${this.dir}`, err);
       return false;
     }
   }

@@ -2,10 +2,11 @@
 //  - a watchdog on the child's resident set (/proc/<pid>/status, any Linux): sampled while the
 //    environment works, plus a final check of the peak (VmHWM) when an invocation ends;
 //  - a cgroup memory limit, where this machine lets us create one (cgroup v1 memory controller
-//    writable by us, or a cgroup v2 group whose subtree already delegates `memory`). Detected,
+//    writable by us, or a cgroup v2 group that delegates `memory`, made so if need be: cgroups.ts). Detected,
 //    never required: on macOS or as a non-root user only the watchdog applies (or nothing, without /proc).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cgroupV2Base } from './cgroups.ts';
 
 export interface MemorySample {
   /** Current resident set, kB. */
@@ -28,11 +29,23 @@ export function readMemory(pid: number): MemorySample | undefined {
   return { rssKb: Number(rss[1]), hwmKb: Number(hwm[1]) };
 }
 
+/** Environments the kernel refused a memory cgroup (process-wide, as one endpoint runs per process). */
+const refused = new Set<string>();
+
+/** One line on stderr naming the environment and the error; the watchdog still applies. */
+export function memoryLimitFailed(envId: string, what: string, err: unknown): void {
+  refused.add(envId);
+  const why = err instanceof Error ? err.message : String(err);
+  console.error(`[local-aws] lambda: memory cgroup not applied to environment ${envId}: ${what} failed (${why}); only the watchdog limits its memory`);
+}
+
 /** One line for status output: how function memory sizes are enforced on this machine. */
 export function describeMemoryEnforcement(): string {
   const watchdog = fs.existsSync('/proc/self/status') ? 'a watchdog on each runtime\'s resident set (/proc)' : undefined;
   const cgroup = cgroupSupport();
-  const kernel = cgroup ? `a cgroup ${cgroup.kind} memory limit per environment` : undefined;
+  const kernel = cgroup
+    ? `a cgroup ${cgroup.kind} memory limit per environment${refused.size > 0 ? ` (not for all: refused for ${refused.size} environment(s))` : ''}`
+    : undefined;
   const parts = [kernel, watchdog].filter(Boolean);
   if (parts.length === 0) return 'Lambda memory sizes are not enforced here (no /proc, no usable cgroup); only V8\'s heap limit applies.';
   return `Lambda memory sizes are enforced by ${parts.join(' and ')}.`;
@@ -70,17 +83,9 @@ function probe(): CgroupRoot | null {
     const dir = path.join('/sys/fs/cgroup/memory', rel);
     if (canCreateGroup(dir, 'memory.limit_in_bytes')) return { kind: 'v1', dir };
   }
-  const v2 = /^0::(.*)$/m.exec(self);
-  if (v2 && fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
-    const dir = path.join('/sys/fs/cgroup', v2[1]!);
-    try {
-      // A v2 child only gets memory.max if the parent delegates the controller to its subtree.
-      const delegated = fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('memory');
-      if (delegated && canCreateGroup(dir, 'memory.max')) return { kind: 'v2', dir };
-    } catch {
-      // not ours to use
-    }
-  }
+  // v2: a group that delegates memory (made so if need be, see cgroups.ts), then a real probe.
+  const base = cgroupV2Base();
+  if (base?.controllers.has('memory') && canCreateGroup(base.dir, 'memory.max')) return { kind: 'v2', dir: base.dir };
   return null;
 }
 
@@ -176,18 +181,20 @@ export class MemoryCgroup {
         writeQuiet(path.join(dir, 'memory.swap.max'), '0');
       }
       return new MemoryCgroup(root.kind, dir);
-    } catch {
+    } catch (err) {
+      memoryLimitFailed(envId, `creating its cgroup ${dir}`, err);
       removeEmptyGroup(dir);
       return undefined;
     }
   }
 
-  /** Moves a process into the group. False if the kernel refused. */
+  /** Moves a process into the group. False (and logged) if the kernel refused. */
   attach(pid: number): boolean {
     try {
       fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(pid));
       return true;
-    } catch {
+    } catch (err) {
+      memoryLimitFailed(path.basename(this.dir), `moving its runtime (pid ${pid}) into ${this.dir}`, err);
       return false;
     }
   }

@@ -84,6 +84,7 @@ export class RuntimeProcess {
       detached: true,
     });
     if (child.pid !== undefined) {
+      // A refusal is logged (naming the environment) and shows in the health route; the runtime still runs.
       cgroup?.attach(child.pid);
       cpu?.attach(child.pid);
       track(child.pid);
@@ -172,7 +173,7 @@ export class RuntimeProcess {
     await withDeadline(this.closed);
   }
 
-  /** INIT is over: from now on the CPU share its memory buys (no-op where not enforced). */
+  /** INIT is over: from now on the CPU share its memory buys (no-op where not enforced; a refusal is logged). */
   limitCpu(): void {
     this.cpu?.limit();
   }
