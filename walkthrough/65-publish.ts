@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { loadConfig } from '../local-aws/config.ts';
+import { logFile } from '../local-aws/control.ts';
 import { deleteObject, getObjectBytes, headObject } from './lib/actions/s3.ts';
 import { publish } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
@@ -14,10 +16,19 @@ import { s3PutEvent } from './lib/events.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { partitionOf } from './lib/policies.ts';
 import { pollUntil, PollTimeout } from './lib/retry.ts';
+import type { TargetKind } from './lib/settings.ts';
 import { OUT_DIR } from './60-test.ts';
 import { topicArnOf } from './50-trigger.ts';
 
 export const SUBJECT = 'Hand-made S3 event';
+
+/** Where the local endpoint's `[local-aws] sns: delivery of <id> to <function> failed: <why>` line goes. */
+export function deliveryLogWhere(target: TargetKind): string {
+  const line = 'and its log says why in a line "[local-aws] sns: delivery of <message id> to <function> failed: <reason>"';
+  // The walkthrough starts the local endpoint in the background: its output goes to <data dir>/server.log.
+  if (target === 'local') return `${line} (in ${logFile(loadConfig())})`;
+  return `${line} (in the output of the endpoint's process; <data dir>/server.log when started with npm run local:start)`;
+}
 
 export async function publishStep(ctx: Ctx): Promise<void> {
   const { settings: s, report, state } = ctx;
@@ -70,7 +81,7 @@ export async function publishStep(ctx: Ctx): Promise<void> {
     if (!(err instanceof PollTimeout)) throw err;
     throw new UserError(
       `No thumbnail appeared after publishing to ${s.topicName}: ${err.message}`,
-      `Check the subscription and the function's permission for the topic (re-run step 6 with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in \`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries.`,
+      `Check the subscription and the function's permission for the topic (re-run step 6 with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in \`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries, ${deliveryLogWhere(s.target)}.`,
     );
   }
   const meta = await sharp(thumbnail).metadata();

@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { GetPolicyCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetBucketNotificationConfigurationCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetPolicyCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand, GetBucketNotificationConfigurationCommand, HeadObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
@@ -20,6 +20,8 @@ import {
   SetTopicAttributesCommand,
   SNSClient,
 } from '@aws-sdk/client-sns';
+import { loadConfig } from '../../local-aws/config.ts';
+import { deliveryLogWhere } from '../../walkthrough/65-publish.ts';
 import { eventually } from '../fixtures/lambda/kit.ts';
 import { AWS_CLI, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
@@ -67,6 +69,26 @@ const thumbnailExists = (Key: string) =>
   );
 
 describe('TRIGGER=sns', () => {
+  it('--dry-run --trigger sns on a fresh account says what it would do and changes nothing', async () => {
+    const r = await run('all.ts', ['--trigger', 'sns', '--dry-run']);
+    const would = reported(r.stdout, 'would').join('\n');
+    for (const what of [
+      /would +create topic CreateThumbnail-uploads/,
+      /would +let s3\.amazonaws\.com publish to CreateThumbnail-uploads for arn:aws:s3:::s3-thumbnail-src-\S+ only/,
+      /would +allow sns\.amazonaws\.com to invoke CreateThumbnail for arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads/,
+      /would +subscribe CreateThumbnail to CreateThumbnail-uploads/,
+      /would +notify topic CreateThumbnail-uploads of s3:ObjectCreated:\* on s3-thumbnail-src-/,
+    ])
+      assert.match(would, what);
+    assert.match(r.stdout, /This was a dry run: nothing was changed/);
+    assert.equal(reported(r.stdout, 'created').length + reported(r.stdout, 'changed').length + reported(r.stdout, 'removed').length, 0, r.stdout);
+    // Nothing on the endpoint, nothing on disk.
+    assert.deepEqual((await sns.send(new ListTopicsCommand({}))).Topics ?? [], []);
+    assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
+    assert.deepEqual((await lambda.send(new ListFunctionsCommand({}))).Functions ?? [], []);
+    assert.deepEqual(fs.readdirSync(cwd), []);
+  });
+
   it('all.ts --trigger sns: bucket -> topic -> function, and the upload gets its thumbnail through the topic', async () => {
     const r = await run('all.ts', ['--trigger', 'sns']);
     const created = reported(r.stdout, 'created').join('\n');
@@ -149,5 +171,32 @@ describe('TRIGGER=sns', () => {
     assert.match(reported(down.stdout, 'kept').join('\n'), /topic users-topic \(not created by this walkthrough\)/);
     assert.deepEqual(await policyStatements(own), [theirs]);
     assert.deepEqual((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: own }))).Subscriptions ?? [], []);
+  });
+
+  it('killed right after it created the topic, a re-run finds the topic as its own and completes', async () => {
+    const killed = await runScript('all.ts', ['--trigger', 'sns'], {
+      cwd,
+      env,
+      onOutput: (out, kill) => {
+        if (/created +topic CreateThumbnail-uploads/.test(out)) kill();
+      },
+    });
+    assert.notEqual(killed.code, 0);
+    assert.equal((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions?.length ?? 0, 0, 'killed before it subscribed');
+    const r = await run('all.ts', ['--trigger', 'sns']);
+    assert.match(reported(r.stdout, 'found').join('\n'), /found +topic CreateThumbnail-uploads$/m);
+    assert.doesNotMatch(r.stdout, /^\+ created +topic CreateThumbnail-uploads/m);
+    assert.match(reported(r.stdout, 'created').join('\n'), /subscription: CreateThumbnail receives what CreateThumbnail-uploads publishes/);
+    assert.match(r.stdout, /\(b\) upload: .* is a 200x\d+ jpeg/);
+    const subs = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions ?? [];
+    assert.deepEqual(subs.map((x) => [x.Protocol, x.Endpoint]), [['lambda', FUNCTION]]);
+    assert.deepEqual((await notification()).TopicConfigurations?.map((c) => c.Id), ['CreateThumbnail-thumbnails-sns']);
+  });
+
+  it("65-publish's hint names where the local endpoint logs a refused delivery", () => {
+    const local = deliveryLogWhere('local');
+    assert.match(local, /\[local-aws\] sns: delivery of <message id> to <function> failed: <reason>/);
+    assert.ok(local.endsWith(`(in ${path.join(loadConfig().dataDir, 'server.log')})`), local);
+    assert.match(deliveryLogWhere('endpoint'), /in the output of the endpoint's process; <data dir>\/server\.log when started with npm run local:start/);
   });
 });
