@@ -89,7 +89,9 @@ export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
     ...base,
     enforced: true,
     mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
-    detail: `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, capped at this machine's ${cores} core(s).`,
+    detail:
+      `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, capped at this machine's ${cores} core(s).` +
+      (root.kind === 'v2' && cgroupV2Base()?.leaf ? ` (The endpoint moved itself into ${cgroupV2Base()!.leaf} so that its group could delegate cpu.)` : ''),
   };
 }
 
