@@ -1,11 +1,14 @@
 // Test harness: a real local endpoint per test file (own port, own temp data folder), SDK client
 // settings for it, and the real aws-cli pointed at it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type LocalAwsConfig } from '../../local-aws/config.ts';
 import { startLocalAws, type LocalAwsServer } from '../../local-aws/server.ts';
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
 export const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const ACCOUNT = '000000000000';
@@ -105,4 +108,64 @@ export async function awsCliOk(url: string, args: string[], opts: Parameters<typ
   const r = await awsCli(url, args, opts);
   if (r.code !== 0) throw new Error(`aws ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The endpoint as its own process (`local-aws/cli.ts serve`): for tests that kill it. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** What it printed on stderr so far. */
+  stderr(): string;
+  /** Sends the signal and waits for the process to exit. */
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+/**
+ * Starts `serve` on `port` with its data in `dataDir`, and waits (polling, with a deadline) until it
+ * answers. It runs in `dataDir`, so no .env of the project is read; `env` adds LOCAL_AWS_* settings.
+ */
+export async function spawnServer(port: number, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LOCAL_AWS_')) clean[k] = v;
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'local-aws', 'cli.ts'), 'serve'], {
+    cwd: dataDir,
+    env: { ...clean, LOCAL_AWS_PORT: String(port), LOCAL_AWS_DATA: dataDir, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 200)) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${url}/_localaws/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the server did not come up: ${stderr}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
 }

@@ -4,11 +4,9 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, localEnv } from '../../local-aws/config.ts';
-import { tempDir } from '../helpers/local-aws.ts';
+import { freePort, tempDir } from '../helpers/local-aws.ts';
 
 const CLI = path.resolve('local-aws/cli.ts');
 
@@ -32,13 +30,6 @@ function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { c
   return { child, done, output: () => out };
 }
 
-async function freePort(): Promise<number> {
-  const srv = http.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('local endpoint settings', () => {
   const dir = tempDir('endpoint-config-');

@@ -3,11 +3,8 @@
 // exactly one invocation after a graceful restart (SIGTERM), and at least one after a crash (SIGKILL).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateFunctionCommand, GetFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
@@ -18,57 +15,32 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { ROOT, tempDir } from '../helpers/local-aws.ts';
+import { freePort, ROOT, spawnServer, tempDir, type ServerProcess } from '../helpers/local-aws.ts';
 import { createRole, eventually, handlerZip } from '../fixtures/lambda/kit.ts';
 
-const CLI = fileURLToPath(new URL('../../local-aws/cli.ts', import.meta.url));
 
 let dataDir: string;
 let port: number;
 let url: string;
-let proc: ChildProcess | undefined;
-let stderr = '';
+let proc: ServerProcess | undefined;
 /** Events waiting on disk while the endpoint was down, per restart. */
 const queuedAtRestart: number[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+/** Everything the endpoint printed on stderr, over all its runs. */
+let stderr = '';
 
 async function start(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOCAL_AWS_PORT: String(port),
-      LOCAL_AWS_DATA: dataDir,
-      LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: '50,100',
-      // Two environments of a slowed-down copier run behind the uploads, so events are waiting on
-      // disk when the endpoint stops (asserted below: the test cannot pass with an empty queue).
-      LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '2',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  proc = await spawnServer(port, dataDir, {
+    LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: '50,100',
+    // Two environments of a slowed-down copier run behind the uploads, so events are waiting on
+    // disk when the endpoint stops (asserted below: the test cannot pass with an empty queue).
+    LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '2',
   });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  proc = child;
-  await eventually('the endpoint to answer', async () => {
-    const res = await fetch(`${url}/_localaws/health`);
-    return res.ok ? true : undefined;
-  }, 30_000, 50);
 }
 
 async function stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-  const child = proc!;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  await exited;
+  await proc!.stop(signal);
+  stderr += proc!.stderr();
   proc = undefined;
 }
 
@@ -221,6 +193,6 @@ describe('S3 events across restarts', () => {
     // Both restarts happened with events still waiting on disk: what they delivered came through the restart.
     assert.equal(queuedAtRestart.length, 2);
     for (const n of queuedAtRestart) assert.ok(n > 0, `events queued on disk at a restart: ${queuedAtRestart.join(', ')}`);
-    assert.doesNotMatch(stderr, /internal error/);
+    assert.doesNotMatch(stderr + (proc?.stderr() ?? ''), /internal error/);
   });
 });

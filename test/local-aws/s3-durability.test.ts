@@ -3,10 +3,8 @@
 // and unfinished multipart uploads can still be completed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import {
   CompleteMultipartUploadCommand,
@@ -24,55 +22,21 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { ROOT, tempDir } from '../helpers/local-aws.ts';
+import { ROOT, tempDir, freePort, spawnServer, type ServerProcess } from '../helpers/local-aws.ts';
 
-const ROOT_DIR = path.resolve(import.meta.dirname, '../..');
 const B = 'durable';
 let dataDir: string;
 let port: number;
-let child: ChildProcess | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(p));
-    });
-    srv.on('error', reject);
-  });
-}
+let server: ServerProcess | undefined;
 
 async function startServer(): Promise<S3Client> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'local-aws/cli.ts', 'serve'], {
-    cwd: ROOT_DIR,
-    env: { ...process.env, LOCAL_AWS_PORT: String(port), LOCAL_AWS_DATA: dataDir, LOCAL_AWS_LOG_REQUESTS: '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child = proc;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}): ${stderr}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/_localaws/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the server did not come up: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
+  server = await spawnServer(port, dataDir, { LOCAL_AWS_LOG_REQUESTS: '' });
+  return new S3Client({ endpoint: server.url, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
 }
 
 async function kill9(): Promise<void> {
-  const proc = child!;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGKILL');
-  await exited;
-  child = undefined;
+  await server?.stop('SIGKILL');
+  server = undefined;
 }
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -88,7 +52,7 @@ before(async () => {
   port = await freePort();
 });
 after(async () => {
-  if (child) await kill9();
+  await kill9();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
