@@ -14,7 +14,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { cpuCgroupSupport } from '../../local-aws/lambda/runtime/cpu.ts';
 import { createRole } from '../fixtures/lambda/kit.ts';
-import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
+import { startTestServer, type TestServer, stderrDuring } from '../helpers/local-aws.ts';
 
 interface CpuHealth {
   lambda: { cpu: { enforced: boolean; detail: string; failedEnvironments?: number } };
@@ -33,21 +33,6 @@ after(async () => {
 
 const health = async () => ((await (await fetch(`${server.url}/_localaws/health`)).json()) as CpuHealth).lambda.cpu;
 
-/** Lines written to stderr while `fn` runs (the endpoint runs in this process). */
-async function stderrDuring(fn: () => Promise<void>): Promise<string> {
-  const original = process.stderr.write.bind(process.stderr);
-  let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return (original as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = original;
-  }
-  return captured;
-}
 
 describe('CPU limits the kernel refuses', () => {
   it('logs the environment and the error, and the health route stops saying "enforced"', async (t) => {

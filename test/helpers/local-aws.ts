@@ -169,3 +169,19 @@ export async function spawnServer(port: number, dataDir: string, env: NodeJS.Pro
     },
   };
 }
+
+/** What is written to stderr while `fn` runs (for an endpoint running in the test's own process). */
+export async function stderrDuring(fn: () => Promise<void>): Promise<string> {
+  const original = process.stderr.write.bind(process.stderr);
+  let captured = '';
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return (original as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = original;
+  }
+  return captured;
+}

@@ -22,7 +22,7 @@ import {
 import { CreateTopicCommand, GetTopicAttributesCommand, PublishCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { stringToSign } from '../../local-aws/sns/signing.ts';
 import { createRole, eventually } from '../fixtures/lambda/kit.ts';
-import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
+import { startTestServer, type TestServer, stderrDuring } from '../helpers/local-aws.ts';
 
 const ACCOUNT = '000000000000';
 const OUT = 'sns-received';
@@ -138,21 +138,6 @@ async function topicWithSubscriber(name: string): Promise<{ topicArn: string; su
 
 const attributes = async (TopicArn: string) => (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes ?? {};
 
-/** Lines written to stderr while `fn` runs (the endpoint runs in this process). */
-async function stderrDuring(fn: () => Promise<void>): Promise<string> {
-  const original = process.stderr.write.bind(process.stderr);
-  let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return (original as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = original;
-  }
-  return captured;
-}
 
 describe('SNS -> Lambda', () => {
   it("delivers a message as AWS's SNS event, signed with the key at SigningCertUrl", async () => {
