@@ -1,0 +1,50 @@
+// The deployment package as step 4 builds it, for the other architecture than the tests' default:
+// sharp's native packages for linux-arm64 (whatever this machine is), and the same bytes (the same
+// CodeSha256) from two builds in fresh folders, so Lambda sees no change when nothing changed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { unzipSync } from 'fflate';
+import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+
+let server: TestServer;
+let cwd: string;
+const builds: string[] = [];
+
+before(async () => {
+  server = await startTestServer();
+  cwd = tempDir('package-');
+});
+after(async () => {
+  await server.stopAndRemove();
+  for (const dir of [cwd, ...builds]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function buildArm64(): Promise<{ sha: string; zip: Buffer }> {
+  const build = tempDir('build-arm64-');
+  builds.push(build);
+  const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build });
+  const r = await runScript('30-package.ts', ['--architecture', 'arm64'], { cwd, env });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const line = reported(r.stdout, 'created').find((l) => l.includes('resize-arm64.zip'));
+  const sha = line && /CodeSha256 ([A-Za-z0-9+/=]{44})/.exec(line)?.[1];
+  assert.ok(sha, r.stdout);
+  return { sha, zip: fs.readFileSync(path.join(build, 'resize-arm64.zip')) };
+}
+
+describe('deployment package for arm64', () => {
+  it('holds sharp for linux-arm64 (not this machine\'s), and two fresh builds give the same bytes', async () => {
+    const first = await buildArm64();
+    const names = Object.keys(unzipSync(first.zip, { filter: (f) => !f.name.endsWith('/') && f.size >= 0 && !/\.so|\.node$/.test(f.name) }));
+    assert.ok(names.includes('index.mjs'));
+    assert.ok(names.includes('node_modules/@img/sharp-linux-arm64/package.json'), names.filter((n) => n.includes('@img')).join('\n'));
+    assert.ok(names.includes('node_modules/@img/sharp-libvips-linux-arm64/package.json'));
+    assert.ok(!names.some((n) => n.includes('sharp-linux-x64') || n.includes('sharp-libvips-linux-x64')), 'no x64 binaries');
+    assert.ok(!names.some((n) => n.startsWith('node_modules/@aws-sdk/')), 'the SDK is left to the runtime');
+    const second = await buildArm64();
+    assert.equal(second.sha, first.sha);
+    assert.ok(second.zip.equals(first.zip));
+  });
+});
