@@ -7,16 +7,20 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import { clients, createRole, initDurationOf } from './lambda/kit.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { PROJECT, TSX, run, startLocalEndpoint, tempDir } from './lib/procs.ts';
 import { progress, type Goal, type Section } from './lib/report.ts';
-import { ms, ratio, seconds, table } from './lib/stats.ts';
+import { median, ms, ratio, seconds, table } from './lib/stats.ts';
 
 const IMAGE = path.join(PROJECT, 'test', 'fixtures', 'images', 'photo-landscape.jpg');
 const ACCOUNT = '000000000000';
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 /** Lambda's limit is 50 MB zipped for direct upload; the goal for this package is 9 MB (10^6 bytes). */
 const PACKAGE_GOAL_BYTES = 9_000_000;
+/** Cold starts per package in the alternating comparison. */
+const COLD_RUNS = 7;
 
 interface Ran {
   code: number;
@@ -76,6 +80,47 @@ async function firstInitDuration(endpoint: string, functionName: string): Promis
   }
 }
 
+/**
+ * Cold starts of both packages measured the same way, alternating (so neither always pays for a cold
+ * file cache): each deployed as a function with the same settings, then `runs` times a configuration
+ * change (a new environment is needed) and one invoke; Init Duration from the REPORT line.
+ */
+async function alternatingColdStarts(endpoint: string, zips: { ours: string; official: string }, runs: number): Promise<{ ours: number[]; official: number[] }> {
+  const c = clients(endpoint);
+  const out = { ours: [] as number[], official: [] as number[] };
+  try {
+    const role = await createRole(c.iam, 'bench-cold-role');
+    for (const side of ['ours', 'official'] as const) {
+      await c.lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: `cold-${side}`,
+          Role: role,
+          Runtime: 'nodejs24.x',
+          Handler: 'index.handler',
+          Code: { ZipFile: fs.readFileSync(zips[side]) },
+          MemorySize: 1024,
+          Timeout: 30,
+        }),
+      );
+      await waitUntilFunctionActiveV2({ client: c.lambda, maxWaitTime: 60 }, { FunctionName: `cold-${side}` });
+    }
+    for (let i = 0; i < runs; i++)
+      for (const side of i % 2 === 0 ? (['ours', 'official'] as const) : (['official', 'ours'] as const)) {
+        const name = `cold-${side}`;
+        await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: { RUN: String(i) } } }));
+        await waitUntilFunctionUpdatedV2({ client: c.lambda, maxWaitTime: 60 }, { FunctionName: name });
+        // An empty event: the handler refuses it, but INIT (imports, S3 client) is what is measured.
+        const r = await c.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}'), LogType: 'Tail' }));
+        const init = initDurationOf(r.LogResult);
+        if (init === undefined) throw new Error(`no Init Duration for ${name} run ${i}`);
+        out[side].push(init);
+      }
+    return out;
+  } finally {
+    for (const client of Object.values(c)) client.destroy();
+  }
+}
+
 /** Fills npm's cache with what both package builds download, so neither pays for the network. */
 async function primeNpmCache(dir: string): Promise<void> {
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"prime","private":true}\n');
@@ -94,8 +139,8 @@ async function primeNpmCache(dir: string): Promise<void> {
 
 export interface WalkthroughBench {
   awsCommandMs: number;
-  ours: { steps: Map<string, number>; oneShotMs: number; teardownMs: number; initMs?: number; zipBytes: number };
-  official: { steps: Map<string, number>; totalMs: number; initMs?: number; zipBytes: number };
+  ours: { steps: Map<string, number>; oneShotMs: number; teardownMs: number; initMs?: number; zipBytes: number; coldInits: number[] };
+  official: { steps: Map<string, number>; totalMs: number; initMs?: number; zipBytes: number; coldInits: number[] };
 }
 
 export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'>> {
@@ -169,11 +214,13 @@ export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | '
     const awsMs = await awsCommandMs(local.url, { ...base, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' }, officialDir);
     const officialInit = await firstInitDuration(local.url, 'CreateThumbnailTutorial');
     const officialZip = fs.statSync(path.join(officialDir, 'lambda-s3', 'function.zip')).size;
+    progress('Walkthrough: cold starts of both packages, alternating');
+    const cold = await alternatingColdStarts(local.url, { ours: path.join(oursBuild, 'resize-x86_64.zip'), official: path.join(officialDir, 'lambda-s3', 'function.zip') }, COLD_RUNS);
     progress(`Walkthrough: official tutorial done in ${seconds(official.wallMs)} s`);
     return render({
       awsCommandMs: awsMs,
-      ours: { steps, oneShotMs: setup.wallMs, teardownMs: down.wallMs, initMs: oursInit, zipBytes },
-      official: { steps: officialSteps, totalMs: official.wallMs, initMs: officialInit, zipBytes: officialZip },
+      ours: { steps, oneShotMs: setup.wallMs, teardownMs: down.wallMs, initMs: oursInit, zipBytes, coldInits: cold.ours },
+      official: { steps: officialSteps, totalMs: official.wallMs, initMs: officialInit, zipBytes: officialZip, coldInits: cold.official },
     });
   } finally {
     await local.stop();
@@ -240,6 +287,7 @@ function render(r: WalkthroughBench): Omit<Section, 'command' | 'startedAt' | 'd
 |---|---:|---:|
 | deployment package (x86_64, zipped) | ${mb(r.ours.zipBytes)} | ${mb(r.official.zipBytes)} |
 | cold start: Init Duration of the first invocation (REPORT line) | ${r.ours.initMs !== undefined ? `${ms(r.ours.initMs)} ms` : 'n/a'} | ${r.official.initMs !== undefined ? `${ms(r.official.initMs)} ms` : 'n/a'} |
+| cold start: Init Duration, median of ${r.ours.coldInits.length} alternating cold starts (same settings, 1024 MB) | ${ms(median(r.ours.coldInits))} ms | ${ms(median(r.official.coldInits))} ms |
 
 How it was measured:
 - Ours: \`node --import tsx walkthrough/all.ts --image test/fixtures/images/photo-landscape.jpg\` then
@@ -257,6 +305,9 @@ How it was measured:
   aws-cli: \`${run('aws', ['--version'])?.split(' ')[0] ?? 'aws'}\` from PATH.
 - Package build counted the same way on both sides: **both cold** (a fresh build folder each), with npm's
   download cache primed beforehand (untimed) and \`--prefer-offline\` on both, so neither waits for the registry.
+- Cold starts: the first invocation of each run is one sample with ours always first (a colder file
+  cache); the alternating row deploys both zips as two functions with the same settings and takes
+  ${r.ours.coldInits.length} cold starts of each in turn (a configuration change, then an invoke).
 - The same endpoint process serves both, one after the other (ours first), with the same image
   (${Math.round(fs.statSync(IMAGE).size / 1024)} KiB JPEG).
 `;
