@@ -132,7 +132,7 @@ export function renderMarkdown(r: SavedResults, goals: TuneGoal[], runs: number,
 
 export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBenchResult> {
   const sizes = opts.sizes ?? BENCH_SIZES;
-  const runs = opts.runs ?? 10;
+  const runs = opts.runs ?? 20;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[tune] ${line}\n`));
   const started = performance.now();
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tune-'));
