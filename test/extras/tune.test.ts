@@ -139,7 +139,7 @@ describe('npm run tune', () => {
       for (const kind of ['fastest', 'cheapest', 'balanced']) assert.match(r.stdout, new RegExp(`^\\s+${kind}\\s+(128|512|1769) MB`, 'm'));
       const cheapest = Math.min(...table.map((x) => x.cost));
       assert.equal(Number(/^\s+cheapest\s+(\d+) MB/m.exec(r.stdout)![1]), table.find((x) => x.cost === cheapest)!.memory);
-      assert.match(r.stdout, /█+\s+\d+ ms/);
+      assert.match(r.stdout, /█+\s+\d+(\.\d+)? ms/);
 
       const svgPath = /chart: (\S+\.svg)/.exec(r.stdout)?.[1];
       assert.ok(svgPath && fs.existsSync(svgPath), r.stdout);
