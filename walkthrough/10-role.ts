@@ -12,7 +12,7 @@ import {
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
-import { decodePolicy, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, thumbnailPolicy } from './lib/policies.ts';
+import { decodePolicy, hasTag, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, thumbnailPolicy } from './lib/policies.ts';
 
 export function inlinePolicyName(ctx: Ctx): string {
   return `${ctx.settings.functionName}-thumbnails`;
@@ -34,7 +34,7 @@ export async function roleStep(ctx: Ctx): Promise<void> {
     if (created) report.created(`role ${s.roleName}`);
   } else {
     const ours = (state.data.role?.name === s.roleName && state.data.role.createdBySuite) ||
-      (await listRoleTags(ctx, s.roleName)).some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
+      hasTag(await listRoleTags(ctx, s.roleName));
     if (!ours)
       throw new UserError(
         `A role named ${s.roleName} already exists and was not created by this walkthrough; it will not be changed.`,

@@ -12,7 +12,7 @@ import {
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
-import { SUITE_TAG } from './lib/policies.ts';
+import { hasTag, SUITE_TAG } from './lib/policies.ts';
 import type { WalkthroughState } from './lib/state.ts';
 
 type BucketRole = 'sourceBucket' | 'destBucket';
@@ -47,7 +47,7 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
     if (!ctx.dryRun) report.created(`${label} ${name} (private, tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`);
     return;
   }
-  const tagged = (await getBucketTags(ctx, name)).some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
+  const tagged = hasTag(await getBucketTags(ctx, name));
   const ours = tagged || (state.data[which]?.name === name && state.data[which]?.createdBySuite === true);
   state.update((x: WalkthroughState) => (x[which] = { name, createdBySuite: ours }));
   if (!ours) {

@@ -20,7 +20,7 @@ import {
 import type { Ctx } from './lib/context.ts';
 import { awsCode, UserError } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
-import { partitionOf, samePolicy, SUITE_TAG } from './lib/policies.ts';
+import { hasTag, partitionOf, samePolicy, SUITE_TAG } from './lib/policies.ts';
 import { retry } from './lib/retry.ts';
 
 const sanitize = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 100);
@@ -54,7 +54,6 @@ export function topicArnOf(ctx: Ctx): string {
     : `arn:${partitionOf(ctx.identity.arn)}:sns:${ctx.settings.region}:${ctx.settings.accountId}:${ctx.settings.topicName}`;
 }
 
-const hasSuiteTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
 
 async function ensurePermission(ctx: Ctx, functionArn: string): Promise<void> {
   const { settings: s, report, state } = ctx;
@@ -91,7 +90,7 @@ async function ensureTopic(ctx: Ctx): Promise<string> {
     return created?.TopicArn ?? arn;
   }
   const mine = state.data.topic?.name === s.topicName ? state.data.topic : undefined;
-  const ours = hasSuiteTag(await listTopicTags(ctx, arn)) || mine?.createdBySuite === true;
+  const ours = hasTag(await listTopicTags(ctx, arn)) || mine?.createdBySuite === true;
   state.update((x) => (x.topic = { ...mine, name: s.topicName, arn, createdBySuite: ours }));
   report.found(ours ? `topic ${s.topicName}` : `topic ${s.topicName} (not created by this walkthrough: used as is; teardown removes only what it added)`);
   return arn;

@@ -3,48 +3,17 @@
 // the role, then the buckets' objects (every version, unfinished uploads) and the buckets. Only what the state file and the walkthrough's tags say it created;
 // anything already gone counts as done, so it works after any partial setup.
 //   npm run teardown [-- --keep-buckets] [--yes on AWS]
-import type { ObjectIdentifier } from '@aws-sdk/client-s3';
-import {
-  deleteRole,
-  deleteRolePolicy,
-  detachRolePolicy,
-  getRole,
-  listAttachedRolePolicies,
-  listRolePolicies,
-  listRoleTags,
-} from './lib/actions/iam.ts';
+import { getRole, listRoleTags } from './lib/actions/iam.ts';
 import { deleteFunction, getFunction, getPolicyStatements, removePermission } from './lib/actions/lambda.ts';
 import { deleteLogGroup, findLogGroup } from './lib/actions/logs.ts';
-import {
-  abortMultipartUpload,
-  deleteBucket,
-  deleteObjects,
-  getBucketTags,
-  getNotification,
-  headBucket,
-  listMultipartUploads,
-  listObjectVersions,
-  putNotification,
-} from './lib/actions/s3.ts';
+import { deleteBucket, getBucketTags, getNotification, headBucket, putNotification } from './lib/actions/s3.ts';
 import { deleteTopic, getTopicAttributes, listSubscriptions, listTopicTags, setTopicPolicy, unsubscribe } from './lib/actions/sns.ts';
 import { describeTarget, type Ctx } from './lib/context.ts';
-import { isNotFound } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
-import { logGroupName, SUITE_TAG } from './lib/policies.ts';
+import { hasTag, logGroupName, SUITE_TAG } from './lib/policies.ts';
 import { notificationId, snsStatementId, statementId, topicArnOf, topicNotificationId, topicStatementId } from './50-trigger.ts';
 import { removeProbe } from './extras/lib/probe.ts';
-
-const hasSuiteTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
-
-/** Runs a removal; a resource that disappeared meanwhile counts as removed. */
-async function gone<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
+import { deleteRoleWithPolicies, emptyBucket, gone } from './lib/removal.ts';
 
 /** Both triggers' entries (TRIGGER=lambda and TRIGGER=sns), whichever is there; other entries stay. */
 async function removeNotification(ctx: Ctx): Promise<void> {
@@ -79,7 +48,7 @@ async function removeTopic(ctx: Ctx): Promise<void> {
   const attributes = await getTopicAttributes(ctx, arn);
   if (!attributes) {
     ctx.report.gone(`topic ${name}`);
-  } else if (record?.createdBySuite || hasSuiteTag(await listTopicTags(ctx, arn))) {
+  } else if (record?.createdBySuite || hasTag(await listTopicTags(ctx, arn))) {
     if (await gone(() => deleteTopic(ctx, arn))) ctx.report.removed(`topic ${name} (with its subscriptions and policy)`);
   } else {
     const functionArn = ctx.state.data.function?.arn;
@@ -148,35 +117,10 @@ async function removeRole(ctx: Ctx): Promise<void> {
     ctx.state.update((x) => delete x.role);
     return;
   }
-  const ours = (ctx.state.data.role?.name === name && ctx.state.data.role.createdBySuite) || hasSuiteTag(await listRoleTags(ctx, name));
+  const ours = (ctx.state.data.role?.name === name && ctx.state.data.role.createdBySuite) || hasTag(await listRoleTags(ctx, name));
   if (!ours) return ctx.report.kept(`role ${name} (not created by this walkthrough)`);
-  // Pitfall 5: a role with policies cannot be deleted.
-  for (const policy of await listRolePolicies(ctx, name)) {
-    if (await gone(() => deleteRolePolicy(ctx, name, policy))) ctx.report.removed(`inline policy ${policy} of ${name}`);
-  }
-  for (const arn of await listAttachedRolePolicies(ctx, name)) {
-    if (await gone(() => detachRolePolicy(ctx, name, arn))) ctx.report.removed(`attachment of ${arn} to ${name}`);
-  }
-  if (await gone(() => deleteRole(ctx, name))) ctx.report.removed(`role ${name}`);
+  await deleteRoleWithPolicies(ctx, name);
   ctx.state.update((x) => delete x.role);
-}
-
-async function emptyBucket(ctx: Ctx, bucket: string): Promise<number> {
-  let removed = 0;
-  let marker: { keyMarker?: string; versionIdMarker?: string } | undefined = {};
-  while (marker) {
-    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } = await listObjectVersions(ctx, bucket, marker.keyMarker, marker.versionIdMarker);
-    for (let i = 0; i < page.ids.length; i += 1000) {
-      const batch = page.ids.slice(i, i + 1000);
-      await deleteObjects(ctx, bucket, batch);
-      removed += batch.length;
-    }
-    marker = page.next;
-  }
-  for (const upload of await listMultipartUploads(ctx, bucket)) {
-    if (upload.Key && upload.UploadId) await gone(() => abortMultipartUpload(ctx, bucket, upload.Key!, upload.UploadId!));
-  }
-  return removed;
 }
 
 async function removeBucket(ctx: Ctx, which: 'sourceBucket' | 'destBucket', fallbackName: string): Promise<void> {
@@ -189,7 +133,7 @@ async function removeBucket(ctx: Ctx, which: 'sourceBucket' | 'destBucket', fall
   }
   if (access === 'forbidden') return ctx.report.kept(`bucket ${name} (not accessible with these credentials: another account's, or this identity lacks permission on it)`);
   if (access === 'other-region') return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
-  const ours = (ctx.state.data[which]?.name === name && ctx.state.data[which]?.createdBySuite) || hasSuiteTag(await getBucketTags(ctx, name));
+  const ours = (ctx.state.data[which]?.name === name && ctx.state.data[which]?.createdBySuite) || hasTag(await getBucketTags(ctx, name));
   if (!ours) return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);
   if (ctx.argv['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);
   const count = await ctx.report.wait(`emptying ${name}`, () => emptyBucket(ctx, name));

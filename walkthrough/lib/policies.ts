@@ -4,6 +4,11 @@ import type { ResolvedSettings } from './settings.ts';
 
 export const SUITE_TAG = { Key: 'created-by', Value: 's3-thumbnail-walkthrough' } as const;
 
+/** Does a tag list carry `tag` (by default the suite's own)? Tags decide what a teardown may remove. */
+export function hasTag(tags: ReadonlyArray<{ Key?: string; Value?: string }>, tag: { Key: string; Value: string } = SUITE_TAG): boolean {
+  return tags.some((t) => t.Key === tag.Key && t.Value === tag.Value);
+}
+
 export interface PolicyDocument {
   Version: '2012-10-17';
   Statement: Array<Record<string, unknown>>;

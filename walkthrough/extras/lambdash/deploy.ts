@@ -18,7 +18,7 @@ import {
 import { createLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
 import { blockPublicAccess, createBucket, getBucketTags, headBucket, isPublicAccessBlocked, putBucketTags } from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
-import { decodePolicy, samePolicy } from '../../lib/policies.ts';
+import { decodePolicy, hasTag, samePolicy } from '../../lib/policies.ts';
 import { retry } from '../../lib/retry.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
 import type { LambdashPackage } from './package.ts';
@@ -27,7 +27,6 @@ import type { DeployedFunction } from './state.ts';
 
 export const RUNTIME = 'nodejs24.x';
 const LOG_RETENTION_DAYS = 14;
-const hasTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === LAMBDASH_TAG.Key && t.Value === LAMBDASH_TAG.Value);
 const notOurs = (what: string) =>
   new UserError(`${what} already exists and was not created by lambdash; it will not be changed.`, 'Pick other names with --name (or LAMBDASH_NAME).');
 
@@ -64,7 +63,7 @@ async function ensureRole(c: LambdashCtx): Promise<string> {
       if (awsCode(err) !== 'EntityAlreadyExists') throw err; // a parallel run made it
     }
   } else {
-    const ours = (c.state.data.role?.name === roleName && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, roleName));
+    const ours = (c.state.data.role?.name === roleName && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, roleName), LAMBDASH_TAG);
     if (!ours) throw notOurs(`A role named ${roleName}`);
     arn = role.Arn ?? arn;
     c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
@@ -98,7 +97,7 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
     if (!c.dryRun) c.report.created(`output bucket ${name} (private)`);
     return;
   }
-  const tagged = hasTag(await getBucketTags(c, name));
+  const tagged = hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
   if (!tagged && !(c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite)) throw notOurs(`A bucket named ${name}`);
   c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
   c.report.found(`output bucket ${name}`);

@@ -1,25 +1,13 @@
 // --teardown: the function, its log group, the role (its policies first) and the output bucket
 // (emptied first), and nothing lambdash did not create (its state file and tags say which). Anything
 // already gone counts as done, so it works after any partial deploy and a second run changes nothing.
-import type { ObjectIdentifier } from '@aws-sdk/client-s3';
-import { deleteRole, deleteRolePolicy, detachRolePolicy, getRole, listAttachedRolePolicies, listRolePolicies, listRoleTags } from '../../lib/actions/iam.ts';
+import { getRole, listRoleTags } from '../../lib/actions/iam.ts';
 import { deleteFunction, getFunction } from '../../lib/actions/lambda.ts';
 import { deleteLogGroup, findLogGroup } from '../../lib/actions/logs.ts';
-import { abortMultipartUpload, deleteBucket, deleteObjects, getBucketTags, headBucket, listMultipartUploads, listObjectVersions } from '../../lib/actions/s3.ts';
-import { isNotFound } from '../../lib/errors.ts';
+import { deleteBucket, getBucketTags, headBucket } from '../../lib/actions/s3.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
-
-const hasTag = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === LAMBDASH_TAG.Key && t.Value === LAMBDASH_TAG.Value);
-
-/** A removal; what disappeared meanwhile counts as removed. */
-async function gone<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
+import { hasTag } from '../../lib/policies.ts';
+import { deleteRoleWithPolicies, emptyBucket, gone } from '../../lib/removal.ts';
 
 async function removeFunction(c: LambdashCtx): Promise<boolean> {
   const name = c.state.data.function?.name ?? c.names.functionName;
@@ -54,35 +42,10 @@ async function removeRole(c: LambdashCtx): Promise<void> {
     c.report.gone(`role ${name}`);
     return c.state.update((x) => delete x.role);
   }
-  const ours = (c.state.data.role?.name === name && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, name));
+  const ours = (c.state.data.role?.name === name && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, name), LAMBDASH_TAG);
   if (!ours) return c.report.kept(`role ${name} (not created by lambdash)`);
-  // A role with policies cannot be deleted.
-  for (const policy of await listRolePolicies(c, name)) {
-    if (await gone(() => deleteRolePolicy(c, name, policy))) c.report.removed(`inline policy ${policy} of ${name}`);
-  }
-  for (const arn of await listAttachedRolePolicies(c, name)) {
-    if (await gone(() => detachRolePolicy(c, name, arn))) c.report.removed(`attachment of ${arn} to ${name}`);
-  }
-  if (await gone(() => deleteRole(c, name))) c.report.removed(`role ${name}`);
+  await deleteRoleWithPolicies(c, name);
   c.state.update((x) => delete x.role);
-}
-
-async function emptyBucket(c: LambdashCtx, bucket: string): Promise<number> {
-  let removed = 0;
-  let marker: { keyMarker?: string; versionIdMarker?: string } | undefined = {};
-  while (marker) {
-    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } = await listObjectVersions(c, bucket, marker.keyMarker, marker.versionIdMarker);
-    for (let i = 0; i < page.ids.length; i += 1000) {
-      const batch = page.ids.slice(i, i + 1000);
-      await deleteObjects(c, bucket, batch);
-      removed += batch.length;
-    }
-    marker = page.next;
-  }
-  for (const upload of await listMultipartUploads(c, bucket)) {
-    if (upload.Key && upload.UploadId) await gone(() => abortMultipartUpload(c, bucket, upload.Key!, upload.UploadId!));
-  }
-  return removed;
 }
 
 async function removeBucket(c: LambdashCtx): Promise<void> {
@@ -94,7 +57,7 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
   }
   if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
   if (access === 'other-region') return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
-  const ours = (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) || hasTag(await getBucketTags(c, name));
+  const ours = (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) || hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
   if (!ours) return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
   // Objects left by runs that were interrupted before they fetched their output.
   const count = await emptyBucket(c, name);

@@ -6,25 +6,15 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
-import {
-  createRole,
-  deleteRole,
-  deleteRolePolicy,
-  detachRolePolicy,
-  getRole,
-  getRolePolicy,
-  listAttachedRolePolicies,
-  listRolePolicies,
-  listRoleTags,
-  putRolePolicy,
-} from '../../lib/actions/iam.ts';
+import { createRole, getRole, getRolePolicy, listRoleTags, putRolePolicy } from '../../lib/actions/iam.ts';
 import { createFunction, deleteFunction, getFunction, updateFunctionCode, waitActive, waitUpdated } from '../../lib/actions/lambda.ts';
 import { createLogGroup, deleteLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
 import type { Ctx } from '../../lib/context.ts';
-import { awsCode, isNotFound, UserError } from '../../lib/errors.ts';
+import { awsCode, UserError } from '../../lib/errors.ts';
 import { PROJECT_ROOT } from '../../lib/package.ts';
-import { lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, type PolicyDocument } from '../../lib/policies.ts';
+import { hasTag, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, type PolicyDocument } from '../../lib/policies.ts';
 import { retry } from '../../lib/retry.ts';
+import { deleteRoleWithPolicies, gone } from '../../lib/removal.ts';
 
 export const PROBE_SOURCE = path.join(PROJECT_ROOT, 'handlers', 'probe', 'index.mjs');
 const ROLE_NOT_READY = /cannot be assumed by Lambda/i;
@@ -69,8 +59,6 @@ export function probeZip(): { zip: Buffer; codeSha256: string; zipPath: string }
   return { zip, codeSha256: createHash('sha256').update(zip).digest('base64'), zipPath };
 }
 
-const tagged = (tags: Array<{ Key?: string; Value?: string }>) => tags.some((t) => t.Key === SUITE_TAG.Key && t.Value === SUITE_TAG.Value);
-
 async function ensureRole(ctx: Ctx, n: ProbeNames): Promise<string> {
   const { report, state } = ctx;
   const arn = `arn:${partitionOf(ctx.identity.arn)}:iam::${ctx.settings.accountId}:role/${n.roleName}`;
@@ -81,7 +69,7 @@ async function ensureRole(ctx: Ctx, n: ProbeNames): Promise<string> {
     if (await createRole(ctx, n.roleName, lambdaTrustPolicy(), [SUITE_TAG], `Execution role of the ${n.functionName} persistence probe (its own logs only)`))
       report.created(`role ${n.roleName} (may only write the probe's own logs)`);
   } else {
-    if (!state.data.probe?.role?.createdBySuite && !tagged(await listRoleTags(ctx, n.roleName)))
+    if (!state.data.probe?.role?.createdBySuite && !hasTag(await listRoleTags(ctx, n.roleName)))
       throw new UserError(`A role named ${n.roleName} already exists and was not created by this walkthrough.`, 'Set FUNCTION_NAME to another name.');
     state.update((x) => (x.probe = { ...x.probe, role: record }));
     report.found(`role ${n.roleName}`);
@@ -154,15 +142,6 @@ export async function ensureProbe(ctx: Ctx): Promise<ProbeNames> {
   return n;
 }
 
-async function gone<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /** Removes the probe's function, log group and role, if the walkthrough made them. Safe to repeat. */
 export async function removeProbe(ctx: Ctx): Promise<void> {
   const { report, state } = ctx;
@@ -185,10 +164,8 @@ export async function removeProbe(ctx: Ctx): Promise<void> {
 
   const roleName = rec.role?.name ?? n.roleName;
   if (!(await getRole(ctx, roleName))) report.gone(`role ${roleName}`);
-  else if (rec.role?.createdBySuite || tagged(await listRoleTags(ctx, roleName))) {
-    for (const p of await listRolePolicies(ctx, roleName)) if (await gone(() => deleteRolePolicy(ctx, roleName, p))) report.removed(`inline policy ${p} of ${roleName}`);
-    for (const a of await listAttachedRolePolicies(ctx, roleName)) if (await gone(() => detachRolePolicy(ctx, roleName, a))) report.removed(`attachment of ${a} to ${roleName}`);
-    if (await gone(() => deleteRole(ctx, roleName))) report.removed(`role ${roleName}`);
+  else if (rec.role?.createdBySuite || hasTag(await listRoleTags(ctx, roleName))) {
+    await deleteRoleWithPolicies(ctx, roleName);
   } else report.kept(`role ${roleName} (not created by this walkthrough)`);
   state.update((x) => x.probe && delete x.probe.role);
   if (state.data.probe && !state.data.probe.function && !state.data.probe.role && !state.data.probe.logGroup) state.update((x) => delete x.probe);
