@@ -97,34 +97,36 @@ export interface WalkthroughState {
 
 export const STATE_DIR = '.walkthrough';
 
-export function stateFile(target: TargetKind, endpoint: string | undefined, accountId: string, region: string, dir = STATE_DIR): string {
+/** One state file per target, account and region; `name` tells the walkthrough's from an extra's (lambdash). */
+export function stateFile(target: TargetKind, endpoint: string | undefined, accountId: string, region: string, name = 'state'): string {
   const where = target === 'endpoint' && endpoint ? `endpoint-${new URL(endpoint).host.replace(/[^A-Za-z0-9.-]/g, '_')}` : target;
-  return path.resolve(dir, `state-${where}-${accountId}-${region}.json`);
+  return path.resolve(STATE_DIR, `${name}-${where}-${accountId}-${region}.json`);
 }
 
-export class StateFile {
-  data: WalkthroughState;
+/** A typed state file (the walkthrough's by default), written atomically after each change. */
+export class StateFile<T extends { version: 1; updatedAt?: string } = WalkthroughState> {
+  data: T;
   /** Was there a state file when this run started? (Teardown says what it looked at when not.) */
   readonly existed: boolean;
 
   constructor(
     readonly file: string,
-    initial: Omit<WalkthroughState, 'version'>,
+    initial: Omit<T, 'version'>,
     /** A dry run never writes. */
     private readonly readOnly = false,
   ) {
     this.existed = fs.existsSync(file);
     if (this.existed) {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as WalkthroughState;
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
       if (parsed.version !== 1) throw new Error(`${file} has an unknown format (version ${String(parsed.version)}); move it away and re-run.`);
       this.data = parsed;
     } else {
-      this.data = { version: 1, ...initial };
+      this.data = { version: 1, ...initial } as T;
     }
   }
 
   /** Applies a change and writes the file atomically at once. */
-  update(change: (s: WalkthroughState) => void): void {
+  update(change: (s: T) => void): void {
     change(this.data);
     if (this.readOnly) return;
     this.data.updatedAt = new Date().toISOString();

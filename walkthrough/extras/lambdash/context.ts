@@ -11,7 +11,8 @@ import { partitionOf } from '../../lib/policies.ts';
 import type { TargetKind } from '../../lib/settings.ts';
 import { Reporter, type Outcome, type ReporterOptions } from '../../lib/ui.ts';
 import type { LambdashArgs } from './args.ts';
-import { LambdashStateFile, lambdashStateFile } from './state.ts';
+import { StateFile, stateFile } from '../../lib/state.ts';
+import type { LambdashState } from './state.ts';
 
 export const LAMBDASH_TAG = { Key: 'created-by', Value: 'lambdash' } as const;
 
@@ -26,7 +27,7 @@ export interface LambdashNames {
 export interface LambdashCtx extends ActionCtx {
   args: LambdashArgs;
   names: LambdashNames;
-  state: LambdashStateFile;
+  state: StateFile<LambdashState>;
   identity: Identity;
   target: TargetKind;
   region: string;
@@ -88,8 +89,8 @@ export async function connectLambdash(args: LambdashArgs): Promise<LambdashCtx> 
     cliTarget: ctx.cliTarget,
     args,
     names: lambdashNames(args.name, accountId, region),
-    state: new LambdashStateFile(
-      lambdashStateFile(ctx.settings.target, ctx.settings.endpoint, accountId, region, args.name),
+    state: new StateFile<LambdashState>(
+      stateFile(ctx.settings.target, ctx.settings.endpoint, accountId, region, args.name),
       { target: ctx.settings.target, endpoint: ctx.settings.endpoint, accountId, region },
       ctx.dryRun,
     ),
