@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cgroupV2Base, mounts, ownGroupDir } from './cgroups.ts';
-import { removeEmptyGroup, sweepStaleGroups } from './memory.ts';
+import { joinGroup, removeEmptyGroup, sweepStaleGroups } from './memory.ts';
 
 /** At this memory size a function has the equivalent of one vCPU (Lambda Developer Guide). */
 export const MB_PER_VCPU = 1769;
@@ -210,13 +210,7 @@ export class CpuCgroup {
 
   /** Moves a process (all its threads) into the group. False (and logged) if the kernel refused. */
   attach(pid: number): boolean {
-    try {
-      fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(pid));
-      return true;
-    } catch (err) {
-      cpuLimitFailed(this.envId, `moving its runtime (pid ${pid}) into ${this.dir}`, err);
-      return false;
-    }
+    return joinGroup(this.dir, pid, (what, err) => cpuLimitFailed(this.envId, what, err));
   }
 
   /** INIT: as many vCPUs as the environment has on AWS (2 up to 3008 MB), unthrottled. */

@@ -133,6 +133,17 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Moves a process (all its threads) into a cgroup; on refusal tells `failed` what and why. */
+export function joinGroup(dir: string, pid: number, failed: (what: string, err: unknown) => void): boolean {
+  try {
+    fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+    return true;
+  } catch (err) {
+    failed(`moving its runtime (pid ${pid}) into ${dir}`, err);
+    return false;
+  }
+}
+
 const sweptDirs = new Set<string>();
 
 /** Removes, once per cgroup folder, the groups of endpoints that are gone (crash, kill -9). */
@@ -190,13 +201,7 @@ export class MemoryCgroup {
 
   /** Moves a process into the group. False (and logged) if the kernel refused. */
   attach(pid: number): boolean {
-    try {
-      fs.writeFileSync(path.join(this.dir, 'cgroup.procs'), String(pid));
-      return true;
-    } catch (err) {
-      memoryLimitFailed(path.basename(this.dir), `moving its runtime (pid ${pid}) into ${this.dir}`, err);
-      return false;
-    }
+    return joinGroup(this.dir, pid, (what, err) => memoryLimitFailed(path.basename(this.dir), what, err));
   }
 
   /** Did the kernel's OOM killer act in this group? */
