@@ -6,10 +6,9 @@
 // bucket's whole configuration, so it is read, merged and written back (pitfall 4); switching
 // TRIGGER leaves exactly one of the two entries.
 import type { Event, LambdaFunctionConfiguration, NotificationConfiguration, TopicConfiguration } from '@aws-sdk/client-s3';
-import { addS3Permission, getPolicyStatements, removePermission } from './lib/actions/lambda.ts';
+import { addInvokePermission, getPolicyStatements, removePermission } from './lib/actions/lambda.ts';
 import { getNotification, putNotification } from './lib/actions/s3.ts';
 import {
-  addSnsPermission,
   createTopic,
   getTopicAttributes,
   listSubscriptions,
@@ -72,7 +71,7 @@ async function ensurePermission(ctx: Ctx, functionArn: string): Promise<void> {
     return;
   }
   if (statement) await removePermission(ctx, s.functionName, sid);
-  const added = await addS3Permission(ctx, { functionName: s.functionName, statementId: sid, sourceBucketArn: sourceArn, sourceAccount: s.accountId });
+  const added = await addInvokePermission(ctx, { functionName: s.functionName, statementId: sid, principal: 's3.amazonaws.com', sourceArn, sourceAccount: s.accountId });
   const what = `permission ${sid}: s3.amazonaws.com may invoke ${functionArn.split(':').pop()} for ${sourceArn} only`;
   if (added) (statement ? report.changed(what) : report.created(what));
 }
@@ -140,7 +139,7 @@ async function ensureSnsPermission(ctx: Ctx, topicArn: string): Promise<void> {
   const what = `permission ${sid}: sns.amazonaws.com may invoke ${s.functionName} for ${topicArn} only`;
   if (same) return report.unchanged(what);
   if (statement) await removePermission(ctx, s.functionName, sid);
-  if (await addSnsPermission(ctx, { functionName: s.functionName, statementId: sid, topicArn })) (statement ? report.changed(what) : report.created(what));
+  if (await addInvokePermission(ctx, { functionName: s.functionName, statementId: sid, principal: 'sns.amazonaws.com', sourceArn: topicArn })) (statement ? report.changed(what) : report.created(what));
 }
 
 async function ensureSubscription(ctx: Ctx, topicArn: string, functionArn: string): Promise<void> {

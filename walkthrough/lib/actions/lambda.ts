@@ -191,23 +191,28 @@ export async function getPolicyStatements(ctx: ActionCtx, name: string): Promise
   }
 }
 
-export interface S3InvokePermission {
+export interface InvokePermission {
   functionName: string;
   statementId: string;
-  sourceBucketArn: string;
-  sourceAccount: string;
+  /** The service allowed to invoke: s3.amazonaws.com or sns.amazonaws.com. */
+  principal: string;
+  /** Only for this bucket or topic. */
+  sourceArn: string;
+  /** Only for buckets of this account (S3 ARNs carry no account). */
+  sourceAccount?: string;
 }
 
-export function addS3Permission(ctx: ActionCtx, p: S3InvokePermission) {
+/** Lets one service invoke the function, for one source only. */
+export function addInvokePermission(ctx: ActionCtx, p: InvokePermission) {
   return change(
     ctx,
-    `allow s3.amazonaws.com to invoke ${p.functionName} for ${p.sourceBucketArn}`,
+    `allow ${p.principal} to invoke ${p.functionName} for ${p.sourceArn}`,
     awsCommand(ctx.cliTarget, 'lambda', 'add-permission', {
       'function-name': p.functionName,
       'statement-id': p.statementId,
       action: 'lambda:InvokeFunction',
-      principal: 's3.amazonaws.com',
-      'source-arn': p.sourceBucketArn,
+      principal: p.principal,
+      'source-arn': p.sourceArn,
       'source-account': p.sourceAccount,
     }),
     () =>
@@ -216,8 +221,8 @@ export function addS3Permission(ctx: ActionCtx, p: S3InvokePermission) {
           FunctionName: p.functionName,
           StatementId: p.statementId,
           Action: 'lambda:InvokeFunction',
-          Principal: 's3.amazonaws.com',
-          SourceArn: p.sourceBucketArn,
+          Principal: p.principal,
+          SourceArn: p.sourceArn,
           SourceAccount: p.sourceAccount,
         }),
       ),

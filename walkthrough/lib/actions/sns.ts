@@ -1,6 +1,5 @@
 // SNS actions (TRIGGER=sns): one SDK call each, with its aws-cli equivalent. The Lambda permission
 // that lets a topic invoke the function is here too: it belongs to this variant.
-import { AddPermissionCommand } from '@aws-sdk/client-lambda';
 import {
   CreateTopicCommand,
   DeleteTopicCommand,
@@ -108,33 +107,3 @@ export function publish(ctx: ActionCtx, topicArn: string, subject: string, messa
   );
 }
 
-export interface SnsInvokePermission {
-  functionName: string;
-  statementId: string;
-  topicArn: string;
-}
-
-/** Lets the topic (and only it) invoke the function. */
-export function addSnsPermission(ctx: ActionCtx, p: SnsInvokePermission) {
-  return change(
-    ctx,
-    `allow sns.amazonaws.com to invoke ${p.functionName} for ${p.topicArn}`,
-    awsCommand(ctx.cliTarget, 'lambda', 'add-permission', {
-      'function-name': p.functionName,
-      'statement-id': p.statementId,
-      action: 'lambda:InvokeFunction',
-      principal: 'sns.amazonaws.com',
-      'source-arn': p.topicArn,
-    }),
-    () =>
-      ctx.clients.lambda.send(
-        new AddPermissionCommand({
-          FunctionName: p.functionName,
-          StatementId: p.statementId,
-          Action: 'lambda:InvokeFunction',
-          Principal: 'sns.amazonaws.com',
-          SourceArn: p.topicArn,
-        }),
-      ),
-  );
-}
