@@ -3,7 +3,7 @@
 import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
-import { QueryParams, queryResponse } from '../protocols/query.ts';
+import { invalidAction, QueryParams, queryResponse } from '../protocols/query.ts';
 import { allow, checkPolicyArn, type IamContext, type IamHandler } from './context.ts';
 import { IAM_XMLNS, encodeDocument, page, pagingXml, roleXml, tagsXml } from './render.ts';
 import { POLICY_HANDLERS } from './service-policies.ts';
@@ -206,15 +206,7 @@ export async function handleIam(req: AwsRequest, backend: Backend): Promise<AwsR
   const params = new QueryParams(req);
   const action = params.action;
   const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
-  if (!handler) {
-    throw new AwsError(
-      'InvalidAction',
-      action
-        ? `Could not find operation ${action} for version 2010-05-08 (the local AWS endpoint does not implement it).`
-        : 'Could not find operation  for version 2010-05-08: the request has no Action parameter.',
-      400,
-    );
-  }
+  if (!handler) throw invalidAction(action, '2010-05-08');
   const result = await handler({ req, params, backend });
   return queryResponse(action, IAM_XMLNS, req.requestId, result);
 }

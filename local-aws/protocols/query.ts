@@ -86,6 +86,17 @@ export class QueryParams {
 }
 
 /** `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…</ResponseMetadata></ActionResponse>` */
+/** The query protocol's answer to an action a service does not have (or no Action at all). */
+export function invalidAction(action: string, apiVersion: string): AwsError {
+  return new AwsError(
+    'InvalidAction',
+    action
+      ? `Could not find operation ${action} for version ${apiVersion} (the local AWS endpoint does not implement it).`
+      : `Could not find operation  for version ${apiVersion}: the request has no Action parameter.`,
+    400,
+  );
+}
+
 export function queryResponse(action: string, xmlns: string, requestId: string, result?: XmlNode): AwsResponse {
   const inner = result ? `<${action}Result>${xmlFragment(result)}</${action}Result>` : '';
   const body =

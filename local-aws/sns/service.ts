@@ -2,9 +2,8 @@
 // (access.ts), calls the store, renders responses. Operations live in topics.ts, subscriptions.ts
 // and publish.ts.
 import type { Backend } from '../backend.ts';
-import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
-import { QueryParams, queryResponse } from '../protocols/query.ts';
+import { invalidAction, QueryParams, queryResponse } from '../protocols/query.ts';
 import type { SnsHandler } from './context.ts';
 import { PUBLISH_HANDLERS } from './publish.ts';
 import { SUBSCRIPTION_HANDLERS } from './subscriptions.ts';
@@ -18,15 +17,7 @@ export async function handleSns(req: AwsRequest, backend: Backend): Promise<AwsR
   const params = new QueryParams(req);
   const action = params.action;
   const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
-  if (!handler) {
-    throw new AwsError(
-      'InvalidAction',
-      action
-        ? `Could not find operation ${action} for version 2010-03-31 (the local AWS endpoint does not implement it).`
-        : 'Could not find operation  for version 2010-03-31: the request has no Action parameter.',
-      400,
-    );
-  }
+  if (!handler) throw invalidAction(action, '2010-03-31');
   const result = await handler({ req, params, backend, store: backend.sns });
   return queryResponse(action, SNS_XMLNS, req.requestId, result);
 }

@@ -3,7 +3,7 @@ import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { parsePolicyDocument } from '../iam/policy.ts';
-import { QueryParams, queryResponse } from '../protocols/query.ts';
+import { invalidAction, QueryParams, queryResponse } from '../protocols/query.ts';
 import { assumeRoleAs, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './assume.ts';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -90,12 +90,6 @@ export async function handleSts(req: AwsRequest, backend: Backend): Promise<AwsR
     case 'AssumeRole':
       return assumeRole(req, params, backend);
     default:
-      throw new AwsError(
-        'InvalidAction',
-        params.action
-          ? `Could not find operation ${params.action} for version 2011-06-15 (the local AWS endpoint does not implement it).`
-          : 'Could not find operation  for version 2011-06-15: the request has no Action parameter.',
-        400,
-      );
+      throw invalidAction(params.action, '2011-06-15');
   }
 }
