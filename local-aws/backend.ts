@@ -86,6 +86,20 @@ export class Backend {
     if (decision !== 'allow') throw accessDenied(req.service, req.caller.arn, action, resource, decision);
   }
 
+  /**
+   * The same for a resource with a policy of its own (a function's, a topic's): an explicit deny in
+   * either policy refuses; an Allow in either grants. `byResourcePolicy` is evaluated only for role sessions.
+   */
+  authorizeWithResourcePolicy(req: Pick<AwsRequest, 'caller' | 'service'>, action: string, resource: string, byResourcePolicy: () => Decision | 'none'): void {
+    if (req.caller.kind === 'root') return;
+    const byPolicy = byResourcePolicy();
+    if (byPolicy === 'explicit-deny') throw accessDenied(req.service, req.caller.arn, action, resource, 'explicit-deny', 'resource-based');
+    const identity = this.decide(req.caller, action, resource);
+    if (identity === 'explicit-deny') throw accessDenied(req.service, req.caller.arn, action, resource, identity);
+    if (identity === 'allow' || byPolicy === 'allow') return;
+    throw accessDenied(req.service, req.caller.arn, action, resource, identity);
+  }
+
   async close(): Promise<void> {
     try {
       await this.lambda.close();
@@ -105,10 +119,11 @@ export function accessDenied(
   action: string,
   resource: string,
   decision: Exclude<Decision, 'allow'>,
+  policyKind: 'identity-based' | 'resource-based' = 'identity-based',
 ): AwsError {
   const why =
     decision === 'explicit-deny'
-      ? 'with an explicit deny in an identity-based policy'
+      ? `with an explicit deny in ${policyKind === 'identity-based' ? 'an identity-based' : 'a resource-based'} policy`
       : `because no identity-based policy allows the ${action} action`;
   const quoted = service === 's3' ? `"${resource}"` : resource;
   const message = `User: ${callerArn} is not authorized to perform: ${action} on resource: ${quoted} ${why}`;

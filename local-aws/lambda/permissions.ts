@@ -1,8 +1,6 @@
 // Function resource policies (PROTOCOLS.md §7.5) and who may call what (§11): the caller's identity
 // policies and the function's policy together, an explicit deny in either winning.
 import type { Backend } from '../backend.ts';
-import { accessDenied } from '../backend.ts';
-import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, Caller } from '../core/request.ts';
 import { evaluatePoliciesDetailed, type ConditionContext, type RequestPrincipal } from '../iam/evaluate.ts';
 import type { PolicyDocument } from '../iam/policy.ts';
@@ -86,16 +84,5 @@ export function serviceMayInvoke(fn: FunctionRecord, service: string, sourceArn:
  * identity policies or in the function's policy, and no Deny in either.
  */
 export function authorizeFunction(backend: Backend, req: AwsRequest, action: string, resource: string, fn: FunctionRecord | undefined): void {
-  const identity = backend.decide(req.caller, action, resource);
-  if (req.caller.kind === 'root') return;
-  const byPolicy = fn ? resourcePolicyDecision(fn, requestPrincipal(req.caller), action, resource) : 'none';
-  if (byPolicy === 'explicit-deny')
-    throw new AwsError(
-      'AccessDeniedException',
-      `User: ${req.caller.arn} is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in a resource-based policy`,
-      403,
-    );
-  if (identity === 'explicit-deny') throw accessDenied('lambda', req.caller.arn, action, resource, identity);
-  if (identity === 'allow' || byPolicy === 'allow') return;
-  throw accessDenied('lambda', req.caller.arn, action, resource, identity);
+  backend.authorizeWithResourcePolicy(req, action, resource, () => (fn ? resourcePolicyDecision(fn, requestPrincipal(req.caller), action, resource) : 'none'));
 }

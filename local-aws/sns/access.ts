@@ -1,8 +1,6 @@
 // Who may do what on a topic (PROTOCOLS.md §11): the caller's identity policies and the topic's
 // policy together, an explicit deny in either winning; and whether an AWS service (S3) may publish.
 import type { Backend } from '../backend.ts';
-import { accessDenied } from '../backend.ts';
-import { AwsError } from '../core/errors.ts';
 import type { AwsRequest } from '../core/request.ts';
 import { evaluatePoliciesDetailed, type ConditionContext, type RequestPrincipal } from '../iam/evaluate.ts';
 import type { PolicyDocument } from '../iam/policy.ts';
@@ -41,18 +39,7 @@ export function topicPolicyDecision(
  */
 export function authorizeSns(backend: Backend, req: AwsRequest, operation: string, resource: string, topic?: TopicRecord): void {
   const action = `SNS:${operation}`;
-  const identity = backend.decide(req.caller, action, resource);
-  if (req.caller.kind === 'root') return;
-  const byPolicy = topic ? topicPolicyDecision(topic, requestPrincipal(req.caller), action) : 'none';
-  if (byPolicy === 'explicit-deny')
-    throw new AwsError(
-      'AuthorizationError',
-      `User: ${req.caller.arn} is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in a resource-based policy`,
-      403,
-    );
-  if (identity === 'explicit-deny') throw accessDenied('sns', req.caller.arn, action, resource, identity);
-  if (identity === 'allow' || byPolicy === 'allow') return;
-  throw accessDenied('sns', req.caller.arn, action, resource, identity);
+  backend.authorizeWithResourcePolicy(req, action, resource, () => (topic ? topicPolicyDecision(topic, requestPrincipal(req.caller), action) : 'none'));
 }
 
 /** May an AWS service (s3.amazonaws.com) publish to the topic for this source (bucket ARN, owner account)? */
