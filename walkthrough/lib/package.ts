@@ -92,6 +92,21 @@ export function zipFolder(dir: string): Promise<Buffer> {
   return zipEntries(listFiles(dir).map((rel) => ({ name: rel.split(path.sep).join('/'), data: fs.readFileSync(path.join(dir, rel)) })));
 }
 
+/** One ESM file for Lambda's Node runtime; the AWS SDK is left out (the runtime has it), and `external`. */
+export async function bundleHandler(entry: string, outfile: string, external: string[] = []): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['@aws-sdk/*', '@smithy/*', ...external],
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+}
+
 export async function buildPackage(architecture: Architecture, log: (line: string) => void = () => {}): Promise<BuiltPackage> {
   const cpu = cpuOf(architecture);
   const hash = inputsHash(architecture);
@@ -103,17 +118,7 @@ export async function buildPackage(architecture: Architecture, log: (line: strin
     const stage = path.join(work, 'package');
     fs.mkdirSync(stage);
     log('bundle handlers/resize with esbuild (AWS SDK and sharp left out)');
-    await build({
-      entryPoints: [path.join(HANDLER_DIR, 'index.ts')],
-      outfile: path.join(stage, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['@aws-sdk/*', '@smithy/*', 'sharp'],
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
+    await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'), ['sharp']);
     fs.writeFileSync(
       path.join(stage, 'package.json'),
       JSON.stringify({ name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } }, null, 2) + '\n',

@@ -3,8 +3,7 @@
 // the walkthrough's deterministic zip: same sources, same bytes, same CodeSha256.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { build } from 'esbuild';
-import { BUILD_DIR, codeSha256Of, PROJECT_ROOT, zipFolder } from '../../lib/package.ts';
+import { BUILD_DIR, bundleHandler, codeSha256Of, PROJECT_ROOT, zipFolder } from '../../lib/package.ts';
 
 export const LAMBDASH_HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'lambdash');
 
@@ -20,17 +19,7 @@ export async function buildLambdashPackage(): Promise<LambdashPackage> {
   // A folder of its own: two lambdash runs at once never share a half-written file.
   const stage = fs.mkdtempSync(path.join(BUILD_DIR, '.lambdash-'));
   try {
-    await build({
-      entryPoints: [path.join(LAMBDASH_HANDLER_DIR, 'index.ts')],
-      outfile: path.join(stage, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['@aws-sdk/*', '@smithy/*'],
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
+    await bundleHandler(path.join(LAMBDASH_HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'));
     const zip = await zipFolder(stage);
     const zipPath = path.join(BUILD_DIR, 'lambdash.zip');
     fs.writeFileSync(`${zipPath}.${process.pid}.tmp`, zip);
