@@ -252,11 +252,11 @@ export class LambdaStore {
         fn.live = target;
       }
       this.touch(fn);
-      await this.save();
-      if (failure === undefined) {
-        if (wasLive) await this.engine.retire(fn.arn);
-        this.queue.kick(fn.arn);
-      }
+      // Retired in the same turn as the update goes live: an invocation that sees Successful must
+      // not get an environment that is retired (and replaced) right after it.
+      const retiring = failure === undefined && wasLive ? this.engine.retire(fn.arn) : undefined;
+      await Promise.all([this.save(), retiring]);
+      if (failure === undefined) this.queue.kick(fn.arn);
     })().catch((e) => console.error(`[local-aws] lambda: could not finish updating ${fn.name}:`, e));
     this.transitions.add(job);
     void job.finally(() => this.transitions.delete(job));

@@ -6,10 +6,12 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeAsyncCommand,
   InvokeCommand,
   LambdaClient,
   PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionConfigurationCommand,
   waitUntilFunctionActiveV2,
   type CreateFunctionCommandInput,
   type InvokeCommandOutput,
@@ -136,6 +138,27 @@ describe('synchronous invocation', () => {
   it('answers DryRun with 204 and does not run the function', async () => {
     const r = await lambda.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
     assert.equal(r.StatusCode, 204);
+  });
+});
+
+describe('after a configuration update', () => {
+  it('keeps the environment that served the first invocation once the update reports Successful', async () => {
+    const pid = 'export const handler = async () => ({ pid: process.pid, v: process.env.ROUND ?? null });';
+    await fn('pid', 'pid.handler', { Code: { ZipFile: handlerZip({ 'pid.mjs': pid }) } });
+    // The first invocation races the update's completion: it must not land in an environment that
+    // the update then retires (the CI once saw A, B, B where A, A, A was due).
+    for (let round = 1; round <= 5; round++) {
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pid', Environment: { Variables: { ROUND: String(round) } } }));
+      for (;;) {
+        const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'pid' }));
+        if (c.LastUpdateStatus === 'Successful') break;
+        assert.equal(c.LastUpdateStatus, 'InProgress');
+      }
+      const first = payload<{ pid: number; v: string }>(await lambda.send(new InvokeCommand({ FunctionName: 'pid' })));
+      const second = payload<{ pid: number; v: string }>(await lambda.send(new InvokeCommand({ FunctionName: 'pid' })));
+      assert.deepEqual([first.v, second.v], [String(round), String(round)], 'the new configuration runs');
+      assert.equal(second.pid, first.pid, `round ${round}: the second invocation reuses the first one's environment`);
+    }
   });
 });
 
