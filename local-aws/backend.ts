@@ -1,7 +1,7 @@
 // Everything the local endpoint knows: one typed store per service, and the credentials it accepts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LocalAwsConfig } from './config.ts';
+import { DATA_MARKER, type LocalAwsConfig } from './config.ts';
 import type { CredentialLookup, CredentialRecord } from './core/authenticate.ts';
 import { lockDataFolder } from './core/data-lock.ts';
 import { AwsError } from './core/errors.ts';
@@ -16,9 +16,6 @@ import { topicTarget } from './sns/s3-events.ts';
 import { flushDeliveryStatus } from './sns/status-log.ts';
 import { SnsStore } from './sns/store.ts';
 import { sessionCaller, StsStore } from './sts/store.ts';
-
-/** File that marks a data folder as the local endpoint's own. */
-export const DATA_MARKER = 'local-aws.json';
 
 export class Backend {
   readonly iam: IamStore;

@@ -4,6 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dotenv } from 'zx';
 
+/** The file that marks a folder as this endpoint's data folder (so reset never wipes anything else). */
+export const DATA_MARKER = 'local-aws.json';
+/** What `local:start` and `local:status` ask to tell this endpoint from anything else on the port. */
+export const HEALTH_PATH = '/_localaws/health';
+export const SERVER_NAME = 'local-aws';
+
 export interface LocalAwsConfig {
   host: string;
   port: number;

@@ -4,9 +4,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATA_MARKER } from './backend.ts';
-import { endpointUrl, type LocalAwsConfig } from './config.ts';
-import { HEALTH_PATH, SERVER_NAME } from './server.ts';
+// Only config.ts: the scripts that import this must not load the whole server.
+import { DATA_MARKER, endpointUrl, HEALTH_PATH, SERVER_NAME, type LocalAwsConfig } from './config.ts';
 
 export interface Health {
   server: string;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Backend } from './backend.ts';
-import { endpointUrl, type LocalAwsConfig } from './config.ts';
+import { endpointUrl, HEALTH_PATH, SERVER_NAME, type LocalAwsConfig } from './config.ts';
 import { authError, guessService, readClaim, verifyRequest, type AuthClaim, type IncomingParts } from './core/authenticate.ts';
 import { AwsError, internalError } from './core/errors.ts';
 import { foreignTarget, renderUnknownService, UNKNOWN_SERVICE, unknownServiceError } from './core/unknown-service.ts';
@@ -25,9 +25,6 @@ import { handleS3 } from './s3/service.ts';
 import { handleSns } from './sns/service.ts';
 import { SIGNING_CERT_PATH } from './sns/signing.ts';
 import { handleSts } from './sts/service.ts';
-
-export const HEALTH_PATH = '/_localaws/health';
-export const SERVER_NAME = 'local-aws';
 
 type Handler = (req: AwsRequest, backend: Backend) => Promise<AwsResponse>;
 
