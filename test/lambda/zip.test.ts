@@ -1,6 +1,7 @@
 // The local Lambda's unzip, on packages that lie: the declared size bounds what is inflated.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { inspectZip, readEntry } from '../../local-aws/lambda/zip.ts';
 import { zipEntries } from '../../walkthrough/lib/zip.ts';
 
@@ -18,6 +19,25 @@ describe('local Lambda unzip', () => {
     const zip = await zipEntries([{ name: 'index.mjs', data: Buffer.from('export const handler = async () => 42;\n'.repeat(50)) }]);
     const [entry] = inspectZip(zip);
     assert.equal(readEntry(zip, entry!).toString(), 'export const handler = async () => 42;\n'.repeat(50));
+  });
+
+  it('reads back big files deflated in 1 MiB pieces, and empty and incompressible files stored', async () => {
+    // Compressible but not trivially (a repeating pattern would hide a piece primed wrongly).
+    const big = Buffer.alloc(3 * 1024 * 1024 + 12345);
+    let x = 1;
+    for (let i = 0; i < big.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      big[i] = 97 + ((x >>> 16) % 8);
+    }
+    const noise = randomBytes(1024 * 1024 + 1);
+    const files = { 'big.txt': big, 'empty.txt': Buffer.alloc(0), 'noise.bin': noise, 'exactly-one-piece.txt': big.subarray(0, 1024 * 1024) };
+    const zip = await zipEntries(Object.entries(files).map(([name, data]) => ({ name, data })));
+    const entries = inspectZip(zip);
+    assert.deepEqual(entries.map((e) => e.path), Object.keys(files));
+    for (const e of entries) assert.ok(readEntry(zip, e).equals(files[e.path as keyof typeof files]), e.path);
+    assert.deepEqual(entries.map((e) => e.method), [8, 0, 0, 8], 'deflated, except the empty file and the noise (stored)');
+    assert.ok(entries[0]!.compressedSize < big.length / 2, 'the text is compressed');
+    assert.ok((await zipEntries([{ name: 'big.txt', data: big }])).equals(await zipEntries([{ name: 'big.txt', data: big }])), 'same bytes every time');
   });
 
   it('stops inflating at the declared size: a small declared size over 10 MB of data is corrupt, not 10 MB in memory', async () => {

@@ -60,7 +60,8 @@ export function inputsHash(architecture: Architecture): string {
     h.update(`${file}\n`);
     h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
   }
-  h.update(fs.readFileSync(fileURLToPath(import.meta.url))); // this build recipe itself
+  // This build recipe itself, and the zip writer (its bytes are the package's bytes).
+  for (const recipe of [import.meta.url, new URL('./zip.ts', import.meta.url).href]) h.update(fs.readFileSync(fileURLToPath(recipe)));
   return h.digest('hex');
 }
 
