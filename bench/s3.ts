@@ -1,6 +1,6 @@
 // S3 benchmark (issue 2): PutObject and GetObject of 1 KB and 1 MB objects through
 // @aws-sdk/client-s3 with 1 and 16 concurrent clients, against the local endpoint and s3rver in the
-// same run, each server in a process of its own and the load generator in a third.
+// same run, each server in a process of its own and the load generators (one per core) in others.
 //   npm run bench:s3        (writes its section of bench/RESULTS.md)
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,13 +10,15 @@ import type { LoadJob, LoadResult, Reply, Request, Target } from './s3/load.ts';
 import { PROJECT, TSX, onCleanup, processCpuMs, startLocalEndpoint, startServerProcess, stopChild, tempDir, type ServerProcess } from './lib/procs.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { progress, type Goal, type Section } from './lib/report.ts';
-import { int, ms, ratio, table } from './lib/stats.ts';
+import { int, ms, ratio, summarize, table, type Summary } from './lib/stats.ts';
 
 export interface S3BenchOptions {
   /** Measured operations per cell, by object size. */
   ops?: { small1: number; small16: number; large1: number; large16: number };
   /** Extra node flags for the local endpoint (e.g. --cpu-prof). */
   localNodeArgs?: string[];
+  /** Load generator processes (default: one per core, at most 4); the clients are split over them. */
+  loadProcesses?: number;
 }
 
 export interface Cell {
@@ -26,16 +28,31 @@ export interface Cell {
 }
 
 export interface CellResult extends Cell {
-  byTarget: Record<string, LoadResult & { serverCpuMs: number }>;
+  byTarget: Record<string, LoadRun & { serverCpuMs: number }>;
 }
 
 const KB = 1024;
 const MB = 1024 * 1024;
 const DEFAULT_OPS = { small1: 3000, small16: 8000, large1: 400, large16: 800 };
 
+/** What one cell measured on one server, over all load generator processes. */
+export interface LoadRun {
+  latency: Summary;
+  /** From `go` to the last process's answer. */
+  wallMs: number;
+  opsPerSec: number;
+  /** All load generator processes together. */
+  clientCpuMs: number;
+  errors: number;
+  firstError?: string;
+  processes: number;
+}
+
+/** One load generator process (bench/s3/load.ts). */
 class LoadGenerator {
   private readonly child: ChildProcess;
-  private pending: ((r: Reply) => void) | undefined;
+  private readonly inbox: Reply[] = [];
+  private waiter: ((r: Reply) => void) | undefined;
   readonly stop: () => Promise<void>;
 
   constructor() {
@@ -45,9 +62,10 @@ class LoadGenerator {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (r: Reply) => {
-      const p = this.pending;
-      this.pending = undefined;
-      p?.(r);
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (w) w(r);
+      else this.inbox.push(r);
     });
     this.stop = onCleanup(
       () => stopChild(this.child),
@@ -55,23 +73,58 @@ class LoadGenerator {
     );
   }
 
-  request(req: Request): Promise<Reply> {
+  send(req: Request): void {
+    this.child.send(req);
+  }
+
+  /** The next message from the process. */
+  next(): Promise<Reply> {
+    const queued = this.inbox.shift();
+    if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
       const onExit = () => reject(new Error('the load generator exited'));
       this.child.once('exit', onExit);
-      this.pending = (r) => {
+      this.waiter = (r) => {
         this.child.off('exit', onExit);
         resolve(r);
       };
-      this.child.send(req);
     });
   }
+}
 
-  async run(job: LoadJob): Promise<LoadResult> {
-    const r = await this.request({ kind: 'run', job });
-    if (r.kind === 'error') throw new Error(`${job.target.name} ${job.op} ${job.size} B x${job.concurrency}: ${r.message}`);
-    return r.result!;
-  }
+/** `total` split into `parts` near-equal whole shares. */
+const share = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+
+/**
+ * Runs a job with its clients split over the load generators (16 clients on 2 processes: 8 each),
+ * all measuring the same interval: each warms up, says ready, and starts on the same `go`.
+ */
+async function runSplit(gens: LoadGenerator[], job: LoadJob): Promise<LoadRun> {
+  const used = gens.slice(0, Math.min(gens.length, job.concurrency));
+  used.forEach((g, i) =>
+    g.send({
+      kind: 'run',
+      job: { ...job, concurrency: share(job.concurrency, used.length, i), ops: share(job.ops, used.length, i), warmup: share(job.warmup, used.length, i) },
+    }),
+  );
+  const readies = await Promise.all(used.map((g) => g.next()));
+  const t0 = performance.now();
+  for (const [i, g] of used.entries()) if (readies[i]!.kind === 'ready') g.send({ kind: 'go' });
+  const replies = await Promise.all(used.map((g, i) => (readies[i]!.kind === 'ready' ? g.next() : Promise.resolve(readies[i]!))));
+  const wallMs = performance.now() - t0;
+  const failed = replies.find((r) => r.kind === 'error');
+  if (failed?.kind === 'error') throw new Error(`${job.target.name} ${job.op} ${job.size} B x${job.concurrency}: ${failed.message}`);
+  const results = replies.map((r) => (r.kind === 'ok' ? r.result! : undefined)).filter((r): r is LoadResult => r !== undefined);
+  const latency = summarize(results.flatMap((r) => r.latencies));
+  return {
+    latency,
+    wallMs,
+    opsPerSec: (latency.n / wallMs) * 1000,
+    clientCpuMs: results.reduce((a, r) => a + r.clientCpuMs, 0),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    firstError: results.find((r) => r.firstError)?.firstError,
+    processes: used.length,
+  };
 }
 
 async function startS3rver(): Promise<ServerProcess> {
@@ -89,10 +142,11 @@ const sizeName = (size: number) => (size >= MB ? `${size / MB} MB` : `${size / K
 
 export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'> & { cells: CellResult[] }> {
   const ops = options.ops ?? DEFAULT_OPS;
-  progress('S3: starting the local endpoint, s3rver and the load generator (three processes)');
+  const generators = options.loadProcesses ?? Math.min(4, os.cpus().length);
+  progress(`S3: starting the local endpoint, s3rver and ${generators} load generator process(es)`);
   const local = await startLocalEndpoint({ nodeArgs: options.localNodeArgs });
   const peer = await startS3rver();
-  const load = new LoadGenerator();
+  const gens = Array.from({ length: generators }, () => new LoadGenerator());
   const servers: Array<{ target: Target; proc: ServerProcess }> = [
     { target: { name: 'local', endpoint: local.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }, proc: local },
     { target: { name: 's3rver', endpoint: peer.url, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }, proc: peer },
@@ -101,14 +155,15 @@ export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Sec
   const cells: CellResult[] = [];
   try {
     for (const s of servers) {
-      const r = await load.request({ kind: 'setup', target: s.target, bucket });
+      gens[0]!.send({ kind: 'setup', target: s.target, bucket });
+      const r = await gens[0]!.next();
       if (r.kind === 'error') throw new Error(`${s.target.name}: CreateBucket failed: ${r.message}`);
     }
-    // JIT warm-up of all three processes before anything is measured (the first cell would pay for it).
+    // JIT warm-up of every process before anything is measured (the first cell would pay for it).
     progress('S3: warming up (1 KB and 1 MB PutObject/GetObject on both servers, not measured)');
     for (const s of servers)
       for (const op of ['put', 'get'] as const)
-        for (const size of [KB, MB]) await load.run({ target: s.target, bucket, op, size, concurrency: 4, warmup: size === KB ? 1500 : 100, ops: 1 });
+        for (const size of [KB, MB]) await runSplit(gens, { target: s.target, bucket, op, size, concurrency: 4, warmup: size === KB ? 1500 : 100, ops: 2 });
     const plan: Cell[] = [];
     for (const op of ['put', 'get'] as const)
       for (const size of [KB, MB])
@@ -121,7 +176,7 @@ export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Sec
       for (const s of order) {
         const job: LoadJob = { target: s.target, bucket, ...cell, ops: n, warmup: Math.max(50, Math.round(n / 10)) };
         const cpu0 = processCpuMs(s.proc.pid);
-        const r = await load.run(job);
+        const r = await runSplit(gens, job);
         const serverCpuMs = processCpuMs(s.proc.pid) - cpu0;
         result.byTarget[s.target.name] = { ...r, serverCpuMs };
         progress(
@@ -132,7 +187,7 @@ export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Sec
       cells.push(result);
     }
   } finally {
-    await load.stop();
+    await Promise.all(gens.map((g) => g.stop()));
     await local.stop();
     await peer.stop();
   }
@@ -167,11 +222,12 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
     cells.map((c) => {
       const l = get(c, 'local');
       const p = get(c, 's3rver');
-      const per = (x: number, r: LoadResult) => (x / r.latency.n).toFixed(3);
+      const per = (x: number, r: LoadRun) => (x / r.latency.n).toFixed(3);
       return [opName(c), String(c.concurrency), per(l.clientCpuMs, l), per(l.serverCpuMs, l), per(p.clientCpuMs, p), per(p.serverCpuMs, p), `${l.errors} / ${p.errors}`];
     }),
   );
   const key = cells.find((c) => c.op === 'put' && c.size === KB && c.concurrency === 16)!;
+  const processes = get(key, 'local').processes;
   const serial = cells.find((c) => c.op === 'put' && c.size === KB && c.concurrency === 1)!;
   const kl = get(key, 'local');
   const kp = get(key, 's3rver');
@@ -191,8 +247,8 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
         `${ratio(kp.serverCpuMs / kp.latency.n / (kl.serverCpuMs / kl.latency.n))} less for ours.` +
         (speedup >= 2
           ? ''
-          : ` Throughput is shared-machine bound: the load generator (one thread, ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} ms per request) and the server ` +
-            `share ${os2Cores()} cores, so the client alone caps any server at ${int(1000 / (kl.clientCpuMs / kl.latency.n))} ops/s here; 2x s3rver would need ${int(2 * kp.opsPerSec)}.`),
+          : ` Throughput is shared-machine bound: the load generators (${kl.processes} process(es), ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} ms of CPU per request) and the server ` +
+            `share ${os2Cores()} cores, so at most ${int((os2Cores() * 1000) / cpuPerOp)} requests/s fit here; 2x s3rver would need ${int(2 * kp.opsPerSec)}.`),
     },
     {
       goal: 'p50 under 2 ms on 1 KB PutObject with 16 clients',
@@ -205,21 +261,25 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
             `(client ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} + server ${(kl.serverCpuMs / kl.latency.n).toFixed(2)}), so at most ` +
             `${int((os2Cores() * 1000) / cpuPerOp)} requests/s fit on ${os2Cores()} cores, and with 16 requests always in flight ` +
             `(Little's law) the mean latency cannot go below 16 / that = ${ms(bound)} ms — whatever the server does. ` +
-            `The client alone spends ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} ms per request, so even a server that cost nothing would leave ` +
-            `a floor of ${ms(16 * (kl.clientCpuMs / kl.latency.n))} ms for 16 queued requests on the client's one thread. The 1-client p50 (${ms(sl.latency.p50)} ms) is the round trip without queueing.`),
+            `The clients alone spend ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} ms per request, so even a server that cost nothing would leave ` +
+            `a floor of ${ms((16 * (kl.clientCpuMs / kl.latency.n)) / os2Cores())} ms. The 1-client p50 (${ms(sl.latency.p50)} ms) is the round trip without queueing.`),
     },
   ];
   const markdown = `${throughput}
 CPU time per operation, measured from the processes themselves (client: \`process.cpuUsage()\` in the
-load generator; server: utime+stime of the server process from \`/proc/<pid>/stat\`, 10 ms ticks):
+load generators, summed; server: utime+stime of the server process from \`/proc/<pid>/stat\`, 10 ms ticks):
 
 ${cpu}
 How it was measured:
-- Three processes: the local endpoint (\`node --import tsx local-aws/cli.ts serve\`, own temp data
-  folder), s3rver ${s3rverVersion()} (\`new S3rver({ address: '127.0.0.1', directory: <temp> })\`,
-  \`silent\`), and one load generator (\`bench/s3/load.ts\`) that drives both in turn, alternating which goes
-  first. Each of the N clients is its own \`S3Client\` with one keep-alive connection, sending one request
-  after the other; latency is the time of \`send()\` (GetObject: until the body is read).
+- The local endpoint (\`node --import tsx local-aws/cli.ts serve\`, own temp data folder), s3rver
+  ${s3rverVersion()} (\`new S3rver({ address: '127.0.0.1', directory: <temp> })\`, \`silent\`), and
+  ${processes} load generator process(es) (\`bench/s3/load.ts\`, one per core: a single client process would
+  be the bottleneck, not the server) that drive both servers in turn, alternating which goes first.
+  The clients of a cell are split over the load generators (16 clients: ${share(16, processes, 0)} per process;
+  1 client: one process); each warms up, then all start measuring on the same signal; ops/s is all
+  processes' operations over the time from that signal to the last one's end, and the percentiles are
+  over all their latencies. Each client is its own \`S3Client\` with one keep-alive connection,
+  sending one request after the other; latency is the time of \`send()\` (GetObject: until the body is read).
 - Same client settings for both servers: path-style, 1 attempt, and
   \`requestChecksumCalculation\`/\`responseChecksumValidation: 'WHEN_REQUIRED'\` — no CRC32 on PutObject
   and no checksum validation on GetObject, because s3rver supports neither flexible checksums nor

@@ -1,9 +1,9 @@
-// The S3 load generator, in a process of its own (forked by bench/s3.ts): N clients, each its own
-// S3Client and connection, each doing one request after the other. Answers each job with the
-// latency summary, the wall time and its own CPU time.
+// One S3 load generator process (bench/s3.ts forks one per core and splits the clients over them):
+// N clients, each its own S3Client and connection, each doing one request after the other. After the
+// warm-up it says `ready` and waits for `go`, so that all processes measure the same interval; it
+// answers with every latency, its wall time and its own CPU time.
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as http from 'node:http';
-import { summarize, type Summary } from '../lib/stats.ts';
 
 export interface Target {
   name: string;
@@ -22,7 +22,8 @@ export interface LoadJob {
 }
 
 export interface LoadResult {
-  latency: Summary;
+  /** Every measured latency (ms), so that the parent can merge processes into true percentiles. */
+  latencies: number[];
   wallMs: number;
   opsPerSec: number;
   clientCpuMs: number;
@@ -30,8 +31,18 @@ export interface LoadResult {
   firstError?: string;
 }
 
-export type Request = { kind: 'setup'; target: Target; bucket: string } | { kind: 'run'; job: LoadJob };
-export type Reply = { kind: 'ok'; result?: LoadResult } | { kind: 'error'; message: string };
+export type Request = { kind: 'setup'; target: Target; bucket: string } | { kind: 'run'; job: LoadJob } | { kind: 'go' };
+export type Reply = { kind: 'ok'; result?: LoadResult } | { kind: 'ready' } | { kind: 'error'; message: string };
+
+let go: (() => void) | undefined;
+/** Tells the parent the warm-up is done and waits for its `go` (at once when run without a parent). */
+function ready(): Promise<void> {
+  if (!process.send) return Promise.resolve();
+  return new Promise((resolve) => {
+    go = resolve;
+    process.send!({ kind: 'ready' } satisfies Reply);
+  });
+}
 
 /** The same client settings for every target; checksums only where an operation requires one (see RESULTS.md). */
 export function client(t: Target): S3Client {
@@ -93,6 +104,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
       }));
     };
     await loop(job.warmup, undefined, { i: 0 });
+    await ready();
     const latencies: number[] = [];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -100,7 +112,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     return {
-      latency: summarize(latencies),
+      latencies,
       wallMs,
       opsPerSec: (latencies.length / wallMs) * 1000,
       clientCpuMs: (cpu.user + cpu.system) / 1000,
@@ -112,7 +124,7 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   }
 }
 
-async function handle(req: Request): Promise<Reply> {
+async function handle(req: Exclude<Request, { kind: 'go' }>): Promise<Reply> {
   try {
     if (req.kind === 'setup') {
       const s3 = client(req.target);
@@ -131,6 +143,7 @@ async function handle(req: Request): Promise<Reply> {
 
 if (process.send) {
   process.on('message', (req: Request) => {
+    if (req.kind === 'go') return go?.();
     void handle(req).then((reply) => process.send!(reply));
   });
   process.on('disconnect', () => process.exit(0));
