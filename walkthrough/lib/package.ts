@@ -42,6 +42,22 @@ export function sharpVersion(): string {
   return pkg.version;
 }
 
+/**
+ * sharp's own dependencies at the versions this project has installed (its lockfile's): pinned with
+ * npm `overrides`, so that a build next month, after a new semver or detect-libc, is still the same bytes.
+ */
+export function pinnedSharpDependencies(): Record<string, string> {
+  const modules = path.join(PROJECT_ROOT, 'node_modules');
+  const sharpPkg = JSON.parse(fs.readFileSync(path.join(modules, 'sharp', 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const pinned: Record<string, string> = {};
+  for (const name of Object.keys(sharpPkg.dependencies ?? {}).sort()) {
+    const nested = path.join(modules, 'sharp', 'node_modules', name, 'package.json');
+    const file = fs.existsSync(nested) ? nested : path.join(modules, name, 'package.json');
+    pinned[name] = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return pinned;
+}
+
 function listFiles(dir: string, base = dir): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -56,6 +72,7 @@ function listFiles(dir: string, base = dir): string[] {
 export function inputsHash(architecture: Architecture): string {
   const h = createHash('sha256');
   h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\nzlib=${process.versions.zlib}\n`);
+  h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
   for (const file of listFiles(HANDLER_DIR)) {
     h.update(`${file}\n`);
     h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
@@ -122,7 +139,7 @@ export async function buildPackage(architecture: Architecture, log: (line: strin
     await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'), ['sharp']);
     fs.writeFileSync(
       path.join(stage, 'package.json'),
-      JSON.stringify({ name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } }, null, 2) + '\n',
+      JSON.stringify({ name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version }, overrides: pinnedSharpDependencies() }, null, 2) + '\n',
     );
     log(`install sharp ${version} for linux-${cpu} (glibc)`);
     try {
