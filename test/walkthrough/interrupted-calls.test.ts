@@ -1,0 +1,153 @@
+// Interrupted at the worst moment: AWS has carried out a change but the script never heard back
+// (killed with SIGKILL while the answer is on its way). Through a proxy in front of the endpoint, a
+// run is killed right after its k-th change, for every k: the next run must complete, and teardown,
+// itself killed after its k-th deletion and re-run, must leave nothing behind.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { endpointEnv, runScript, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
+
+let server: TestServer;
+let proxy: http.Server;
+let env: NodeJS.ProcessEnv;
+const folders: string[] = [];
+
+/** What the proxy does to the run in progress: kill it right after its `after`-th change. */
+interface Trap {
+  after: number;
+  seen: string[];
+  kill?: () => void;
+  sprung?: string;
+}
+let trap: Trap | undefined;
+
+/** "iam:CreateRole", "s3:PUT /bucket?tagging", ...; undefined for calls that only read. */
+export function changeOf(method: string, url: string, headers: http.IncomingHttpHeaders, body: Buffer): string | undefined {
+  const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const op = target.split('.').pop() ?? target;
+    return /^(Describe|Get|List|Filter)/.test(op) ? undefined : `${service}:${op}`;
+  }
+  if (service === 'iam' || service === 'sts' || service === 'sns') {
+    const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? '?';
+    return /^(Get|List)/.test(action) ? undefined : `${service}:${action}`;
+  }
+  if (method === 'GET' || method === 'HEAD') return undefined;
+  return `${service}:${method} ${url.split('?')[0]}${url.includes('?') ? '?' + url.split('?')[1]!.split('=')[0] : ''}`;
+}
+
+/** Passes every request through; when the trap springs, lets the change happen upstream, then kills the caller. */
+function startProxy(target: URL): Promise<http.Server> {
+  const p = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const change = changeOf(req.method ?? 'GET', req.url ?? '/', req.headers, body);
+      const t = trap;
+      const spring = t !== undefined && change !== undefined && t.sprung === undefined && t.seen.push(change) === t.after;
+      const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        if (!spring) {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+          return;
+        }
+        // The change is done (the whole answer is here); the caller dies before reading it.
+        up.resume();
+        up.on('end', () => {
+          t!.sprung = `${change} (answered ${up.statusCode})`;
+          t!.kill?.();
+          res.destroy();
+        });
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  return new Promise((resolve) => p.listen(0, '127.0.0.1', () => resolve(p)));
+}
+
+before(async () => {
+  server = await startTestServer({ lambdaRetryDelaysMs: [50, 50] });
+  proxy = await startProxy(new URL(server.url));
+  env = scriptEnv(endpointEnv(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+});
+after(async () => {
+  await new Promise((r) => proxy.close(r));
+  await server.stopAndRemove();
+  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs a script with the trap set after its k-th change (none when k is undefined). */
+async function run(script: string, cwd: string, k?: number): Promise<{ r: ScriptResult; trap?: Trap }> {
+  const t: Trap | undefined = k === undefined ? undefined : { after: k, seen: [] };
+  trap = t;
+  try {
+    const r = await runScript(script, [], { cwd, env, onOutput: (_, kill) => t && (t.kill = kill) });
+    return { r, trap: t };
+  } finally {
+    trap = undefined;
+  }
+}
+
+const said = (r: ScriptResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+
+/** Everything the walkthrough creates, as the endpoint lists it. */
+async function leftovers(): Promise<string[]> {
+  const config = server.clientConfig();
+  const out: string[] = [];
+  out.push(...((await new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => `bucket ${b.Name}`));
+  out.push(...((await new IAMClient(config).send(new ListRolesCommand({}))).Roles ?? []).map((r) => `role ${r.RoleName}`));
+  out.push(...((await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => `function ${f.FunctionName}`));
+  out.push(...((await new CloudWatchLogsClient(config).send(new DescribeLogGroupsCommand({}))).logGroups ?? []).map((g) => `log group ${g.logGroupName}`));
+  return out;
+}
+
+describe('killed right after a change it never heard back about', () => {
+  it('set-up completes on the next run, and teardown (killed the same way) leaves nothing', async (t) => {
+    // A clean run, counting the changes of set-up and of teardown.
+    const cwd0 = tempDir('interrupted-count-');
+    folders.push(cwd0);
+    const counted = await run('all.ts', cwd0, Number.MAX_SAFE_INTEGER);
+    assert.equal(counted.r.code, 0, said(counted.r));
+    const setupChanges = counted.trap!.seen;
+    const down = await run('90-teardown.ts', cwd0, Number.MAX_SAFE_INTEGER);
+    assert.equal(down.r.code, 0, said(down.r));
+    const teardownChanges = down.trap!.seen;
+    assert.deepEqual(await leftovers(), []);
+    // The changes that matter are all there (the test step's own calls follow them).
+    for (const op of ['iam:CreateRole', 'iam:PutRolePolicy', 'logs:CreateLogGroup', 'lambda:POST /2015-03-31/functions'])
+      assert.ok(setupChanges.includes(op), `${op} in ${setupChanges.join(', ')}`);
+    assert.ok(teardownChanges.includes('iam:DeleteRole'), teardownChanges.join(', '));
+    t.diagnostic(`set-up changes: ${setupChanges.join(', ')}`);
+    t.diagnostic(`teardown changes: ${teardownChanges.join(', ')}`);
+
+    for (let k = 1; k <= setupChanges.length; k++) {
+      const cwd = tempDir('interrupted-');
+      folders.push(cwd);
+      const killed = await run('all.ts', cwd, k);
+      assert.ok(killed.trap!.sprung, `change ${k} (${setupChanges[k - 1]}) was reached`);
+      assert.notEqual(killed.r.code, 0, `killed after ${killed.trap!.sprung}`);
+      const again = await run('all.ts', cwd);
+      assert.equal(again.r.code, 0, `re-run after being killed after ${killed.trap!.sprung}:\n${said(again.r)}`);
+      assert.match(again.r.stdout, /Set-up is complete|Nothing needed changing/);
+
+      // Teardown killed after its k-th deletion (when it has that many), then run again.
+      if (k <= teardownChanges.length) {
+        const cut = await run('90-teardown.ts', cwd, k);
+        assert.ok(cut.trap!.sprung, `teardown change ${k} (${teardownChanges[k - 1]}) was reached`);
+      }
+      const last = await run('90-teardown.ts', cwd);
+      assert.equal(last.r.code, 0, `teardown after ${k}:\n${said(last.r)}`);
+      assert.deepEqual(await leftovers(), [], `after set-up killed at ${killed.trap!.sprung}`);
+    }
+  });
+});
