@@ -71,7 +71,8 @@ async function probeExists(): Promise<boolean> {
 
 describe('persistence report', () => {
   it('shows one environment reused in a row, and environments of their own at once', async () => {
-    const r = await run('--sequential', '3', '--parallel', '2', '--hold-ms', '500');
+    // Each parallel invocation holds its environment long enough that the other cannot find it idle, even on a loaded machine.
+    const r = await run('--sequential', '3', '--parallel', '2', '--hold-ms', '1500');
     assert.equal(r.code, 0, said(r));
     assert.ok(reported(r.stdout, 'created').some((l) => l.includes(`function ${PROBE}`)), r.stdout);
     const table = rows(r.stdout);
