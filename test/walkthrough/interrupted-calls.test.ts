@@ -1,7 +1,8 @@
 // Interrupted at the worst moment: AWS has carried out a change but the script never heard back
 // (killed with SIGKILL while the answer is on its way). Through a proxy in front of the endpoint, a
-// run is killed right after its k-th change, for every k: the next run must complete, and teardown,
-// itself killed after its k-th deletion and re-run, must leave nothing behind.
+// run is killed right after its k-th change, for every k (bucket -> function; and for the SNS
+// variant's own changes): the next run must complete, and teardown, itself killed after its k-th
+// deletion and re-run, must leave nothing behind.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -30,7 +31,7 @@ interface Trap {
 let trap: Trap | undefined;
 
 /** "iam:CreateRole", "s3:PUT /bucket?tagging", ...; undefined for calls that only read. */
-export function changeOf(method: string, url: string, headers: http.IncomingHttpHeaders, body: Buffer): string | undefined {
+function changeOf(method: string, url: string, headers: http.IncomingHttpHeaders, body: Buffer): string | undefined {
   const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
@@ -155,7 +156,6 @@ async function everyInterruption(t: { diagnostic(message: string): void }, extra
       assert.equal(last.r.code, 0, `teardown after ${k}:\n${said(last.r)}`);
       assert.deepEqual(await leftovers(), [], `after set-up killed at ${killed.trap!.sprung}`);
     }
-    return;
   } finally {
     env = saved;
   }
