@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cgroupV2Base, mounts, ownGroupDir } from './cgroups.ts';
-import { joinGroup, removeEmptyGroup, sweepStaleGroups } from './memory.ts';
+import { endpointGroup, environmentGroupDir, joinGroup, removeEmptyGroup, removeEnvironmentGroup } from './memory.ts';
 
 /** At this memory size a function has the equivalent of one vCPU (Lambda Developer Guide). */
 export const MB_PER_VCPU = 1769;
@@ -190,11 +190,9 @@ export class CpuCgroup {
   static create(envId: string, memoryMb: number): CpuCgroup | undefined {
     const root = cpuCgroupSupport();
     if (!root) return undefined;
-    sweepStaleGroups(root.dir);
-    const parent = path.join(root.dir, `local-aws-lambda-${process.pid}`);
-    const dir = path.join(parent, envId);
+    const dir = environmentGroupDir(root.dir, envId);
     try {
-      fs.mkdirSync(parent, { recursive: true });
+      const parent = endpointGroup(root.dir);
       if (root.kind === 'v2') fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), '+cpu');
       // v2: the memory group of the same environment may have made it already.
       fs.mkdirSync(dir, { recursive: true });
@@ -232,11 +230,6 @@ export class CpuCgroup {
 
   /** Removes the group (its processes must have exited). */
   remove(): void {
-    removeEmptyGroup(this.dir);
-    try {
-      fs.rmdirSync(path.dirname(this.dir));
-    } catch {
-      // other environments still use it
-    }
+    removeEnvironmentGroup(this.dir);
   }
 }

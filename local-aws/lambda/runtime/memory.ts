@@ -124,6 +124,29 @@ export function removeEmptyGroup(dir: string): void {
   }
 }
 
+/** This endpoint's parent group under `rootDir` (made if missing), after sweeping those of dead endpoints. */
+export function endpointGroup(rootDir: string): string {
+  sweepStaleGroups(rootDir);
+  const parent = path.join(rootDir, parentGroupName(process.pid));
+  fs.mkdirSync(parent, { recursive: true });
+  return parent;
+}
+
+/** An environment's group under `rootDir`. */
+export function environmentGroupDir(rootDir: string, envId: string): string {
+  return path.join(rootDir, parentGroupName(process.pid), envId);
+}
+
+/** Removes an environment's group (its processes must have exited), and the endpoint's parent once its last environment is gone. */
+export function removeEnvironmentGroup(dir: string): void {
+  removeEmptyGroup(dir);
+  try {
+    fs.rmdirSync(path.dirname(dir));
+  } catch {
+    // other environments still use it
+  }
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -147,7 +170,7 @@ export function joinGroup(dir: string, pid: number, failed: (what: string, err: 
 const sweptDirs = new Set<string>();
 
 /** Removes, once per cgroup folder, the groups of endpoints that are gone (crash, kill -9). */
-export function sweepStaleGroups(rootDir: string): void {
+function sweepStaleGroups(rootDir: string): void {
   if (sweptDirs.has(rootDir)) return;
   sweptDirs.add(rootDir);
   try {
@@ -171,11 +194,9 @@ export class MemoryCgroup {
   static create(envId: string, limitBytes: number): MemoryCgroup | undefined {
     const root = cgroupSupport();
     if (!root) return undefined;
-    sweepStaleGroups(root.dir);
-    const parent = path.join(root.dir, parentGroupName(process.pid));
-    const dir = path.join(parent, envId);
+    const dir = environmentGroupDir(root.dir, envId);
     try {
-      fs.mkdirSync(parent, { recursive: true });
+      const parent = endpointGroup(root.dir);
       if (root.kind === 'v2') {
         // The intermediate group must delegate memory to its children too.
         writeQuiet(path.join(parent, 'cgroup.subtree_control'), '+memory');
@@ -219,13 +240,7 @@ export class MemoryCgroup {
 
   /** Removes the group (its processes must have exited). */
   remove(): void {
-    removeEmptyGroup(this.dir);
-    // The per-endpoint parent goes once its last environment is gone.
-    try {
-      fs.rmdirSync(path.dirname(this.dir));
-    } catch {
-      // other environments still use it
-    }
+    removeEnvironmentGroup(this.dir);
   }
 }
 
