@@ -4,11 +4,11 @@
 // cached in module scope and a file cached in /tmp were already there.
 //   npx tsx walkthrough/extras/persistence.ts [--sequential 4] [--parallel 3] [--teardown]
 import { chalk, type minimist } from 'zx';
-import { updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
+import { invokeTail, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
-import { errorTypeOf, invokeTail } from './lib/invoke.ts';
+import { errorTypeOf } from './lib/invoke.ts';
 import { ensureProbe, removeProbe } from './lib/probe.ts';
 import { parseReport } from './lib/report-line.ts';
 import { formatTable } from './lib/table.ts';

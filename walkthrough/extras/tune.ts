@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chalk, type minimist } from 'zx';
-import { getFunction, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
+import { getFunction, invokeTail, invokeTailCli, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
 import { headObject } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
@@ -16,7 +16,7 @@ import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.
 import { partitionOf } from '../lib/policies.ts';
 import { pollUntil, PollTimeout } from '../lib/retry.ts';
 import { cpuStatus, NOT_ENFORCED_BANNER, type CpuStatus } from './lib/cpu-status.ts';
-import { errorTypeOf, invokeCli, invokeTail } from './lib/invoke.ts';
+import { errorTypeOf } from './lib/invoke.ts';
 import { loadPrices, pricesFor, type Prices } from './lib/prices.ts';
 import { parseReport, type Report } from './lib/report-line.ts';
 import { tuneChartSvg } from './lib/svg-chart.ts';
@@ -125,7 +125,7 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
         await setMemory(ctx, name, size);
         current = size;
       }
-      ctx.report.cli(invokeCli(ctx, name, eventFile, path.join(OUT_DIR, 'tune-response.json')));
+      ctx.report.cli(invokeTailCli(ctx, name, eventFile, path.join(OUT_DIR, 'tune-response.json')));
       const result = await report.wait(`${size} MB: 1 cold + ${opts.runs} warm invocations`, () => measure(ctx, name, event, size, opts.runs, signal));
       result.vcpu = cpu.share?.(size);
       results.push(result);

@@ -14,6 +14,7 @@ import {
   type Architecture,
   type CreateFunctionCommandInput,
   type FunctionConfiguration,
+  type InvokeCommandOutput,
   type Runtime,
   type UpdateFunctionConfigurationCommandInput,
 } from '@aws-sdk/client-lambda';
@@ -242,23 +243,11 @@ export interface InvokeOutcome {
   statusCode: number;
   functionError?: string;
   payload: string;
+  /** The last 4 KB of the invocation's log (START … REPORT) when asked for; else empty. */
   logTail: string;
 }
 
-export async function invoke(ctx: ActionCtx, name: string, event: unknown, eventFile: string, outFile: string): Promise<InvokeOutcome> {
-  ctx.report.cli(
-    awsCommand(ctx.cliTarget, 'lambda', 'invoke', {
-      'function-name': name,
-      'cli-binary-format': 'raw-in-base64-out',
-      payload: `file://${eventFile}`,
-      'log-type': 'Tail',
-      query: 'LogResult',
-      output: 'text',
-    }) + ` ${shellQuote(outFile)} | base64 --decode`,
-  );
-  const r = await ctx.clients.lambda.send(
-    new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }),
-  );
+function outcomeOf(r: InvokeCommandOutput): InvokeOutcome {
   return {
     statusCode: r.StatusCode ?? 0,
     functionError: r.FunctionError,
@@ -267,19 +256,37 @@ export async function invoke(ctx: ActionCtx, name: string, event: unknown, event
   };
 }
 
+/** `aws lambda invoke … --log-type Tail` printing the log tail (REPORT line included). */
+export function invokeTailCli(ctx: ActionCtx, name: string, eventFile: string, outFile: string): string {
+  return (
+    awsCommand(ctx.cliTarget, 'lambda', 'invoke', {
+      'function-name': name,
+      'cli-binary-format': 'raw-in-base64-out',
+      payload: `file://${eventFile}`,
+      'log-type': 'Tail',
+      query: 'LogResult',
+      output: 'text',
+    }) + ` ${shellQuote(outFile)} | base64 --decode`
+  );
+}
+
+/** A synchronous invoke with the log tail; the caller prints the aws-cli equivalent (the extras: once for many calls). */
+export async function invokeTail(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
+  return outcomeOf(await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' })));
+}
+
+export async function invoke(ctx: ActionCtx, name: string, event: unknown, eventFile: string, outFile: string): Promise<InvokeOutcome> {
+  ctx.report.cli(invokeTailCli(ctx, name, eventFile, outFile));
+  return invokeTail(ctx, name, event);
+}
+
 /** A synchronous invoke with a JSON event given inline (lambdash: one command per call). */
 export async function invokeJson(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
   const payload = JSON.stringify(event);
   ctx.report.cli(
     awsCommand(ctx.cliTarget, 'lambda', 'invoke', { 'function-name': name, 'cli-binary-format': 'raw-in-base64-out', payload }) + ' /dev/stdout',
   );
-  const r = await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(payload) }));
-  return {
-    statusCode: r.StatusCode ?? 0,
-    functionError: r.FunctionError,
-    payload: r.Payload ? Buffer.from(r.Payload).toString('utf8') : '',
-    logTail: '',
-  };
+  return outcomeOf(await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(payload) })));
 }
 
 export type { FunctionConfiguration };
