@@ -203,24 +203,8 @@ function renderMarkdown(
     const speed = r.speedup !== undefined ? `${r.speedup.toFixed(1)}x faster` : 'n/a';
     lines.push(`| ${r.file} | ${r.input}, ${Math.round(r.bytes / 1024)} KiB | ${r.output} | ${fmt(r.handlerMs)} | ${fmt(r.sharpMs)} | ${pct(r.overhead)} | ${conv} | ${speed} |`);
   }
-  const overheads = rows.map((r) => r.overhead);
-  const speedups = rows.flatMap((r) => (r.speedup !== undefined ? [r.speedup] : []));
+  // The goal verdicts are rendered above the figures by report.ts (resizeGoals); here only the notes.
   lines.push('');
-  const medOver = median(overheads);
-  const maxOver = Math.max(...overheads);
-  lines.push(
-    `- Handler overhead over bare sharp: median ${pct(medOver)}, worst ${pct(maxOver)} — goal < 10%: ` +
-      `${medOver < 0.1 ? 'met' : 'NOT met'} on the median${maxOver < 0.1 ? ', and for every image' : `, not for ${rows.filter((r) => r.overhead >= 0.1).map((r) => r.file).join(', ')}`}.`,
-  );
-  if (speedups.length > 0) {
-    const minSpeed = Math.min(...speedups);
-    lines.push(
-      `- Handler vs ImageMagick: median ${median(speedups).toFixed(1)}x faster, slowest case ${minSpeed.toFixed(1)}x — goal ≥ 3x: ` +
-        `${minSpeed >= 3 ? 'met for every image' : `NOT met for ${rows.filter((r) => r.speedup !== undefined && r.speedup < 3).map((r) => r.file).join(', ')}`}.`,
-    );
-  } else {
-    lines.push(`- Handler vs ImageMagick: not measured (${convert.available ? 'convert failed on every image' : `${CONVERT} is not installed`}).`);
-  }
   for (const r of rows) if (r.convertNote) lines.push(`- ${r.file}: ${r.convertNote}.`);
   const failed = rows.filter((r) => r.convertError);
   if (failed.length > 0) lines.push(`- ImageMagick could not read: ${failed.map((r) => r.file).join(', ')}.`);

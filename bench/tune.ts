@@ -101,7 +101,7 @@ export function imageWords(description: string): string {
   return generated.test(description) ? `a generated 12-megapixel photo-like JPEG (${description.replace(generated, '')})` : `a ${description}`;
 }
 
-export function renderMarkdown(r: SavedResults, goals: TuneGoal[], runs: number, seconds: number): string {
+export function renderMarkdown(r: SavedResults, runs: number, seconds: number): string {
   const lines: string[] = [];
   lines.push(`Function ${r.functionName} (${r.architecture}) resizing ${imageWords(r.image)} to a 200 px thumbnail, on the local endpoint;`);
   lines.push(`${runs} warm invocations per memory size after one cold one (mean without the slowest and fastest 20%).`);
@@ -123,10 +123,7 @@ export function renderMarkdown(r: SavedResults, goals: TuneGoal[], runs: number,
     lines.push('');
     lines.push(`Recommendations: fastest ${r.recommendations.fastest} MB, cheapest ${r.recommendations.cheapest} MB, balanced ${r.recommendations.balanced} MB.`);
   }
-  lines.push('');
-  lines.push('| goal | met | figures |');
-  lines.push('|---|---|---|');
-  for (const g of goals) lines.push(`| ${g.goal} | ${g.met === 'n/a' ? 'n/a' : g.met ? 'yes' : '**no**'} | ${g.detail} |`);
+  // The goals are rendered above the figures by report.ts, with every section's.
   return lines.join('\n') + '\n';
 }
 
@@ -157,7 +154,7 @@ export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBen
     if (tuned.code !== 0 || !fs.existsSync(json)) throw new Error(`npm run tune failed:\n${tuned.out}`);
     const results = JSON.parse(fs.readFileSync(json, 'utf8')) as SavedResults;
     const goals = judge(results);
-    return { markdown: renderMarkdown(results, goals, runs, (performance.now() - started) / 1000), goals, results };
+    return { markdown: renderMarkdown(results, runs, (performance.now() - started) / 1000), goals, results };
   } finally {
     await script('local-aws/cli.ts', ['stop'], cwd, env).catch(() => undefined);
     fs.rmSync(cwd, { recursive: true, force: true });
