@@ -1,8 +1,6 @@
 // S3 throttling (503 SlowDown) and server errors (500 InternalError) from GetObject or PutObject are
 // transient: the handler fails the invocation so Lambda retries it. The errors come over the wire, as
 // S3 sends them, from a small proxy in front of the local S3 (everything else is passed through).
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -10,6 +8,7 @@ import { RetryableInvocationError } from '../../handlers/resize/errors.ts';
 import { makeS3PutEvent } from '../../handlers/resize/event.ts';
 import { createHandler } from '../../handlers/resize/handler.ts';
 import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
+import { startProxy, type Interception, type ProxiedRequest, type Proxy } from '../helpers/proxy.ts';
 import { fixture } from './fixtures.ts';
 
 const SRC = 'transient-src';
@@ -25,38 +24,18 @@ interface Fault {
 }
 
 let server: TestServer;
-let proxy: http.Server;
-let proxyUrl: string;
+let proxy: Proxy;
 let fault: Fault | undefined;
 let faultsSent = 0;
 let size = 0;
 
-/** Answers the faulty operation with S3's error document; passes every other request through unchanged. */
-function startProxy(target: URL): Promise<http.Server> {
-  const p = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const f = fault;
-      if (f && req.method === f.method && (req.url ?? '').startsWith(`/${f.bucket}/`)) {
-        faultsSent++;
-        const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>${f.message}</Message><RequestId>FAULT${faultsSent}</RequestId><HostId>proxy</HostId></Error>`;
-        res.writeHead(f.status, { 'content-type': 'application/xml', 'x-amz-request-id': `FAULT${faultsSent}`, 'content-length': Buffer.byteLength(xml) });
-        res.end(xml);
-        return;
-      }
-      const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
-  return new Promise((resolve) => p.listen(0, '127.0.0.1', () => resolve(p)));
+/** Answers the faulty operation with S3's error document; every other request passes through unchanged. */
+function faultFor(req: ProxiedRequest): Interception {
+  const f = fault;
+  if (!f || req.method !== f.method || !req.url.startsWith(`/${f.bucket}/`)) return undefined;
+  faultsSent++;
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>${f.message}</Message><RequestId>FAULT${faultsSent}</RequestId><HostId>proxy</HostId></Error>`;
+  return { answer: { status: f.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': `FAULT${faultsSent}`, 'content-length': Buffer.byteLength(xml) }, body: xml } };
 }
 
 before(async () => {
@@ -68,16 +47,15 @@ before(async () => {
   size = body.length;
   await admin.send(new PutObjectCommand({ Bucket: SRC, Key: KEY, Body: body }));
   admin.destroy();
-  proxy = await startProxy(new URL(server.url));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startProxy(new URL(server.url), faultFor);
 });
 after(async () => {
-  await new Promise((r) => proxy.close(r));
+  await proxy.close();
   await server.stopAndRemove();
 });
 
 async function invokeThroughProxy(): Promise<{ error: unknown; lines: Array<Record<string, unknown>> }> {
-  const s3 = new S3Client({ ...server.clientConfig(), endpoint: proxyUrl, maxAttempts: 2 });
+  const s3 = new S3Client({ ...server.clientConfig(), endpoint: proxy.url, maxAttempts: 2 });
   const h = createHandler({ s3, env: { DEST_BUCKET: DEST, THUMBNAIL_WIDTH: '100' } });
   const lines: Array<Record<string, unknown>> = [];
   const take = (line: unknown) => {

@@ -149,10 +149,12 @@ describe('after a configuration update', () => {
     // the update then retires (the CI once saw A, B, B where A, A, A was due).
     for (let round = 1; round <= 5; round++) {
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pid', Environment: { Variables: { ROUND: String(round) } } }));
-      for (;;) {
+      // Polled without a pause (the race needs it), with a deadline.
+      for (const deadline = Date.now() + 20_000; ; ) {
         const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'pid' }));
         if (c.LastUpdateStatus === 'Successful') break;
         assert.equal(c.LastUpdateStatus, 'InProgress');
+        if (Date.now() > deadline) assert.fail(`round ${round}: still InProgress after 20 s`);
       }
       const first = payload<{ pid: number; v: string }>(await lambda.send(new InvokeCommand({ FunctionName: 'pid' })));
       const second = payload<{ pid: number; v: string }>(await lambda.send(new InvokeCommand({ FunctionName: 'pid' })));

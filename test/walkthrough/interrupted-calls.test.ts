@@ -6,18 +6,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as http from 'node:http';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { startProxy, type Interception, type ProxiedRequest, type Proxy } from '../helpers/proxy.ts';
 import { endpointEnv, runScript, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
 
 let server: TestServer;
-let proxy: http.Server;
+let proxy: Proxy;
 let env: NodeJS.ProcessEnv;
 const folders: string[] = [];
 
@@ -46,44 +46,26 @@ function changeOf(method: string, url: string, headers: http.IncomingHttpHeaders
   return `${service}:${method} ${url.split('?')[0]}${url.includes('?') ? '?' + url.split('?')[1]!.split('=')[0] : ''}`;
 }
 
-/** Passes every request through; when the trap springs, lets the change happen upstream, then kills the caller. */
-function startProxy(target: URL): Promise<http.Server> {
-  const p = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const change = changeOf(req.method ?? 'GET', req.url ?? '/', req.headers, body);
-      const t = trap;
-      const spring = t !== undefined && change !== undefined && t.sprung === undefined && t.seen.push(change) === t.after;
-      const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        if (!spring) {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-          return;
-        }
-        // The change is done (the whole answer is here); the caller dies before reading it.
-        up.resume();
-        up.on('end', () => {
-          t!.sprung = `${change} (answered ${up.statusCode})`;
-          t!.kill?.();
-          res.destroy();
-        });
-      });
-      upstream.on('error', () => res.destroy());
-      upstream.end(body);
-    });
-  });
-  return new Promise((resolve) => p.listen(0, '127.0.0.1', () => resolve(p)));
+/** When the trap springs: the change happens upstream, then the caller is killed before it reads the answer. */
+function springTrap(req: ProxiedRequest): Interception {
+  const change = changeOf(req.method, req.url, req.headers, req.body);
+  const t = trap;
+  if (t === undefined || change === undefined || t.sprung !== undefined || t.seen.push(change) !== t.after) return undefined;
+  return {
+    cutAfterUpstream: (status) => {
+      t.sprung = `${change} (answered ${status})`;
+      t.kill?.();
+    },
+  };
 }
 
 before(async () => {
   server = await startTestServer({ lambdaRetryDelaysMs: [50, 50] });
-  proxy = await startProxy(new URL(server.url));
-  env = scriptEnv(endpointEnv(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+  proxy = await startProxy(new URL(server.url), springTrap);
+  env = scriptEnv(endpointEnv(proxy.url));
 });
 after(async () => {
-  await new Promise((r) => proxy.close(r));
+  await proxy.close();
   await server.stopAndRemove();
   for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
 });
