@@ -11,7 +11,7 @@ import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, Lis
 import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ACCOUNT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, PROJECT, runScript, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
+import { endpointEnv, PROJECT, runScript, said, scriptEnv } from '../helpers/walkthrough.ts';
 
 const SCRIPT = 'extras/lambdash.ts';
 const ROLE = 'lambdash-us-east-1-role';
@@ -40,7 +40,6 @@ after(async () => {
 });
 
 const lambdash = (...args: string[]) => runScript(SCRIPT, args, { cwd, env });
-const said = (r: ScriptResult) => `exit ${r.code}\nstdout: ${r.stdout.slice(0, 2000)}\nstderr: ${r.stderr}`;
 const stateFiles = () => (fs.existsSync(path.join(cwd, '.walkthrough')) ? fs.readdirSync(path.join(cwd, '.walkthrough')) : []);
 
 async function errorName(p: Promise<unknown>): Promise<string> {

@@ -10,7 +10,7 @@ import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetRolePolicyCommand, IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
+import { endpointEnv, reported, runScript, said, scriptEnv } from '../helpers/walkthrough.ts';
 
 const SCRIPT = 'extras/persistence.ts';
 const PROBE = 'CreateThumbnail-probe';
@@ -57,7 +57,6 @@ function rows(stdout: string): Row[] {
 }
 
 const run = (...args: string[]) => runScript(SCRIPT, args, { cwd, env });
-const said = (r: ScriptResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 
 async function probeExists(): Promise<boolean> {
   try {

@@ -11,7 +11,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { invocationCost, loadPrices } from '../../walkthrough/extras/lib/prices.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, PROJECT, runScript, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
+import { endpointEnv, PROJECT, runScript, said, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
 
 const PHOTO = path.join(PROJECT, 'test', 'fixtures', 'images', 'photo-landscape.jpg');
 const FUNCTION = 'CreateThumbnail';
@@ -38,7 +38,6 @@ after(async () => {
   fs.rmSync(cwd, { recursive: true, force: true });
 });
 
-const said = (r: ScriptResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 const tune = (...args: string[]) => runScript('extras/tune.ts', args, { cwd, env });
 const memory = async () => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FUNCTION }))).MemorySize;
 const tuningRecorded = () => fs.readdirSync(path.join(cwd, '.walkthrough')).some((f) => /"tuning"/.test(fs.readFileSync(path.join(cwd, '.walkthrough', f), 'utf8')));

@@ -1,9 +1,10 @@
 // Runs the walkthrough's scripts as a user would (`npx tsx walkthrough/...`), in a scratch folder
 // of their own, against a given endpoint.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT } from './local-aws.ts';
+import { promisify } from 'node:util';
+import { AWS_CLI, ROOT } from './local-aws.ts';
 
 export const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -59,4 +60,17 @@ export function runScript(
 /** Lines a step reported with the given outcome mark (e.g. "+ created"). */
 export function reported(output: string, mark: 'created' | 'changed' | 'removed' | 'found' | 'same' | 'gone' | 'kept' | 'would'): string[] {
   return output.split('\n').filter((l) => l.trimStart().startsWith(`${mark === 'created' ? '+' : mark === 'removed' || mark === 'gone' ? '-' : mark === 'changed' ? '~' : mark === 'would' ? '?' : '='} ${mark}`));
+}
+
+/** Runs an aws-cli command exactly as a script printed it, in a shell, with the aws-cli under test; fails with its stderr. */
+export async function runAsPrinted(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  const env = { ...opts.env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
+  await promisify(execFile)('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd: opts.cwd, env }).catch((e: { stderr?: string }) => {
+    throw new Error(`${command}\n${e.stderr}`);
+  });
+}
+
+/** A script's exit code and output, for assertion messages. */
+export function said(r: ScriptResult): string {
+  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 }

@@ -20,9 +20,10 @@ import {
   ListObjectsV2Command,
   PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
+  type PutObjectCommandOutput,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
+import { startTestServer, stderrDuring, type TestServer } from '../helpers/local-aws.ts';
 import { createRole, eventually, handlerZip } from '../fixtures/lambda/kit.ts';
 
 let server: TestServer;
@@ -203,20 +204,15 @@ describe('S3 events', () => {
     await allowS3(fn, src);
     await notify(src, arn);
     await lambda.send(new DeleteFunctionCommand({ FunctionName: fn }));
-    const original = console.error;
-    const lines: string[] = [];
-    console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-    let put;
-    try {
+    let put: PutObjectCommandOutput | undefined;
+    const logged = await stderrDuring(async () => {
       put = await s3.send(new PutObjectCommand({ Bucket: src, Key: 'after delete.txt', Body: 'x' }));
-    } finally {
-      console.error = original;
-    }
-    assert.equal(put.$metadata.httpStatusCode, 200);
-    assert.ok(put.ETag);
+    });
+    assert.equal(put?.$metadata.httpStatusCode, 200);
+    assert.ok(put?.ETag);
     // The server's log says what happened (the line is written before S3 answers).
     assert.equal(
-      lines.join('\n'),
+      logged.trim(),
       `[local-aws] lambda: S3 event for s3://${src}/after delete.txt not delivered: function ${arn} does not exist`,
     );
     // The object is there, and nothing ran.

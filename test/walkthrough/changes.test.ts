@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createServer } from 'node:net';
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
@@ -31,7 +30,7 @@ import {
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { explain, UserError } from '../../walkthrough/lib/errors.ts';
 import { waiterError } from '../../walkthrough/lib/actions/lambda.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { freePort, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
 
 let server: TestServer;
@@ -172,12 +171,7 @@ describe('resources of the suite\'s names that it did not create', () => {
 
 describe('failures a user meets', () => {
   it('an endpoint that does not answer: which one, what to do, no stack trace', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const r = await runScript('10-role.ts', [], { cwd: tempDir('closed-'), env: { ...env, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` } });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`The endpoint http://127\\.0\\.0\\.1:${port} \\(AWS_ENDPOINT_URL\\) does not answer \\(ECONNREFUSED: nothing is listening there\\)`));

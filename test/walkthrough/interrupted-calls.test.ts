@@ -14,7 +14,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { startProxy, type Interception, type ProxiedRequest, type Proxy } from '../helpers/proxy.ts';
-import { endpointEnv, runScript, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
+import { endpointEnv, runScript, said, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
 
 let server: TestServer;
 let proxy: Proxy;
@@ -82,7 +82,6 @@ async function run(script: string, cwd: string, k?: number): Promise<{ r: Script
   }
 }
 
-const said = (r: ScriptResult) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 
 /** Everything the walkthrough creates, as the endpoint lists it. */
 async function leftovers(): Promise<string[]> {

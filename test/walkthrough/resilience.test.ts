@@ -2,18 +2,15 @@
 // s3:PutObject makes the test step fail naming AccessDenied.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { promisify } from 'node:util';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { AWS_CLI, ROOT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { ROOT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
 import { STEPS } from '../../walkthrough/all.ts';
 
-const exec = promisify(execFile);
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
 
@@ -69,12 +66,7 @@ function printedCommands(stdout: string): string[] {
 
 /** Runs each command as printed, in a shell, with the aws-cli under test. */
 async function runVerbatim(commands: string[], cwd: string): Promise<void> {
-  for (const command of commands) {
-    const cliEnv = { ...env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
-    await exec('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd, env: cliEnv }).catch((e: { stderr?: string }) => {
-      throw new Error(`${command}\n${e.stderr}`);
-    });
-  }
+  for (const command of commands) await runAsPrinted(command, { cwd, env });
 }
 
 describe('the printed aws-cli commands', () => {

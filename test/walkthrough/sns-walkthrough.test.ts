@@ -5,10 +5,8 @@
 // teardown removing the topic it created but only its own additions to a topic it did not create.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { GetPolicyCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetBucketNotificationConfigurationCommand, HeadObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -23,10 +21,9 @@ import {
 import { loadConfig } from '../../local-aws/config.ts';
 import { deliveryLogWhere } from '../../walkthrough/65-publish.ts';
 import { eventually } from '../fixtures/lambda/kit.ts';
-import { AWS_CLI, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
 
-const exec = promisify(execFile);
 const ACCOUNT = '000000000000';
 const SRC = `s3-thumbnail-src-${ACCOUNT}-us-east-1`;
 const DEST = `${SRC}-resized`;
@@ -129,7 +126,7 @@ describe('TRIGGER=sns', () => {
     assert.equal(message.Records[0].eventSource, 'aws:s3');
     // Any allowed publisher: the aws-cli, with the command exactly as printed.
     await s3.send(new DeleteObjectCommand({ Bucket: DEST, Key: thumbKey }));
-    await exec('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd, env: { ...env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' } });
+    await runAsPrinted(command, { cwd, env });
     await eventually('the thumbnail made again after aws sns publish', () => thumbnailExists(thumbKey));
   });
 
