@@ -8,7 +8,7 @@ import { Backend } from './backend.ts';
 import { endpointUrl, HEALTH_PATH, SERVER_NAME, type LocalAwsConfig } from './config.ts';
 import { authError, guessService, readClaim, verifyRequest, type AuthClaim, type IncomingParts } from './core/authenticate.ts';
 import { AwsError, internalError } from './core/errors.ts';
-import { foreignTarget, renderUnknownService, UNKNOWN_SERVICE, unknownServiceError } from './core/unknown-service.ts';
+import { foreignTarget, isServed, renderUnknownService, UNKNOWN_SERVICE, unknownServiceError } from './core/unknown-service.ts';
 import type { AwsRequest, AwsResponse, ServiceName } from './core/request.ts';
 import { safeDecode } from './core/sigv4.ts';
 import { renderJson11Error, renderRestJsonError } from './protocols/json.ts';
@@ -185,8 +185,8 @@ export function createRequestListener(backend: Backend) {
     let claim: AuthClaim | undefined;
     try {
       claim = readClaim(parts);
-      if (claim && (['s3', 'iam', 'sts', 'logs', 'lambda', 'sns'] as string[]).includes(claim.service)) {
-        service = claim.service as ServiceName;
+      if (claim && isServed(claim.service)) {
+        service = claim.service;
         requestId = newRequestId(service);
       }
       // Lambda's limits depend on the operation (CreateFunction 70167211 bytes, Invoke 6 MB, ...).

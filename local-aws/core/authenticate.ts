@@ -14,7 +14,7 @@ import {
   stringToSign,
 } from './sigv4.ts';
 import { decodeAwsChunked } from './aws-chunked.ts';
-import { SERVED_SERVICES, unknownServiceError } from './unknown-service.ts';
+import { isServed, unknownServiceError } from './unknown-service.ts';
 
 export interface CredentialRecord {
   secretAccessKey: string;
@@ -27,7 +27,6 @@ export interface CredentialRecord {
 export type CredentialLookup = (accessKeyId: string) => CredentialRecord | undefined;
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
-const KNOWN_SERVICES: ReadonlySet<string> = new Set<ServiceName>(SERVED_SERVICES);
 
 /** What the Authorization header or the presigned query says, before any check. */
 export interface AuthClaim {
@@ -218,7 +217,7 @@ export function verifyRequest(
   now = new Date(),
 ): Verified {
   const service = claim.service;
-  if (!KNOWN_SERVICES.has(service)) throw unknownServiceError(`"${service}"`);
+  if (!isServed(service)) throw unknownServiceError(`"${service}"`);
   const s3 = service === 's3';
   const record = lookup(claim.accessKeyId);
   if (!record) throw authError(service, 'unknownKey', '', { AWSAccessKeyId: claim.accessKeyId });

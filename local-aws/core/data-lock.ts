@@ -4,7 +4,8 @@ import * as path from 'node:path';
 
 export class DataFolderInUse extends Error {}
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,7 @@ export function lockDataFolder(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder))
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder))
         throw new DataFolderInUse(
           `Another local endpoint (pid ${holder}) uses the data folder ${dir}. ` +
             'Stop it (npm run local:stop), or give this one its own folder with LOCAL_AWS_DATA.',

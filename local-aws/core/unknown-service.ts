@@ -2,12 +2,16 @@
 // understands its own protocol's error envelope, so the error is rendered in that one: otherwise a
 // JSON client reports a deserialization error instead of the message.
 import { AwsError } from './errors.ts';
-import type { AwsResponse } from './request.ts';
+import type { AwsResponse, ServiceName } from './request.ts';
 import { renderQueryError } from '../protocols/query.ts';
 import { renderS3Error } from '../protocols/rest-xml.ts';
 
 export const UNKNOWN_SERVICE = 'UnknownService';
-export const SERVED_SERVICES = ['s3', 'iam', 'sts', 'logs', 'lambda', 'sns'] as const;
+export const SERVED_SERVICES = ['s3', 'iam', 'sts', 'logs', 'lambda', 'sns'] as const satisfies readonly ServiceName[];
+
+export function isServed(service: string): service is ServiceName {
+  return (SERVED_SERVICES as readonly string[]).includes(service);
+}
 
 /** `what` names the service: its signing name, or the X-Amz-Target of an unsigned request. */
 export function unknownServiceError(what: string): AwsError {

@@ -85,7 +85,6 @@ export class QueryParams {
   }
 }
 
-/** `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…</ResponseMetadata></ActionResponse>` */
 /** The query protocol's answer to an action a service does not have (or no Action at all). */
 export function invalidAction(action: string, apiVersion: string): AwsError {
   return new AwsError(
@@ -97,6 +96,7 @@ export function invalidAction(action: string, apiVersion: string): AwsError {
   );
 }
 
+/** `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…</ResponseMetadata></ActionResponse>` */
 export function queryResponse(action: string, xmlns: string, requestId: string, result?: XmlNode): AwsResponse {
   const inner = result ? `<${action}Result>${xmlFragment(result)}</${action}Result>` : '';
   const body =

@@ -191,6 +191,8 @@ export class CpuCgroup {
     const root = cpuCgroupSupport();
     if (!root) return undefined;
     const dir = environmentGroupDir(root.dir, envId);
+    // In v2 the memory group may be this very folder: a failure here must not remove it.
+    const existed = fs.existsSync(dir);
     try {
       const parent = endpointGroup(root.dir);
       if (root.kind === 'v2') fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), '+cpu');
@@ -201,7 +203,7 @@ export class CpuCgroup {
       return group;
     } catch (err) {
       cpuLimitFailed(envId, `creating its cgroup ${dir}`, err);
-      removeEmptyGroup(dir);
+      if (!existed) removeEmptyGroup(dir);
       return undefined;
     }
   }

@@ -6,6 +6,7 @@
 //    never required: on macOS or as a non-root user only the watchdog applies (or nothing, without /proc).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { processAlive } from '../../core/data-lock.ts';
 import { cgroupV2Base } from './cgroups.ts';
 
 export interface MemorySample {
@@ -147,15 +148,6 @@ export function removeEnvironmentGroup(dir: string): void {
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Moves a process (all its threads) into a cgroup; on refusal tells `failed` what and why. */
 export function joinGroup(dir: string, pid: number, failed: (what: string, err: unknown) => void): boolean {
   try {
@@ -176,7 +168,7 @@ function sweepStaleGroups(rootDir: string): void {
   try {
     for (const name of fs.readdirSync(rootDir)) {
       const m = /^local-aws-lambda-(\d+)$/.exec(name);
-      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) removeEmptyGroup(path.join(rootDir, name));
+      if (m && Number(m[1]) !== process.pid && !processAlive(Number(m[1]))) removeEmptyGroup(path.join(rootDir, name));
     }
   } catch {
     // best effort
