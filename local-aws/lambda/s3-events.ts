@@ -3,7 +3,6 @@
 // Each event is queued as an Event invocation by s3.amazonaws.com, durably and synchronously, so it
 // is on disk before S3 answers the request that caused it.
 import { randomUUID } from 'node:crypto';
-import { AwsError } from '../core/errors.ts';
 import type { DestinationValidator, LambdaDestination, ObjectEvent, ObjectEventListener } from '../s3/store.ts';
 import type { Json } from '../protocols/json.ts';
 import { parseFunctionRef } from './model.ts';
@@ -34,10 +33,6 @@ function unqualifiedArn(store: LambdaStore, arn: string, region: string): string
 /** Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this bucket and account. */
 export function destinationValidator(store: LambdaStore): DestinationValidator {
   return (bucket, owner, arns) => {
-    // A function in another region than the bucket is refused outright, as for SNS topics.
-    const bucketRegion = store.backend.s3.findBucket(bucket)?.meta.region;
-    if (bucketRegion && arns.some((arn) => (arn.split(':')[3] || bucketRegion) !== bucketRegion))
-      throw new AwsError('InvalidArgument', 'The notification destination service region is not valid for the bucket location constraint', 400);
     return arns.filter((arn) => {
       const unqualified = unqualifiedArn(store, arn, store.backend.config.defaultRegion);
       const fn = unqualified ? store.get(unqualified) : undefined;

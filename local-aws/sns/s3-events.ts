@@ -3,7 +3,6 @@
 // bucket and account), sends s3:TestEvent when a configuration is saved, and publishes each object
 // event with the same record the Lambda path builds, as the message, Subject "Amazon S3 Notification".
 import type { Backend } from '../backend.ts';
-import { AwsError } from '../core/errors.ts';
 import { s3EventRecord } from '../lambda/s3-events.ts';
 import type { ObjectEvent, TopicDestination, TopicTarget } from '../s3/store.ts';
 import { servicePublishAllowed } from './access.ts';
@@ -14,14 +13,6 @@ const SUBJECT = 'Amazon S3 Notification';
 
 function bucketArn(bucket: string): string {
   return `arn:aws:s3:::${bucket}`;
-}
-
-/** S3 notifies only destinations in the bucket's own region; any other is refused before the rest is checked. */
-export function checkDestinationRegion(backend: Backend, bucket: string, destinationArn: string): void {
-  const region = destinationArn.split(':')[3];
-  const bucketRegion = backend.s3.findBucket(bucket)?.meta.region;
-  if (region && bucketRegion && region !== bucketRegion)
-    throw new AwsError('InvalidArgument', 'The notification destination service region is not valid for the bucket location constraint', 400);
 }
 
 /** Publishes as S3 does; a topic that vanished or stopped allowing S3 drops the message with a line on stderr. */
@@ -43,7 +34,6 @@ export function topicTarget(backend: Backend): TopicTarget {
   return {
     validate(bucket, owner, topicArns) {
       const out: Array<{ arn: string; reason: string }> = [];
-      for (const arn of topicArns) checkDestinationRegion(backend, bucket, arn);
       for (const arn of topicArns) {
         const topic = backend.sns.topic(arn);
         if (!topic) out.push({ arn, reason: 'The destination topic does not exist' });

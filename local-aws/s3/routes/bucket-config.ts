@@ -17,6 +17,10 @@ export async function putNotification(ctx: S3Context): Promise<AwsResponse> {
   const skip = (ctx.req.headers['x-amz-skip-destination-validation'] ?? '').toLowerCase() === 'true';
   const topicArns = [...new Set(config.topics.map((t) => t.arn))];
   if (!skip) {
+    // S3 notifies only destinations in the bucket's own region; any other is refused before the rest is checked.
+    const region = bucket.meta.region;
+    if (region && [...config.lambdas.map((l) => l.arn), ...topicArns].some((arn) => (arn.split(':')[3] || region) !== region))
+      throw new AwsError('InvalidArgument', 'The notification destination service region is not valid for the bucket location constraint', 400);
     const failing = [
       ...ctx.store.validateDestinations(bucket.name, config.lambdas.map((t) => t.arn)).map((arn) => ({
         name: `${arn}, null`,
