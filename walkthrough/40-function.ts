@@ -6,6 +6,8 @@ import type { UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-la
 import {
   createFunction,
   getFunction,
+  isRoleNotReady,
+  retryWhileRoleNotReady,
   updateFunctionCode,
   updateFunctionConfiguration,
   waitActive,
@@ -14,10 +16,9 @@ import {
 } from './lib/actions/lambda.ts';
 import { createLogGroup, findLogGroup, putRetention } from './lib/actions/logs.ts';
 import type { Ctx } from './lib/context.ts';
-import { awsCode, UserError } from './lib/errors.ts';
+import { UserError } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName, partitionOf, SUITE_TAG } from './lib/policies.ts';
-import { retry } from './lib/retry.ts';
 
 export function functionDefinition(ctx: Ctx, zipPath: string): FunctionDefinition {
   const s = ctx.settings;
@@ -36,7 +37,6 @@ export function functionDefinition(ctx: Ctx, zipPath: string): FunctionDefinitio
   };
 }
 
-const ROLE_NOT_READY = /cannot be assumed by Lambda/i;
 /** How long CreateFunction is retried while the new role is not visible to Lambda. */
 const ASSUME_DEADLINE_MS = Number(process.env.WALKTHROUGH_ASSUME_DEADLINE_MS) || 120_000;
 
@@ -92,14 +92,8 @@ export async function functionStep(ctx: Ctx): Promise<void> {
     const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:function:${s.functionName}`;
     state.update((x) => (x.function = { name: s.functionName, arn, createdBySuite: true }));
     const created = await report.wait(`creating function ${s.functionName}`, () =>
-      retry(() => createFunction(ctx, def, zip), {
-        deadlineMs: ASSUME_DEADLINE_MS,
-        initialDelayMs: 1000,
-        // Pitfall 2: right after CreateRole, Lambda may not yet see the role.
-        retryable: (err) => awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message),
-        onRetry: () => report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
-      }).catch((err: unknown) => {
-        if (awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message))
+      retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, zip), ASSUME_DEADLINE_MS).catch((err: unknown) => {
+        if (isRoleNotReady(err))
           throw new UserError(
             `Lambda still says the role ${def.roleArn} cannot be assumed, after retrying for ${ASSUME_DEADLINE_MS / 1000} s ` +
               '(a new role usually becomes usable within seconds: IAM is eventually consistent, but not this slow).',

@@ -78,21 +78,23 @@ async function ensurePermission(ctx: Ctx, functionArn: string): Promise<void> {
 
 // ---- TRIGGER=sns: the topic, its policy, the function's permission and subscription --------------
 
-async function ensureTopic(ctx: Ctx): Promise<string> {
+/** The topic's ARN, and its attributes when it was already there (read once, for its policy too). */
+async function ensureTopic(ctx: Ctx): Promise<{ arn: string; attributes?: Record<string, string> }> {
   const { settings: s, report, state } = ctx;
   const arn = topicArnOf(ctx);
-  if (!(await getTopicAttributes(ctx, arn))) {
+  const attributes = await getTopicAttributes(ctx, arn);
+  if (!attributes) {
     state.update((x) => (x.topic = { name: s.topicName, arn, createdBySuite: true }));
     const created = await createTopic(ctx, s.topicName, [SUITE_TAG]);
     if (created?.TopicArn && created.TopicArn !== arn) state.update((x) => (x.topic = { name: s.topicName, arn: created.TopicArn!, createdBySuite: true }));
     if (!ctx.dryRun) report.created(`topic ${s.topicName} (tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`);
-    return created?.TopicArn ?? arn;
+    return { arn: created?.TopicArn ?? arn };
   }
   const mine = state.data.topic?.name === s.topicName ? state.data.topic : undefined;
   const ours = hasTag(await listTopicTags(ctx, arn)) || mine?.createdBySuite === true;
   state.update((x) => (x.topic = { ...mine, name: s.topicName, arn, createdBySuite: ours }));
   report.found(ours ? `topic ${s.topicName}` : `topic ${s.topicName} (not created by this walkthrough: used as is; teardown removes only what it added)`);
-  return arn;
+  return { arn, attributes };
 }
 
 interface TopicPolicyDocument {
@@ -116,11 +118,11 @@ export function withS3Statement(current: TopicPolicyDocument | undefined, sid: s
   return { ...base, Statement: statements };
 }
 
-async function ensureTopicPolicy(ctx: Ctx, topicArn: string): Promise<void> {
+async function ensureTopicPolicy(ctx: Ctx, topicArn: string, attributes?: Record<string, string>): Promise<void> {
   const { settings: s, report, state } = ctx;
   const sid = topicStatementId(ctx);
   const bucketArn = `arn:${partitionOf(ctx.identity.arn)}:s3:::${s.sourceBucket}`;
-  const text = (await getTopicAttributes(ctx, topicArn))?.Policy;
+  const text = (attributes ?? (await getTopicAttributes(ctx, topicArn)))?.Policy;
   const current = text ? (JSON.parse(text) as TopicPolicyDocument) : undefined;
   const wanted = withS3Statement(current, sid, topicArn, bucketArn, s.accountId);
   state.update((x) => x.topic && (x.topic.policyStatementId = sid));
@@ -234,8 +236,8 @@ export async function triggerStep(ctx: Ctx): Promise<void> {
   const functionArn =
     fn?.arn ?? `arn:${partitionOf(ctx.identity.arn)}:lambda:${ctx.settings.region}:${ctx.settings.accountId}:function:${ctx.settings.functionName}`;
   if (ctx.settings.trigger === 'sns') {
-    const topicArn = await ensureTopic(ctx);
-    await ensureTopicPolicy(ctx, topicArn);
+    const { arn: topicArn, attributes } = await ensureTopic(ctx);
+    await ensureTopicPolicy(ctx, topicArn, attributes);
     await ensureSnsPermission(ctx, topicArn);
     await ensureSubscription(ctx, topicArn, functionArn);
     await ensureNotification(ctx, 'sns', topicArn);

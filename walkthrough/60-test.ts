@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { invoke, type InvokeOutcome } from './lib/actions/lambda.ts';
 import { filterLogEvents } from './lib/actions/logs.ts';
-import { getObjectBytes, headObject, putObject, waitObjectExistsCommand } from './lib/actions/s3.ts';
+import { getObjectBytes, putObject, waitForObject, waitObjectExistsCommand } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './lib/events.ts';
@@ -167,11 +167,7 @@ export async function testStep(ctx: Ctx): Promise<void> {
   report.cli(waitObjectExistsCommand(ctx, s.destBucket, thumbKey));
   try {
     await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
-      pollUntil(async () => (await headObject(ctx, s.destBucket, thumbKey)) ?? undefined, {
-        deadlineMs: onAws ? 120_000 : 60_000,
-        what: `s3://${s.destBucket}/${thumbKey}`,
-        initialDelayMs: 100,
-      }),
+      waitForObject(ctx, s.destBucket, thumbKey, onAws ? 120_000 : 60_000),
     );
   } catch (err) {
     if (!(err instanceof PollTimeout)) throw err;

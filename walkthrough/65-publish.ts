@@ -8,14 +8,14 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../local-aws/config.ts';
 import { logFile } from '../local-aws/control.ts';
-import { deleteObject, getObjectBytes, headObject } from './lib/actions/s3.ts';
+import { deleteObject, getObjectBytes, headObject, waitForObject } from './lib/actions/s3.ts';
 import { publish } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { s3PutEvent } from './lib/events.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { partitionOf } from './lib/policies.ts';
-import { pollUntil, PollTimeout } from './lib/retry.ts';
+import { PollTimeout } from './lib/retry.ts';
 import type { TargetKind } from './lib/settings.ts';
 import { OUT_DIR } from './60-test.ts';
 import { topicArnOf } from './50-trigger.ts';
@@ -70,11 +70,7 @@ export async function publishStep(ctx: Ctx): Promise<void> {
   let thumbnail: Buffer;
   try {
     await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
-      pollUntil(async () => (await headObject(ctx, s.destBucket, thumbKey)) ?? undefined, {
-        deadlineMs: s.target === 'aws' ? 120_000 : 60_000,
-        what: `s3://${s.destBucket}/${thumbKey}`,
-        initialDelayMs: 100,
-      }),
+      waitForObject(ctx, s.destBucket, thumbKey, s.target === 'aws' ? 120_000 : 60_000),
     );
     thumbnail = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
   } catch (err) {

@@ -6,7 +6,7 @@
 // one Invoke. The command's output is printed here and its exit status becomes ours; lambdash's own
 // failures exit with 255 and say what to do. See --help.
 import { chalk } from 'zx';
-import { awsCommand } from '../lib/aws-cli.ts';
+import { invokeJsonCli } from '../lib/actions/lambda.ts';
 import { awsCode, explain, UserError } from '../lib/errors.ts';
 import { isMain } from '../lib/main.ts';
 import { HELP, parseLambdashArgs } from './lambdash/args.ts';
@@ -41,7 +41,7 @@ export async function lambdash(words: string[]): Promise<number> {
     }
     if (!args.command) return 0;
     if (c.dryRun) {
-      c.report.cli(awsCommand(c.cliTarget, 'lambda', 'invoke', { 'function-name': c.names.functionName, 'cli-binary-format': 'raw-in-base64-out', payload: JSON.stringify({ command: args.command }) }) + ' /dev/stdout');
+      c.report.cli(invokeJsonCli(c, c.names.functionName, { command: args.command }));
       c.report.would(`run: ${args.command}`);
       return 0;
     }

@@ -4,7 +4,7 @@
 // cached in module scope and a file cached in /tmp were already there.
 //   npx tsx walkthrough/extras/persistence.ts [--sequential 4] [--parallel 3] [--teardown]
 import { chalk, type minimist } from 'zx';
-import { invokeTail, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
+import { invokeJsonCli, invokeTail, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
@@ -12,7 +12,6 @@ import { errorTypeOf } from './lib/invoke.ts';
 import { ensureProbe, removeProbe } from './lib/probe.ts';
 import { parseReport } from './lib/report-line.ts';
 import { formatTable } from './lib/table.ts';
-import { awsCommand, cliJson } from '../lib/aws-cli.ts';
 
 export interface PersistenceOptions {
   sequential: number;
@@ -68,13 +67,7 @@ export async function persistence(ctx: Ctx, opts: PersistenceOptions): Promise<R
     report.would(`invoke ${name} ${opts.sequential} time(s) in a row, then ${opts.parallel} at once`);
     return [];
   }
-  report.cli(
-    awsCommand(ctx.cliTarget, 'lambda', 'invoke', {
-      'function-name': name,
-      'cli-binary-format': 'raw-in-base64-out',
-      payload: cliJson({ holdMs: 0 }),
-    }) + ' /dev/stdout',
-  );
+  report.cli(invokeJsonCli(ctx, name, { holdMs: 0 }));
   const answers: Array<Omit<Row, 'n' | 'environment'>> = [];
   await report.wait(`${opts.sequential} invocation(s) in a row`, async () => {
     for (let i = 0; i < opts.sequential; i++) answers.push({ ...(await invokeProbe(ctx, name, 0)), sent: 'in a row' });

@@ -8,13 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chalk, type minimist } from 'zx';
 import { getFunction, invokeTail, invokeTailCli, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
-import { headObject } from '../lib/actions/s3.ts';
+import { waitForObject } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { s3PutEvent } from '../lib/events.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
 import { partitionOf } from '../lib/policies.ts';
-import { pollUntil, PollTimeout } from '../lib/retry.ts';
+import { PollTimeout } from '../lib/retry.ts';
 import { cpuStatus, NOT_ENFORCED_BANNER, type CpuStatus } from './lib/cpu-status.ts';
 import { errorTypeOf } from './lib/invoke.ts';
 import { loadPrices, pricesFor, type Prices } from './lib/prices.ts';
@@ -192,7 +192,7 @@ async function waitForThumbnail(ctx: Ctx, key: string): Promise<void> {
   const dest = ctx.state.data.destBucket?.name ?? ctx.settings.destBucket;
   try {
     await ctx.report.wait('waiting for the upload-triggered invocation to finish', () =>
-      pollUntil(async () => (await headObject(ctx, dest, key)) ?? undefined, { deadlineMs: 60_000, what: `s3://${dest}/${key}`, initialDelayMs: 100 }),
+      waitForObject(ctx, dest, key, 60_000),
     );
   } catch (err) {
     if (!(err instanceof PollTimeout)) throw err;

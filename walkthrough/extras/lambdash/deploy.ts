@@ -9,6 +9,7 @@ import {
   getFunction,
   getPolicyStatements,
   removePermission,
+  retryWhileRoleNotReady,
   updateFunctionCode,
   updateFunctionConfiguration,
   waitActive,
@@ -19,7 +20,6 @@ import { createLogGroup, findLogGroup, putRetention } from '../../lib/actions/lo
 import { blockPublicAccess, createBucket, getBucketTags, headBucket, isPublicAccessBlocked, putBucketTags } from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
 import { decodePolicy, hasTag, samePolicy } from '../../lib/policies.ts';
-import { retry } from '../../lib/retry.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
 import type { LambdashPackage } from './package.ts';
 import { lambdashPolicy, lambdaTrustPolicy } from './policy.ts';
@@ -153,8 +153,6 @@ function configChanges(def: FunctionDefinition, current: Record<string, unknown>
   return { input, fields };
 }
 
-const ROLE_NOT_READY = /cannot be assumed by Lambda/i;
-
 async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedFunction): Promise<void> {
   const name = c.names.functionName;
   const def = definition(c, pkg, w);
@@ -163,23 +161,14 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
   if (!existing) {
     c.state.update((x) => (x.function = { name, arn, createdBySuite: true }));
     const created = await c.report.wait(`creating function ${name}`, () =>
-      retry(
-        async () => {
-          try {
-            return await createFunction(c, def, pkg.zip);
-          } catch (err) {
-            if (awsCode(err) === 'ResourceConflictException') return undefined; // a parallel run made it
-            throw err;
-          }
-        },
-        {
-          deadlineMs: 120_000,
-          initialDelayMs: 1000,
-          // IAM is eventually consistent: right after CreateRole, Lambda may not see the role yet.
-          retryable: (err) => awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message),
-          onRetry: () => c.report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
-        },
-      ),
+      retryWhileRoleNotReady(c, async () => {
+        try {
+          return await createFunction(c, def, pkg.zip);
+        } catch (err) {
+          if (awsCode(err) === 'ResourceConflictException') return undefined; // a parallel run made it
+          throw err;
+        }
+      }),
     );
     await c.report.wait(`waiting for ${name} to become Active`, () => waitActive(c, name));
     if (c.dryRun) return;

@@ -2,22 +2,19 @@
 // (with the walkthrough's retention), and the function (handlers/probe/index.mjs, zipped as is).
 // Created idempotently, each recorded in the state file as it is made, so `--teardown` and
 // `npm run teardown` remove them, and nothing that is not the walkthrough's.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
 import { createRole, getRole, getRolePolicy, listRoleTags, putRolePolicy } from '../../lib/actions/iam.ts';
-import { createFunction, deleteFunction, getFunction, updateFunctionCode, waitActive, waitUpdated } from '../../lib/actions/lambda.ts';
+import { createFunction, deleteFunction, getFunction, retryWhileRoleNotReady, updateFunctionCode, waitActive, waitUpdated } from '../../lib/actions/lambda.ts';
 import { createLogGroup, deleteLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
 import type { Ctx } from '../../lib/context.ts';
-import { awsCode, UserError } from '../../lib/errors.ts';
-import { PROJECT_ROOT } from '../../lib/package.ts';
+import { UserError } from '../../lib/errors.ts';
+import { codeSha256Of, PROJECT_ROOT } from '../../lib/package.ts';
 import { hasTag, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, type PolicyDocument } from '../../lib/policies.ts';
-import { retry } from '../../lib/retry.ts';
 import { deleteRoleWithPolicies, gone } from '../../lib/removal.ts';
 
 export const PROBE_SOURCE = path.join(PROJECT_ROOT, 'handlers', 'probe', 'index.mjs');
-const ROLE_NOT_READY = /cannot be assumed by Lambda/i;
 
 export interface ProbeNames {
   functionName: string;
@@ -48,15 +45,17 @@ export function probePolicy(ctx: Ctx, n: ProbeNames): PolicyDocument {
   };
 }
 
-/** The probe's zip: index.mjs alone, fixed time, so the same source gives the same CodeSha256. */
-export function probeZip(): { zip: Buffer; codeSha256: string; zipPath: string } {
+/** The probe's zip: index.mjs alone, fixed time, so the same source gives the same CodeSha256; saved in out/ unless a dry run. */
+export function probeZip(dryRun: boolean): { zip: Buffer; codeSha256: string; zipPath: string } {
   const zip = Buffer.from(
     zipSync({ 'index.mjs': [fs.readFileSync(PROBE_SOURCE), { mtime: new Date('1980-01-01T00:00:00Z'), os: 3, attrs: 0o100644 << 16 }] }, { level: 9 }),
   );
-  fs.mkdirSync('out', { recursive: true });
   const zipPath = path.resolve('out', 'probe.zip');
-  fs.writeFileSync(zipPath, zip);
-  return { zip, codeSha256: createHash('sha256').update(zip).digest('base64'), zipPath };
+  if (!dryRun) {
+    fs.mkdirSync('out', { recursive: true });
+    fs.writeFileSync(zipPath, zip);
+  }
+  return { zip, codeSha256: codeSha256Of(zip), zipPath };
 }
 
 async function ensureRole(ctx: Ctx, n: ProbeNames): Promise<string> {
@@ -99,7 +98,7 @@ export async function ensureProbe(ctx: Ctx): Promise<ProbeNames> {
   const n = probeNames(ctx);
   const roleArn = await ensureRole(ctx, n);
   await ensureLogGroup(ctx, n);
-  const { zip, codeSha256, zipPath } = probeZip();
+  const { zip, codeSha256, zipPath } = probeZip(ctx.dryRun);
   const existing = await getFunction(ctx, n.functionName);
   if (!existing) {
     const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:function:${n.functionName}`;
@@ -118,13 +117,7 @@ export async function ensureProbe(ctx: Ctx): Promise<ProbeNames> {
       description: 'Reports which execution environment served an invocation and what it kept (walkthrough/extras/persistence.ts)',
     };
     await report.wait(`creating function ${n.functionName}`, () =>
-      retry(() => createFunction(ctx, def, zip), {
-        deadlineMs: 120_000,
-        initialDelayMs: 1000,
-        // IAM is eventually consistent: a brand-new role may not be visible to Lambda yet.
-        retryable: (err) => awsCode(err) === 'InvalidParameterValueException' && ROLE_NOT_READY.test((err as Error).message),
-        onRetry: () => report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
-      }),
+      retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, zip)),
     );
     await waitActive(ctx, n.functionName);
     if (!ctx.dryRun) report.created(`function ${n.functionName} (handlers/probe/index.mjs, 128 MB)`);

@@ -19,7 +19,8 @@ import {
   type UpdateFunctionConfigurationCommandInput,
 } from '@aws-sdk/client-lambda';
 import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
-import { isNotFound, UserError } from '../errors.ts';
+import { awsCode, isNotFound, UserError } from '../errors.ts';
+import { retry } from '../retry.ts';
 import { change, type ActionCtx } from './run.ts';
 
 export async function getFunction(ctx: ActionCtx, name: string) {
@@ -239,6 +240,21 @@ export function removePermission(ctx: ActionCtx, functionName: string, statement
   );
 }
 
+/** Lambda's answer while a brand-new role is not yet visible to it (IAM is eventually consistent; pitfall 2). */
+export function isRoleNotReady(err: unknown): boolean {
+  return awsCode(err) === 'InvalidParameterValueException' && /cannot be assumed by Lambda/i.test((err as Error).message);
+}
+
+/** Runs `create` (a CreateFunction), retried with backoff while the function's new role is not visible to Lambda, up to `deadlineMs`. */
+export function retryWhileRoleNotReady<T>(ctx: ActionCtx, create: () => Promise<T>, deadlineMs = 120_000): Promise<T> {
+  return retry(create, {
+    deadlineMs,
+    initialDelayMs: 1000,
+    retryable: isRoleNotReady,
+    onRetry: () => ctx.report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
+  });
+}
+
 export interface InvokeOutcome {
   statusCode: number;
   functionError?: string;
@@ -280,13 +296,15 @@ export async function invoke(ctx: ActionCtx, name: string, event: unknown, event
   return invokeTail(ctx, name, event);
 }
 
+/** `aws lambda invoke` with the JSON event inline, printing the function's answer. */
+export function invokeJsonCli(ctx: ActionCtx, name: string, event: unknown): string {
+  return awsCommand(ctx.cliTarget, 'lambda', 'invoke', { 'function-name': name, 'cli-binary-format': 'raw-in-base64-out', payload: cliJson(event) }) + ' /dev/stdout';
+}
+
 /** A synchronous invoke with a JSON event given inline (lambdash: one command per call). */
 export async function invokeJson(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
-  const payload = JSON.stringify(event);
-  ctx.report.cli(
-    awsCommand(ctx.cliTarget, 'lambda', 'invoke', { 'function-name': name, 'cli-binary-format': 'raw-in-base64-out', payload }) + ' /dev/stdout',
-  );
-  return outcomeOf(await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(payload) })));
+  ctx.report.cli(invokeJsonCli(ctx, name, event));
+  return outcomeOf(await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) })));
 }
 
 export type { FunctionConfiguration };

@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
 import { awsCode, httpStatus, isNotFound } from '../errors.ts';
+import { pollUntil } from '../retry.ts';
 import { change, type ActionCtx } from './run.ts';
 
 export type BucketAccess = 'missing' | 'ours' | 'forbidden' | 'other-region';
@@ -135,6 +136,11 @@ export function putObject(ctx: ActionCtx, bucket: string, key: string, body: Buf
 /** The aws-cli way to wait for an object (the walkthrough polls HeadObject with backoff and its own deadline). */
 export function waitObjectExistsCommand(ctx: ActionCtx, bucket: string, key: string): string {
   return awsCommand(ctx.cliTarget, 's3api', 'wait object-exists', { bucket, key });
+}
+
+/** Polls HeadObject with backoff until the object exists; PollTimeout after `deadlineMs`. */
+export function waitForObject(ctx: ActionCtx, bucket: string, key: string, deadlineMs: number) {
+  return pollUntil(async () => (await headObject(ctx, bucket, key)) ?? undefined, { deadlineMs, what: `s3://${bucket}/${key}`, initialDelayMs: 100 });
 }
 
 export async function headObject(ctx: ActionCtx, bucket: string, key: string) {
