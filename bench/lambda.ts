@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2, AddPermissionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { clients, createRole, durationOf, EMPTY_HANDLER, initDurationOf, S3_DONE_HANDLER, zipOf } from './lambda/kit.ts';
+import { clients, createRole, EMPTY_HANDLER, initDurationOf, S3_DONE_HANDLER, zipOf } from './lambda/kit.ts';
 import { lambdaLocalCold, lambdaLocalWarm, type LambdaLocalCold } from './lambda/lambda-local.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { startLocalEndpoint, tempDir } from './lib/procs.ts';
@@ -21,7 +21,6 @@ export interface LambdaBenchOptions {
 interface ColdSample {
   initMs: number;
   clientMs: number;
-  durationMs: number;
 }
 
 async function createFunction(lambda: LambdaClient, name: string, role: string, code: Buffer, env: Record<string, string> = {}, memoryMb = 128): Promise<string> {
@@ -69,7 +68,7 @@ async function coldStarts(lambda: LambdaClient, name: string, count: number): Pr
     const r = await invoke(lambda, name);
     const initMs = initDurationOf(r.log);
     if (initMs === undefined) throw new Error(`no Init Duration in the REPORT line after configuration change ${i}`);
-    out.push({ initMs, clientMs: r.ms, durationMs: durationOf(r.log) ?? NaN });
+    out.push({ initMs, clientMs: r.ms });
   }
   return out;
 }

@@ -17,8 +17,6 @@ export interface S3BenchOptions {
   ops?: { small1: number; small16: number; large1: number; large16: number };
   /** Extra node flags for the local endpoint (e.g. --cpu-prof). */
   localNodeArgs?: string[];
-  /** Load generator processes (default: one per core, at most 4); the clients are split over them. */
-  loadProcesses?: number;
 }
 
 export interface Cell {
@@ -142,7 +140,8 @@ const sizeName = (size: number) => (size >= MB ? `${size / MB} MB` : `${size / K
 
 export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'> & { cells: CellResult[] }> {
   const ops = options.ops ?? DEFAULT_OPS;
-  const generators = options.loadProcesses ?? Math.min(4, os.cpus().length);
+  // One load generator process per core (at most 4): the clients are split over them.
+  const generators = Math.min(4, os.cpus().length);
   progress(`S3: starting the local endpoint, s3rver and ${generators} load generator process(es)`);
   const local = await startLocalEndpoint({ nodeArgs: options.localNodeArgs });
   const peer = await startS3rver();

@@ -9,15 +9,12 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMain, runAlone } from './lib/main.ts';
+import { PROJECT, tempDir, TSX } from './lib/procs.ts';
 import type { Goal, Section } from './lib/report.ts';
 import type { SavedResults } from '../walkthrough/extras/tune.ts';
 
-const PROJECT = fileURLToPath(new URL('../', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 export const BENCH_SIZES = [128, 256, 512, 1024, 1536, 1769, 2048, 3008];
 
 export interface TuneBenchOptions {
@@ -132,7 +129,9 @@ export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBen
   const runs = opts.runs ?? 20;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[tune] ${line}\n`));
   const started = performance.now();
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tune-'));
+  // Removed at the end, or on Ctrl-C with the bench's other temp folders.
+  const tmp = tempDir('bench-tune-');
+  const cwd = tmp.dir;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -157,7 +156,7 @@ export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBen
     return { markdown: renderMarkdown(results, runs, (performance.now() - started) / 1000), goals, results };
   } finally {
     await script('local-aws/cli.ts', ['stop'], cwd, env).catch(() => undefined);
-    fs.rmSync(cwd, { recursive: true, force: true });
+    await tmp.remove();
   }
 }
 

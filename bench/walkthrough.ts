@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import { parseReport } from '../walkthrough/extras/lib/report-line.ts';
 import { clients, createRole, initDurationOf } from './lambda/kit.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { PROJECT, TSX, run, startLocalEndpoint, tempDir } from './lib/procs.ts';
@@ -73,8 +74,7 @@ async function firstInitDuration(endpoint: string, functionName: string): Promis
   try {
     const r = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, filterPattern: '"Init Duration"' }));
     const first = (r.events ?? []).sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))[0]?.message;
-    const m = first ? /Init Duration: ([\d.]+) ms/.exec(first) : null;
-    return m ? Number(m[1]) : undefined;
+    return first ? parseReport(first)?.initDurationMs : undefined;
   } finally {
     logs.destroy();
   }

@@ -3,6 +3,8 @@ import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCom
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { zipSync } from 'fflate';
+import { parseReport } from '../../walkthrough/extras/lib/report-line.ts';
+import { lambdaTrustPolicy } from '../../walkthrough/lib/policies.ts';
 
 /** The empty handler both sides run (ours from a zip, lambda-local from the same file on disk). */
 export const EMPTY_HANDLER = 'export const handler = async () => {};\n';
@@ -44,10 +46,7 @@ export function clients(endpoint: string): Clients {
   };
 }
 
-const TRUST = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
+const TRUST = JSON.stringify(lambdaTrustPolicy());
 
 export async function createRole(iam: IAMClient, name: string, statements: Array<{ Effect: string; Action: string; Resource: string }> = []): Promise<string> {
   const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
@@ -59,13 +58,5 @@ export async function createRole(iam: IAMClient, name: string, statements: Array
 
 /** `Init Duration` of the REPORT line in an Invoke's LogResult (base64 log tail), if any. */
 export function initDurationOf(logResult: string | undefined): number | undefined {
-  if (!logResult) return undefined;
-  const m = /Init Duration: ([\d.]+) ms/.exec(Buffer.from(logResult, 'base64').toString('utf8'));
-  return m ? Number(m[1]) : undefined;
-}
-
-export function durationOf(logResult: string | undefined): number | undefined {
-  if (!logResult) return undefined;
-  const m = /\tDuration: ([\d.]+) ms/.exec(Buffer.from(logResult, 'base64').toString('utf8'));
-  return m ? Number(m[1]) : undefined;
+  return logResult ? parseReport(Buffer.from(logResult, 'base64').toString('utf8'))?.initDurationMs : undefined;
 }
