@@ -3,8 +3,22 @@
 //   npm run bench:lambda        (writes its section of bench/RESULTS.md)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2, AddPermissionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+  AddPermissionCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { clients, createRole, EMPTY_HANDLER, initDurationOf, S3_DONE_HANDLER, zipOf } from './lambda/kit.ts';
 import { lambdaLocalCold, lambdaLocalWarm, type LambdaLocalCold } from './lambda/lambda-local.ts';
 import { isMain, runAlone } from './lib/main.ts';
@@ -23,7 +37,14 @@ interface ColdSample {
   clientMs: number;
 }
 
-async function createFunction(lambda: LambdaClient, name: string, role: string, code: Buffer, env: Record<string, string> = {}, memoryMb = 128): Promise<string> {
+async function createFunction(
+  lambda: LambdaClient,
+  name: string,
+  role: string,
+  code: Buffer,
+  env: Record<string, string> = {},
+  memoryMb = 128,
+): Promise<string> {
   const r = await lambda.send(
     new CreateFunctionCommand({
       FunctionName: name,
@@ -49,7 +70,8 @@ async function invoke(lambda: LambdaClient, name: string): Promise<{ ms: number;
 }
 
 async function warmInvokes(lambda: LambdaClient, name: string, warmup: number, count: number): Promise<Summary> {
-  for (let i = 0; i < warmup; i++) await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}') }));
+  for (let i = 0; i < warmup; i++)
+    await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}') }));
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
@@ -63,7 +85,9 @@ async function warmInvokes(lambda: LambdaClient, name: string, warmup: number, c
 async function coldStarts(lambda: LambdaClient, name: string, count: number): Promise<ColdSample[]> {
   const out: ColdSample[] = [];
   for (let i = 0; i < count; i++) {
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: { COLD: String(i) } } }));
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: { COLD: String(i) } } }),
+    );
     await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: name });
     const r = await invoke(lambda, name);
     const initMs = initDurationOf(r.log);
@@ -87,12 +111,18 @@ async function waitForObject(s3: S3Client, bucket: string, key: string, deadline
   }
 }
 
-async function uploadToDone(c: ReturnType<typeof clients>, role: string, count: number): Promise<{ first: number; warm: Summary }> {
+async function uploadToDone(
+  c: ReturnType<typeof clients>,
+  role: string,
+  count: number,
+): Promise<{ first: number; warm: Summary }> {
   const src = 'bench-trigger-src';
   const dst = 'bench-trigger-dst';
   await c.s3.send(new CreateBucketCommand({ Bucket: src }));
   await c.s3.send(new CreateBucketCommand({ Bucket: dst }));
-  const arn = await createFunction(c.lambda, 'bench-s3-done', role, zipOf({ 'index.mjs': S3_DONE_HANDLER }), { DEST: dst });
+  const arn = await createFunction(c.lambda, 'bench-s3-done', role, zipOf({ 'index.mjs': S3_DONE_HANDLER }), {
+    DEST: dst,
+  });
   await c.lambda.send(
     new AddPermissionCommand({
       FunctionName: 'bench-s3-done',
@@ -106,7 +136,9 @@ async function uploadToDone(c: ReturnType<typeof clients>, role: string, count: 
   await c.s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: src,
-      NotificationConfiguration: { LambdaFunctionConfigurations: [{ LambdaFunctionArn: arn, Events: ['s3:ObjectCreated:*'] }] },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [{ LambdaFunctionArn: arn, Events: ['s3:ObjectCreated:*'] }],
+      },
     }),
   );
   const one = async (key: string) => {
@@ -122,7 +154,9 @@ async function uploadToDone(c: ReturnType<typeof clients>, role: string, count: 
   return { first, warm: summarize(times) };
 }
 
-export async function runLambdaBench(options: LambdaBenchOptions = {}): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'>> {
+export async function runLambdaBench(
+  options: LambdaBenchOptions = {},
+): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'>> {
   const warmCount = options.warmInvokes ?? 1000;
   const coldCount = options.coldStarts ?? 10;
   const uploads = options.uploads ?? 40;
@@ -143,21 +177,39 @@ export async function runLambdaBench(options: LambdaBenchOptions = {}): Promise<
     progress('Lambda: first invoke of a new function (cold)');
     const first = await invoke(c.lambda, 'bench-empty');
     const firstInit = initDurationOf(first.log);
-    progress(`Lambda: first invoke ${ms(first.ms)} ms (Init Duration ${ms(firstInit ?? NaN)} ms); ${warmCount} warm invokes`);
+    progress(
+      `Lambda: first invoke ${ms(first.ms)} ms (Init Duration ${ms(firstInit ?? NaN)} ms); ${warmCount} warm invokes`,
+    );
     const warm = await warmInvokes(c.lambda, 'bench-empty', 100, warmCount);
     progress(`Lambda: warm p50 ${ms(warm.p50)} ms, p99 ${ms(warm.p99)} ms; the same at 1769 MB (one vCPU)`);
     const warmFull = await warmInvokes(c.lambda, 'bench-empty-1769', 100, warmCount);
     progress(`Lambda: warm at 1769 MB p50 ${ms(warmFull.p50)} ms, p99 ${ms(warmFull.p99)} ms; lambda-local warm`);
     const peerWarm = await lambdaLocalWarm(handlerFile, 100, warmCount);
-    progress(`Lambda: lambda-local warm p50 ${ms(peerWarm.latency.p50)} ms, p99 ${ms(peerWarm.latency.p99)} ms; ${coldCount} cold starts each`);
+    progress(
+      `Lambda: lambda-local warm p50 ${ms(peerWarm.latency.p50)} ms, p99 ${ms(peerWarm.latency.p99)} ms; ${coldCount} cold starts each`,
+    );
     const cold = await coldStarts(c.lambda, 'bench-empty', coldCount);
     const peerCold: LambdaLocalCold[] = [];
     for (let i = 0; i < coldCount; i++) peerCold.push(await lambdaLocalCold(handlerFile));
-    progress(`Lambda: cold Init Duration p50 ${ms(median(cold.map((x) => x.initMs)))} ms; lambda-local fresh process ${ms(median(peerCold.map((x) => x.wallMs)))} ms`);
+    progress(
+      `Lambda: cold Init Duration p50 ${ms(median(cold.map((x) => x.initMs)))} ms; lambda-local fresh process ${ms(median(peerCold.map((x) => x.wallMs)))} ms`,
+    );
     progress(`Lambda: S3 upload -> function done, ${uploads} uploads`);
     const upload = await uploadToDone(c, role, uploads);
-    progress(`Lambda: upload -> done p50 ${ms(upload.warm.p50)} ms, p99 ${ms(upload.warm.p99)} ms (first, cold: ${ms(upload.first)} ms)`);
-    return render({ first: { ms: first.ms, initMs: firstInit }, warm, warmFull, cpu, peerWarm: peerWarm.latency, cold, peerCold, upload, warmCount });
+    progress(
+      `Lambda: upload -> done p50 ${ms(upload.warm.p50)} ms, p99 ${ms(upload.warm.p99)} ms (first, cold: ${ms(upload.first)} ms)`,
+    );
+    return render({
+      first: { ms: first.ms, initMs: firstInit },
+      warm,
+      warmFull,
+      cpu,
+      peerWarm: peerWarm.latency,
+      cold,
+      peerCold,
+      upload,
+      warmCount,
+    });
   } finally {
     for (const client of Object.values(c)) client.destroy();
     await local.stop();
@@ -183,24 +235,67 @@ function render(r: {
   const peerWall = summarize(r.peerCold.map((x) => x.wallMs));
   const peerBoot = summarize(r.peerCold.map((x) => x.nodeBootMs));
   const warmTable = table(
-    ['warm invoke of an empty handler', 'local, 128 MB ms:', 'local, 1769 MB ms:', 'lambda-local ms:', 'local 128 MB / lambda-local:'],
-    (['p50', 'p99', 'mean'] as const).map((k) => [k, ms(r.warm[k]), ms(r.warmFull[k]), ms(r.peerWarm[k]), ratio(r.warm[k] / r.peerWarm[k])]),
+    [
+      'warm invoke of an empty handler',
+      'local, 128 MB ms:',
+      'local, 1769 MB ms:',
+      'lambda-local ms:',
+      'local 128 MB / lambda-local:',
+    ],
+    (['p50', 'p99', 'mean'] as const).map((k) => [
+      k,
+      ms(r.warm[k]),
+      ms(r.warmFull[k]),
+      ms(r.peerWarm[k]),
+      ratio(r.warm[k] / r.peerWarm[k]),
+    ]),
   );
   const coldTable = table(
     ['cold start', 'p50 ms:', 'max ms:', 'runs:'],
     [
       ['local: Init Duration (REPORT line) after a configuration change', ms(init.p50), ms(init.max), String(init.n)],
-      ['local: client time of that first Invoke (SDK round trip, INIT included)', ms(coldClient.p50), ms(coldClient.max), String(coldClient.n)],
-      [`local: first Invoke of a newly created function (Init Duration ${ms(r.first.initMs ?? NaN)} ms)`, ms(r.first.ms), ms(r.first.ms), '1'],
-      ['lambda-local: first execute() in a fresh process (imports the handler)', ms(peerFirst.p50), ms(peerFirst.max), String(peerFirst.n)],
-      ['lambda-local: require("lambda-local") + first execute()', ms(peerLoad.p50), ms(peerLoad.max), String(peerLoad.n)],
-      [`lambda-local: whole fresh process, spawn to exit (Node boot ${ms(peerBoot.p50)} ms included)`, ms(peerWall.p50), ms(peerWall.max), String(peerWall.n)],
+      [
+        'local: client time of that first Invoke (SDK round trip, INIT included)',
+        ms(coldClient.p50),
+        ms(coldClient.max),
+        String(coldClient.n),
+      ],
+      [
+        `local: first Invoke of a newly created function (Init Duration ${ms(r.first.initMs ?? NaN)} ms)`,
+        ms(r.first.ms),
+        ms(r.first.ms),
+        '1',
+      ],
+      [
+        'lambda-local: first execute() in a fresh process (imports the handler)',
+        ms(peerFirst.p50),
+        ms(peerFirst.max),
+        String(peerFirst.n),
+      ],
+      [
+        'lambda-local: require("lambda-local") + first execute()',
+        ms(peerLoad.p50),
+        ms(peerLoad.max),
+        String(peerLoad.n),
+      ],
+      [
+        `lambda-local: whole fresh process, spawn to exit (Node boot ${ms(peerBoot.p50)} ms included)`,
+        ms(peerWall.p50),
+        ms(peerWall.max),
+        String(peerWall.n),
+      ],
     ],
   );
   const uploadTable = table(
     ['S3 upload -> function done', 'p50 ms:', 'p99 ms:', 'max ms:', 'uploads:'],
     [
-      ['warm (function environment already running)', ms(r.upload.warm.p50), ms(r.upload.warm.p99), ms(r.upload.warm.max), String(r.upload.warm.n)],
+      [
+        'warm (function environment already running)',
+        ms(r.upload.warm.p50),
+        ms(r.upload.warm.p99),
+        ms(r.upload.warm.max),
+        String(r.upload.warm.n),
+      ],
       ['first upload (cold: INIT of the function included)', ms(r.upload.first), '', '', '1'],
     ],
   );
@@ -230,10 +325,14 @@ How it was measured:
   \`@aws-sdk/client-s3\` from the benchmark's process. The function: \`${EMPTY_HANDLER.trim()}\` as
   \`index.mjs\` in a zip, runtime nodejs22.x, 128 MB (Lambda's default) and 1769 MB. ${r.warmCount} timed
   invokes after 100 warm-up ones for each.
-- CPU share: ${r.cpu.enforced ? 'enforced' : 'NOT enforced'} on this machine (${r.cpu.detail.replace(/\.$/, '')}). ${r.cpu.enforced ? `At 128 MB an environment gets
+- CPU share: ${r.cpu.enforced ? 'enforced' : 'NOT enforced'} on this machine (${r.cpu.detail.replace(/\.$/, '')}). ${
+    r.cpu.enforced
+      ? `At 128 MB an environment gets
   128/1769 = 0.07 of a vCPU, as on AWS: the runtime's own work for each invocation uses up the 7 ms of CPU
   it may spend per 100 ms period after about ten back-to-back invokes, and the next one waits for the next
-  period (the long tail at 128 MB). At 1769 MB (one vCPU) there is no such wait.` : 'Both sizes run at the full speed of the machine.'}
+  period (the long tail at 128 MB). At 1769 MB (one vCPU) there is no such wait.`
+      : 'Both sizes run at the full speed of the machine.'
+  }
 - Cold starts: \`UpdateFunctionConfiguration\` (a new environment variable) then
   \`waitUntilFunctionUpdatedV2\`, so the next invoke needs a new execution environment, as on AWS; that
   invoke asks for \`LogType: Tail\` and \`Init Duration\` is read from its REPORT line. INIT here = spawning
@@ -260,7 +359,9 @@ How it was measured:
 
 /** Whether the endpoint enforces CPU shares, from its health route. */
 async function cpuShare(endpoint: string): Promise<{ enforced: boolean; detail: string }> {
-  const health = (await (await fetch(new URL('/_localaws/health', endpoint))).json()) as { lambda?: { cpu?: { enforced: boolean; detail: string } } };
+  const health = (await (await fetch(new URL('/_localaws/health', endpoint))).json()) as {
+    lambda?: { cpu?: { enforced: boolean; detail: string } };
+  };
   return health.lambda?.cpu ?? { enforced: false, detail: 'not reported by the endpoint' };
 }
 

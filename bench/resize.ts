@@ -11,7 +11,15 @@ import sharp from 'sharp';
 import { detectImageType } from '../handlers/resize/detect.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import type { Goal, Section } from './lib/report.ts';
-import { CONTENT_TYPES, ENCODER_OPTIONS, inputOptions, makeThumbnail, outputFormatFor, type OutputFormat, type ThumbnailOptions } from '../handlers/resize/image.ts';
+import {
+  CONTENT_TYPES,
+  ENCODER_OPTIONS,
+  inputOptions,
+  makeThumbnail,
+  outputFormatFor,
+  type OutputFormat,
+  type ThumbnailOptions,
+} from '../handlers/resize/image.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'images');
 /** The real ImageMagick (/usr/local/bin/convert on the dev machines is a stand-in). */
@@ -75,10 +83,18 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** The same work as makeThumbnail, minus its checks: input options, orientation, resize, encoder. */
-function bareSharp(input: Buffer, format: OutputFormat, opts: ThumbnailOptions, type: Parameters<typeof inputOptions>[0]): Promise<Buffer> {
+function bareSharp(
+  input: Buffer,
+  format: OutputFormat,
+  opts: ThumbnailOptions,
+  type: Parameters<typeof inputOptions>[0],
+): Promise<Buffer> {
   const image = sharp(input, inputOptions(type, opts.maxInputPixels));
   const oriented = type === 'gif' || type === 'webp' ? image : image.rotate();
-  return oriented.resize({ width: opts.width, withoutEnlargement: true }).toFormat(format, ENCODER_OPTIONS[format]).toBuffer();
+  return oriented
+    .resize({ width: opts.width, withoutEnlargement: true })
+    .toFormat(format, ENCODER_OPTIONS[format])
+    .toBuffer();
 }
 
 function convertVersion(): string | undefined {
@@ -101,7 +117,10 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
 /** The handler's time on a 16x16 CMYK JPEG: what converting any CMYK image costs before its pixels. */
 async function cmykFixedCostMs(opts: ThumbnailOptions, runs: number): Promise<number> {
-  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3080c0' } }).toColourspace('cmyk').jpeg().toBuffer();
+  const tiny = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3080c0' } })
+    .toColourspace('cmyk')
+    .jpeg()
+    .toBuffer();
   await makeThumbnail(tiny, { ...opts, width: 8 });
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await timed(() => makeThumbnail(tiny, { ...opts, width: 8 })));
@@ -196,12 +215,21 @@ function renderMarkdown(
       `${convert.available ? convert.version : 'ImageMagick: not installed (`' + CONVERT + '` missing), convert column left empty'}.`,
     '',
   );
-  lines.push('| image | input | output | handler ms | bare sharp ms | handler overhead | convert ms | handler vs convert |');
+  lines.push(
+    '| image | input | output | handler ms | bare sharp ms | handler overhead | convert ms | handler vs convert |',
+  );
   lines.push('|---|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    const conv = r.convertMs !== undefined ? fmt(r.convertMs) : r.convertError ? `failed: ${r.convertError.replace(/\|/g, '/')}` : 'n/a';
+    const conv =
+      r.convertMs !== undefined
+        ? fmt(r.convertMs)
+        : r.convertError
+          ? `failed: ${r.convertError.replace(/\|/g, '/')}`
+          : 'n/a';
     const speed = r.speedup !== undefined ? `${r.speedup.toFixed(1)}x faster` : 'n/a';
-    lines.push(`| ${r.file} | ${r.input}, ${Math.round(r.bytes / 1024)} KiB | ${r.output} | ${fmt(r.handlerMs)} | ${fmt(r.sharpMs)} | ${pct(r.overhead)} | ${conv} | ${speed} |`);
+    lines.push(
+      `| ${r.file} | ${r.input}, ${Math.round(r.bytes / 1024)} KiB | ${r.output} | ${fmt(r.handlerMs)} | ${fmt(r.sharpMs)} | ${pct(r.overhead)} | ${conv} | ${speed} |`,
+    );
   }
   // The goal verdicts are rendered above the figures by report.ts (resizeGoals); here only the notes.
   lines.push('');
@@ -232,7 +260,9 @@ function resizeGoals(r: ResizeBenchResult): Goal[] {
           met: slow.length === 0,
           detail:
             `median ${median(speedups).toFixed(1)}x, slowest ${Math.min(...speedups).toFixed(1)}x` +
-            (slow.length ? `; below 3x: ${slow.map((x) => `${x.file} ${x.speedup!.toFixed(1)}x${x.convertNote ? ` (${x.convertNote})` : ''}`).join(', ')}` : ''),
+            (slow.length
+              ? `; below 3x: ${slow.map((x) => `${x.file} ${x.speedup!.toFixed(1)}x${x.convertNote ? ` (${x.convertNote})` : ''}`).join(', ')}`
+              : ''),
         },
   );
   return goals;

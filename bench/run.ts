@@ -23,7 +23,9 @@ function selected(argv: string[]): Array<Section['id']> {
   const names = (argv[i + 1] ?? '').split(',').filter(Boolean);
   const unknown = names.filter((n) => !(n in ALL));
   if (names.length === 0 || unknown.length > 0) {
-    console.error(`--only takes a comma-separated list of: ${Object.keys(ALL).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    console.error(
+      `--only takes a comma-separated list of: ${Object.keys(ALL).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+    );
     process.exit(2);
   }
   return names as Array<Section['id']>;
@@ -33,7 +35,10 @@ function summary(done: Section[], failed: Array<{ id: string; error: string }>):
   const lines = ['## Summary', '', `\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}.`, ''];
   lines.push('| benchmark | goal | verdict | figures |', '|---|---|---|---|');
   for (const s of done)
-    for (const g of s.goals) lines.push(`| ${s.id} | ${g.goal} | ${g.met === 'n/a' ? 'n/a' : g.met ? 'met' : '**NOT met**'} | ${g.detail.replace(/\|/g, '/')} |`);
+    for (const g of s.goals)
+      lines.push(
+        `| ${s.id} | ${g.goal} | ${g.met === 'n/a' ? 'n/a' : g.met ? 'met' : '**NOT met**'} | ${g.detail.replace(/\|/g, '/')} |`,
+      );
   for (const f of failed) lines.push(`| ${f.id} | - | **failed** | ${f.error.split('\n')[0]!.replace(/\|/g, '/')} |`);
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LoadJob, LoadResult, Reply, Request, Target } from './s3/load.ts';
-import { PROJECT, TSX, onCleanup, processCpuMs, startLocalEndpoint, startServerProcess, stopChild, tempDir, type ServerProcess } from './lib/procs.ts';
+import {
+  PROJECT,
+  TSX,
+  onCleanup,
+  processCpuMs,
+  startLocalEndpoint,
+  startServerProcess,
+  stopChild,
+  tempDir,
+  type ServerProcess,
+} from './lib/procs.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { progress, type Goal, type Section } from './lib/report.ts';
 import { int, ms, ratio, summarize, table, type Summary } from './lib/stats.ts';
@@ -102,17 +112,27 @@ async function runSplit(gens: LoadGenerator[], job: LoadJob): Promise<LoadRun> {
   used.forEach((g, i) =>
     g.send({
       kind: 'run',
-      job: { ...job, concurrency: share(job.concurrency, used.length, i), ops: share(job.ops, used.length, i), warmup: share(job.warmup, used.length, i) },
+      job: {
+        ...job,
+        concurrency: share(job.concurrency, used.length, i),
+        ops: share(job.ops, used.length, i),
+        warmup: share(job.warmup, used.length, i),
+      },
     }),
   );
   const readies = await Promise.all(used.map((g) => g.next()));
   const t0 = performance.now();
   for (const [i, g] of used.entries()) if (readies[i]!.kind === 'ready') g.send({ kind: 'go' });
-  const replies = await Promise.all(used.map((g, i) => (readies[i]!.kind === 'ready' ? g.next() : Promise.resolve(readies[i]!))));
+  const replies = await Promise.all(
+    used.map((g, i) => (readies[i]!.kind === 'ready' ? g.next() : Promise.resolve(readies[i]!))),
+  );
   const wallMs = performance.now() - t0;
   const failed = replies.find((r) => r.kind === 'error');
-  if (failed?.kind === 'error') throw new Error(`${job.target.name} ${job.op} ${job.size} B x${job.concurrency}: ${failed.message}`);
-  const results = replies.map((r) => (r.kind === 'ok' ? r.result! : undefined)).filter((r): r is LoadResult => r !== undefined);
+  if (failed?.kind === 'error')
+    throw new Error(`${job.target.name} ${job.op} ${job.size} B x${job.concurrency}: ${failed.message}`);
+  const results = replies
+    .map((r) => (r.kind === 'ok' ? r.result! : undefined))
+    .filter((r): r is LoadResult => r !== undefined);
   const latency = summarize(results.flatMap((r) => r.latencies));
   return {
     latency,
@@ -138,7 +158,9 @@ async function startS3rver(): Promise<ServerProcess> {
 
 const sizeName = (size: number) => (size >= MB ? `${size / MB} MB` : `${size / KB} KB`);
 
-export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'> & { cells: CellResult[] }> {
+export async function runS3Bench(
+  options: S3BenchOptions = {},
+): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'> & { cells: CellResult[] }> {
   const ops = options.ops ?? DEFAULT_OPS;
   // One load generator process per core (at most 4): the clients are split over them.
   const generators = Math.min(4, os.cpus().length);
@@ -147,8 +169,14 @@ export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Sec
   const peer = await startS3rver();
   const gens = Array.from({ length: generators }, () => new LoadGenerator());
   const servers: Array<{ target: Target; proc: ServerProcess }> = [
-    { target: { name: 'local', endpoint: local.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }, proc: local },
-    { target: { name: 's3rver', endpoint: peer.url, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }, proc: peer },
+    {
+      target: { name: 'local', endpoint: local.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+      proc: local,
+    },
+    {
+      target: { name: 's3rver', endpoint: peer.url, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
+      proc: peer,
+    },
   ];
   const bucket = 'bench-s3';
   const cells: CellResult[] = [];
@@ -162,13 +190,28 @@ export async function runS3Bench(options: S3BenchOptions = {}): Promise<Omit<Sec
     progress('S3: warming up (1 KB and 1 MB PutObject/GetObject on both servers, not measured)');
     for (const s of servers)
       for (const op of ['put', 'get'] as const)
-        for (const size of [KB, MB]) await runSplit(gens, { target: s.target, bucket, op, size, concurrency: 4, warmup: size === KB ? 1500 : 100, ops: 2 });
+        for (const size of [KB, MB])
+          await runSplit(gens, {
+            target: s.target,
+            bucket,
+            op,
+            size,
+            concurrency: 4,
+            warmup: size === KB ? 1500 : 100,
+            ops: 2,
+          });
     const plan: Cell[] = [];
     for (const op of ['put', 'get'] as const)
-      for (const size of [KB, MB])
-        for (const concurrency of [1, 16]) plan.push({ op, size, concurrency });
+      for (const size of [KB, MB]) for (const concurrency of [1, 16]) plan.push({ op, size, concurrency });
     for (const [index, cell] of plan.entries()) {
-      const n = cell.size === KB ? (cell.concurrency === 1 ? ops.small1 : ops.small16) : cell.concurrency === 1 ? ops.large1 : ops.large16;
+      const n =
+        cell.size === KB
+          ? cell.concurrency === 1
+            ? ops.small1
+            : ops.small16
+          : cell.concurrency === 1
+            ? ops.large1
+            : ops.large16;
       const result: CellResult = { ...cell, byTarget: {} };
       // Alternate which server goes first, so neither always runs on a warmer (or busier) machine.
       const order = index % 2 === 0 ? servers : [...servers].reverse();
@@ -198,7 +241,18 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
   const opName = (c: Cell) => `${c.op === 'put' ? 'PutObject' : 'GetObject'} ${sizeName(c.size)}`;
   const get = (c: CellResult, t: string) => c.byTarget[t]!;
   const throughput = table(
-    ['operation', 'clients:', 'local ops/s:', 's3rver ops/s:', 'local / s3rver:', 'local p50 ms:', 's3rver p50 ms:', 'local p99 ms:', 's3rver p99 ms:', 'ops measured:'],
+    [
+      'operation',
+      'clients:',
+      'local ops/s:',
+      's3rver ops/s:',
+      'local / s3rver:',
+      'local p50 ms:',
+      's3rver p50 ms:',
+      'local p99 ms:',
+      's3rver p99 ms:',
+      'ops measured:',
+    ],
     cells.map((c) => {
       const l = get(c, 'local');
       const p = get(c, 's3rver');
@@ -217,12 +271,28 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
     }),
   );
   const cpu = table(
-    ['operation', 'clients:', 'client CPU ms/op (local):', 'server CPU ms/op (local):', 'client CPU ms/op (s3rver):', 'server CPU ms/op (s3rver):', 'errors (local / s3rver):'],
+    [
+      'operation',
+      'clients:',
+      'client CPU ms/op (local):',
+      'server CPU ms/op (local):',
+      'client CPU ms/op (s3rver):',
+      'server CPU ms/op (s3rver):',
+      'errors (local / s3rver):',
+    ],
     cells.map((c) => {
       const l = get(c, 'local');
       const p = get(c, 's3rver');
       const per = (x: number, r: LoadRun) => (x / r.latency.n).toFixed(3);
-      return [opName(c), String(c.concurrency), per(l.clientCpuMs, l), per(l.serverCpuMs, l), per(p.clientCpuMs, p), per(p.serverCpuMs, p), `${l.errors} / ${p.errors}`];
+      return [
+        opName(c),
+        String(c.concurrency),
+        per(l.clientCpuMs, l),
+        per(l.serverCpuMs, l),
+        per(p.clientCpuMs, p),
+        per(p.serverCpuMs, p),
+        `${l.errors} / ${p.errors}`,
+      ];
     }),
   );
   const key = cells.find((c) => c.op === 'put' && c.size === KB && c.concurrency === 16)!;
@@ -298,7 +368,11 @@ function os2Cores(): number {
 }
 
 function s3rverVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', 's3rver', 'package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', 's3rver', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 export async function s3Section(): Promise<Section> {

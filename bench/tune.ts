@@ -43,7 +43,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-function script(rel: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+function script(
+  rel: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, path.join(PROJECT, rel), ...args], { cwd, env });
     let out = '';
@@ -95,14 +100,20 @@ export function judge(r: SavedResults): TuneGoal[] {
 /** tune's image description, said as what it is: the default image is synthetic, not a real photo. */
 export function imageWords(description: string): string {
   const generated = / \(generated\)$/;
-  return generated.test(description) ? `a generated 12-megapixel photo-like JPEG (${description.replace(generated, '')})` : `a ${description}`;
+  return generated.test(description)
+    ? `a generated 12-megapixel photo-like JPEG (${description.replace(generated, '')})`
+    : `a ${description}`;
 }
 
 export function renderMarkdown(r: SavedResults, runs: number, seconds: number): string {
   const lines: string[] = [];
-  lines.push(`Function ${r.functionName} (${r.architecture}) resizing ${imageWords(r.image)} to a 200 px thumbnail, on the local endpoint;`);
+  lines.push(
+    `Function ${r.functionName} (${r.architecture}) resizing ${imageWords(r.image)} to a 200 px thumbnail, on the local endpoint;`,
+  );
   lines.push(`${runs} warm invocations per memory size after one cold one (mean without the slowest and fastest 20%).`);
-  lines.push(`Prices: ${r.prices.region}, ${r.architecture}, taken ${r.prices.taken} from ${r.prices.source}. Took ${seconds.toFixed(0)} s.`);
+  lines.push(
+    `Prices: ${r.prices.region}, ${r.architecture}, taken ${r.prices.taken} from ${r.prices.source}. Took ${seconds.toFixed(0)} s.`,
+  );
   lines.push('');
   lines.push(`**CPU limits ${r.cpu.enforced ? 'enforced' : 'NOT enforced'}**: ${r.cpu.detail}`);
   lines.push('');
@@ -110,7 +121,8 @@ export function renderMarkdown(r: SavedResults, runs: number, seconds: number): 
   lines.push('|---:|---:|---:|---|---:|---:|');
   for (const s of r.sizes) {
     const vcpu = s.vcpu === undefined ? '-' : s.vcpu.toFixed(2);
-    if (s.error || s.billedMs === undefined) lines.push(`| ${s.memoryMb} MB | ${vcpu} | - | ${s.error ?? 'no runs'} | - | - |`);
+    if (s.error || s.billedMs === undefined)
+      lines.push(`| ${s.memoryMb} MB | ${vcpu} | - | ${s.error ?? 'no runs'} | - | - |`);
     else
       lines.push(
         `| ${s.memoryMb} MB | ${vcpu} | ${s.billedMs} | ${s.billedRuns.join(', ')} | ${s.maxMemoryUsedMb} MB | $${(s.cost! * 1e6).toFixed(2)} |`,
@@ -118,7 +130,9 @@ export function renderMarkdown(r: SavedResults, runs: number, seconds: number): 
   }
   if (r.recommendations) {
     lines.push('');
-    lines.push(`Recommendations: fastest ${r.recommendations.fastest} MB, cheapest ${r.recommendations.cheapest} MB, balanced ${r.recommendations.balanced} MB.`);
+    lines.push(
+      `Recommendations: fastest ${r.recommendations.fastest} MB, cheapest ${r.recommendations.cheapest} MB, balanced ${r.recommendations.balanced} MB.`,
+    );
   }
   // The goals are rendered above the figures by report.ts, with every section's.
   return lines.join('\n') + '\n';
@@ -149,7 +163,12 @@ export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBen
     if (setup.code !== 0) throw new Error(`walkthrough set-up failed:\n${setup.out}`);
     log(`tuning ${sizes.join(', ')} MB, ${runs} warm runs each`);
     const json = path.join(cwd, 'tune.json');
-    const tuned = await script('walkthrough/extras/tune.ts', ['--memory', sizes.join(','), '--runs', String(runs), '--save-json', json], cwd, env);
+    const tuned = await script(
+      'walkthrough/extras/tune.ts',
+      ['--memory', sizes.join(','), '--runs', String(runs), '--save-json', json],
+      cwd,
+      env,
+    );
     if (tuned.code !== 0 || !fs.existsSync(json)) throw new Error(`npm run tune failed:\n${tuned.out}`);
     const results = JSON.parse(fs.readFileSync(json, 'utf8')) as SavedResults;
     const goals = judge(results);

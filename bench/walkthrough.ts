@@ -7,7 +7,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
 import { parseReport } from '../walkthrough/extras/lib/report-line.ts';
 import { clients, createRole, initDurationOf } from './lambda/kit.ts';
 import { isMain, runAlone } from './lib/main.ts';
@@ -30,7 +36,11 @@ interface Ran {
   wallMs: number;
 }
 
-function runProcess(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Ran> {
+function runProcess(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,7 +58,8 @@ function runProcess(cmd: string, args: string[], opts: { cwd: string; env: NodeJ
 }
 
 function ok(what: string, r: Ran): Ran {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${(r.stderr + r.stdout).split('\n').slice(-30).join('\n')}`);
+  if (r.code !== 0)
+    throw new Error(`${what} exited ${r.code}:\n${(r.stderr + r.stdout).split('\n').slice(-30).join('\n')}`);
   return r;
 }
 
@@ -70,9 +81,15 @@ function parseSteps(stdout: string): Map<string, number> {
 }
 
 async function firstInitDuration(endpoint: string, functionName: string): Promise<number | undefined> {
-  const logs = new CloudWatchLogsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const logs = new CloudWatchLogsClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   try {
-    const r = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, filterPattern: '"Init Duration"' }));
+    const r = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, filterPattern: '"Init Duration"' }),
+    );
     const first = (r.events ?? []).sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))[0]?.message;
     return first ? parseReport(first)?.initDurationMs : undefined;
   } finally {
@@ -85,7 +102,11 @@ async function firstInitDuration(endpoint: string, functionName: string): Promis
  * file cache): each deployed as a function with the same settings, then `runs` times a configuration
  * change (a new environment is needed) and one invoke; Init Duration from the REPORT line.
  */
-async function alternatingColdStarts(endpoint: string, zips: { ours: string; official: string }, runs: number): Promise<{ ours: number[]; official: number[] }> {
+async function alternatingColdStarts(
+  endpoint: string,
+  zips: { ours: string; official: string },
+  runs: number,
+): Promise<{ ours: number[]; official: number[] }> {
   const c = clients(endpoint);
   const out = { ours: [] as number[], official: [] as number[] };
   try {
@@ -107,10 +128,17 @@ async function alternatingColdStarts(endpoint: string, zips: { ours: string; off
     for (let i = 0; i < runs; i++)
       for (const side of i % 2 === 0 ? (['ours', 'official'] as const) : (['official', 'ours'] as const)) {
         const name = `cold-${side}`;
-        await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: { RUN: String(i) } } }));
+        await c.lambda.send(
+          new UpdateFunctionConfigurationCommand({
+            FunctionName: name,
+            Environment: { Variables: { RUN: String(i) } },
+          }),
+        );
         await waitUntilFunctionUpdatedV2({ client: c.lambda, maxWaitTime: 60 }, { FunctionName: name });
         // An empty event: the handler refuses it, but INIT (imports, S3 client) is what is measured.
-        const r = await c.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}'), LogType: 'Tail' }));
+        const r = await c.lambda.send(
+          new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}'), LogType: 'Tail' }),
+        );
         const init = initDurationOf(r.LogResult);
         if (init === undefined) throw new Error(`no Init Duration for ${name} run ${i}`);
         out[side].push(init);
@@ -124,27 +152,42 @@ async function alternatingColdStarts(endpoint: string, zips: { ours: string; off
 /** Fills npm's cache with what both package builds download, so neither pays for the network. */
 async function primeNpmCache(dir: string): Promise<void> {
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"prime","private":true}\n');
-  const sharp = (JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as { version: string }).version;
+  const sharp = (
+    JSON.parse(fs.readFileSync(path.join(PROJECT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   // Ours installs the project's sharp version; the tutorial's `npm install sharp` takes the latest.
   for (const spec of [`sharp@${sharp}`, 'sharp'])
     ok(
       'npm install (priming the cache)',
-      await runProcess('npm', ['install', '--os=linux', '--cpu=x64', '--libc=glibc', '--no-audit', '--no-fund', '--no-save', spec], {
-        cwd: dir,
-        env: process.env,
-        timeoutMs: 300_000,
-      }),
+      await runProcess(
+        'npm',
+        ['install', '--os=linux', '--cpu=x64', '--libc=glibc', '--no-audit', '--no-fund', '--no-save', spec],
+        {
+          cwd: dir,
+          env: process.env,
+          timeoutMs: 300_000,
+        },
+      ),
     );
 }
 
 export interface WalkthroughBench {
   awsCommandMs: number;
-  ours: { steps: Map<string, number>; oneShotMs: number; teardownMs: number; initMs?: number; zipBytes: number; coldInits: number[] };
+  ours: {
+    steps: Map<string, number>;
+    oneShotMs: number;
+    teardownMs: number;
+    initMs?: number;
+    zipBytes: number;
+    coldInits: number[];
+  };
   official: { steps: Map<string, number>; totalMs: number; initMs?: number; zipBytes: number; coldInits: number[] };
 }
 
 export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | 'startedAt' | 'durationMs'>> {
-  progress('Walkthrough: starting the local endpoint; priming npm\'s cache (not timed)');
+  progress("Walkthrough: starting the local endpoint; priming npm's cache (not timed)");
   const local = await startLocalEndpoint();
   const scratch = tempDir('bench-walkthrough-');
   try {
@@ -175,16 +218,25 @@ export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | '
     progress('Walkthrough: ours — node --import tsx walkthrough/all.ts (package built from scratch)');
     const setup = ok(
       'walkthrough/all.ts',
-      await runProcess(process.execPath, ['--import', TSX, path.join(PROJECT, 'walkthrough', 'all.ts'), '--image', IMAGE], { cwd: oursCwd, env: oursEnv, timeoutMs: 300_000 }),
+      await runProcess(
+        process.execPath,
+        ['--import', TSX, path.join(PROJECT, 'walkthrough', 'all.ts'), '--image', IMAGE],
+        { cwd: oursCwd, env: oursEnv, timeoutMs: 300_000 },
+      ),
     );
-    if (!/Set-up is complete/.test(setup.stdout)) throw new Error(`the one-shot did not complete:\n${setup.stdout.slice(-2000)}`);
+    if (!/Set-up is complete/.test(setup.stdout))
+      throw new Error(`the one-shot did not complete:\n${setup.stdout.slice(-2000)}`);
     const steps = parseSummaryTimes(setup.stdout);
     const oursInit = await firstInitDuration(local.url, 'CreateThumbnail');
     const zipBytes = fs.statSync(path.join(oursBuild, 'resize-x86_64.zip')).size;
     progress(`Walkthrough: ours set up in ${seconds(setup.wallMs)} s; teardown`);
     const down = ok(
       'walkthrough/90-teardown.ts',
-      await runProcess(process.execPath, ['--import', TSX, path.join(PROJECT, 'walkthrough', '90-teardown.ts')], { cwd: oursCwd, env: oursEnv, timeoutMs: 300_000 }),
+      await runProcess(process.execPath, ['--import', TSX, path.join(PROJECT, 'walkthrough', '90-teardown.ts')], {
+        cwd: oursCwd,
+        env: oursEnv,
+        timeoutMs: 300_000,
+      }),
     );
     progress(`Walkthrough: ours torn down in ${seconds(down.wallMs)} s; the official tutorial's aws-cli commands`);
 
@@ -211,16 +263,40 @@ export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | '
       }),
     );
     const officialSteps = parseSteps(official.stdout);
-    const awsMs = await awsCommandMs(local.url, { ...base, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' }, officialDir);
+    const awsMs = await awsCommandMs(
+      local.url,
+      { ...base, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
+      officialDir,
+    );
     const officialInit = await firstInitDuration(local.url, 'CreateThumbnailTutorial');
     const officialZip = fs.statSync(path.join(officialDir, 'lambda-s3', 'function.zip')).size;
     progress('Walkthrough: cold starts of both packages, alternating');
-    const cold = await alternatingColdStarts(local.url, { ours: path.join(oursBuild, 'resize-x86_64.zip'), official: path.join(officialDir, 'lambda-s3', 'function.zip') }, COLD_RUNS);
+    const cold = await alternatingColdStarts(
+      local.url,
+      {
+        ours: path.join(oursBuild, 'resize-x86_64.zip'),
+        official: path.join(officialDir, 'lambda-s3', 'function.zip'),
+      },
+      COLD_RUNS,
+    );
     progress(`Walkthrough: official tutorial done in ${seconds(official.wallMs)} s`);
     return render({
       awsCommandMs: awsMs,
-      ours: { steps, oneShotMs: setup.wallMs, teardownMs: down.wallMs, initMs: oursInit, zipBytes, coldInits: cold.ours },
-      official: { steps: officialSteps, totalMs: official.wallMs, initMs: officialInit, zipBytes: officialZip, coldInits: cold.official },
+      ours: {
+        steps,
+        oneShotMs: setup.wallMs,
+        teardownMs: down.wallMs,
+        initMs: oursInit,
+        zipBytes,
+        coldInits: cold.ours,
+      },
+      official: {
+        steps: officialSteps,
+        totalMs: official.wallMs,
+        initMs: officialInit,
+        zipBytes: officialZip,
+        coldInits: cold.official,
+      },
     });
   } finally {
     await local.stop();
@@ -238,12 +314,27 @@ function render(r: WalkthroughBench): Omit<Section, 'command' | 'startedAt' | 'd
   const rows: Array<[string, number, number, string]> = [
     ['start-up: process, settings, endpoint check (ours: tsx + connect)', oursStartup, 0, ''],
     ['1. environment / identity (ours only: STS GetCallerIdentity, settings)', g(o, 'env'), 0, ''],
-    ['2. execution role + policy', g(o, 'role'), g(f, 'policy', 'role'), 'official: create-policy, create-role, attach-role-policy'],
+    [
+      '2. execution role + policy',
+      g(o, 'role'),
+      g(f, 'policy', 'role'),
+      'official: create-policy, create-role, attach-role-policy',
+    ],
     ['3. buckets', g(o, 'buckets'), g(f, 'buckets'), 'ours also blocks public access and tags them'],
-    ['4. deployment package (both built from scratch)', g(o, 'package'), g(f, 'package'), 'ours: esbuild + npm install + zip; official: npm install + zip'],
+    [
+      '4. deployment package (both built from scratch)',
+      g(o, 'package'),
+      g(f, 'package'),
+      'ours: esbuild + npm install + zip; official: npm install + zip',
+    ],
     ['5. function', g(o, 'function'), g(f, 'function'), 'ours also creates the log group; both wait for Active'],
     ['6. trigger (permission + notification)', g(o, 'trigger'), g(f, 'trigger'), ''],
-    ['7. test: invoke + upload + wait for the thumbnail', g(o, 'test'), g(f, 'upload-test-object', 'test-invoke', 'test-trigger'), 'ours also decodes the thumbnail and prints the logs'],
+    [
+      '7. test: invoke + upload + wait for the thumbnail',
+      g(o, 'test'),
+      g(f, 'upload-test-object', 'test-invoke', 'test-trigger'),
+      'ours also decodes the thumbnail and prints the logs',
+    ],
     ['teardown', r.ours.teardownMs, g(f, 'cleanup'), 'ours also deletes the log group'],
   ];
   const officialTotal = r.official.totalMs;
@@ -251,7 +342,13 @@ function render(r: WalkthroughBench): Omit<Section, 'command' | 'startedAt' | 'd
     ['step', 'ours s:', 'official tutorial s:', 'official / ours:', 'note'],
     [
       ...rows.map(([name, a, b, note]) => [name, seconds(a), b ? seconds(b) : '—', b ? ratio(b / a) : '', note]),
-      ['**total** (setup to verified thumbnail, then teardown)', `**${seconds(oursTotal)}**`, `**${seconds(officialTotal)}**`, `**${ratio(officialTotal / oursTotal)}**`, 'wall clock of the processes'],
+      [
+        '**total** (setup to verified thumbnail, then teardown)',
+        `**${seconds(oursTotal)}**`,
+        `**${seconds(officialTotal)}**`,
+        `**${ratio(officialTotal / oursTotal)}**`,
+        'wall clock of the processes',
+      ],
       [
         'total without the package step (≈ both packages cached)',
         seconds(oursTotal - g(o, 'package')),
@@ -311,7 +408,12 @@ How it was measured:
 - The same endpoint process serves both, one after the other (ours first), with the same image
   (${Math.round(fs.statSync(IMAGE).size / 1024)} KiB JPEG).
 `;
-  return { id: 'walkthrough', title: 'Walkthrough: one-shot vs the official tutorial with aws-cli (issue 4)', markdown, goals };
+  return {
+    id: 'walkthrough',
+    title: 'Walkthrough: one-shot vs the official tutorial with aws-cli (issue 4)',
+    markdown,
+    goals,
+  };
 }
 
 function mb(bytes: number): string {
@@ -327,7 +429,17 @@ function countCommands(): number {
 /** Wall time of one small aws-cli command against the endpoint (median of 5): mostly Python's start-up. */
 async function awsCommandMs(endpoint: string, env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < 5; i++) times.push(ok('aws sts get-caller-identity', await runProcess('aws', ['--endpoint-url', endpoint, 'sts', 'get-caller-identity'], { cwd, env, timeoutMs: 60_000 })).wallMs);
+  for (let i = 0; i < 5; i++)
+    times.push(
+      ok(
+        'aws sts get-caller-identity',
+        await runProcess('aws', ['--endpoint-url', endpoint, 'sts', 'get-caller-identity'], {
+          cwd,
+          env,
+          timeoutMs: 60_000,
+        }),
+      ).wallMs,
+    );
   return times.sort((a, b) => a - b)[2]!;
 }
 

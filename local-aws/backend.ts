@@ -33,7 +33,8 @@ export class Backend {
     try {
       // The marker tells `local:reset` that this folder is ours to wipe.
       const marker = path.join(config.dataDir, DATA_MARKER);
-      if (!fs.existsSync(marker)) fs.writeFileSync(marker, JSON.stringify({ createdBy: 'local-aws', version: 1 }) + '\n');
+      if (!fs.existsSync(marker))
+        fs.writeFileSync(marker, JSON.stringify({ createdBy: 'local-aws', version: 1 }) + '\n');
       this.root = {
         kind: 'root',
         accountId: config.accountId,
@@ -60,7 +61,8 @@ export class Backend {
 
   /** The local root key, or a session key issued by the local STS. */
   readonly lookupCredential: CredentialLookup = (accessKeyId): CredentialRecord | undefined => {
-    if (accessKeyId === this.config.accessKeyId) return { secretAccessKey: this.config.secretAccessKey, caller: this.root };
+    if (accessKeyId === this.config.accessKeyId)
+      return { secretAccessKey: this.config.secretAccessKey, caller: this.root };
     const session = this.sts.find(accessKeyId);
     if (!session) return undefined;
     return {
@@ -78,7 +80,12 @@ export class Backend {
   }
 
   /** Throws the service's own access-denied error unless the caller may do `action` on `resource`. */
-  authorize(req: Pick<AwsRequest, 'caller' | 'service'>, action: string, resource: string, context: ConditionContext = {}): void {
+  authorize(
+    req: Pick<AwsRequest, 'caller' | 'service'>,
+    action: string,
+    resource: string,
+    context: ConditionContext = {},
+  ): void {
     const decision = this.decide(req.caller, action, resource, context);
     if (decision !== 'allow') throw accessDenied(req.service, req.caller.arn, action, resource, decision);
   }
@@ -87,10 +94,16 @@ export class Backend {
    * The same for a resource with a policy of its own (a function's, a topic's): an explicit deny in
    * either policy refuses; an Allow in either grants. `byResourcePolicy` is evaluated only for role sessions.
    */
-  authorizeWithResourcePolicy(req: Pick<AwsRequest, 'caller' | 'service'>, action: string, resource: string, byResourcePolicy: () => Decision | 'none'): void {
+  authorizeWithResourcePolicy(
+    req: Pick<AwsRequest, 'caller' | 'service'>,
+    action: string,
+    resource: string,
+    byResourcePolicy: () => Decision | 'none',
+  ): void {
     if (req.caller.kind === 'root') return;
     const byPolicy = byResourcePolicy();
-    if (byPolicy === 'explicit-deny') throw accessDenied(req.service, req.caller.arn, action, resource, 'explicit-deny', 'resource-based');
+    if (byPolicy === 'explicit-deny')
+      throw accessDenied(req.service, req.caller.arn, action, resource, 'explicit-deny', 'resource-based');
     const identity = this.decide(req.caller, action, resource);
     if (identity === 'explicit-deny') throw accessDenied(req.service, req.caller.arn, action, resource, identity);
     if (identity === 'allow' || byPolicy === 'allow') return;

@@ -50,7 +50,11 @@ export async function main(args: string[]): Promise<number> {
       return -1; // keep running
     case 'start': {
       const r = await startInBackground(config);
-      console.log(r.alreadyRunning ? `already running at ${r.url} (pid ${r.pid})` : `started at ${r.url} (pid ${r.pid}); log: ${logFile(config)}`);
+      console.log(
+        r.alreadyRunning
+          ? `already running at ${r.url} (pid ${r.pid})`
+          : `started at ${r.url} (pid ${r.pid}); log: ${logFile(config)}`,
+      );
       return 0;
     }
     case 'stop':
@@ -65,7 +69,9 @@ export async function main(args: string[]): Promise<number> {
     }
     case 'reset': {
       if (!argv.yes && !(await confirm(`Delete all local AWS state in ${config.dataDir}?`))) {
-        console.error(process.stdin.isTTY ? 'Nothing deleted.' : 'Refusing to delete without a terminal to ask; pass --yes.');
+        console.error(
+          process.stdin.isTTY ? 'Nothing deleted.' : 'Refusing to delete without a terminal to ask; pass --yes.',
+        );
         return 1;
       }
       const wasRunning = await stop(config);
@@ -97,7 +103,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(fs.realpathSync(process
     },
     (err: unknown) => {
       // Expected failures carry a message that says what to do; a stack only helps when debugging.
-      console.error(debugWanted() && err instanceof Error ? err.stack : (err as Error)?.message ?? String(err));
+      console.error(debugWanted() && err instanceof Error ? err.stack : ((err as Error)?.message ?? String(err)));
       process.exitCode = 1;
     },
   );

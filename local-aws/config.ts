@@ -52,19 +52,29 @@ export function localEnv(env: NodeJS.ProcessEnv = process.env, envFile = path.re
   try {
     fromFile = dotenv.parse(fs.readFileSync(envFile));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`Cannot read ${envFile}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ConfigError(`Cannot read ${envFile}: ${(e as Error).message}`);
   }
   const merged: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(fromFile)) if (value !== undefined && name.startsWith('LOCAL_AWS_')) merged[name] = value;
+  for (const [name, value] of Object.entries(fromFile))
+    if (value !== undefined && name.startsWith('LOCAL_AWS_')) merged[name] = value;
   for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[name] = value;
   return merged;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, accepts: string): number {
+function int(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  accepts: string,
+): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be ${accepts}, got "${raw}".`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be ${accepts}, got "${raw}".`);
   return n;
 }
 
@@ -82,12 +92,17 @@ function retryDelays(env: NodeJS.ProcessEnv): [number, number] {
   const parts = raw.split(',').map((p) => p.trim());
   const ok = parts.length === 2 && parts.every((p) => /^\d+$/.test(p) && Number(p) <= 86_400_000);
   if (!ok)
-    throw new ConfigError(`${name} must be two delays in milliseconds (0-86400000) separated by a comma, e.g. 1000,2000; got "${raw}".`);
+    throw new ConfigError(
+      `${name} must be two delays in milliseconds (0-86400000) separated by a comma, e.g. 1000,2000; got "${raw}".`,
+    );
   return [Number(parts[0]), Number(parts[1])];
 }
 
 /** Reads and checks the settings; `env` defaults to `.env` in the working directory overridden by the environment. */
-export function loadConfig(env: NodeJS.ProcessEnv = localEnv(), overrides: Partial<LocalAwsConfig> = {}): LocalAwsConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = localEnv(),
+  overrides: Partial<LocalAwsConfig> = {},
+): LocalAwsConfig {
   const accountId = env.LOCAL_AWS_ACCOUNT_ID || '000000000000';
   if (!/^\d{12}$/.test(accountId)) throw new ConfigError(`LOCAL_AWS_ACCOUNT_ID must be 12 digits, got "${accountId}".`);
   return {
@@ -99,8 +114,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = localEnv(), overrides: Parti
     accountId,
     defaultRegion: env.LOCAL_AWS_REGION || 'us-east-1',
     hostname: env.LOCAL_AWS_HOSTNAME || 'localhost',
-    lambdaIdleMs: int(env, 'LOCAL_AWS_LAMBDA_IDLE_MS', 5 * 60 * 1000, 0, 86_400_000, 'a time in milliseconds (0-86400000)'),
-    lambdaMaxConcurrency: int(env, 'LOCAL_AWS_LAMBDA_MAX_CONCURRENCY', 10, 1, 1000, 'a number of execution environments (1-1000)'),
+    lambdaIdleMs: int(
+      env,
+      'LOCAL_AWS_LAMBDA_IDLE_MS',
+      5 * 60 * 1000,
+      0,
+      86_400_000,
+      'a time in milliseconds (0-86400000)',
+    ),
+    lambdaMaxConcurrency: int(
+      env,
+      'LOCAL_AWS_LAMBDA_MAX_CONCURRENCY',
+      10,
+      1,
+      1000,
+      'a number of execution environments (1-1000)',
+    ),
     lambdaRetryDelaysMs: retryDelays(env),
     logRequests: flag(env, 'LOCAL_AWS_LOG_REQUESTS', false),
     lambdaCpuLimits: flag(env, 'LOCAL_AWS_LAMBDA_CPU_LIMITS', true),

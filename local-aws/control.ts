@@ -23,7 +23,10 @@ export function logFile(config: Pick<LocalAwsConfig, 'dataDir'>): string {
 }
 
 /** Asks the configured port who is there: our endpoint, something else, or nobody. */
-export async function probe(config: Pick<LocalAwsConfig, 'host' | 'port'>, timeoutMs = 1000): Promise<Health | 'other' | undefined> {
+export async function probe(
+  config: Pick<LocalAwsConfig, 'host' | 'port'>,
+  timeoutMs = 1000,
+): Promise<Health | 'other' | undefined> {
   try {
     const res = await fetch(endpointUrl(config) + HEALTH_PATH, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json().catch(() => undefined)) as Health | undefined;
@@ -69,7 +72,12 @@ export async function startInBackground(config: LocalAwsConfig): Promise<StartRe
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI_PATH, 'serve'], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, LOCAL_AWS_DATA: config.dataDir, LOCAL_AWS_PORT: String(config.port), LOCAL_AWS_HOST: config.host },
+    env: {
+      ...process.env,
+      LOCAL_AWS_DATA: config.dataDir,
+      LOCAL_AWS_PORT: String(config.port),
+      LOCAL_AWS_HOST: config.host,
+    },
   });
   fs.closeSync(log);
   let exited: number | null | undefined;
@@ -79,7 +87,9 @@ export async function startInBackground(config: LocalAwsConfig): Promise<StartRe
     async () => {
       if (exited !== undefined) {
         const tail = fs.readFileSync(logFile(config), 'utf8').trim().split('\n').slice(-5).join('\n');
-        throw new ControlError(`The local endpoint exited at start (code ${exited}). Last lines of ${logFile(config)}:\n${tail}`);
+        throw new ControlError(
+          `The local endpoint exited at start (code ${exited}). Last lines of ${logFile(config)}:\n${tail}`,
+        );
       }
       const h = await probe(config);
       return h && h !== 'other' ? h : undefined;
@@ -93,7 +103,8 @@ export async function startInBackground(config: LocalAwsConfig): Promise<StartRe
 /** Stops a running endpoint; false when none was running. */
 export async function stop(config: LocalAwsConfig): Promise<boolean> {
   const found = await probe(config);
-  if (found === 'other') throw new ControlError(`Port ${config.port} is used by another program, not the local endpoint.`);
+  if (found === 'other')
+    throw new ControlError(`Port ${config.port} is used by another program, not the local endpoint.`);
   if (!found) return false;
   process.kill(found.pid, 'SIGTERM');
   const gone = async () => ((await probe(config, 300)) === undefined ? true : undefined);

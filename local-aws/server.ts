@@ -6,9 +6,22 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Backend } from './backend.ts';
 import { endpointUrl, HEALTH_PATH, SERVER_NAME, type LocalAwsConfig } from './config.ts';
-import { authError, guessService, readClaim, verifyRequest, type AuthClaim, type IncomingParts } from './core/authenticate.ts';
+import {
+  authError,
+  guessService,
+  readClaim,
+  verifyRequest,
+  type AuthClaim,
+  type IncomingParts,
+} from './core/authenticate.ts';
 import { AwsError, internalError } from './core/errors.ts';
-import { foreignTarget, isServed, renderUnknownService, UNKNOWN_SERVICE, unknownServiceError } from './core/unknown-service.ts';
+import {
+  foreignTarget,
+  isServed,
+  renderUnknownService,
+  UNKNOWN_SERVICE,
+  unknownServiceError,
+} from './core/unknown-service.ts';
 import type { AwsRequest, AwsResponse, ServiceName } from './core/request.ts';
 import { safeDecode } from './core/sigv4.ts';
 import { renderJson11Error, renderRestJsonError } from './protocols/json.ts';
@@ -152,24 +165,32 @@ export function createRequestListener(backend: Backend) {
       headers: flatHeaders(req),
     };
     if (parts.rawPath === HEALTH_PATH && parts.method === 'GET') {
-      send(res, {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          server: SERVER_NAME,
-          status: 'running',
-          pid: process.pid,
-          dataDir: config.dataDir,
-          // Whether durations depend on memory here (tools such as `npm run tune` say so).
-          lambda: { cpu: describeCpuEnforcement(config.lambdaCpuLimits), memory: describeMemoryEnforcement() },
-        }),
-      }, 'GET');
+      send(
+        res,
+        {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            server: SERVER_NAME,
+            status: 'running',
+            pid: process.pid,
+            dataDir: config.dataDir,
+            // Whether durations depend on memory here (tools such as `npm run tune` say so).
+            lambda: { cpu: describeCpuEnforcement(config.lambdaCpuLimits), memory: describeMemoryEnforcement() },
+          }),
+        },
+        'GET',
+      );
       return;
     }
 
     // SNS's SigningCertUrl: the key that signs notifications, public like AWS's certificate.
     if (parts.rawPath === SIGNING_CERT_PATH && parts.method === 'GET') {
-      send(res, { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: backend.sns.signer.publicKeyPem() }, 'GET');
+      send(
+        res,
+        { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: backend.sns.signer.publicKeyPem() },
+        'GET',
+      );
       return;
     }
 
@@ -190,7 +211,10 @@ export function createRequestListener(backend: Backend) {
         requestId = newRequestId(service);
       }
       // Lambda's limits depend on the operation (CreateFunction 70167211 bytes, Invoke 6 MB, ...).
-      const lambdaLimit = service === 'lambda' ? lambdaRequestLimit(parts.method, parts.rawPath, parts.headers['x-amz-invocation-type']) : undefined;
+      const lambdaLimit =
+        service === 'lambda'
+          ? lambdaRequestLimit(parts.method, parts.rawPath, parts.headers['x-amz-invocation-type'])
+          : undefined;
       let rawBody: Buffer;
       try {
         rawBody = await readBody(req, lambdaLimit?.bytes ?? MAX_BODY[service]);
@@ -202,7 +226,9 @@ export function createRequestListener(backend: Backend) {
               })
             : new AwsError(
                 'RequestEntityTooLargeException',
-                lambdaLimit ? requestTooLargeMessage(lambdaLimit) : `Request must be smaller than ${MAX_BODY[service]} bytes.`,
+                lambdaLimit
+                  ? requestTooLargeMessage(lambdaLimit)
+                  : `Request must be smaller than ${MAX_BODY[service]} bytes.`,
                 413,
               );
         // The client hung up before sending its whole body: nobody is left to answer.
@@ -247,7 +273,9 @@ export function createRequestListener(backend: Backend) {
           : renderError(service, err, requestId, parts.method);
     }
     const idHeaders: Record<string, string> =
-      service === 's3' ? { 'x-amz-request-id': requestId, 'x-amz-id-2': hostId(requestId) } : { 'x-amzn-requestid': requestId };
+      service === 's3'
+        ? { 'x-amz-request-id': requestId, 'x-amz-id-2': hostId(requestId) }
+        : { 'x-amzn-requestid': requestId };
     response = { ...response, headers: { ...idHeaders, ...response.headers } };
     if (config.logRequests) {
       const ms = (performance.now() - started).toFixed(1);

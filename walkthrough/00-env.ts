@@ -33,22 +33,32 @@ export function exportedVariables(ctx: Ctx): Array<[string, string]> {
 export async function envStep(ctx: Ctx): Promise<void> {
   const { settings: s, report, identity } = ctx;
   const where =
-    s.target === 'local' ? `the local endpoint at ${s.endpoint}` : s.target === 'endpoint' ? `the endpoint ${s.endpoint}` : 'real AWS';
+    s.target === 'local'
+      ? `the local endpoint at ${s.endpoint}`
+      : s.target === 'endpoint'
+        ? `the endpoint ${s.endpoint}`
+        : 'real AWS';
   report.info(`target: ${where}, region ${s.region}`);
   report.info(`identity: ${identity.arn} (account ${identity.accountId})`);
   report.cli(awsCommand(ctx.cliTarget, 'sts', 'get-caller-identity'));
   const width = Math.max(...exportedVariables(ctx).map(([n]) => n.length));
   for (const [name, value] of exportedVariables(ctx)) {
-    const from = ctx.sources[name as keyof typeof ctx.sources]?.from ?? (name === 'LOG_GROUP_NAME' ? 'derived' : 'default');
-    report.print(`  ${name.padEnd(width)}  ${value}  ${from === 'default' || from === 'derived' ? `(${from})` : `(from ${from})`}`);
+    const from =
+      ctx.sources[name as keyof typeof ctx.sources]?.from ?? (name === 'LOG_GROUP_NAME' ? 'derived' : 'default');
+    report.print(
+      `  ${name.padEnd(width)}  ${value}  ${from === 'default' || from === 'derived' ? `(${from})` : `(from ${from})`}`,
+    );
   }
   report.info(`state file: ${ctx.state.file}`);
-  if (OLD_NODE) report.info(`Node.js ${process.versions.node}: AWS SDK releases after early 2027 need Node.js 22 or newer`);
+  if (OLD_NODE)
+    report.info(`Node.js ${process.versions.node}: AWS SDK releases after early 2027 need Node.js 22 or newer`);
 }
 
 export function printExports(ctx: Ctx): void {
   if (ctx.settings.target !== 'aws')
-    console.log(`# aws-cli against ${ctx.settings.endpoint}: add --endpoint-url ${ctx.settings.endpoint} (credentials: test / test)`);
+    console.log(
+      `# aws-cli against ${ctx.settings.endpoint}: add --endpoint-url ${ctx.settings.endpoint} (credentials: test / test)`,
+    );
   for (const [name, value] of exportedVariables(ctx)) console.log(`export ${name}=${shellQuote(value)}`);
 }
 
@@ -58,7 +68,9 @@ if (isMain(import.meta.url)) {
     const { parseArgs, fail } = await import('./lib/main.ts');
     // Everything but the export lines goes to stderr, so the output can be eval'ed.
     await Promise.resolve()
-      .then(() => connect(parseArgs(process.argv.slice(2), SCRIPT_FLAGS['00-env.ts']), { out: process.stderr, readOnly: true }))
+      .then(() =>
+        connect(parseArgs(process.argv.slice(2), SCRIPT_FLAGS['00-env.ts']), { out: process.stderr, readOnly: true }),
+      )
       .then(printExports, fail);
   } else {
     await runStepMain(

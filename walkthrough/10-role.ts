@@ -12,7 +12,15 @@ import {
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
-import { decodePolicy, hasTag, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, thumbnailPolicy } from './lib/policies.ts';
+import {
+  decodePolicy,
+  hasTag,
+  lambdaTrustPolicy,
+  partitionOf,
+  samePolicy,
+  SUITE_TAG,
+  thumbnailPolicy,
+} from './lib/policies.ts';
 
 export function inlinePolicyName(ctx: Ctx): string {
   return `${ctx.settings.functionName}-thumbnails`;
@@ -30,26 +38,38 @@ export async function roleStep(ctx: Ctx): Promise<void> {
   if (!role) {
     // Recorded before the call: an interruption right after it still leaves the role known as ours.
     state.update((x) => (x.role = { name: s.roleName, arn, createdBySuite: true, inlinePolicyName: policyName }));
-    const created = await createRole(ctx, s.roleName, trust, tags, `Execution role of the ${s.functionName} thumbnail function`);
+    const created = await createRole(
+      ctx,
+      s.roleName,
+      trust,
+      tags,
+      `Execution role of the ${s.functionName} thumbnail function`,
+    );
     if (created) report.created(`role ${s.roleName}`);
   } else {
-    const ours = (state.data.role?.name === s.roleName && state.data.role.createdBySuite) ||
+    const ours =
+      (state.data.role?.name === s.roleName && state.data.role.createdBySuite) ||
       hasTag(await listRoleTags(ctx, s.roleName));
     if (!ours)
       throw new UserError(
         `A role named ${s.roleName} already exists and was not created by this walkthrough; it will not be changed.`,
         'Set ROLE_NAME (or --role-name) to another name.',
       );
-    state.update((x) => (x.role = { name: s.roleName, arn: role.Arn ?? arn, createdBySuite: true, inlinePolicyName: policyName }));
+    state.update(
+      (x) => (x.role = { name: s.roleName, arn: role.Arn ?? arn, createdBySuite: true, inlinePolicyName: policyName }),
+    );
     report.found(`role ${s.roleName}`);
     if (!samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust)) {
-      if (await updateAssumeRolePolicy(ctx, s.roleName, trust)) report.changed(`trust policy of ${s.roleName}: only lambda.amazonaws.com may assume it`);
+      if (await updateAssumeRolePolicy(ctx, s.roleName, trust))
+        report.changed(`trust policy of ${s.roleName}: only lambda.amazonaws.com may assume it`);
     }
   }
 
   const current = role ? await getRolePolicy(ctx, s.roleName, policyName) : undefined;
   if (current !== undefined && samePolicy(current, policy)) {
-    report.unchanged(`inline policy ${policyName}: s3:GetObject on ${s.sourceBucket}/*, s3:PutObject on ${s.destBucket}/*, its own logs`);
+    report.unchanged(
+      `inline policy ${policyName}: s3:GetObject on ${s.sourceBucket}/*, s3:PutObject on ${s.destBucket}/*, its own logs`,
+    );
     return;
   }
   if (await putRolePolicy(ctx, s.roleName, policyName, policy)) {
@@ -60,5 +80,10 @@ export async function roleStep(ctx: Ctx): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('2. Execution role', 'Creates (or checks) the role the function runs as, with a least-privilege policy.', roleStep, SCRIPT_FLAGS['10-role.ts']);
+  await runStepMain(
+    '2. Execution role',
+    'Creates (or checks) the role the function runs as, with a least-privilege policy.',
+    roleStep,
+    SCRIPT_FLAGS['10-role.ts'],
+  );
 }

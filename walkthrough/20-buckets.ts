@@ -39,7 +39,10 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
       await createBucket(ctx, name, ctx.settings.region);
     } catch (err) {
       if (awsCode(err) === 'BucketAlreadyExists')
-        throw new UserError(`The ${label} name ${name} was just taken by another AWS account.`, `Set ${setting} to another name.`);
+        throw new UserError(
+          `The ${label} name ${name} was just taken by another AWS account.`,
+          `Set ${setting} to another name.`,
+        );
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     }
     await blockPublicAccess(ctx, name);
@@ -56,7 +59,8 @@ async function ensureBucket(ctx: Ctx, which: BucketRole, name: string, setting: 
   }
   report.found(`${label} ${name}`);
   // An interrupted first run may have created the bucket but not yet locked it down or tagged it.
-  if (!(await isPublicAccessBlocked(ctx, name)) && (await blockPublicAccess(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
+  if (!(await isPublicAccessBlocked(ctx, name)) && (await blockPublicAccess(ctx, name)))
+    report.changed(`${label} ${name}: public access blocked`);
   if (!tagged && (await putBucketTags(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
 }
 
@@ -66,5 +70,10 @@ export async function bucketsStep(ctx: Ctx): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('3. Buckets', 'Creates (or checks) the private source and destination buckets.', bucketsStep, SCRIPT_FLAGS['20-buckets.ts']);
+  await runStepMain(
+    '3. Buckets',
+    'Creates (or checks) the private source and destination buckets.',
+    bucketsStep,
+    SCRIPT_FLAGS['20-buckets.ts'],
+  );
 }

@@ -9,20 +9,31 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
   const { settings: s, report, state } = ctx;
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
-  const relative = (p: string) => (path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p));
+  const relative = (p: string) =>
+    path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p);
   const existing = reusablePackage(s.architecture);
-  report.cli(`npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 --external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs`);
-  report.cli(`(cd build/package && npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev sharp@${sharpVersion()})`);
+  report.cli(
+    `npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 --external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs`,
+  );
+  report.cli(
+    `(cd build/package && npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev sharp@${sharpVersion()})`,
+  );
   report.cli(`(cd build/package && zip -X -r ../resize-${s.architecture}.zip .)`);
   let pkg = existing;
   if (existing) {
-    report.unchanged(`package ${relative(existing.zipPath)} (${(existing.size / 1e6).toFixed(1)} MB, sources unchanged)`);
+    report.unchanged(
+      `package ${relative(existing.zipPath)} (${(existing.size / 1e6).toFixed(1)} MB, sources unchanged)`,
+    );
   } else if (ctx.dryRun) {
     report.would(`build ${relative(`build/resize-${s.architecture}.zip`)} for linux-${cpu}`);
     return undefined;
   } else {
-    pkg = await report.wait(`building the package for linux-${cpu}`, () => buildPackage(s.architecture, (line) => report.info(line)));
-    report.created(`package ${relative(pkg.zipPath)} (${(pkg.size / 1e6).toFixed(1)} MB, CodeSha256 ${pkg.codeSha256})`);
+    pkg = await report.wait(`building the package for linux-${cpu}`, () =>
+      buildPackage(s.architecture, (line) => report.info(line)),
+    );
+    report.created(
+      `package ${relative(pkg.zipPath)} (${(pkg.size / 1e6).toFixed(1)} MB, CodeSha256 ${pkg.codeSha256})`,
+    );
   }
   if (pkg) {
     const built = pkg;
@@ -41,5 +52,10 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('4. Deployment package', 'Bundles the handler and sharp for Lambda (linux, glibc) and zips them.', packageStep, SCRIPT_FLAGS['30-package.ts']);
+  await runStepMain(
+    '4. Deployment package',
+    'Bundles the handler and sharp for Lambda (linux, glibc) and zips them.',
+    packageStep,
+    SCRIPT_FLAGS['30-package.ts'],
+  );
 }

@@ -52,23 +52,37 @@ async function ensureLogGroup(ctx: Ctx): Promise<void> {
     if (!ctx.dryRun) report.created(`log group ${name} (kept ${s.logRetentionDays} days)`);
     return;
   }
-  if (!state.data.logGroup) state.update((x) => (x.logGroup = { name, createdBySuite: state.data.function?.createdBySuite ?? false }));
+  if (!state.data.logGroup)
+    state.update((x) => (x.logGroup = { name, createdBySuite: state.data.function?.createdBySuite ?? false }));
   report.found(`log group ${name}`);
-  if (state.data.logGroup?.createdBySuite && group.retentionInDays !== s.logRetentionDays && (await putRetention(ctx, name, s.logRetentionDays)))
+  if (
+    state.data.logGroup?.createdBySuite &&
+    group.retentionInDays !== s.logRetentionDays &&
+    (await putRetention(ctx, name, s.logRetentionDays))
+  )
     report.changed(`log group ${name}: kept ${s.logRetentionDays} days`);
 }
 
-function configurationChanges(ctx: Ctx, def: FunctionDefinition, current: Record<string, unknown>): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
+function configurationChanges(
+  ctx: Ctx,
+  def: FunctionDefinition,
+  current: Record<string, unknown>,
+): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
   const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
   const fields: string[] = [];
-  if (current.Role !== def.roleArn) (input.Role = def.roleArn), fields.push('role');
-  if (current.Runtime !== def.runtime) (input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime');
-  if (current.Handler !== def.handler) (input.Handler = def.handler), fields.push('handler');
-  if (current.MemorySize !== def.memorySize) (input.MemorySize = def.memorySize), fields.push(`memory (${String(current.MemorySize)} -> ${def.memorySize} MB)`);
-  if (current.Timeout !== def.timeout) (input.Timeout = def.timeout), fields.push(`timeout (${String(current.Timeout)} -> ${def.timeout} s)`);
-  const vars = ((current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {});
+  if (current.Role !== def.roleArn) ((input.Role = def.roleArn), fields.push('role'));
+  if (current.Runtime !== def.runtime)
+    ((input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime'));
+  if (current.Handler !== def.handler) ((input.Handler = def.handler), fields.push('handler'));
+  if (current.MemorySize !== def.memorySize)
+    ((input.MemorySize = def.memorySize),
+      fields.push(`memory (${String(current.MemorySize)} -> ${def.memorySize} MB)`));
+  if (current.Timeout !== def.timeout)
+    ((input.Timeout = def.timeout), fields.push(`timeout (${String(current.Timeout)} -> ${def.timeout} s)`));
+  const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
   const wanted = def.environment;
-  if (Object.keys({ ...vars, ...wanted }).some((k) => vars[k] !== wanted[k])) (input.Environment = { Variables: wanted }), fields.push('environment');
+  if (Object.keys({ ...vars, ...wanted }).some((k) => vars[k] !== wanted[k]))
+    ((input.Environment = { Variables: wanted }), fields.push('environment'));
   return { input, fields };
 }
 
@@ -81,7 +95,10 @@ export async function functionStep(ctx: Ctx): Promise<void> {
       report.would(`create or update function ${s.functionName} with the package step 4 would build`);
       return;
     }
-    throw new UserError(`No deployment package for ${s.architecture} yet.`, 'Run step 4 first: npx tsx walkthrough/30-package.ts');
+    throw new UserError(
+      `No deployment package for ${s.architecture} yet.`,
+      'Run step 4 first: npx tsx walkthrough/30-package.ts',
+    );
   }
   await ensureLogGroup(ctx);
   const def = functionDefinition(ctx, pkg.zipPath);
@@ -104,23 +121,43 @@ export async function functionStep(ctx: Ctx): Promise<void> {
     );
     await report.wait(`waiting for ${s.functionName} to become Active`, () => waitActive(ctx, s.functionName));
     if (!created) return; // dry run
-    state.update((x) => (x.function = { name: s.functionName, arn: created.FunctionArn ?? arn, createdBySuite: true, codeSha256: created.CodeSha256 }));
+    state.update(
+      (x) =>
+        (x.function = {
+          name: s.functionName,
+          arn: created.FunctionArn ?? arn,
+          createdBySuite: true,
+          codeSha256: created.CodeSha256,
+        }),
+    );
     report.created(`function ${s.functionName} (${s.runtime}, ${s.architecture}, ${s.memorySize} MB, ${s.timeout} s)`);
     return;
   }
 
   const config = existing.Configuration ?? {};
-  const ours = (state.data.function?.name === s.functionName && state.data.function.createdBySuite) || existing.Tags?.[SUITE_TAG.Key] === SUITE_TAG.Value;
+  const ours =
+    (state.data.function?.name === s.functionName && state.data.function.createdBySuite) ||
+    existing.Tags?.[SUITE_TAG.Key] === SUITE_TAG.Value;
   if (!ours)
     throw new UserError(
       `A function named ${s.functionName} already exists and was not created by this walkthrough; it will not be changed.`,
       'Set FUNCTION_NAME (or --function-name) to another name.',
     );
-  state.update((x) => (x.function = { name: s.functionName, arn: config.FunctionArn ?? '', createdBySuite: true, codeSha256: config.CodeSha256 }));
+  state.update(
+    (x) =>
+      (x.function = {
+        name: s.functionName,
+        arn: config.FunctionArn ?? '',
+        createdBySuite: true,
+        codeSha256: config.CodeSha256,
+      }),
+  );
   report.found(`function ${s.functionName}`);
   // Pitfall 3: a change while another is in progress is refused (ResourceConflictException).
-  if (config.State === 'Pending') await report.wait('waiting for the function to become Active', () => waitActive(ctx, s.functionName));
-  if (config.LastUpdateStatus === 'InProgress') await report.wait('waiting for the last update to finish', () => waitUpdated(ctx, s.functionName));
+  if (config.State === 'Pending')
+    await report.wait('waiting for the function to become Active', () => waitActive(ctx, s.functionName));
+  if (config.LastUpdateStatus === 'InProgress')
+    await report.wait('waiting for the last update to finish', () => waitUpdated(ctx, s.functionName));
 
   const currentArch = config.Architectures?.[0] ?? 'x86_64';
   if (config.CodeSha256 !== pkg.codeSha256 || currentArch !== s.architecture) {
@@ -143,5 +180,10 @@ export async function functionStep(ctx: Ctx): Promise<void> {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('5. Function', 'Creates the function, or updates only what differs, and waits until it is ready.', functionStep, SCRIPT_FLAGS['40-function.ts']);
+  await runStepMain(
+    '5. Function',
+    'Creates the function, or updates only what differs, and waits until it is ready.',
+    functionStep,
+    SCRIPT_FLAGS['40-function.ts'],
+  );
 }

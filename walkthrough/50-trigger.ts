@@ -5,7 +5,12 @@
 // function's subscription, and the bucket notifying the topic. The notification call replaces the
 // bucket's whole configuration, so it is read, merged and written back (pitfall 4); switching
 // TRIGGER leaves exactly one of the two entries.
-import type { Event, LambdaFunctionConfiguration, NotificationConfiguration, TopicConfiguration } from '@aws-sdk/client-s3';
+import type {
+  Event,
+  LambdaFunctionConfiguration,
+  NotificationConfiguration,
+  TopicConfiguration,
+} from '@aws-sdk/client-s3';
 import { addInvokePermission, getPolicyStatements, removePermission } from './lib/actions/lambda.ts';
 import { getNotification, putNotification } from './lib/actions/s3.ts';
 import {
@@ -53,7 +58,6 @@ export function topicArnOf(ctx: Ctx): string {
     : `arn:${partitionOf(ctx.identity.arn)}:sns:${ctx.settings.region}:${ctx.settings.accountId}:${ctx.settings.topicName}`;
 }
 
-
 async function ensurePermission(ctx: Ctx, functionArn: string): Promise<void> {
   const { settings: s, report, state } = ctx;
   const sid = statementId(ctx);
@@ -67,13 +71,21 @@ async function ensurePermission(ctx: Ctx, functionArn: string): Promise<void> {
     condition.StringEquals?.['AWS:SourceAccount'] === s.accountId;
   state.update((x) => (x.permission = { functionName: s.functionName, statementId: sid }));
   if (same) {
-    report.unchanged(`permission ${sid}: s3.amazonaws.com may invoke ${s.functionName} for ${sourceArn} in ${s.accountId}`);
+    report.unchanged(
+      `permission ${sid}: s3.amazonaws.com may invoke ${s.functionName} for ${sourceArn} in ${s.accountId}`,
+    );
     return;
   }
   if (statement) await removePermission(ctx, s.functionName, sid);
-  const added = await addInvokePermission(ctx, { functionName: s.functionName, statementId: sid, principal: 's3.amazonaws.com', sourceArn, sourceAccount: s.accountId });
+  const added = await addInvokePermission(ctx, {
+    functionName: s.functionName,
+    statementId: sid,
+    principal: 's3.amazonaws.com',
+    sourceArn,
+    sourceAccount: s.accountId,
+  });
   const what = `permission ${sid}: s3.amazonaws.com may invoke ${functionArn.split(':').pop()} for ${sourceArn} only`;
-  if (added) (statement ? report.changed(what) : report.created(what));
+  if (added) statement ? report.changed(what) : report.created(what);
 }
 
 // ---- TRIGGER=sns: the topic, its policy, the function's permission and subscription --------------
@@ -86,14 +98,19 @@ async function ensureTopic(ctx: Ctx): Promise<{ arn: string; attributes?: Record
   if (!attributes) {
     state.update((x) => (x.topic = { name: s.topicName, arn, createdBySuite: true }));
     const created = await createTopic(ctx, s.topicName, [SUITE_TAG]);
-    if (created?.TopicArn && created.TopicArn !== arn) state.update((x) => (x.topic = { name: s.topicName, arn: created.TopicArn!, createdBySuite: true }));
+    if (created?.TopicArn && created.TopicArn !== arn)
+      state.update((x) => (x.topic = { name: s.topicName, arn: created.TopicArn!, createdBySuite: true }));
     if (!ctx.dryRun) report.created(`topic ${s.topicName} (tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`);
     return { arn: created?.TopicArn ?? arn };
   }
   const mine = state.data.topic?.name === s.topicName ? state.data.topic : undefined;
   const ours = hasTag(await listTopicTags(ctx, arn)) || mine?.createdBySuite === true;
   state.update((x) => (x.topic = { ...mine, name: s.topicName, arn, createdBySuite: ours }));
-  report.found(ours ? `topic ${s.topicName}` : `topic ${s.topicName} (not created by this walkthrough: used as is; teardown removes only what it added)`);
+  report.found(
+    ours
+      ? `topic ${s.topicName}`
+      : `topic ${s.topicName} (not created by this walkthrough: used as is; teardown removes only what it added)`,
+  );
   return { arn, attributes };
 }
 
@@ -104,7 +121,13 @@ interface TopicPolicyDocument {
 }
 
 /** The topic policy with our statement in it: s3.amazonaws.com may publish for this bucket and account only. */
-export function withS3Statement(current: TopicPolicyDocument | undefined, sid: string, topicArn: string, bucketArn: string, accountId: string): TopicPolicyDocument {
+export function withS3Statement(
+  current: TopicPolicyDocument | undefined,
+  sid: string,
+  topicArn: string,
+  bucketArn: string,
+  accountId: string,
+): TopicPolicyDocument {
   const base: TopicPolicyDocument = current ?? { Version: '2012-10-17', Statement: [] };
   const statements = (Array.isArray(base.Statement) ? base.Statement : [base.Statement]).filter((st) => st.Sid !== sid);
   statements.push({
@@ -129,24 +152,40 @@ async function ensureTopicPolicy(ctx: Ctx, topicArn: string, attributes?: Record
   const what = `topic policy ${sid}: s3.amazonaws.com may publish to ${s.topicName} for ${bucketArn} in ${s.accountId} only`;
   if (current && samePolicy(current, wanted)) return report.unchanged(what);
   const had = (current?.Statement ?? []).some((st) => st.Sid === sid);
-  if (await setTopicPolicy(ctx, topicArn, wanted, `let s3.amazonaws.com publish to ${s.topicName} for ${bucketArn} only`)) (had ? report.changed(what) : report.created(what));
+  if (
+    await setTopicPolicy(ctx, topicArn, wanted, `let s3.amazonaws.com publish to ${s.topicName} for ${bucketArn} only`)
+  )
+    had ? report.changed(what) : report.created(what);
 }
 
 async function ensureSnsPermission(ctx: Ctx, topicArn: string): Promise<void> {
   const { settings: s, report, state } = ctx;
   const sid = snsStatementId(ctx);
   const statement = (await getPolicyStatements(ctx, s.functionName)).find((st) => st.Sid === sid);
-  const same = statement && JSON.stringify(statement.Principal).includes('sns.amazonaws.com') && statement.Condition?.ArnLike?.['AWS:SourceArn'] === topicArn;
+  const same =
+    statement &&
+    JSON.stringify(statement.Principal).includes('sns.amazonaws.com') &&
+    statement.Condition?.ArnLike?.['AWS:SourceArn'] === topicArn;
   state.update((x) => (x.snsPermission = { functionName: s.functionName, statementId: sid }));
   const what = `permission ${sid}: sns.amazonaws.com may invoke ${s.functionName} for ${topicArn} only`;
   if (same) return report.unchanged(what);
   if (statement) await removePermission(ctx, s.functionName, sid);
-  if (await addInvokePermission(ctx, { functionName: s.functionName, statementId: sid, principal: 'sns.amazonaws.com', sourceArn: topicArn })) (statement ? report.changed(what) : report.created(what));
+  if (
+    await addInvokePermission(ctx, {
+      functionName: s.functionName,
+      statementId: sid,
+      principal: 'sns.amazonaws.com',
+      sourceArn: topicArn,
+    })
+  )
+    statement ? report.changed(what) : report.created(what);
 }
 
 async function ensureSubscription(ctx: Ctx, topicArn: string, functionArn: string): Promise<void> {
   const { settings: s, report, state } = ctx;
-  const existing = (await listSubscriptions(ctx, topicArn)).find((sub) => sub.Protocol === 'lambda' && sub.Endpoint === functionArn);
+  const existing = (await listSubscriptions(ctx, topicArn)).find(
+    (sub) => sub.Protocol === 'lambda' && sub.Endpoint === functionArn,
+  );
   const what = `subscription: ${s.functionName} receives what ${s.topicName} publishes`;
   if (existing?.SubscriptionArn) {
     state.update((x) => x.topic && (x.topic.subscriptionArn = existing.SubscriptionArn));
@@ -162,9 +201,17 @@ async function ensureSubscription(ctx: Ctx, topicArn: string, functionArn: strin
 
 const sortedEvents = (e: string[] | undefined) => JSON.stringify([...(e ?? [])].sort());
 
-function sameEntry(a: LambdaFunctionConfiguration | TopicConfiguration, b: LambdaFunctionConfiguration | TopicConfiguration): boolean {
-  const target = (c: LambdaFunctionConfiguration | TopicConfiguration) => ('TopicArn' in c ? c.TopicArn : c.LambdaFunctionArn);
-  return target(a) === target(b) && sortedEvents(a.Events) === sortedEvents(b.Events) && (a.Filter?.Key?.FilterRules ?? []).length === 0;
+function sameEntry(
+  a: LambdaFunctionConfiguration | TopicConfiguration,
+  b: LambdaFunctionConfiguration | TopicConfiguration,
+): boolean {
+  const target = (c: LambdaFunctionConfiguration | TopicConfiguration) =>
+    'TopicArn' in c ? c.TopicArn : c.LambdaFunctionArn;
+  return (
+    target(a) === target(b) &&
+    sortedEvents(a.Events) === sortedEvents(b.Events) &&
+    (a.Filter?.Key?.FilterRules ?? []).length === 0
+  );
 }
 
 async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targetArn: string): Promise<void> {
@@ -185,7 +232,9 @@ async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targetArn: s
   const stale = kind === 'lambda' ? topics.some((c) => c.Id === topicId) : lambdas.some((c) => c.Id === lambdaId);
   const events: Event[] = ['s3:ObjectCreated:*'];
   const wanted: LambdaFunctionConfiguration | TopicConfiguration =
-    kind === 'lambda' ? { Id: id, LambdaFunctionArn: targetArn, Events: events } : { Id: id, TopicArn: targetArn, Events: events };
+    kind === 'lambda'
+      ? { Id: id, LambdaFunctionArn: targetArn, Events: events }
+      : { Id: id, TopicArn: targetArn, Events: events };
   state.update((x) => (x.notification = { bucket: s.sourceBucket, configurationId: id, kind }));
   const what = `notification ${id}: s3:ObjectCreated:* on ${s.sourceBucket} -> ${target}`;
   if (mine && sameEntry(mine, wanted) && !stale) return report.unchanged(what);
@@ -193,11 +242,14 @@ async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targetArn: s
   const otherTopics = topics.filter((c) => c.Id !== topicId);
   const merged: NotificationConfiguration = {
     ...current,
-    LambdaFunctionConfigurations: kind === 'lambda' ? [...otherLambdas, wanted as LambdaFunctionConfiguration] : otherLambdas,
+    LambdaFunctionConfigurations:
+      kind === 'lambda' ? [...otherLambdas, wanted as LambdaFunctionConfiguration] : otherLambdas,
     TopicConfigurations: kind === 'sns' ? [...otherTopics, wanted as TopicConfiguration] : otherTopics,
   };
   const others = otherLambdas.length + otherTopics.length + (current.QueueConfigurations ?? []).length;
-  const description = `notify ${target} of s3:ObjectCreated:* on ${s.sourceBucket}` + (others ? ` (keeping ${others} other configuration(s))` : '');
+  const description =
+    `notify ${target} of s3:ObjectCreated:* on ${s.sourceBucket}` +
+    (others ? ` (keeping ${others} other configuration(s))` : '');
   try {
     const done = await retry(() => putNotification(ctx, s.sourceBucket, merged, description), {
       deadlineMs: 60_000,
@@ -224,7 +276,10 @@ async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targetArn: s
           );
     throw err;
   }
-  if (stale) report.removed(`notification ${kind === 'lambda' ? topicId : lambdaId} (the ${kind === 'lambda' ? 'sns' : 'lambda'} trigger) on ${s.sourceBucket}`);
+  if (stale)
+    report.removed(
+      `notification ${kind === 'lambda' ? topicId : lambdaId} (the ${kind === 'lambda' ? 'sns' : 'lambda'} trigger) on ${s.sourceBucket}`,
+    );
   if (mine) report.changed(what);
   else report.created(what);
 }
@@ -234,7 +289,8 @@ export async function triggerStep(ctx: Ctx): Promise<void> {
   if (!fn?.arn && !ctx.dryRun)
     throw new UserError('The function does not exist yet.', 'Run step 5 first: npx tsx walkthrough/40-function.ts');
   const functionArn =
-    fn?.arn ?? `arn:${partitionOf(ctx.identity.arn)}:lambda:${ctx.settings.region}:${ctx.settings.accountId}:function:${ctx.settings.functionName}`;
+    fn?.arn ??
+    `arn:${partitionOf(ctx.identity.arn)}:lambda:${ctx.settings.region}:${ctx.settings.accountId}:function:${ctx.settings.functionName}`;
   if (ctx.settings.trigger === 'sns') {
     const { arn: topicArn, attributes } = await ensureTopic(ctx);
     await ensureTopicPolicy(ctx, topicArn, attributes);
@@ -246,7 +302,10 @@ export async function triggerStep(ctx: Ctx): Promise<void> {
   await ensurePermission(ctx, functionArn);
   await ensureNotification(ctx, 'lambda', functionArn);
   const topic = ctx.state.data.topic;
-  if (topic) ctx.report.info(`topic ${topic.name} (from TRIGGER=sns) no longer hears from the bucket; teardown removes what the walkthrough made of it`);
+  if (topic)
+    ctx.report.info(
+      `topic ${topic.name} (from TRIGGER=sns) no longer hears from the bucket; teardown removes what the walkthrough made of it`,
+    );
 }
 
 if (isMain(import.meta.url)) {

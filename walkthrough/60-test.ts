@@ -16,7 +16,12 @@ import { pollUntil, PollTimeout, retry } from './lib/retry.ts';
 
 export const OUT_DIR = 'out';
 
-const indent = (text: string) => text.trimEnd().split('\n').map((l) => '    ' + l).join('\n');
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => '    ' + l)
+    .join('\n');
 
 interface HandlerSummary {
   processed?: number;
@@ -27,7 +32,7 @@ interface HandlerSummary {
 /** Expected thumbnail width: the setting, but never wider than the (EXIF-oriented) original. */
 async function expectedWidth(image: Buffer, width: number): Promise<number> {
   const m = await sharp(image).metadata();
-  const orientedWidth = (m.orientation ?? 1) >= 5 ? m.height ?? 0 : m.width ?? 0;
+  const orientedWidth = (m.orientation ?? 1) >= 5 ? (m.height ?? 0) : (m.width ?? 0);
   return Math.min(width, orientedWidth);
 }
 
@@ -54,9 +59,11 @@ async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name
   if (given) {
     if (!fs.existsSync(given)) throw new UserError(`--image ${given}: no such file.`);
     const bytes = fs.readFileSync(given);
-    await sharp(bytes).metadata().catch(() => {
-      throw new UserError(`--image ${given} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF).`);
-    });
+    await sharp(bytes)
+      .metadata()
+      .catch(() => {
+        throw new UserError(`--image ${given} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF).`);
+      });
     return { bytes, name: path.basename(given), file: given };
   }
   const bytes = await sampleImage(`walkthrough ${runId}`);
@@ -74,10 +81,14 @@ async function runLogLines(ctx: Ctx, token: string, since: number, deadlineMs: n
   const group = logGroupName(ctx.settings);
   return pollUntil(
     async () => {
-      const hit = (await filterLogEvents(ctx, group, `"${token}"`, since)).find((e) => /\t[0-9a-f-]{36}\t/.test(e.message ?? ''));
+      const hit = (await filterLogEvents(ctx, group, `"${token}"`, since)).find((e) =>
+        /\t[0-9a-f-]{36}\t/.test(e.message ?? ''),
+      );
       const requestId = hit?.message?.split('\t')[1];
       if (!requestId) return undefined;
-      const lines = (await filterLogEvents(ctx, group, `"${requestId}"`, since)).map((e) => (e.message ?? '').trimEnd());
+      const lines = (await filterLogEvents(ctx, group, `"${requestId}"`, since)).map((e) =>
+        (e.message ?? '').trimEnd(),
+      );
       return lines.some((l) => l.startsWith('REPORT')) ? lines : undefined;
     },
     { deadlineMs, what: `the function's log lines in ${group}`, initialDelayMs: 200 },
@@ -100,14 +111,21 @@ export async function verifyThumbnail(thumb: Buffer, where: string, want: number
     );
   }
   if (meta.width !== want)
-    throw new UserError(`The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${setting}).`, 'Re-run step 5 so the function has the current settings.');
+    throw new UserError(
+      `The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${setting}).`,
+      'Re-run step 5 so the function has the current settings.',
+    );
   return meta;
 }
 
 export async function testStep(ctx: Ctx): Promise<void> {
   const { settings: s, report, state } = ctx;
-  if (!state.data.function && !ctx.dryRun) throw new UserError('The function does not exist yet.', 'Run the earlier steps first: npm run walkthrough');
-  const runId = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  if (!state.data.function && !ctx.dryRun)
+    throw new UserError('The function does not exist yet.', 'Run the earlier steps first: npm run walkthrough');
+  const runId = new Date()
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   const onAws = s.target === 'aws';
   const image = await loadImage(ctx, runId);
   const contentType = await imageContentType(image.bytes);
@@ -119,7 +137,14 @@ export async function testStep(ctx: Ctx): Promise<void> {
 
   // (a) A generated S3 put event, invoked synchronously.
   const put = await putObject(ctx, s.sourceBucket, directKey, image.bytes, contentType, image.file);
-  const event = s3PutEvent({ bucket: s.sourceBucket, key: directKey, size: image.bytes.length, eTag: put?.ETag ?? '', region: s.region, partition: partitionOf(ctx.identity.arn) });
+  const event = s3PutEvent({
+    bucket: s.sourceBucket,
+    key: directKey,
+    size: image.bytes.length,
+    eTag: put?.ETag ?? '',
+    region: s.region,
+    partition: partitionOf(ctx.identity.arn),
+  });
   const eventFile = path.join(OUT_DIR, 'event.json');
   if (ctx.dryRun) {
     report.would(`invoke ${s.functionName} with ${eventFile}, then upload ${image.file} and wait for its thumbnail`);
@@ -140,7 +165,10 @@ export async function testStep(ctx: Ctx): Promise<void> {
         deadlineMs: 90_000,
         initialDelayMs: 2000,
         retryable: (err) => err instanceof DeniedForNow,
-        onRetry: () => report.info('AccessDenied: the role policy may still be propagating (IAM is eventually consistent); retrying'),
+        onRetry: () =>
+          report.info(
+            'AccessDenied: the role policy may still be propagating (IAM is eventually consistent); retrying',
+          ),
       },
     ).catch((err: unknown) => {
       if (err instanceof DeniedForNow) return err.result;
@@ -154,12 +182,23 @@ export async function testStep(ctx: Ctx): Promise<void> {
     // not JSON: reported below
   }
   if (result.functionError || !summary.written?.includes(`resized-${directKey}`)) {
-    const why = result.functionError ? `the function failed (${result.functionError}): ${result.payload}` : `it answered ${result.payload}`;
+    const why = result.functionError
+      ? `the function failed (${result.functionError}): ${result.payload}`
+      : `it answered ${result.payload}`;
     const denied = deniedBecause(result.payload + result.logTail, ctx);
-    if (denied) throw new UserError(`The test invocation failed. ${denied}\n  Function log:\n${indent(result.logTail)}`, FIX_ROLE);
-    throw new UserError(`The test invocation did not produce resized-${directKey}: ${why}`, 'Check the function log (aws logs tail) and re-run steps 2 to 6.');
+    if (denied)
+      throw new UserError(
+        `The test invocation failed. ${denied}\n  Function log:\n${indent(result.logTail)}`,
+        FIX_ROLE,
+      );
+    throw new UserError(
+      `The test invocation did not produce resized-${directKey}: ${why}`,
+      'Check the function log (aws logs tail) and re-run steps 2 to 6.',
+    );
   }
-  report.info(`(a) invoke: resized-${directKey} written (the event carried the key as ${event.Records[0]!.s3.object.key})`);
+  report.info(
+    `(a) invoke: resized-${directKey} written (the event carried the key as ${event.Records[0]!.s3.object.key})`,
+  );
 
   // (b) The real thing: an upload triggers the function through the bucket notification.
   await putObject(ctx, s.sourceBucket, uploadKey, image.bytes, contentType, image.file);
@@ -179,13 +218,31 @@ export async function testStep(ctx: Ctx): Promise<void> {
     );
   }
   const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
-  const meta = await verifyThumbnail(thumb, `s3://${s.destBucket}/${thumbKey}`, await expectedWidth(image.bytes, s.thumbnailWidth), s.thumbnailWidth);
+  const meta = await verifyThumbnail(
+    thumb,
+    `s3://${s.destBucket}/${thumbKey}`,
+    await expectedWidth(image.bytes, s.thumbnailWidth),
+    s.thumbnailWidth,
+  );
   const saved = path.join(OUT_DIR, path.basename(thumbKey));
   fs.writeFileSync(saved, thumb);
-  report.info(`(b) upload: s3://${s.destBucket}/${thumbKey} is a ${meta.width}x${meta.height} ${meta.format}; saved to ${saved}`);
-  state.update((x) => (x.lastTest = { key: uploadKey, thumbnailKey: thumbKey, savedTo: path.resolve(saved), width: meta.width ?? 0, at: new Date().toISOString() }));
+  report.info(
+    `(b) upload: s3://${s.destBucket}/${thumbKey} is a ${meta.width}x${meta.height} ${meta.format}; saved to ${saved}`,
+  );
+  state.update(
+    (x) =>
+      (x.lastTest = {
+        key: uploadKey,
+        thumbnailKey: thumbKey,
+        savedTo: path.resolve(saved),
+        width: meta.width ?? 0,
+        at: new Date().toISOString(),
+      }),
+  );
 
-  const lines = await report.wait('reading the function log for that run', () => runLogLines(ctx, `${runId}-upload`, since, onAws ? 60_000 : 20_000));
+  const lines = await report.wait('reading the function log for that run', () =>
+    runLogLines(ctx, `${runId}-upload`, since, onAws ? 60_000 : 20_000),
+  );
   report.print(lines.map((l) => '    ' + l).join('\n'));
 }
 

@@ -24,7 +24,8 @@ export const SUBJECT = 'Hand-made S3 event';
 
 /** Where the local endpoint's `[local-aws] sns: delivery of <id> to <function> failed: <why>` line goes. */
 export function deliveryLogWhere(target: TargetKind): string {
-  const line = 'and its log says why in a line "[local-aws] sns: delivery of <message id> to <function> failed: <reason>"';
+  const line =
+    'and its log says why in a line "[local-aws] sns: delivery of <message id> to <function> failed: <reason>"';
   // The walkthrough starts the local endpoint in the background: its output goes to <data dir>/server.log.
   if (target === 'local') return `${line} (in ${logFile(loadConfig())})`;
   return `${line} (in the output of the endpoint's process; <data dir>/server.log when started with npm run local:start)`;
@@ -40,9 +41,17 @@ export async function publishStep(ctx: Ctx): Promise<void> {
     );
   const topicArn = topic?.arn ?? topicArnOf(ctx);
   const key = ctx.argv.key !== undefined && ctx.argv.key !== true ? String(ctx.argv.key) : state.data.lastTest?.key;
-  if (!key) throw new UserError('No object to publish an event for.', 'Run the test step first (npx tsx walkthrough/60-test.ts), or name an object of the source bucket with --key KEY.');
+  if (!key)
+    throw new UserError(
+      'No object to publish an event for.',
+      'Run the test step first (npx tsx walkthrough/60-test.ts), or name an object of the source bucket with --key KEY.',
+    );
   const object = await headObject(ctx, s.sourceBucket, key);
-  if (!object) throw new UserError(`s3://${s.sourceBucket}/${key} does not exist.`, 'Name an object of the source bucket with --key KEY.');
+  if (!object)
+    throw new UserError(
+      `s3://${s.sourceBucket}/${key} does not exist.`,
+      'Name an object of the source bucket with --key KEY.',
+    );
 
   // The message: the S3 event S3 itself would publish for that object, written where the command reads it.
   const event = s3PutEvent({
@@ -65,7 +74,9 @@ export async function publishStep(ctx: Ctx): Promise<void> {
     report.info(`removed s3://${s.destBucket}/${thumbKey}, so that the function has to make it again`);
   const published = await publish(ctx, topicArn, SUBJECT, message, messageFile);
   if (!published) return; // dry run
-  report.info(`published ${messageFile} to ${s.topicName} as ${ctx.identity.arn} (message ${published.MessageId}): nothing in it names the function`);
+  report.info(
+    `published ${messageFile} to ${s.topicName} as ${ctx.identity.arn} (message ${published.MessageId}): nothing in it names the function`,
+  );
 
   let thumbnail: Buffer;
   try {
@@ -82,8 +93,13 @@ export async function publishStep(ctx: Ctx): Promise<void> {
   }
   const meta = await sharp(thumbnail).metadata();
   if (!meta.width || meta.width > s.thumbnailWidth)
-    throw new UserError(`The thumbnail is ${meta.width} px wide, expected at most ${s.thumbnailWidth} px.`, 'Re-run step 5 so the function has the current settings.');
-  report.info(`the function, triggered through the topic, wrote s3://${s.destBucket}/${thumbKey} again: a ${meta.width}x${meta.height} ${meta.format}`);
+    throw new UserError(
+      `The thumbnail is ${meta.width} px wide, expected at most ${s.thumbnailWidth} px.`,
+      'Re-run step 5 so the function has the current settings.',
+    );
+  report.info(
+    `the function, triggered through the topic, wrote s3://${s.destBucket}/${thumbKey} again: a ${meta.width}x${meta.height} ${meta.format}`,
+  );
 }
 
 if (isMain(import.meta.url)) {

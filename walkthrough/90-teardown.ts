@@ -7,20 +7,39 @@ import { getRole, listRoleTags } from './lib/actions/iam.ts';
 import { deleteFunction, getFunction, getPolicyStatements, removePermission } from './lib/actions/lambda.ts';
 import { deleteLogGroup, findLogGroup } from './lib/actions/logs.ts';
 import { deleteBucket, getBucketTags, getNotification, headBucket, putNotification } from './lib/actions/s3.ts';
-import { deleteTopic, getTopicAttributes, listSubscriptions, listTopicTags, setTopicPolicy, unsubscribe } from './lib/actions/sns.ts';
+import {
+  deleteTopic,
+  getTopicAttributes,
+  listSubscriptions,
+  listTopicTags,
+  setTopicPolicy,
+  unsubscribe,
+} from './lib/actions/sns.ts';
 import { describeTarget, type Ctx } from './lib/context.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { hasTag, logGroupName, SUITE_TAG } from './lib/policies.ts';
-import { notificationId, snsStatementId, statementId, topicArnOf, topicNotificationId, topicStatementId } from './50-trigger.ts';
+import {
+  notificationId,
+  snsStatementId,
+  statementId,
+  topicArnOf,
+  topicNotificationId,
+  topicStatementId,
+} from './50-trigger.ts';
 import { removeProbe } from './extras/lib/probe.ts';
 import { deleteRoleWithPolicies, emptyBucket, gone } from './lib/removal.ts';
 
 /** Both triggers' entries (TRIGGER=lambda and TRIGGER=sns), whichever is there; other entries stay. */
 async function removeNotification(ctx: Ctx): Promise<void> {
   const bucket = ctx.state.data.notification?.bucket ?? ctx.settings.sourceBucket;
-  const ids = new Set([notificationId(ctx), topicNotificationId(ctx), ctx.state.data.notification?.configurationId ?? notificationId(ctx)]);
+  const ids = new Set([
+    notificationId(ctx),
+    topicNotificationId(ctx),
+    ctx.state.data.notification?.configurationId ?? notificationId(ctx),
+  ]);
   const named = [...ids].join(', ');
-  if ((await headBucket(ctx, bucket)) !== 'ours') return ctx.report.gone(`notification ${named} (bucket ${bucket} is gone)`);
+  if ((await headBucket(ctx, bucket)) !== 'ours')
+    return ctx.report.gone(`notification ${named} (bucket ${bucket} is gone)`);
   const current = await getNotification(ctx, bucket);
   const lambdas = current.LambdaFunctionConfigurations ?? [];
   const topics = current.TopicConfigurations ?? [];
@@ -49,19 +68,26 @@ async function removeTopic(ctx: Ctx): Promise<void> {
   if (!attributes) {
     ctx.report.gone(`topic ${name}`);
   } else if (record?.createdBySuite || hasTag(await listTopicTags(ctx, arn))) {
-    if (await gone(() => deleteTopic(ctx, arn))) ctx.report.removed(`topic ${name} (with its subscriptions and policy)`);
+    if (await gone(() => deleteTopic(ctx, arn)))
+      ctx.report.removed(`topic ${name} (with its subscriptions and policy)`);
   } else {
     const functionArn = ctx.state.data.function?.arn;
     for (const sub of await listSubscriptions(ctx, arn)) {
-      const mine = sub.SubscriptionArn === record?.subscriptionArn || (sub.Protocol === 'lambda' && functionArn !== undefined && sub.Endpoint === functionArn);
-      if (mine && sub.SubscriptionArn && (await gone(() => unsubscribe(ctx, sub.SubscriptionArn!)))) ctx.report.removed(`subscription of ${sub.Endpoint} to ${name}`);
+      const mine =
+        sub.SubscriptionArn === record?.subscriptionArn ||
+        (sub.Protocol === 'lambda' && functionArn !== undefined && sub.Endpoint === functionArn);
+      if (mine && sub.SubscriptionArn && (await gone(() => unsubscribe(ctx, sub.SubscriptionArn!))))
+        ctx.report.removed(`subscription of ${sub.Endpoint} to ${name}`);
     }
     const sid = record?.policyStatementId ?? topicStatementId(ctx);
-    const policy = attributes.Policy ? (JSON.parse(attributes.Policy) as { Statement: Array<{ Sid?: string }> | { Sid?: string } }) : undefined;
+    const policy = attributes.Policy
+      ? (JSON.parse(attributes.Policy) as { Statement: Array<{ Sid?: string }> | { Sid?: string } })
+      : undefined;
     const statements = policy ? [policy.Statement].flat() : [];
     if (policy && statements.some((st) => st.Sid === sid)) {
       const rest = { ...policy, Statement: statements.filter((st) => st.Sid !== sid) };
-      if (await gone(() => setTopicPolicy(ctx, arn, rest, `remove statement ${sid} from the policy of ${name}`))) ctx.report.removed(`topic policy statement ${sid} of ${name}`);
+      if (await gone(() => setTopicPolicy(ctx, arn, rest, `remove statement ${sid} from the policy of ${name}`)))
+        ctx.report.removed(`topic policy statement ${sid} of ${name}`);
     }
     ctx.report.kept(`topic ${name} (not created by this walkthrough)`);
   }
@@ -76,12 +102,18 @@ async function removeFunction(ctx: Ctx): Promise<boolean> {
     ctx.state.update((x) => delete x.function);
     return ctx.state.data.logGroup?.createdBySuite ?? false;
   }
-  const ours = (ctx.state.data.function?.name === name && ctx.state.data.function.createdBySuite) || fn.Tags?.[SUITE_TAG.Key] === SUITE_TAG.Value;
+  const ours =
+    (ctx.state.data.function?.name === name && ctx.state.data.function.createdBySuite) ||
+    fn.Tags?.[SUITE_TAG.Key] === SUITE_TAG.Value;
   // Both triggers' permissions: for S3 (TRIGGER=lambda) and for the topic (TRIGGER=sns).
-  const sids = [ctx.state.data.permission?.statementId ?? statementId(ctx), ctx.state.data.snsPermission?.statementId ?? snsStatementId(ctx)];
+  const sids = [
+    ctx.state.data.permission?.statementId ?? statementId(ctx),
+    ctx.state.data.snsPermission?.statementId ?? snsStatementId(ctx),
+  ];
   const statements = await getPolicyStatements(ctx, name);
   for (const sid of sids) {
-    if (statements.some((st) => st.Sid === sid) && (await gone(() => removePermission(ctx, name, sid)))) ctx.report.removed(`permission ${sid} of ${name}`);
+    if (statements.some((st) => st.Sid === sid) && (await gone(() => removePermission(ctx, name, sid))))
+      ctx.report.removed(`permission ${sid} of ${name}`);
   }
   ctx.state.update((x) => {
     delete x.permission;
@@ -117,7 +149,8 @@ async function removeRole(ctx: Ctx): Promise<void> {
     ctx.state.update((x) => delete x.role);
     return;
   }
-  const ours = (ctx.state.data.role?.name === name && ctx.state.data.role.createdBySuite) || hasTag(await listRoleTags(ctx, name));
+  const ours =
+    (ctx.state.data.role?.name === name && ctx.state.data.role.createdBySuite) || hasTag(await listRoleTags(ctx, name));
   if (!ours) return ctx.report.kept(`role ${name} (not created by this walkthrough)`);
   await deleteRoleWithPolicies(ctx, name);
   ctx.state.update((x) => delete x.role);
@@ -131,13 +164,20 @@ async function removeBucket(ctx: Ctx, which: 'sourceBucket' | 'destBucket', fall
     ctx.state.update((x) => delete x[which]);
     return;
   }
-  if (access === 'forbidden') return ctx.report.kept(`bucket ${name} (not accessible with these credentials: another account's, or this identity lacks permission on it)`);
-  if (access === 'other-region') return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
-  const ours = (ctx.state.data[which]?.name === name && ctx.state.data[which]?.createdBySuite) || hasTag(await getBucketTags(ctx, name));
+  if (access === 'forbidden')
+    return ctx.report.kept(
+      `bucket ${name} (not accessible with these credentials: another account's, or this identity lacks permission on it)`,
+    );
+  if (access === 'other-region')
+    return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
+  const ours =
+    (ctx.state.data[which]?.name === name && ctx.state.data[which]?.createdBySuite) ||
+    hasTag(await getBucketTags(ctx, name));
   if (!ours) return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);
   if (ctx.argv['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);
   const count = await ctx.report.wait(`emptying ${name}`, () => emptyBucket(ctx, name));
-  if (await gone(() => deleteBucket(ctx, name))) ctx.report.removed(`bucket ${name} (${count} object version(s) deleted first)`);
+  if (await gone(() => deleteBucket(ctx, name)))
+    ctx.report.removed(`bucket ${name} (${count} object version(s) deleted first)`);
   ctx.state.update((x) => delete x[which]);
 }
 
@@ -152,7 +192,16 @@ export async function teardownStep(ctx: Ctx): Promise<void> {
   await removeBucket(ctx, 'sourceBucket', ctx.settings.sourceBucket);
   await removeBucket(ctx, 'destBucket', ctx.settings.destBucket);
   const s = ctx.state.data;
-  if (!ctx.dryRun && !s.role && !s.function && !s.logGroup && !s.sourceBucket && !s.destBucket && !s.probe && !s.topic) {
+  if (
+    !ctx.dryRun &&
+    !s.role &&
+    !s.function &&
+    !s.logGroup &&
+    !s.sourceBucket &&
+    !s.destBucket &&
+    !s.probe &&
+    !s.topic
+  ) {
     ctx.state.remove();
     ctx.report.info(closingLine(ctx));
   }
@@ -162,7 +211,8 @@ export async function teardownStep(ctx: Ctx): Promise<void> {
 function closingLine(ctx: Ctx): string {
   const st = ctx.settings;
   const where = `${describeTarget(st)}, account ${st.accountId}, region ${st.region}`;
-  if (ctx.state.existed) return `everything the walkthrough created is gone (${where}; state file ${ctx.state.file} removed)`;
+  if (ctx.state.existed)
+    return `everything the walkthrough created is gone (${where}; state file ${ctx.state.file} removed)`;
   const removedSomething = ctx.report.lines.some((l) => l.outcome === 'removed');
   const looked = `role ${st.roleName}, function ${st.functionName}, buckets ${st.sourceBucket} and ${st.destBucket}`;
   if (removedSomething)
@@ -174,5 +224,10 @@ function closingLine(ctx: Ctx): string {
 }
 
 if (isMain(import.meta.url)) {
-  await runStepMain('8. Teardown', 'Removes everything the walkthrough created, and nothing else.\n  --keep-buckets   keep the buckets and their contents', teardownStep, SCRIPT_FLAGS['90-teardown.ts']);
+  await runStepMain(
+    '8. Teardown',
+    'Removes everything the walkthrough created, and nothing else.\n  --keep-buckets   keep the buckets and their contents',
+    teardownStep,
+    SCRIPT_FLAGS['90-teardown.ts'],
+  );
 }

@@ -77,7 +77,9 @@ export function settingFlags(ctx: Ctx): string[] {
 export function commandWithSettings(ctx: Ctx, script: string, extra: string[] = []): string {
   const flags = [...extra, ...settingFlags(ctx)];
   const command = `npm run ${script}${flags.length ? ' -- ' + flags.join(' ') : ''}`;
-  const inherited = (Object.keys(ctx.sources) as SettingName[]).filter((n) => ctx.sources[n]?.from === 'environment' || ctx.sources[n]?.from === '.env');
+  const inherited = (Object.keys(ctx.sources) as SettingName[]).filter(
+    (n) => ctx.sources[n]?.from === 'environment' || ctx.sources[n]?.from === '.env',
+  );
   return inherited.length ? `${command}  (with the same ${inherited.join(', ')} in your environment or .env)` : command;
 }
 
@@ -98,16 +100,27 @@ export function printSummary(r: WalkthroughResult): void {
   );
   const last = ctx.state.data.lastTest;
   if (last && !ctx.dryRun) out(`  thumbnail  s3://${s.destBucket}/${last.thumbnailKey} -> ${last.savedTo}`);
-  out(`  time       ${timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(timings.reduce((a, t) => a + t.ms, 0) / 1000).toFixed(1)} s`);
+  out(
+    `  time       ${timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(timings.reduce((a, t) => a + t.ms, 0) / 1000).toFixed(1)} s`,
+  );
   if (ctx.dryRun) {
-    out(`  This was a dry run: nothing was changed${r.stoppedAfter ? ` (it stopped after step ${r.stoppedAfter})` : ''}. The lines marked "? would" are what a real run would do.`);
-    out(`  Do it for real with: ${commandWithSettings(ctx, 'walkthrough', r.stoppedAfter ? ['--until', r.stoppedAfter] : [])}`);
+    out(
+      `  This was a dry run: nothing was changed${r.stoppedAfter ? ` (it stopped after step ${r.stoppedAfter})` : ''}. The lines marked "? would" are what a real run would do.`,
+    );
+    out(
+      `  Do it for real with: ${commandWithSettings(ctx, 'walkthrough', r.stoppedAfter ? ['--until', r.stoppedAfter] : [])}`,
+    );
     return;
   }
   if (r.stoppedAfter) {
     const next = STEPS[STEPS.findIndex((x) => x.name === r.stoppedAfter) + 1];
-    out(`  Stopped after step ${r.stoppedAfter} (--until ${r.stoppedAfter})${r.changed ? '' : '; nothing needed changing up to there'}.`);
-    if (next) out(`  Continue with: ${commandWithSettings(ctx, 'walkthrough')}  (or the next step alone: npx tsx walkthrough/${STEP_FILES[next.name]} ${settingFlags(ctx).join(' ')})`.trimEnd());
+    out(
+      `  Stopped after step ${r.stoppedAfter} (--until ${r.stoppedAfter})${r.changed ? '' : '; nothing needed changing up to there'}.`,
+    );
+    if (next)
+      out(
+        `  Continue with: ${commandWithSettings(ctx, 'walkthrough')}  (or the next step alone: npx tsx walkthrough/${STEP_FILES[next.name]} ${settingFlags(ctx).join(' ')})`.trimEnd(),
+      );
   } else out(r.changed ? '  Set-up is complete.' : '  Nothing needed changing: everything was already in place.');
   out(`  Tear it all down with: ${commandWithSettings(ctx, 'teardown')}`);
 }
@@ -120,7 +133,9 @@ async function main(): Promise<void> {
     return fail(err);
   }
   if (argv.help) {
-    console.log(`npm run walkthrough: every step in order, then a summary.\n  --until STEP   stop after STEP (${STEPS.map((s) => s.name).join(', ')})\n  --image PATH   test with your own image\n  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)\n\n${COMMON_HELP}`);
+    console.log(
+      `npm run walkthrough: every step in order, then a summary.\n  --until STEP   stop after STEP (${STEPS.map((s) => s.name).join(', ')})\n  --image PATH   test with your own image\n  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)\n\n${COMMON_HELP}`,
+    );
     return;
   }
   try {

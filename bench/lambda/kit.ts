@@ -48,11 +48,26 @@ export function clients(endpoint: string): Clients {
 
 const TRUST = JSON.stringify(lambdaTrustPolicy());
 
-export async function createRole(iam: IAMClient, name: string, statements: Array<{ Effect: string; Action: string; Resource: string }> = []): Promise<string> {
+export async function createRole(
+  iam: IAMClient,
+  name: string,
+  statements: Array<{ Effect: string; Action: string; Resource: string }> = [],
+): Promise<string> {
   const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
-  await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }));
+  await iam.send(
+    new AttachRolePolicyCommand({
+      RoleName: name,
+      PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+    }),
+  );
   if (statements.length > 0)
-    await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'bench', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: name,
+        PolicyName: 'bench',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      }),
+    );
   return role.Role!.Arn!;
 }
 

@@ -43,7 +43,12 @@ function runChild(args: string[]): Promise<ChildOutput & { wallMs: number }> {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT, ...args], {
       cwd: PROJECT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

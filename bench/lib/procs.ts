@@ -103,7 +103,11 @@ export async function startServerProcess(opts: {
   timeoutMs?: number;
 }): Promise<ServerProcess> {
   // Runs in its own data folder: a developer's .env in the project is never read by a benchmarked server.
-  const child = spawn(process.execPath, opts.args, { cwd: opts.dataDir.dir, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, opts.args, {
+    cwd: opts.dataDir.dir,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const stopIt = onCleanup(
     async () => {
@@ -113,7 +117,10 @@ export async function startServerProcess(opts: {
     () => child.kill('SIGKILL'),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${opts.name} did not start within ${(opts.timeoutMs ?? 30_000) / 1000} s:\n${output}`)), opts.timeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${opts.name} did not start within ${(opts.timeoutMs ?? 30_000) / 1000} s:\n${output}`)),
+      opts.timeoutMs ?? 30_000,
+    );
     const onData = (d: Buffer) => {
       output += d.toString();
       const m = opts.pattern.exec(output);
@@ -144,7 +151,9 @@ export async function startServerProcess(opts: {
 }
 
 /** The project's local endpoint as a child process (`node --import tsx local-aws/cli.ts serve`), on a free port, with its own temp data folder. */
-export async function startLocalEndpoint(opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+export async function startLocalEndpoint(
+  opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServerProcess> {
   const data = tempDir('bench-local-aws-');
   const env: NodeJS.ProcessEnv = {};
   // Nothing of the developer's endpoint settings leaks in: port 0 = a free port, own data folder.

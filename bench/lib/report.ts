@@ -57,7 +57,9 @@ export function goalsMarkdown(goals: Goal[]): string {
   if (goals.length === 0) return '';
   return (
     '**Goals**\n\n' +
-    goals.map((g) => `- ${g.met === 'n/a' ? '➖ n/a' : g.met ? '✅ met' : '❌ NOT met'} — ${g.goal}: ${g.detail}`).join('\n') +
+    goals
+      .map((g) => `- ${g.met === 'n/a' ? '➖ n/a' : g.met ? '✅ met' : '❌ NOT met'} — ${g.goal}: ${g.detail}`)
+      .join('\n') +
     '\n'
   );
 }

@@ -29,7 +29,10 @@ export function summarize(xs: number[]): Summary {
 }
 
 export function median(xs: number[]): number {
-  return percentileSorted([...xs].sort((a, b) => a - b), 50);
+  return percentileSorted(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Milliseconds with a precision that suits their size. */

@@ -29,7 +29,8 @@ export interface LoadResult {
   firstError?: string;
 }
 
-export type Request = { kind: 'setup'; target: Target; bucket: string } | { kind: 'run'; job: LoadJob } | { kind: 'go' };
+export type Request =
+  { kind: 'setup'; target: Target; bucket: string } | { kind: 'run'; job: LoadJob } | { kind: 'go' };
 export type Reply = { kind: 'ok'; result?: LoadResult } | { kind: 'ready' } | { kind: 'error'; message: string };
 
 let go: (() => void) | undefined;
@@ -68,7 +69,9 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   const one = async (s3: S3Client, c: number, i: number) => {
     const Key = keyOf(job.size, c, i);
     if (job.op === 'put') {
-      await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key, Body: body, ContentType: 'application/octet-stream' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: job.bucket, Key, Body: body, ContentType: 'application/octet-stream' }),
+      );
     } else {
       const r = await s3.send(new GetObjectCommand({ Bucket: job.bucket, Key }));
       const bytes = await r.Body!.transformToByteArray();
@@ -78,28 +81,33 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
   try {
     if (job.op === 'get') {
       // The objects the GETs read.
-      await Promise.all(clients.map(async (s3, c) => {
-        for (let i = 0; i < KEYS_PER_CLIENT; i++) await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: keyOf(job.size, c, i), Body: body }));
-      }));
+      await Promise.all(
+        clients.map(async (s3, c) => {
+          for (let i = 0; i < KEYS_PER_CLIENT; i++)
+            await s3.send(new PutObjectCommand({ Bucket: job.bucket, Key: keyOf(job.size, c, i), Body: body }));
+        }),
+      );
     }
     let errors = 0;
     let firstError: string | undefined;
     const loop = async (count: number, record: number[] | undefined, next: { i: number }) => {
-      await Promise.all(clients.map(async (s3, c) => {
-        for (;;) {
-          const i = next.i++;
-          if (i >= count) return;
-          const t0 = performance.now();
-          try {
-            await one(s3, c, i);
-          } catch (e) {
-            errors++;
-            firstError ??= `${(e as Error).name}: ${(e as Error).message}`;
-            continue;
+      await Promise.all(
+        clients.map(async (s3, c) => {
+          for (;;) {
+            const i = next.i++;
+            if (i >= count) return;
+            const t0 = performance.now();
+            try {
+              await one(s3, c, i);
+            } catch (e) {
+              errors++;
+              firstError ??= `${(e as Error).name}: ${(e as Error).message}`;
+              continue;
+            }
+            record?.push(performance.now() - t0);
           }
-          record?.push(performance.now() - t0);
-        }
-      }));
+        }),
+      );
     };
     await loop(job.warmup, undefined, { i: 0 });
     await ready();

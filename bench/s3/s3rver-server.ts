@@ -6,7 +6,12 @@ interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
-type S3rverClass = new (options: { address: string; port: number; directory: string; silent: boolean }) => S3rverInstance;
+type S3rverClass = new (options: {
+  address: string;
+  port: number;
+  directory: string;
+  silent: boolean;
+}) => S3rverInstance;
 
 // s3rver ships no types: the two methods used here are declared above.
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;

@@ -26,8 +26,10 @@ const s3 = new S3Client({});
 
 function commandOf(event: unknown): string {
   const command = (event as Partial<LambdashEvent> | null)?.command;
-  if (typeof command !== 'string' || command.trim() === '') throw new Error('lambdash: the event must be {"command": "<shell command>"}');
-  if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) throw new Error(`lambdash: the command is longer than ${MAX_COMMAND_BYTES} bytes`);
+  if (typeof command !== 'string' || command.trim() === '')
+    throw new Error('lambdash: the event must be {"command": "<shell command>"}');
+  if (Buffer.byteLength(command) > MAX_COMMAND_BYTES)
+    throw new Error(`lambdash: the command is longer than ${MAX_COMMAND_BYTES} bytes`);
   return command;
 }
 
@@ -39,14 +41,19 @@ function timeoutSeconds(): number {
 /** Which streams go inline: both when they fit together, else the smaller one if it fits alone. */
 function inlineChoice(outSize: number, errSize: number): { stdout: boolean; stderr: boolean } {
   if (outSize + errSize <= INLINE_LIMIT_BYTES) return { stdout: true, stderr: true };
-  return { stdout: outSize < errSize && outSize <= INLINE_LIMIT_BYTES, stderr: errSize <= outSize && errSize <= INLINE_LIMIT_BYTES };
+  return {
+    stdout: outSize < errSize && outSize <= INLINE_LIMIT_BYTES,
+    stderr: errSize <= outSize && errSize <= INLINE_LIMIT_BYTES,
+  };
 }
 
 async function deliver(file: string, inline: boolean, bucket: string | undefined, key: string): Promise<StreamOutput> {
   const size = fs.statSync(file).size;
   if (inline) return { size, base64: fs.readFileSync(file).toString('base64') };
   if (!bucket) throw new Error('lambdash: the output is too large to return and OUTPUT_BUCKET is not set');
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.createReadStream(file), ContentLength: size }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.createReadStream(file), ContentLength: size }),
+  );
   return { size, s3: { bucket, key } };
 }
 

@@ -37,5 +37,7 @@ export const MAX_COMMAND_BYTES = 256 * 1024;
 export function isLambdashResult(v: unknown): v is LambdashResult {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return r.lambdash === 1 && typeof r.stdout === 'object' && typeof r.stderr === 'object' && typeof r.timedOut === 'boolean';
+  return (
+    r.lambdash === 1 && typeof r.stdout === 'object' && typeof r.stderr === 'object' && typeof r.timedOut === 'boolean'
+  );
 }

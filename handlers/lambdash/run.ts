@@ -24,7 +24,10 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Runs `command` in `dir` (stdin is /dev/null); kills it and its process group after `timeoutMs`. */
-export async function runCommand(command: string, opts: { dir: string; timeoutMs: number; cwd?: string }): Promise<CommandRun> {
+export async function runCommand(
+  command: string,
+  opts: { dir: string; timeoutMs: number; cwd?: string },
+): Promise<CommandRun> {
   const stdoutFile = path.join(opts.dir, 'stdout');
   const stderrFile = path.join(opts.dir, 'stderr');
   const out = fs.openSync(stdoutFile, 'w');
@@ -38,10 +41,13 @@ export async function runCommand(command: string, opts: { dir: string; timeoutMs
       detached: true,
     });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid);
-    }, Math.max(0, opts.timeoutMs));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        killGroup(child.pid);
+      },
+      Math.max(0, opts.timeoutMs),
+    );
     const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -50,7 +56,14 @@ export async function runCommand(command: string, opts: { dir: string; timeoutMs
     // What it left running in the background would be frozen with the environment and write into
     // the next invocation's time: end it now.
     killGroup(child.pid);
-    return { exitCode: exit.code, signal: exit.signal, timedOut, durationMs: Math.round(performance.now() - started), stdoutFile, stderrFile };
+    return {
+      exitCode: exit.code,
+      signal: exit.signal,
+      timedOut,
+      durationMs: Math.round(performance.now() - started),
+      stdoutFile,
+      stderrFile,
+    };
   } finally {
     fs.closeSync(out);
     fs.closeSync(err);

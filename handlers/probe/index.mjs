@@ -33,5 +33,13 @@ export const handler = async (event, context) => {
   if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
 
   console.log(JSON.stringify({ envId, count, moduleCacheHit, tmpFileHit }));
-  return { envId, initAt, count, moduleCacheHit, tmpFileHit, logStreamName: context.logStreamName, tmpDir: os.tmpdir() };
+  return {
+    envId,
+    initAt,
+    count,
+    moduleCacheHit,
+    tmpFileHit,
+    logStreamName: context.logStreamName,
+    tmpDir: os.tmpdir(),
+  };
 };

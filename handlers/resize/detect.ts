@@ -5,9 +5,7 @@
 export type RasterType = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'avif';
 
 export type Detected =
-  | { kind: 'raster'; type: RasterType }
-  | { kind: 'unsupported'; type: string }
-  | { kind: 'unknown' };
+  { kind: 'raster'; type: RasterType } | { kind: 'unsupported'; type: string } | { kind: 'unknown' };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 // ISO-BMFF brands (ftyp box) of AVIF, and of other HEIF flavours (HEVC etc.) that sharp's
@@ -21,7 +19,9 @@ function startsWith(buf: Uint8Array, bytes: readonly number[], at = 0): boolean 
 }
 
 function ascii(buf: Uint8Array, start: number, end: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + start, Math.max(0, Math.min(end, buf.length) - start)).toString('latin1');
+  return Buffer.from(buf.buffer, buf.byteOffset + start, Math.max(0, Math.min(end, buf.length) - start)).toString(
+    'latin1',
+  );
 }
 
 function sniffIsoBmff(buf: Uint8Array): Detected | undefined {
@@ -54,8 +54,10 @@ export function detectImageType(buf: Uint8Array): Detected {
   if (head.startsWith('GIF87a') || head.startsWith('GIF89a')) return { kind: 'raster', type: 'gif' };
   if (head.startsWith('RIFF') && head.slice(8, 12) === 'WEBP') return { kind: 'raster', type: 'webp' };
   // Classic TIFF (42) and BigTIFF (43), both byte orders.
-  if (startsWith(buf, [0x49, 0x49, 0x2a, 0x00]) || startsWith(buf, [0x4d, 0x4d, 0x00, 0x2a])) return { kind: 'raster', type: 'tiff' };
-  if (startsWith(buf, [0x49, 0x49, 0x2b, 0x00]) || startsWith(buf, [0x4d, 0x4d, 0x00, 0x2b])) return { kind: 'raster', type: 'tiff' };
+  if (startsWith(buf, [0x49, 0x49, 0x2a, 0x00]) || startsWith(buf, [0x4d, 0x4d, 0x00, 0x2a]))
+    return { kind: 'raster', type: 'tiff' };
+  if (startsWith(buf, [0x49, 0x49, 0x2b, 0x00]) || startsWith(buf, [0x4d, 0x4d, 0x00, 0x2b]))
+    return { kind: 'raster', type: 'tiff' };
   const iso = sniffIsoBmff(buf);
   if (iso) return iso;
   if (startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20])) return { kind: 'unsupported', type: 'jp2' };

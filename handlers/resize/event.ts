@@ -51,16 +51,34 @@ function parseS3Record(rec: Json): ParsedRecord {
   const rawKey = object ? str(object.key) : undefined;
   const eventName = str(rec.eventName) ?? '';
   if (!eventName.startsWith('ObjectCreated:')) {
-    return { kind: 'skip', reason: 'not_object_created', detail: `event ${eventName || '(none)'} is not ObjectCreated`, bucket, key: rawKey };
+    return {
+      kind: 'skip',
+      reason: 'not_object_created',
+      detail: `event ${eventName || '(none)'} is not ObjectCreated`,
+      bucket,
+      key: rawKey,
+    };
   }
   if (!bucket || rawKey === undefined || rawKey === '') {
-    return { kind: 'invalid', reason: 'malformed_record', detail: 'S3 record without s3.bucket.name or s3.object.key', bucket, key: rawKey };
+    return {
+      kind: 'invalid',
+      reason: 'malformed_record',
+      detail: 'S3 record without s3.bucket.name or s3.object.key',
+      bucket,
+      key: rawKey,
+    };
   }
   let key: string;
   try {
     key = decodeS3Key(rawKey);
   } catch {
-    return { kind: 'invalid', reason: 'invalid_key_encoding', detail: `key is not valid URL encoding: ${rawKey}`, bucket, key: rawKey };
+    return {
+      kind: 'invalid',
+      reason: 'invalid_key_encoding',
+      detail: `key is not valid URL encoding: ${rawKey}`,
+      bucket,
+      key: rawKey,
+    };
   }
   const ref: S3ObjectRef = { bucket, key, rawKey, eventName };
   if (object && typeof object.size === 'number' && Number.isFinite(object.size)) ref.size = object.size;
@@ -73,7 +91,8 @@ function parseS3Record(rec: Json): ParsedRecord {
 
 function parseSnsRecord(rec: Json, depth: number): ParsedRecord[] {
   const message = isObject(rec.Sns) ? str(rec.Sns.Message) : undefined;
-  if (message === undefined) return [{ kind: 'invalid', reason: 'malformed_record', detail: 'SNS record without Sns.Message' }];
+  if (message === undefined)
+    return [{ kind: 'invalid', reason: 'malformed_record', detail: 'SNS record without Sns.Message' }];
   let inner: unknown;
   try {
     inner = JSON.parse(message);
@@ -135,11 +154,18 @@ export function makeS3Record(input: PutEventInput): Json {
     eventName: input.eventName ?? 'ObjectCreated:Put',
     userIdentity: { principalId: 'AWS:AIDAEXAMPLEUSERID' },
     requestParameters: { sourceIPAddress: '127.0.0.1' },
-    responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
+    responseElements: {
+      'x-amz-request-id': 'C3D13FE58DE4C810',
+      'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
+    },
     s3: {
       s3SchemaVersion: '1.0',
       configurationId: 'resize',
-      bucket: { name: input.bucket, ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${input.bucket}` },
+      bucket: {
+        name: input.bucket,
+        ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
+        arn: `arn:aws:s3:::${input.bucket}`,
+      },
       object: {
         key: encodeS3Key(input.key),
         size: input.size,
@@ -156,7 +182,10 @@ export function makeS3PutEvent(objects: PutEventInput[]): { Records: Json[] } {
 }
 
 /** The same S3 event delivered through an SNS topic subscription. */
-export function wrapInSns(s3Event: unknown, topicArn = 'arn:aws:sns:us-east-1:000000000000:thumbnails'): { Records: Json[] } {
+export function wrapInSns(
+  s3Event: unknown,
+  topicArn = 'arn:aws:sns:us-east-1:000000000000:thumbnails',
+): { Records: Json[] } {
   return {
     Records: [
       {

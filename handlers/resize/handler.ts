@@ -2,7 +2,14 @@
 // event becomes `resized-<key>` in DEST_BUCKET, or one structured error line.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readConfig, type ResizeConfig } from './config.ts';
-import { PermanentError, RetryableInvocationError, TransientError, isThumbnailError, type Reason, type ThumbnailError } from './errors.ts';
+import {
+  PermanentError,
+  RetryableInvocationError,
+  TransientError,
+  isThumbnailError,
+  type Reason,
+  type ThumbnailError,
+} from './errors.ts';
 import { parseEvent, type S3ObjectRef } from './event.ts';
 import { makeThumbnail, type Thumbnail } from './image.ts';
 import { logLine } from './log.ts';
@@ -38,10 +45,14 @@ interface Written {
 async function resizeObject(s3: S3Client, ref: S3ObjectRef, config: ResizeConfig): Promise<Written> {
   if (ref.size !== undefined && ref.size > config.maxInputBytes) {
     // Refused from the event's size: never downloaded.
-    throw new PermanentError('too_large', `The object has ${ref.size} bytes, over the limit of ${config.maxInputBytes}`, {
-      size: ref.size,
-      maxInputBytes: config.maxInputBytes,
-    });
+    throw new PermanentError(
+      'too_large',
+      `The object has ${ref.size} bytes, over the limit of ${config.maxInputBytes}`,
+      {
+        size: ref.size,
+        maxInputBytes: config.maxInputBytes,
+      },
+    );
   }
   const input = await getObjectBytes(s3, ref, config.maxInputBytes);
   const thumb = await makeThumbnail(input, config);
@@ -53,7 +64,12 @@ async function resizeObject(s3: S3Client, ref: S3ObjectRef, config: ResizeConfig
 function asThumbnailError(err: unknown): ThumbnailError {
   if (isThumbnailError(err)) return err;
   // A bug or an unforeseen failure: fail the invocation rather than silently drop the object.
-  return new TransientError('unexpected', err instanceof Error ? `${err.name}: ${err.message}` : String(err), {}, { cause: err });
+  return new TransientError(
+    'unexpected',
+    err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    {},
+    { cause: err },
+  );
 }
 
 export function createHandler(deps: HandlerDeps): ResizeHandler {
@@ -66,7 +82,14 @@ export function createHandler(deps: HandlerDeps): ResizeHandler {
     const fail = (bucket: string | undefined, key: string, e: ThumbnailError): void => {
       summary.failed.push({ key, reason: e.reason });
       if (!e.permanent) transient.push({ key, reason: e.reason });
-      logLine('ERROR', 'thumbnail_failed', { ...e.details, reason: e.reason, retryable: !e.permanent, bucket, key, message: e.message });
+      logLine('ERROR', 'thumbnail_failed', {
+        ...e.details,
+        reason: e.reason,
+        retryable: !e.permanent,
+        bucket,
+        key,
+        message: e.message,
+      });
     };
 
     for (const rec of parseEvent(event)) {
@@ -89,7 +112,14 @@ export function createHandler(deps: HandlerDeps): ResizeHandler {
       const { ref } = rec;
       if (ref.bucket === config.destBucket) {
         // Writing here would trigger this function again: an endless, billed loop.
-        fail(ref.bucket, ref.key, new PermanentError('source_is_destination', `DEST_BUCKET is the event's bucket (${ref.bucket}); refusing to write into the source bucket`));
+        fail(
+          ref.bucket,
+          ref.key,
+          new PermanentError(
+            'source_is_destination',
+            `DEST_BUCKET is the event's bucket (${ref.bucket}); refusing to write into the source bucket`,
+          ),
+        );
         continue;
       }
       if (ref.key.endsWith('/')) {

@@ -1,5 +1,13 @@
 // Pure image logic: bytes in, thumbnail bytes out, or a typed ImageError. No S3, no environment.
-import sharp, { type AvifOptions, type GifOptions, type Metadata, type OutputInfo, type Sharp, type SharpOptions, type WebpOptions } from 'sharp';
+import sharp, {
+  type AvifOptions,
+  type GifOptions,
+  type Metadata,
+  type OutputInfo,
+  type Sharp,
+  type SharpOptions,
+  type WebpOptions,
+} from 'sharp';
 import { detectImageType, type RasterType } from './detect.ts';
 import { ImageError } from './errors.ts';
 
@@ -92,7 +100,9 @@ function isPixelLimit(err: unknown): boolean {
  * q50; metadata such as EXIF/GPS stripped) with a lower encoder effort for WebP, GIF and AVIF: at
  * thumbnail size the higher efforts cost up to twice the time for files within a few percent.
  */
-export const ENCODER_OPTIONS: Readonly<Record<OutputFormat, WebpOptions | GifOptions | AvifOptions | Record<never, never>>> = {
+export const ENCODER_OPTIONS: Readonly<
+  Record<OutputFormat, WebpOptions | GifOptions | AvifOptions | Record<never, never>>
+> = {
   jpeg: {},
   png: {},
   webp: { effort: 2 },
@@ -106,21 +116,39 @@ async function readHeader(image: Sharp, type: RasterType, maxInputPixels: number
     meta = await image.metadata(); // parses the header only: a bomb is not decoded here
   } catch (err) {
     if (isPixelLimit(err)) {
-      throw new ImageError('too_many_pixels', `Image exceeds the limit of ${maxInputPixels} pixels`, { maxInputPixels }, { cause: err });
+      throw new ImageError(
+        'too_many_pixels',
+        `Image exceeds the limit of ${maxInputPixels} pixels`,
+        { maxInputPixels },
+        { cause: err },
+      );
     }
-    throw new ImageError('corrupt', `Cannot read the ${type} header: ${describe(err)}`, { detected: type }, { cause: err });
+    throw new ImageError(
+      'corrupt',
+      `Cannot read the ${type} header: ${describe(err)}`,
+      { detected: type },
+      { cause: err },
+    );
   }
   // With `animated`, height spans all frames, so this is the whole decode budget.
   const pixels = meta.width * meta.height;
   if (!(pixels > 0) || pixels > maxInputPixels) {
-    throw new ImageError('too_many_pixels', `Image declares ${meta.width}x${meta.height} pixels, over the limit of ${maxInputPixels}`, {
-      width: meta.width,
-      height: meta.height,
-      maxInputPixels,
-    });
+    throw new ImageError(
+      'too_many_pixels',
+      `Image declares ${meta.width}x${meta.height} pixels, over the limit of ${maxInputPixels}`,
+      {
+        width: meta.width,
+        height: meta.height,
+        maxInputPixels,
+      },
+    );
   }
   if (type === 'avif' && meta.compression !== 'av1') {
-    throw new ImageError('unsupported_type', `HEIF with ${meta.compression ?? 'unknown'} compression is not supported`, { detected: 'heif' });
+    throw new ImageError(
+      'unsupported_type',
+      `HEIF with ${meta.compression ?? 'unknown'} compression is not supported`,
+      { detected: 'heif' },
+    );
   }
   return meta;
 }
@@ -136,9 +164,13 @@ export async function makeThumbnail(input: Buffer, opts: ThumbnailOptions): Prom
   const detected = detectImageType(input);
   if (detected.kind === 'unknown') throw new ImageError('not_an_image', 'The content is not a recognised image format');
   if (detected.kind === 'unsupported') {
-    throw new ImageError('unsupported_type', `${detected.type.toUpperCase()} input is not supported (raster JPEG, PNG, WebP, GIF, TIFF or AVIF only)`, {
-      detected: detected.type,
-    });
+    throw new ImageError(
+      'unsupported_type',
+      `${detected.type.toUpperCase()} input is not supported (raster JPEG, PNG, WebP, GIF, TIFF or AVIF only)`,
+      {
+        detected: detected.type,
+      },
+    );
   }
   const type = detected.type;
   const image = sharp(input, inputOptions(type, opts.maxInputPixels));
@@ -155,9 +187,19 @@ export async function makeThumbnail(input: Buffer, opts: ThumbnailOptions): Prom
     out = await pipeline.toBuffer({ resolveWithObject: true });
   } catch (err) {
     if (isPixelLimit(err)) {
-      throw new ImageError('too_many_pixels', `Image exceeds the limit of ${opts.maxInputPixels} pixels`, {}, { cause: err });
+      throw new ImageError(
+        'too_many_pixels',
+        `Image exceeds the limit of ${opts.maxInputPixels} pixels`,
+        {},
+        { cause: err },
+      );
     }
-    throw new ImageError('corrupt', `Cannot decode the ${type} image: ${describe(err)}`, { detected: type }, { cause: err });
+    throw new ImageError(
+      'corrupt',
+      `Cannot decode the ${type} image: ${describe(err)}`,
+      { detected: type },
+      { cause: err },
+    );
   }
   return {
     data: out.data,

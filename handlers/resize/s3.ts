@@ -25,7 +25,16 @@ const CREDENTIALS = new Set([
   'RequestTimeTooSkewed',
   'CredentialsProviderError',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 interface ErrorFacts {
   name: string;
@@ -65,14 +74,20 @@ export function classifyS3Error(err: unknown, op: Operation, bucket: string, key
   };
   const say = `${op} s3://${bucket}/${key} failed: ${f.name}${f.message && f.message !== f.name ? `: ${f.message}` : ''}`;
   const opts = { cause: err };
-  if (f.name === 'NoSuchKey' || (op === 'GetObject' && (f.name === 'NoSuchBucket' || f.name === 'NotFound' || f.status === 404))) {
+  if (
+    f.name === 'NoSuchKey' ||
+    (op === 'GetObject' && (f.name === 'NoSuchBucket' || f.name === 'NotFound' || f.status === 404))
+  ) {
     return new PermanentError('object_not_found', say, details, opts);
   }
-  if (op === 'PutObject' && f.name === 'NoSuchBucket') return new PermanentError('destination_bucket_missing', say, details, opts);
+  if (op === 'PutObject' && f.name === 'NoSuchBucket')
+    return new PermanentError('destination_bucket_missing', say, details, opts);
   if (f.name === 'InvalidObjectState') return new PermanentError('object_unavailable', say, details, opts);
-  if (THROTTLING.has(f.name) || f.status === 429 || f.status === 503) return new TransientError('throttled', say, details, opts);
+  if (THROTTLING.has(f.name) || f.status === 429 || f.status === 503)
+    return new TransientError('throttled', say, details, opts);
   if (f.status !== undefined && f.status >= 500) return new TransientError('s3_server_error', say, details, opts);
-  if (f.name === 'AccessDenied' || f.name === 'AllAccessDisabled') return new TransientError('access_denied', say, details, opts);
+  if (f.name === 'AccessDenied' || f.name === 'AllAccessDisabled')
+    return new TransientError('access_denied', say, details, opts);
   if (CREDENTIALS.has(f.name)) return new TransientError('credentials', say, details, opts);
   if (f.status === undefined && (f.name === 'TimeoutError' || (f.code !== undefined && NETWORK_CODES.has(f.code)))) {
     return new TransientError('network', say, { ...details, ...(f.code ? { code: f.code } : {}) }, opts);
@@ -85,7 +100,10 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
 }
 
 function tooLarge(size: number, maxBytes: number): ImageError {
-  return new ImageError('too_large', `The object has ${size} bytes, over the limit of ${maxBytes}`, { size, maxInputBytes: maxBytes });
+  return new ImageError('too_large', `The object has ${size} bytes, over the limit of ${maxBytes}`, {
+    size,
+    maxInputBytes: maxBytes,
+  });
 }
 
 /** Reads a response body, stopping (and closing the connection) as soon as it passes maxBytes. */
@@ -95,7 +113,12 @@ async function readCapped(body: unknown, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : undefined;
+    const buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : chunk instanceof Uint8Array
+          ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+          : undefined;
     if (!buf) throw new TypeError('GetObject body yielded a non-binary chunk');
     total += buf.length;
     if (total > maxBytes) throw tooLarge(total, maxBytes); // leaving the loop destroys the stream
@@ -113,7 +136,13 @@ function destroyBody(body: unknown): void {
 export async function getObjectBytes(s3: S3Client, ref: S3ObjectRef, maxBytes: number): Promise<Buffer> {
   let res;
   try {
-    res = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...(ref.versionId ? { VersionId: ref.versionId } : {}) }));
+    res = await s3.send(
+      new GetObjectCommand({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        ...(ref.versionId ? { VersionId: ref.versionId } : {}),
+      }),
+    );
   } catch (err) {
     throw classifyS3Error(err, 'GetObject', ref.bucket, ref.key);
   }
@@ -129,7 +158,13 @@ export async function getObjectBytes(s3: S3Client, ref: S3ObjectRef, maxBytes: n
   }
 }
 
-export async function putThumbnail(s3: S3Client, bucket: string, key: string, data: Buffer, contentType: string): Promise<void> {
+export async function putThumbnail(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  data: Buffer,
+  contentType: string,
+): Promise<void> {
   try {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentType: contentType }));
   } catch (err) {

@@ -56,17 +56,24 @@ const OTHER_SIGNATURE_MESSAGE =
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
 /** The error AWS gives for an authentication failure, which differs per service and protocol. */
-export function authError(service: string, failure: Failure, detail = '', fields: Record<string, string> = {}): AwsError {
+export function authError(
+  service: string,
+  failure: Failure,
+  detail = '',
+  fields: Record<string, string> = {},
+): AwsError {
   const s3 = service === 's3';
   const queryProtocol = service === 'iam' || service === 'sts' || service === 'sns';
   const jsonStatus = service === 'logs' ? 400 : 403; // Logs' model gives its errors no status: 400.
   switch (failure) {
     case 'missing':
       if (s3) return new AwsError('AccessDenied', 'Access Denied', 403);
-      if (queryProtocol) return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+      if (queryProtocol)
+        return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
       return new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', jsonStatus);
     case 'malformed':
-      if (s3) return new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${detail}`, 400);
+      if (s3)
+        return new AwsError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${detail}`, 400);
       return new AwsError('IncompleteSignature', detail, 400);
     case 'signature':
       if (s3)
@@ -80,9 +87,19 @@ export function authError(service: string, failure: Failure, detail = '', fields
       return new AwsError('InvalidSignatureException', OTHER_SIGNATURE_MESSAGE, jsonStatus);
     case 'unknownKey':
       if (s3)
-        return new AwsError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, fields);
-      if (queryProtocol) return new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-      return new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', jsonStatus);
+        return new AwsError(
+          'InvalidAccessKeyId',
+          'The AWS Access Key Id you provided does not exist in our records.',
+          403,
+          fields,
+        );
+      if (queryProtocol)
+        return new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      return new AwsError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+        jsonStatus,
+      );
     case 'skew':
       if (s3)
         return new AwsError(
@@ -95,12 +112,18 @@ export function authError(service: string, failure: Failure, detail = '', fields
       return new AwsError('InvalidSignatureException', detail, jsonStatus);
     case 'expiredToken':
       if (s3) return new AwsError('ExpiredToken', 'The provided token has expired.', 400, fields);
-      if (queryProtocol) return new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
+      if (queryProtocol)
+        return new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
       return new AwsError('ExpiredTokenException', 'The security token included in the request is expired', jsonStatus);
     case 'badToken':
       if (s3) return new AwsError('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
-      if (queryProtocol) return new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-      return new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', jsonStatus);
+      if (queryProtocol)
+        return new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      return new AwsError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+        jsonStatus,
+      );
   }
 }
 
@@ -143,7 +166,11 @@ export function readClaim(parts: IncomingParts): AuthClaim | undefined {
       );
     const scope = credential.split('/');
     if (scope.length !== 5 || scope[4] !== 'aws4_request')
-      throw authError(service, 'malformed', 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".');
+      throw authError(
+        service,
+        'malformed',
+        'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+      );
     const amzDate = parts.headers['x-amz-date'] ?? parts.headers['date'] ?? '';
     return {
       presigned: false,
@@ -158,7 +185,14 @@ export function readClaim(parts: IncomingParts): AuthClaim | undefined {
     };
   }
   if (query.has('X-Amz-Signature') || query.has('X-Amz-Credential') || query.has('X-Amz-Algorithm')) {
-    const required = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
+    const required = [
+      'X-Amz-Algorithm',
+      'X-Amz-Credential',
+      'X-Amz-Signature',
+      'X-Amz-Date',
+      'X-Amz-SignedHeaders',
+      'X-Amz-Expires',
+    ];
     const missingQueryParams = () =>
       new AwsError(
         'AuthorizationQueryParametersError',
@@ -176,7 +210,11 @@ export function readClaim(parts: IncomingParts): AuthClaim | undefined {
     const expires = Number(query.get('X-Amz-Expires'));
     if (!Number.isInteger(expires) || expires < 0) throw missingQueryParams();
     if (expires > 604800)
-      throw new AwsError('AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is 604800', 400);
+      throw new AwsError(
+        'AuthorizationQueryParametersError',
+        'X-Amz-Expires must be less than a week (in seconds) that is 604800',
+        400,
+      );
     return {
       presigned: true,
       accessKeyId: scope[0]!,
@@ -239,7 +277,11 @@ export function verifyRequest(
         ServerTime: now.toISOString(),
       });
   } else if (Math.abs(requestTime.getTime() - now.getTime()) > MAX_SKEW_MS) {
-    const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const stamp = (d: Date) =>
+      d
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
     const detail =
       requestTime < now
         ? `Signature expired: ${stamp(requestTime)} is now earlier than ${stamp(new Date(now.getTime() - MAX_SKEW_MS))} (${stamp(now)} - 15 min.)`
@@ -292,7 +334,10 @@ export function verifyRequest(
 
   let body = rawBody;
   const headers = { ...parts.headers };
-  const encodings = (headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const encodings = (headers['content-encoding'] ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const chunked = payloadHash.startsWith('STREAMING-') || encodings.includes('aws-chunked');
   if (chunked) {
     const signedChunks = payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD');
@@ -315,7 +360,11 @@ export function verifyRequest(
     else delete headers['content-encoding'];
     const decodedLength = headers['x-amz-decoded-content-length'];
     if (decodedLength === undefined)
-      throw new AwsError('MissingContentLength', 'You must provide the Content-Length HTTP header (x-amz-decoded-content-length is missing).', 411);
+      throw new AwsError(
+        'MissingContentLength',
+        'You must provide the Content-Length HTTP header (x-amz-decoded-content-length is missing).',
+        411,
+      );
     if (Number(decodedLength) !== body.length)
       throw new AwsError(
         'IncompleteBody',

@@ -41,7 +41,8 @@ export function decodeAwsChunked(raw: Buffer, signing?: ChunkSigning): DecodedCh
     if (lineEnd < 0) throw incomplete('missing chunk header');
     const headerLine = raw.subarray(pos, lineEnd).toString('latin1');
     const [sizeText, ...extensions] = headerLine.split(';');
-    if (!sizeText || !/^[0-9a-fA-F]+$/.test(sizeText.trim())) throw incomplete(`bad chunk size "${headerLine.slice(0, 40)}"`);
+    if (!sizeText || !/^[0-9a-fA-F]+$/.test(sizeText.trim()))
+      throw incomplete(`bad chunk size "${headerLine.slice(0, 40)}"`);
     const size = parseInt(sizeText.trim(), 16);
     const dataStart = lineEnd + 2;
     if (dataStart + size > raw.length) throw incomplete('chunk longer than the body');

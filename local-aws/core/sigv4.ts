@@ -60,9 +60,7 @@ export function canonicalUri(rawPath: string, service: string): string {
 }
 
 export function canonicalHeaders(headers: Record<string, string>, signedHeaders: string[]): string {
-  return signedHeaders
-    .map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
-    .join('');
+  return signedHeaders.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
 }
 
 export interface CanonicalInput {
@@ -134,7 +132,10 @@ export function parseAmzDate(value: string | undefined): Date | undefined {
 }
 
 export function toAmzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**

@@ -16,7 +16,11 @@ export function isServed(service: string): service is ServiceName {
 /** `what` names the service: its signing name, or the X-Amz-Target of an unsigned request. */
 export function unknownServiceError(what: string): AwsError {
   const list = SERVED_SERVICES.slice(0, -1).join(', ') + ' and ' + SERVED_SERVICES.at(-1);
-  return new AwsError(UNKNOWN_SERVICE, `The local AWS endpoint does not serve the service ${what} (it serves ${list}).`, 400);
+  return new AwsError(
+    UNKNOWN_SERVICE,
+    `The local AWS endpoint does not serve the service ${what} (it serves ${list}).`,
+    400,
+  );
 }
 
 /** An X-Amz-Target no served service uses (Logs is the only JSON-RPC one), for unsigned requests. */
@@ -48,7 +52,8 @@ export function renderUnknownService(
   switch (envelopeOf(req.headers, req.rawQuery, signingName)) {
     case 'json': {
       // JSON 1.0 and 1.1 clients read `__type`, REST-JSON ones the header; answer in the request's type.
-      const type = /^application\/x-amz-json-1\.[01]/.exec(req.headers['content-type'] ?? '')?.[0] ?? 'application/x-amz-json-1.1';
+      const type =
+        /^application\/x-amz-json-1\.[01]/.exec(req.headers['content-type'] ?? '')?.[0] ?? 'application/x-amz-json-1.1';
       return {
         status: err.status,
         headers: { 'content-type': type, 'x-amzn-errortype': err.code },

@@ -23,5 +23,6 @@ export function allow(ctx: IamContext, resource: string): void {
 /** `arn:…` in the shape IAM accepts, else InvalidInput "ARN … is not valid." */
 export function checkPolicyArn(arn: string): void {
   checkLength(arn, 'policyArn', 20, 2048);
-  if (!/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/\S*$/.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`, 400);
+  if (!/^arn:aws[\w-]*:iam::(\d{12}|aws):policy\/\S*$/.test(arn))
+    throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`, 400);
 }

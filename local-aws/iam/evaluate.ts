@@ -1,6 +1,13 @@
 // IAM policy evaluation as pure functions (PROTOCOLS.md §11): used for role sessions here, and for
 // resource policies (Lambda function policies, role trust policies) by the other services.
-import { splitOperator, type ConditionBlock, type OneOrMany, type PolicyDocument, type PolicyStatement, type PrincipalSpec } from './policy.ts';
+import {
+  splitOperator,
+  type ConditionBlock,
+  type OneOrMany,
+  type PolicyDocument,
+  type PolicyStatement,
+  type PrincipalSpec,
+} from './policy.ts';
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
@@ -94,7 +101,10 @@ function rootArn(accountId: string): string {
 }
 
 /** Does a `Principal` element name this request principal? */
-export function principalMatches(spec: PrincipalSpec | undefined, principal: RequestPrincipal | undefined): PrincipalMatch {
+export function principalMatches(
+  spec: PrincipalSpec | undefined,
+  principal: RequestPrincipal | undefined,
+): PrincipalMatch {
   if (spec === undefined || principal === undefined) return 'none';
   if (spec === '*') return 'explicit';
   let best: PrincipalMatch = 'none';
@@ -243,7 +253,10 @@ function statementApplies(s: PolicyStatement, req: EvaluationRequest): Principal
 }
 
 /** The full decision, with what kind of Allow decided it (trust policies need that). */
-export function evaluatePoliciesDetailed(policies: readonly PolicyDocument[], req: EvaluationRequest): EvaluationResult {
+export function evaluatePoliciesDetailed(
+  policies: readonly PolicyDocument[],
+  req: EvaluationRequest,
+): EvaluationResult {
   let allowedBy: EvaluationResult['allowedBy'];
   for (const policy of policies) {
     for (const s of list(policy.Statement)) {
@@ -251,7 +264,12 @@ export function evaluatePoliciesDetailed(policies: readonly PolicyDocument[], re
       if (applies === false) continue;
       if (s.Effect === 'Deny') return { decision: 'explicit-deny' };
       if (s.Effect !== 'Allow') continue;
-      const kind = s.Principal === undefined && s.NotPrincipal === undefined ? 'identity' : applies === 'account' ? 'account' : 'principal';
+      const kind =
+        s.Principal === undefined && s.NotPrincipal === undefined
+          ? 'identity'
+          : applies === 'account'
+            ? 'account'
+            : 'principal';
       if (allowedBy === undefined || allowedBy === 'account') allowedBy = kind;
     }
   }

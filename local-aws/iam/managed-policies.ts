@@ -28,7 +28,11 @@ export const AWS_MANAGED_POLICIES: readonly AwsManagedPolicy[] = [
     document: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: '*',
+        },
       ],
     }),
   },

@@ -88,10 +88,20 @@ export class ManagedPolicies {
     return p?.versions.find((v) => v.versionId === p.defaultVersionId)?.document;
   }
 
-  create(opts: { policyName: string; path: string; document: string; description?: string; tags: Tag[] }): StoredPolicy {
+  create(opts: {
+    policyName: string;
+    path: string;
+    document: string;
+    description?: string;
+    tags: Tag[];
+  }): StoredPolicy {
     const lower = opts.policyName.toLowerCase();
     if ([...this.byArn.values()].some((p) => p.policyName.toLowerCase() === lower))
-      throw new AwsError('EntityAlreadyExists', `A policy called ${opts.policyName} already exists. Duplicate names are not allowed.`, 409);
+      throw new AwsError(
+        'EntityAlreadyExists',
+        `A policy called ${opts.policyName} already exists. Duplicate names are not allowed.`,
+        409,
+      );
     parsePolicyDocument(opts.document, 'identity');
     const now = isoNow();
     const policy: StoredPolicy = {
@@ -130,7 +140,12 @@ export class ManagedPolicies {
   getVersion(arn: string, versionId: string): PolicyVersion {
     const p = this.require(arn);
     const v = p.versions.find((x) => x.versionId === versionId);
-    if (!v) throw new AwsError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`, 404);
+    if (!v)
+      throw new AwsError(
+        'NoSuchEntity',
+        `Policy ${arn} version ${versionId} does not exist or is not attachable.`,
+        404,
+      );
     return v;
   }
 
@@ -160,7 +175,8 @@ export class ManagedPolicies {
   deleteVersion(arn: string, versionId: string): void {
     const p = this.requireOwn(arn);
     this.getVersion(arn, versionId);
-    if (p.defaultVersionId === versionId) throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
+    if (p.defaultVersionId === versionId)
+      throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
     p.versions = p.versions.filter((v) => v.versionId !== versionId);
   }
 }

@@ -36,7 +36,17 @@ export const POLICY_VERSIONS = ['2012-10-17', '2008-10-17'];
 export const MAX_POLICY_CHARS = 131072;
 
 const TOP_KEYS = new Set(['Version', 'Id', 'Statement']);
-const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resource', 'NotResource', 'Principal', 'NotPrincipal', 'Condition']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Principal',
+  'NotPrincipal',
+  'Condition',
+]);
 const PRINCIPAL_KINDS = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
 
 export const CONDITION_OPERATORS = new Set([
@@ -73,8 +83,8 @@ export const CONDITION_OPERATORS = new Set([
 export function splitOperator(op: string): { base: string; ifExists: boolean; set?: 'ForAnyValue' | 'ForAllValues' } {
   let rest = op;
   let set: 'ForAnyValue' | 'ForAllValues' | undefined;
-  if (rest.startsWith('ForAnyValue:')) (set = 'ForAnyValue'), (rest = rest.slice('ForAnyValue:'.length));
-  else if (rest.startsWith('ForAllValues:')) (set = 'ForAllValues'), (rest = rest.slice('ForAllValues:'.length));
+  if (rest.startsWith('ForAnyValue:')) ((set = 'ForAnyValue'), (rest = rest.slice('ForAnyValue:'.length)));
+  else if (rest.startsWith('ForAllValues:')) ((set = 'ForAllValues'), (rest = rest.slice('ForAllValues:'.length)));
   const ifExists = rest.endsWith('IfExists') && rest !== 'IfExists';
   if (ifExists) rest = rest.slice(0, -'IfExists'.length);
   return { base: rest, ifExists, set };
@@ -103,7 +113,8 @@ function asList(v: JsonLike | undefined): string[] {
 
 function checkPrincipal(p: JsonLike | undefined): void {
   if (p === '*') return;
-  if (!isObject(p) || Object.keys(p).length === 0) throw malformed('Invalid principal in policy: ' + JSON.stringify(p ?? null));
+  if (!isObject(p) || Object.keys(p).length === 0)
+    throw malformed('Invalid principal in policy: ' + JSON.stringify(p ?? null));
   for (const [kind, value] of Object.entries(p)) {
     if (!PRINCIPAL_KINDS.has(kind) || !isStringOrStrings(value) || asList(value).length === 0)
       throw malformed(`Invalid principal in policy: "${kind}":${JSON.stringify(value)}`);
@@ -122,7 +133,8 @@ function checkCondition(c: JsonLike | undefined): void {
     if (!isObject(block)) throw malformed(SYNTAX);
     for (const value of Object.values(block)) {
       const items = Array.isArray(value) ? value : [value];
-      if (items.some((x) => typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')) throw malformed(SYNTAX);
+      if (items.some((x) => typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean'))
+        throw malformed(SYNTAX);
     }
     const { base } = splitOperator(op);
     if (!CONDITION_OPERATORS.has(base)) throw malformed(`Invalid Condition type : ${op}.`);
@@ -147,7 +159,8 @@ function checkResource(resource: string): void {
  * Returns the parsed document; throws MalformedPolicyDocument.
  */
 export function parsePolicyDocument(text: string, kind: PolicyKind): PolicyDocument {
-  if (text.length > MAX_POLICY_CHARS) throw new AwsError('LimitExceeded', `Cannot exceed quota for PolicySize: ${MAX_POLICY_CHARS}`, 409);
+  if (text.length > MAX_POLICY_CHARS)
+    throw new AwsError('LimitExceeded', `Cannot exceed quota for PolicySize: ${MAX_POLICY_CHARS}`, 409);
   let parsed: JsonLike;
   try {
     parsed = JSON.parse(text) as JsonLike;
@@ -177,7 +190,8 @@ export function parsePolicyDocument(text: string, kind: PolicyKind): PolicyDocum
     if (s.Condition !== undefined) checkCondition(s.Condition);
     if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed('The policy failed legacy parsing');
   }
-  if (version === undefined && kind === 'identity') throw malformed('Policy document must be version 2012-10-17 or greater.');
+  if (version === undefined && kind === 'identity')
+    throw malformed('Policy document must be version 2012-10-17 or greater.');
   for (const s of statements as Array<{ [k: string]: JsonLike }>) {
     if (typeof s.Sid === 'string' && s.Sid !== '') {
       if (sids.has(s.Sid)) throw malformed('Statement IDs (SID) in a single policy must be unique.');

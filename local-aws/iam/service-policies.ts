@@ -2,7 +2,15 @@
 import { AwsError } from '../core/errors.ts';
 import { page, pagingXml, policyXml, versionXml } from './render.ts';
 import { allow, checkPolicyArn, type IamContext, type IamHandler } from './context.ts';
-import { checkDescription, checkLength, checkMaxItems, checkName, checkPath, checkPathPrefix, checkTags } from './validate.ts';
+import {
+  checkDescription,
+  checkLength,
+  checkMaxItems,
+  checkName,
+  checkPath,
+  checkPathPrefix,
+  checkTags,
+} from './validate.ts';
 
 function policyArn(ctx: IamContext): string {
   const arn = ctx.params.required('PolicyArn');
@@ -64,8 +72,17 @@ export const POLICY_HANDLERS: Record<string, IamHandler> = {
     const pathPrefix = ctx.params.get('PathPrefix') ?? '/';
     checkPathPrefix(pathPrefix);
     allow(ctx, '*');
-    const all = ctx.backend.iam.policies.list({ scope, onlyAttached: ctx.params.bool('OnlyAttached') === true, pathPrefix });
-    const p = page(all, (x) => x.policyName.toLowerCase() + '\n' + x.arn, ctx.params.get('Marker'), checkMaxItems(ctx.params.int('MaxItems')));
+    const all = ctx.backend.iam.policies.list({
+      scope,
+      onlyAttached: ctx.params.bool('OnlyAttached') === true,
+      pathPrefix,
+    });
+    const p = page(
+      all,
+      (x) => x.policyName.toLowerCase() + '\n' + x.arn,
+      ctx.params.get('Marker'),
+      checkMaxItems(ctx.params.int('MaxItems')),
+    );
     return { Policies: { member: p.items.map((x) => policyXml(x)) }, ...pagingXml(p) };
   },
 
@@ -81,7 +98,12 @@ export const POLICY_HANDLERS: Record<string, IamHandler> = {
     const policy = ctx.backend.iam.policies.require(policyArn(ctx));
     // Newest first, as IAM lists them.
     const versions = [...policy.versions].reverse();
-    const p = page(versions, (v) => String(1e9 - Number(v.versionId.slice(1))).padStart(10, '0'), ctx.params.get('Marker'), checkMaxItems(ctx.params.int('MaxItems')));
+    const p = page(
+      versions,
+      (v) => String(1e9 - Number(v.versionId.slice(1))).padStart(10, '0'),
+      ctx.params.get('Marker'),
+      checkMaxItems(ctx.params.int('MaxItems')),
+    );
     return { Versions: { member: p.items.map((v) => versionXml(v, policy.defaultVersionId, false)) }, ...pagingXml(p) };
   },
 
@@ -120,7 +142,12 @@ export const POLICY_HANDLERS: Record<string, IamHandler> = {
             .filter((r) => r.path.startsWith(pathPrefix))
             .sort((a, b) => (a.roleName.toLowerCase() < b.roleName.toLowerCase() ? -1 : 1))
         : [];
-    const p = page(roles, (r) => r.roleName.toLowerCase(), ctx.params.get('Marker'), checkMaxItems(ctx.params.int('MaxItems')));
+    const p = page(
+      roles,
+      (r) => r.roleName.toLowerCase(),
+      ctx.params.get('Marker'),
+      checkMaxItems(ctx.params.int('MaxItems')),
+    );
     return {
       PolicyGroups: { member: [] },
       PolicyUsers: { member: [] },

@@ -83,7 +83,12 @@ const ROLE_HANDLERS: Record<string, IamHandler> = {
     const prefix = ctx.params.get('PathPrefix') ?? '/';
     checkPathPrefix(prefix);
     allow(ctx, '*');
-    const p = page(ctx.backend.iam.listRoles(prefix), (r) => r.roleName.toLowerCase(), ctx.params.get('Marker'), maxItems(ctx));
+    const p = page(
+      ctx.backend.iam.listRoles(prefix),
+      (r) => r.roleName.toLowerCase(),
+      ctx.params.get('Marker'),
+      maxItems(ctx),
+    );
     return { Roles: { member: p.items.map((r) => roleXml(r, { tags: false })) }, ...pagingXml(p) };
   },
 
@@ -188,7 +193,11 @@ const ROLE_HANDLERS: Record<string, IamHandler> = {
     const role = authorizedRole(ctx);
     const keys = ctx.params.list('TagKeys');
     if (keys.length > 50)
-      throw new AwsError('ValidationError', "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 50", 400);
+      throw new AwsError(
+        'ValidationError',
+        "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 50",
+        400,
+      );
     await ctx.backend.iam.untagRole(role.roleName, keys);
     return undefined;
   },

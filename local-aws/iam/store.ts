@@ -86,9 +86,17 @@ export class IamStore {
   private readonly parsed = new Map<string, PolicyDocument>();
 
   constructor(readonly config: LocalAwsConfig) {
-    this.file = new JsonFile<IamState>(path.join(config.dataDir, 'iam', 'state.json'), () => ({ roles: [], policies: [] }));
-    for (const r of this.file.data.roles) this.roles.set(r.roleName.toLowerCase(), { ...r, inlinePolicies: dict(r.inlinePolicies) });
-    this.policies = new ManagedPolicies(config.accountId, this.file.data.policies, (arn) => this.attachedRoles(arn).length);
+    this.file = new JsonFile<IamState>(path.join(config.dataDir, 'iam', 'state.json'), () => ({
+      roles: [],
+      policies: [],
+    }));
+    for (const r of this.file.data.roles)
+      this.roles.set(r.roleName.toLowerCase(), { ...r, inlinePolicies: dict(r.inlinePolicies) });
+    this.policies = new ManagedPolicies(
+      config.accountId,
+      this.file.data.policies,
+      (arn) => this.attachedRoles(arn).length,
+    );
   }
 
   /** Writes the whole state durably; call (and await) before answering a mutating request. */
@@ -194,7 +202,8 @@ export class IamStore {
   getRolePolicy(roleName: string, policyName: string): string {
     const role = this.requireRole(roleName);
     const doc = role.inlinePolicies[policyName];
-    if (doc === undefined) throw new AwsError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`, 404);
+    if (doc === undefined)
+      throw new AwsError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`, 404);
     return doc;
   }
 
@@ -250,7 +259,8 @@ export class IamStore {
       if (i >= 0) merged[i] = t;
       else merged.push(t);
     }
-    if (merged.length > MAX_TAGS) throw new AwsError('LimitExceeded', `Cannot exceed quota for TagsPerRole: ${MAX_TAGS}.`, 409);
+    if (merged.length > MAX_TAGS)
+      throw new AwsError('LimitExceeded', `Cannot exceed quota for TagsPerRole: ${MAX_TAGS}.`, 409);
     role.tags = merged;
     await this.save();
   }
@@ -297,7 +307,9 @@ export class IamStore {
   /** Does the role's trust policy let this principal call sts:AssumeRole? */
   canAssume(role: Role, principal: AssumingPrincipal): boolean {
     const p: RequestPrincipal =
-      'service' in principal ? { type: 'Service', service: principal.service } : { type: 'AWS', arn: principal.arn, accountId: principal.accountId };
+      'service' in principal
+        ? { type: 'Service', service: principal.service }
+        : { type: 'AWS', arn: principal.arn, accountId: principal.accountId };
     return this.trustDecision(role, p).decision === 'allow';
   }
 
@@ -316,7 +328,10 @@ export class IamStore {
     const identity = evaluatePolicies(this.rolePolicies(role), request);
     const sessionPolicies = caller.sessionPolicies ?? [];
     if (sessionPolicies.length === 0 || identity === 'explicit-deny') return identity;
-    const session = evaluatePolicies(sessionPolicies.map((t) => this.parse(t)), request);
+    const session = evaluatePolicies(
+      sessionPolicies.map((t) => this.parse(t)),
+      request,
+    );
     if (session === 'explicit-deny') return session;
     return identity === 'allow' && session === 'allow' ? 'allow' : 'implicit-deny';
   }

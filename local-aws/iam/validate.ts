@@ -8,7 +8,9 @@ export function validationError(message: string): AwsError {
 }
 
 function constraint(value: string, field: string, rule: string): AwsError {
-  return validationError(`1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${rule}`);
+  return validationError(
+    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${rule}`,
+  );
 }
 
 export function checkLength(value: string, field: string, min: number, max: number): void {
@@ -35,19 +37,26 @@ export function checkPath(value: string): void {
 
 export function checkPathPrefix(value: string): void {
   checkLength(value, 'pathPrefix', 1, 512);
-  if (!/^\/[\x21-\x7f]*$/.test(value)) throw constraint(value, 'pathPrefix', 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*');
+  if (!/^\/[\x21-\x7f]*$/.test(value))
+    throw constraint(value, 'pathPrefix', 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*');
 }
 
 export function checkDescription(value: string | undefined): void {
   if (value === undefined) return;
   checkLength(value, 'description', 0, 1000);
   if (!/^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/.test(value))
-    throw constraint(value, 'description', 'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*');
+    throw constraint(
+      value,
+      'description',
+      'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*',
+    );
 }
 
 export function checkMaxSessionDuration(value: number): void {
-  if (value < 3600) throw constraint(String(value), 'maxSessionDuration', 'Member must have value greater than or equal to 3600');
-  if (value > 43200) throw constraint(String(value), 'maxSessionDuration', 'Member must have value less than or equal to 43200');
+  if (value < 3600)
+    throw constraint(String(value), 'maxSessionDuration', 'Member must have value greater than or equal to 3600');
+  if (value > 43200)
+    throw constraint(String(value), 'maxSessionDuration', 'Member must have value less than or equal to 43200');
 }
 
 /** MaxItems 1..1000 (default 100). */
@@ -61,7 +70,8 @@ export function checkMaxItems(value: number | undefined): number {
 export const MAX_TAGS = 50;
 
 export function checkTags(tags: Array<Record<string, string>>): Tag[] {
-  if (tags.length > MAX_TAGS) throw constraint('[…]', 'tags', `Member must have length less than or equal to ${MAX_TAGS}`);
+  if (tags.length > MAX_TAGS)
+    throw constraint('[…]', 'tags', `Member must have length less than or equal to ${MAX_TAGS}`);
   const out: Tag[] = [];
   const seen = new Set<string>();
   tags.forEach((t, i) => {
@@ -71,8 +81,17 @@ export function checkTags(tags: Array<Record<string, string>>): Tag[] {
     checkLength(key, `tags.${i + 1}.member.key`, 1, 128);
     checkLength(value, `tags.${i + 1}.member.value`, 0, 256);
     if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(key))
-      throw constraint(key, `tags.${i + 1}.member.key`, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+');
-    if (seen.has(key.toLowerCase())) throw new AwsError('InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.', 400);
+      throw constraint(
+        key,
+        `tags.${i + 1}.member.key`,
+        'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+',
+      );
+    if (seen.has(key.toLowerCase()))
+      throw new AwsError(
+        'InvalidInput',
+        'Duplicate tag keys found. Please note that Tag keys are case insensitive.',
+        400,
+      );
     seen.add(key.toLowerCase());
     out.push({ Key: key, Value: value });
   });

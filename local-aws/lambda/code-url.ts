@@ -10,7 +10,9 @@ export const CODE_PATH_PREFIX = '/_localaws/lambda/code/';
 const VALID_SECONDS = 600;
 
 function signature(config: LocalAwsConfig, hex: string, expires: number): string {
-  return createHmac('sha256', `local-aws-lambda-code:${config.secretAccessKey}`).update(`${hex}\n${expires}`).digest('hex');
+  return createHmac('sha256', `local-aws-lambda-code:${config.secretAccessKey}`)
+    .update(`${hex}\n${expires}`)
+    .digest('hex');
 }
 
 export function codeUrl(config: LocalAwsConfig, hex: string, now = Date.now()): string {
@@ -23,7 +25,12 @@ function denied(message: string): AwsResponse {
 }
 
 /** Serves a zip for a URL made by codeUrl; `zipFile` maps a hex digest to the stored zip. */
-export function serveCode(config: LocalAwsConfig, rawPath: string, rawQuery: string, zipFile: (hex: string) => string): AwsResponse {
+export function serveCode(
+  config: LocalAwsConfig,
+  rawPath: string,
+  rawQuery: string,
+  zipFile: (hex: string) => string,
+): AwsResponse {
   const m = /^([0-9a-f]{64})\.zip$/.exec(rawPath.slice(CODE_PATH_PREFIX.length));
   if (!m) return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not found\n' };
   const hex = m[1]!;
@@ -31,7 +38,8 @@ export function serveCode(config: LocalAwsConfig, rawPath: string, rawQuery: str
   const expires = Number(q.get('Expires'));
   const given = Buffer.from(q.get('Signature') ?? '', 'utf8');
   const wanted = Buffer.from(signature(config, hex, expires), 'utf8');
-  if (!Number.isInteger(expires) || given.length !== wanted.length || !timingSafeEqual(given, wanted)) return denied('Invalid signature');
+  if (!Number.isInteger(expires) || given.length !== wanted.length || !timingSafeEqual(given, wanted))
+    return denied('Invalid signature');
   if (Date.now() / 1000 > expires) return denied('Request has expired');
   let body: Buffer;
   try {

@@ -31,7 +31,8 @@ export interface CodeInput {
  * direct uploads; a package from S3 is bounded by the 250 MB unzipped limit only (inspectZip).
  */
 export function preparePackage({ zip, source }: CodeInput): CodePackage {
-  if (source === 'ZipFile' && zip.length > MAX_ZIPPED) throw tooLarge(`Zipped size must be smaller than ${MAX_ZIPPED} bytes`);
+  if (source === 'ZipFile' && zip.length > MAX_ZIPPED)
+    throw tooLarge(`Zipped size must be smaller than ${MAX_ZIPPED} bytes`);
   const entries = inspectZip(zip);
   const digest = createHash('sha256').update(zip).digest();
   return { zip, entries, sha256: digest.toString('base64'), hex: digest.toString('hex'), size: zip.length };
@@ -39,22 +40,25 @@ export function preparePackage({ zip, source }: CodeInput): CodePackage {
 
 /** `Code.ZipFile` (base64 in the JSON) or `S3Bucket`/`S3Key` in the local S3, read with the caller's rights. */
 export async function readCodeInput(code: LambdaInput, req: AwsRequest, backend: Backend): Promise<CodeInput> {
-  if (code.has('ImageUri')) throw invalidParameter('Container images (ImageUri) are not supported by the local AWS endpoint.');
+  if (code.has('ImageUri'))
+    throw invalidParameter('Container images (ImageUri) are not supported by the local AWS endpoint.');
   const zipFile = code.str('ZipFile');
   const bucket = code.str('S3Bucket', { min: 3, max: 63 });
   const key = code.str('S3Key', { min: 1, max: 1024 });
   if (zipFile !== undefined) {
     if (bucket !== undefined || key !== undefined)
       throw invalidParameter('Please do not provide other FunctionCode parameters when providing a ZipFile.');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(zipFile)) throw invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(zipFile))
+      throw invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
     return { zip: Buffer.from(zipFile, 'base64'), source: 'ZipFile' };
   }
-  if (bucket === undefined || key === undefined)
-    throw invalidParameter('Please provide a source for function code.');
-  if (code.has('S3ObjectVersion')) throw invalidParameter('S3ObjectVersion is not supported by the local AWS endpoint.');
+  if (bucket === undefined || key === undefined) throw invalidParameter('Please provide a source for function code.');
+  if (code.has('S3ObjectVersion'))
+    throw invalidParameter('S3ObjectVersion is not supported by the local AWS endpoint.');
   const s3Error = (c: string, m: string) =>
     invalidParameter(`Error occurred while GetObject. S3 Error Code: ${c}. S3 Error Message: ${m}`);
-  if (backend.decide(req.caller, 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`) !== 'allow') throw s3Error('AccessDenied', 'Access Denied');
+  if (backend.decide(req.caller, 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`) !== 'allow')
+    throw s3Error('AccessDenied', 'Access Denied');
   try {
     return { zip: await backend.s3.getObjectBytes(bucket, key), source: 'S3' };
   } catch (e) {

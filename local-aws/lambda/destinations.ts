@@ -57,7 +57,12 @@ export async function deliverToDestination(
   const record: Json = {
     version: '1.0',
     timestamp: new Date().toISOString(),
-    requestContext: { requestId: ev.id, functionArn: `${fn.arn}:$LATEST`, condition, approximateInvokeCount: ev.attempts },
+    requestContext: {
+      requestId: ev.id,
+      functionArn: `${fn.arn}:$LATEST`,
+      condition,
+      approximateInvokeCount: ev.attempts,
+    },
     requestPayload: parsed(ev.payload),
     responseContext,
     responsePayload: result ? parsed(result.payload.toString('utf8')) : parsed(ev.lastResponse),
@@ -82,7 +87,9 @@ export async function deliverToDestination(
       ? `the function's role is not allowed to perform lambda:InvokeFunction on ${dest.arn}`
       : undefined;
   if (why !== undefined || !dest) {
-    console.error(`[local-aws] lambda: ${condition} record for event ${ev.id} of ${fn.name} not delivered to ${target}: ${why}`);
+    console.error(
+      `[local-aws] lambda: ${condition} record for event ${ev.id} of ${fn.name} not delivered to ${target}: ${why}`,
+    );
     return false;
   }
   const now = Date.now();

@@ -32,7 +32,9 @@ export async function createFunction(ctx: LambdaContext): Promise<AwsResponse> {
   const code = input.obj('Code');
   if (!code) throw nullError('code');
   if (change.runtime === undefined || change.handler === undefined)
-    throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+    throw invalidParameter(
+      'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
+    );
   const tags = input.strMap('Tags') ?? [];
   checkTags(tags);
   if (ctx.store.get(ref.arn)) throw ctx.store.alreadyExists(ref.name);
@@ -67,12 +69,14 @@ export async function listFunctions(ctx: LambdaContext): Promise<AwsResponse> {
   ctx.backend.authorize(ctx.req, 'lambda:ListFunctions', '*');
   const q = ctx.req.query;
   const version = q.get('FunctionVersion');
-  if (version !== null && version !== 'ALL') throw constraint(version, 'functionVersion', 'Member must satisfy enum value set: [ALL]');
+  if (version !== null && version !== 'ALL')
+    throw constraint(version, 'functionVersion', 'Member must satisfy enum value set: [ALL]');
   const maxText = q.get('MaxItems');
   let max = PAGE_MAX;
   if (maxText !== null) {
     const n = Number(maxText);
-    if (!Number.isInteger(n) || n < 1) throw constraint(maxText, 'maxItems', 'Member must have value greater than or equal to 1');
+    if (!Number.isInteger(n) || n < 1)
+      throw constraint(maxText, 'maxItems', 'Member must have value greater than or equal to 1');
     if (n > 10000) throw constraint(maxText, 'maxItems', 'Member must have value less than or equal to 10000');
     max = Math.min(n, PAGE_MAX);
   }
@@ -102,10 +106,21 @@ export async function updateFunctionCode(ctx: LambdaContext): Promise<AwsRespons
   ctx.store.checkRevision(fn, revisionId);
   refuseDeprecated(fn.config.runtime);
   const pkg = preparePackage(zip);
-  const next = { ...fn.config, codeSha256: pkg.sha256, codeHex: pkg.hex, codeSize: pkg.size, architecture: architecture ?? fn.config.architecture };
+  const next = {
+    ...fn.config,
+    codeSha256: pkg.sha256,
+    codeHex: pkg.hex,
+    codeSize: pkg.size,
+    architecture: architecture ?? fn.config.architecture,
+  };
   if (input.bool('DryRun')) {
     const preview = configurationJson(fn);
-    return restJsonResponse(200, { ...preview, CodeSha256: pkg.sha256, CodeSize: pkg.size, Architectures: [next.architecture] });
+    return restJsonResponse(200, {
+      ...preview,
+      CodeSha256: pkg.sha256,
+      CodeSize: pkg.size,
+      Architectures: [next.architecture],
+    });
   }
   await ctx.store.update(fn, next, pkg);
   return restJsonResponse(200, configurationJson(fn));
@@ -127,7 +142,8 @@ export async function updateFunctionConfiguration(ctx: LambdaContext): Promise<A
 
 export async function deleteFunction(ctx: LambdaContext): Promise<AwsResponse> {
   const ref = functionRef(ctx);
-  if (ref.qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+  if (ref.qualifier === '$LATEST')
+    throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
   const fn = authorizedFunction(ctx, 'DeleteFunction', ref);
   await ctx.store.delete(fn);
   return restJsonResponse(204);

@@ -53,7 +53,10 @@ export class LambdaInput extends JsonInput {
     /** Prefix for nested field names in messages (`environment.`). */
     prefix = '',
   ) {
-    super(body, { validation: validationError, field: (name) => prefix + name.charAt(0).toLowerCase() + name.slice(1) });
+    super(body, {
+      validation: validationError,
+      field: (name) => prefix + name.charAt(0).toLowerCase() + name.slice(1),
+    });
   }
 
   /** A nested structure, as its own input (field names in messages get `parent.` in front). */

@@ -24,14 +24,18 @@ function eventPayload(body: Buffer): Buffer {
   try {
     JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw invalidContent(`Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`);
+    throw invalidContent(
+      `Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`,
+    );
   }
   return body;
 }
 
 function assertInvocable(fn: FunctionRecord): void {
   if (!fn.live)
-    throw conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`);
+    throw conflict(
+      `The operation cannot be performed at this time. The function is currently in the following state: ${fn.state}`,
+    );
 }
 
 /** Last 4 KB of the invocation's log, base64 (X-Amz-Log-Result). */
@@ -42,7 +46,8 @@ export function logTail(lines: string[]): string {
 
 function clientContext(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
-  if (header.length > MAX_CLIENT_CONTEXT) throw constraint(header, 'clientContext', `Member must have length less than or equal to ${MAX_CLIENT_CONTEXT}`);
+  if (header.length > MAX_CLIENT_CONTEXT)
+    throw constraint(header, 'clientContext', `Member must have length less than or equal to ${MAX_CLIENT_CONTEXT}`);
   const text = Buffer.from(header, 'base64').toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
@@ -53,7 +58,12 @@ function clientContext(header: string | undefined): string | undefined {
   return text;
 }
 
-async function queueEvent(ctx: LambdaContext, fn: FunctionRecord, invokedArn: string, payload: Buffer): Promise<string> {
+async function queueEvent(
+  ctx: LambdaContext,
+  fn: FunctionRecord,
+  invokedArn: string,
+  payload: Buffer,
+): Promise<string> {
   const id = randomUUID();
   const now = Date.now();
   await ctx.store.queue.enqueue({
@@ -75,12 +85,16 @@ export async function invoke(ctx: LambdaContext): Promise<AwsResponse> {
   if (!['RequestResponse', 'Event', 'DryRun'].includes(type))
     throw constraint(type, 'invocationType', 'Member must satisfy enum value set: [Event, RequestResponse, DryRun]');
   const logType = ctx.req.headers['x-amz-log-type'] ?? 'None';
-  if (logType !== 'None' && logType !== 'Tail') throw constraint(logType, 'logType', 'Member must satisfy enum value set: [None, Tail]');
+  if (logType !== 'None' && logType !== 'Tail')
+    throw constraint(logType, 'logType', 'Member must satisfy enum value set: [None, Tail]');
   const fn = authorizedFunction(ctx, 'InvokeFunction', ref);
   const size = ctx.req.body.length;
   if (type === 'Event' && size > MAX_ASYNC_PAYLOAD)
-    throw tooLarge(`${size} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`);
-  if (size > MAX_SYNC_PAYLOAD) throw tooLarge(`Request must be smaller than ${MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation`);
+    throw tooLarge(
+      `${size} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`,
+    );
+  if (size > MAX_SYNC_PAYLOAD)
+    throw tooLarge(`Request must be smaller than ${MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation`);
   const payload = eventPayload(ctx.req.body);
   assertInvocable(fn);
   const invokedArn = qualifiedArn(ref);
@@ -121,7 +135,9 @@ export async function invokeAsync(ctx: LambdaContext): Promise<AwsResponse> {
   const ref = functionRef(ctx);
   const fn = authorizedFunction(ctx, 'InvokeFunction', ref);
   if (ctx.req.body.length > MAX_ASYNC_PAYLOAD)
-    throw tooLarge(`${ctx.req.body.length} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`);
+    throw tooLarge(
+      `${ctx.req.body.length} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`,
+    );
   const payload = eventPayload(ctx.req.body);
   assertInvocable(fn);
   const id = await queueEvent(ctx, fn, qualifiedArn(ref), payload);

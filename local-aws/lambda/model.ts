@@ -106,7 +106,12 @@ export interface FunctionRef {
  * A function name, a partial ARN (`acct:function:name`) or a full ARN, optionally with `:qualifier`;
  * the query's `Qualifier` must agree with one in the name.
  */
-export function parseFunctionRef(raw: string, requestRegion: string, accountId: string, queryQualifier?: string): FunctionRef {
+export function parseFunctionRef(
+  raw: string,
+  requestRegion: string,
+  accountId: string,
+  queryQualifier?: string,
+): FunctionRef {
   if (raw.length < 1 || raw.length > 170 || !NAME_OR_ARN.test(raw))
     throw constraint(raw, 'functionName', `Member must satisfy regular expression pattern: ${NAME_PATTERN_TEXT}`);
   let rest = raw;
@@ -131,5 +136,11 @@ export function parseFunctionRef(raw: string, requestRegion: string, accountId: 
     throw constraint(raw, 'functionName', `Member must satisfy regular expression pattern: ${NAME_PATTERN_TEXT}`);
   if (fromName !== undefined && queryQualifier !== undefined && fromName !== queryQualifier)
     throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
-  return { name, region, accountId: account, qualifier: fromName ?? queryQualifier, arn: functionArn(region, account, name) };
+  return {
+    name,
+    region,
+    accountId: account,
+    qualifier: fromName ?? queryQualifier,
+    arn: functionArn(region, account, name),
+  };
 }

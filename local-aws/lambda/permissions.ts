@@ -23,23 +23,39 @@ function principalSpec(principal: string): PolicyStatementJson['Principal'] {
   if (principal === '*') return '*';
   if (/^\d{12}$/.test(principal)) return { AWS: `arn:aws:iam::${principal}:root` };
   if (/^arn:aws[a-zA-Z-]*:(iam|sts)::\d{12}:[\w+=,.@\-/:]+$/.test(principal)) return { AWS: principal };
-  if (/^[a-z0-9][a-z0-9.-]*\.(amazonaws\.com|amazon\.com|aws\.internal)$/.test(principal)) return { Service: principal };
+  if (/^[a-z0-9][a-z0-9.-]*\.(amazonaws\.com|amazon\.com|aws\.internal)$/.test(principal))
+    return { Service: principal };
   throw invalidParameter('The provided principal was invalid. Please check the principal and try again.');
 }
 
 /** The statement AddPermission adds, built from its request body. */
 export function statementFromInput(input: LambdaInput, resource: string): PolicyStatementJson {
-  const sid = input.requiredStr('StatementId', { min: 1, max: 100, pattern: STATEMENT_ID, patternText: '([a-zA-Z0-9-_.]+)' });
+  const sid = input.requiredStr('StatementId', {
+    min: 1,
+    max: 100,
+    pattern: STATEMENT_ID,
+    patternText: '([a-zA-Z0-9-_.]+)',
+  });
   const action = input.requiredStr('Action', { pattern: ACTION, patternText: '(lambda:[*]|lambda:[a-zA-Z]+|[*])' });
   const principal = input.requiredStr('Principal', { pattern: /^[^\s]+$/, patternText: '[^\\s]+' });
-  const sourceArn = input.str('SourceArn', { pattern: /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/ });
+  const sourceArn = input.str('SourceArn', {
+    pattern: /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/,
+  });
   const sourceAccount = input.str('SourceAccount', { max: 12, pattern: /^\d{12}$/ });
   const orgId = input.str('PrincipalOrgID', { min: 12, max: 34, pattern: /^o-[a-z0-9]{10,32}$/ });
   const token = input.str('EventSourceToken', { min: 0, max: 256 });
   const urlAuth = input.str('FunctionUrlAuthType');
   if (urlAuth !== undefined && urlAuth !== 'NONE' && urlAuth !== 'AWS_IAM')
-    throw invalidParameter(`Value ${urlAuth} at 'functionUrlAuthType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
-  const statement: PolicyStatementJson = { Sid: sid, Effect: 'Allow', Principal: principalSpec(principal), Action: action, Resource: resource };
+    throw invalidParameter(
+      `Value ${urlAuth} at 'functionUrlAuthType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`,
+    );
+  const statement: PolicyStatementJson = {
+    Sid: sid,
+    Effect: 'Allow',
+    Principal: principalSpec(principal),
+    Action: action,
+    Resource: resource,
+  };
   const condition: Record<string, Record<string, string>> = {};
   const equals: Record<string, string> = {};
   if (sourceAccount !== undefined) equals['AWS:SourceAccount'] = sourceAccount;
@@ -74,7 +90,12 @@ export function resourcePolicyDecision(
 }
 
 /** May an AWS service (S3) invoke the function for this source? */
-export function serviceMayInvoke(fn: FunctionRecord, service: string, sourceArn: string, sourceAccount: string): boolean {
+export function serviceMayInvoke(
+  fn: FunctionRecord,
+  service: string,
+  sourceArn: string,
+  sourceAccount: string,
+): boolean {
   const context = { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount };
   return resourcePolicyDecision(fn, { type: 'Service', service }, 'lambda:InvokeFunction', fn.arn, context) === 'allow';
 }
@@ -83,6 +104,14 @@ export function serviceMayInvoke(fn: FunctionRecord, service: string, sourceArn:
  * `lambda:<Op>` on a function: the root may do everything; a role session needs an Allow in its
  * identity policies or in the function's policy, and no Deny in either.
  */
-export function authorizeFunction(backend: Backend, req: AwsRequest, action: string, resource: string, fn: FunctionRecord | undefined): void {
-  backend.authorizeWithResourcePolicy(req, action, resource, () => (fn ? resourcePolicyDecision(fn, requestPrincipal(req.caller), action, resource) : 'none'));
+export function authorizeFunction(
+  backend: Backend,
+  req: AwsRequest,
+  action: string,
+  resource: string,
+  fn: FunctionRecord | undefined,
+): void {
+  backend.authorizeWithResourcePolicy(req, action, resource, () =>
+    fn ? resourcePolicyDecision(fn, requestPrincipal(req.caller), action, resource) : 'none',
+  );
 }

@@ -45,7 +45,9 @@ const DRAIN_MS = 15_000;
 const MAX_KEPT_RESPONSE = 256 * 1024;
 
 export function dropLine(requestId: string, functionName: string, attempts: number, reason: string): void {
-  console.error(`[local-aws] lambda: dropped event ${requestId} for ${functionName} after ${attempts} attempts: ${reason}`);
+  console.error(
+    `[local-aws] lambda: dropped event ${requestId} for ${functionName} after ${attempts} attempts: ${reason}`,
+  );
 }
 
 export class AsyncQueue {
@@ -127,7 +129,9 @@ export class AsyncQueue {
       if (i < 0) break;
       const [entry] = list.splice(i, 1);
       this.running.set(arn, (this.running.get(arn) ?? 0) + 1);
-      const job = this.run(entry!).catch((e) => console.error(`[local-aws] lambda: queued event ${entry!.ev.id} failed:`, e));
+      const job = this.run(entry!).catch((e) =>
+        console.error(`[local-aws] lambda: queued event ${entry!.ev.id} failed:`, e),
+      );
       this.inFlight.add(job);
       void job.finally(() => {
         this.inFlight.delete(job);
@@ -142,10 +146,13 @@ export class AsyncQueue {
   private wakeAt(arn: string, when: number): void {
     const old = this.timers.get(arn);
     if (old) clearTimeout(old);
-    const t = setTimeout(() => {
-      this.timers.delete(arn);
-      this.kick(arn);
-    }, Math.max(0, when - Date.now()));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(arn);
+        this.kick(arn);
+      },
+      Math.max(0, when - Date.now()),
+    );
     t.unref();
     this.timers.set(arn, t);
   }
@@ -165,7 +172,12 @@ export class AsyncQueue {
     const fn = this.store.get(ev.functionArn);
     const name = ev.functionArn.split(':').pop()!;
     if (!fn || !fn.live) {
-      dropLine(ev.id, name, ev.attempts, fn ? `the function is in state ${fn.state}` : 'ResourceNotFoundException (the function no longer exists)');
+      dropLine(
+        ev.id,
+        name,
+        ev.attempts,
+        fn ? `the function is in state ${fn.state}` : 'ResourceNotFoundException (the function no longer exists)',
+      );
       return this.finish(e);
     }
     const settings = fn.eventInvokeConfig;
@@ -173,7 +185,12 @@ export class AsyncQueue {
     const maxRetries = settings?.maximumRetryAttempts ?? 2;
     if (Date.now() - ev.enqueuedAt > maxAgeMs) return this.fail(fn, e, 'EventAgeExceeded');
     if (ev.source && !serviceMayInvoke(fn, ev.source.service, ev.source.sourceArn, ev.source.sourceAccount)) {
-      dropLine(ev.id, fn.name, ev.attempts, `${ev.source.service} is no longer allowed to invoke the function (resource policy)`);
+      dropLine(
+        ev.id,
+        fn.name,
+        ev.attempts,
+        `${ev.source.service} is no longer allowed to invoke the function (resource policy)`,
+      );
       return this.finish(e);
     }
     let result: InvokeResult;
@@ -208,7 +225,15 @@ export class AsyncQueue {
 
   private async fail(fn: FunctionRecord, e: Entry, condition: 'RetriesExhausted' | 'EventAgeExceeded'): Promise<void> {
     const delivered = await deliverToDestination(this.store, fn, e.ev, condition);
-    if (!delivered) dropLine(e.ev.id, fn.name, e.ev.attempts, condition === 'EventAgeExceeded' ? `EventAgeExceeded (last error: ${e.ev.lastErrorType ?? 'none'})` : e.ev.lastErrorType ?? 'Unhandled');
+    if (!delivered)
+      dropLine(
+        e.ev.id,
+        fn.name,
+        e.ev.attempts,
+        condition === 'EventAgeExceeded'
+          ? `EventAgeExceeded (last error: ${e.ev.lastErrorType ?? 'none'})`
+          : (e.ev.lastErrorType ?? 'Unhandled'),
+      );
     await this.finish(e);
   }
 

@@ -15,10 +15,13 @@ export interface RequestLimit {
 
 export function lambdaRequestLimit(method: string, rawPath: string, invocationType?: string): RequestLimit {
   const p = rawPath.replace(/\/+$/, '');
-  if (method === 'POST' && p === '/2015-03-31/functions') return { bytes: MAX_CODE_REQUEST, operation: 'CreateFunction' };
-  if (method === 'PUT' && /^\/2015-03-31\/functions\/[^/]+\/code$/.test(p)) return { bytes: MAX_CODE_REQUEST, operation: 'UpdateFunctionCode' };
+  if (method === 'POST' && p === '/2015-03-31/functions')
+    return { bytes: MAX_CODE_REQUEST, operation: 'CreateFunction' };
+  if (method === 'PUT' && /^\/2015-03-31\/functions\/[^/]+\/code$/.test(p))
+    return { bytes: MAX_CODE_REQUEST, operation: 'UpdateFunctionCode' };
   // An Event invoke over 1 MB gets its own message from Invoke itself.
-  if (method === 'POST' && invocationType !== 'Event' && /^\/2015-03-31\/functions\/[^/]+\/invocations$/.test(p)) return { bytes: MAX_SYNC_PAYLOAD, operation: 'InvokeFunction' };
+  if (method === 'POST' && invocationType !== 'Event' && /^\/2015-03-31\/functions\/[^/]+\/invocations$/.test(p))
+    return { bytes: MAX_SYNC_PAYLOAD, operation: 'InvokeFunction' };
   return { bytes: MAX_OTHER_REQUEST };
 }
 

@@ -12,22 +12,75 @@ const BLOCKS: Record<string, { create: string; update: string }> = {
 };
 
 /** Node.js runtimes long past their block dates. */
-const RETIRED_NODE = ['nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x'];
+const RETIRED_NODE = [
+  'nodejs',
+  'nodejs4.3',
+  'nodejs4.3-edge',
+  'nodejs6.10',
+  'nodejs8.10',
+  'nodejs10.x',
+  'nodejs12.x',
+  'nodejs14.x',
+  'nodejs16.x',
+];
 
 /** The Runtime enum of the Lambda model, in the model's order (used in AWS's error message). */
 export const RUNTIME_ENUM = [
-  'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
-  'java8', 'java8.al2', 'java11', 'python2.7', 'python3.6', 'python3.7', 'python3.8', 'python3.9',
-  'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1', 'dotnetcore3.1', 'dotnet6', 'dotnet8', 'nodejs4.3-edge',
-  'go1.x', 'ruby2.5', 'ruby2.7', 'provided', 'provided.al2', 'nodejs18.x', 'python3.10', 'java17', 'ruby3.2',
-  'ruby3.3', 'ruby3.4', 'python3.11', 'nodejs20.x', 'provided.al2023', 'python3.12', 'java21', 'python3.13',
-  'nodejs22.x', 'python3.14', 'java25', 'nodejs24.x', 'dotnet10', 'java8.al2023', 'java11.al2023',
-  'java17.al2023', 'python3.15', 'ruby4.0', 'nodejs26.x',
+  'nodejs',
+  'nodejs4.3',
+  'nodejs6.10',
+  'nodejs8.10',
+  'nodejs10.x',
+  'nodejs12.x',
+  'nodejs14.x',
+  'nodejs16.x',
+  'java8',
+  'java8.al2',
+  'java11',
+  'python2.7',
+  'python3.6',
+  'python3.7',
+  'python3.8',
+  'python3.9',
+  'dotnetcore1.0',
+  'dotnetcore2.0',
+  'dotnetcore2.1',
+  'dotnetcore3.1',
+  'dotnet6',
+  'dotnet8',
+  'nodejs4.3-edge',
+  'go1.x',
+  'ruby2.5',
+  'ruby2.7',
+  'provided',
+  'provided.al2',
+  'nodejs18.x',
+  'python3.10',
+  'java17',
+  'ruby3.2',
+  'ruby3.3',
+  'ruby3.4',
+  'python3.11',
+  'nodejs20.x',
+  'provided.al2023',
+  'python3.12',
+  'java21',
+  'python3.13',
+  'nodejs22.x',
+  'python3.14',
+  'java25',
+  'nodejs24.x',
+  'dotnet10',
+  'java8.al2023',
+  'java11.al2023',
+  'java17.al2023',
+  'python3.15',
+  'ruby4.0',
+  'nodejs26.x',
 ];
 
 export type RuntimeVerdict =
-  | { ok: true }
-  | { ok: false; reason: 'deprecated' | 'not-local' | 'unknown'; message: string };
+  { ok: true } | { ok: false; reason: 'deprecated' | 'not-local' | 'unknown'; message: string };
 
 function blocked(runtime: string, op: 'create' | 'update', now: Date): boolean {
   if (RETIRED_NODE.includes(runtime)) return true;
@@ -64,5 +117,7 @@ export function checkRuntime(runtime: string, op: 'create' | 'update', now = new
 
 /** Runtimes accepted for new functions today. */
 export function currentRuntimes(now = new Date()): string[] {
-  return [...CURRENT_NODE, ...Object.keys(BLOCKS)].filter((r, i, all) => all.indexOf(r) === i && checkRuntime(r, 'create', now).ok);
+  return [...CURRENT_NODE, ...Object.keys(BLOCKS)].filter(
+    (r, i, all) => all.indexOf(r) === i && checkRuntime(r, 'create', now).ok,
+  );
 }

@@ -59,7 +59,11 @@ export function s3EventRecord(event: ObjectEvent, destination: Pick<LambdaDestin
     s3: {
       s3SchemaVersion: '1.0',
       configurationId: destination.id,
-      bucket: { name: event.bucket, ownerIdentity: { principalId: ownerPrincipalId(accountId) }, arn: `arn:aws:s3:::${event.bucket}` },
+      bucket: {
+        name: event.bucket,
+        ownerIdentity: { principalId: ownerPrincipalId(accountId) },
+        arn: `arn:aws:s3:::${event.bucket}`,
+      },
       object,
     },
   };
@@ -72,7 +76,9 @@ export function objectEventListener(store: LambdaStore): ObjectEventListener {
     for (const d of destinations) {
       const arn = unqualifiedArn(store, d.functionArn, event.bucketRegion);
       if (!arn || !store.get(arn)) {
-        console.error(`[local-aws] lambda: S3 event for s3://${event.bucket}/${event.key} not delivered: function ${d.functionArn} does not exist`);
+        console.error(
+          `[local-aws] lambda: S3 event for s3://${event.bucket}/${event.key} not delivered: function ${d.functionArn} does not exist`,
+        );
         continue;
       }
       const now = Date.now();

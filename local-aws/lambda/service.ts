@@ -61,10 +61,28 @@ const ROUTES: Route[] = [
   r('GET', '2015-03-31', 'functions/*/policy', 'GetPolicy', getPolicy),
   r('DELETE', '2015-03-31', 'functions/*/policy/*', 'RemovePermission', removePermission),
   r('PUT', '2019-09-25', 'functions/*/event-invoke-config', 'PutFunctionEventInvokeConfig', putEventInvokeConfig),
-  r('POST', '2019-09-25', 'functions/*/event-invoke-config', 'UpdateFunctionEventInvokeConfig', updateEventInvokeConfig),
+  r(
+    'POST',
+    '2019-09-25',
+    'functions/*/event-invoke-config',
+    'UpdateFunctionEventInvokeConfig',
+    updateEventInvokeConfig,
+  ),
   r('GET', '2019-09-25', 'functions/*/event-invoke-config', 'GetFunctionEventInvokeConfig', getEventInvokeConfig),
-  r('DELETE', '2019-09-25', 'functions/*/event-invoke-config', 'DeleteFunctionEventInvokeConfig', deleteEventInvokeConfig),
-  r('GET', '2019-09-25', 'functions/*/event-invoke-config/list', 'ListFunctionEventInvokeConfigs', listEventInvokeConfigs),
+  r(
+    'DELETE',
+    '2019-09-25',
+    'functions/*/event-invoke-config',
+    'DeleteFunctionEventInvokeConfig',
+    deleteEventInvokeConfig,
+  ),
+  r(
+    'GET',
+    '2019-09-25',
+    'functions/*/event-invoke-config/list',
+    'ListFunctionEventInvokeConfigs',
+    listEventInvokeConfigs,
+  ),
   r('GET', '2024-08-31', 'functions/*/recursion-config', 'GetFunctionRecursionConfig', getRecursionConfig),
   r('PUT', '2024-08-31', 'functions/*/recursion-config', 'PutFunctionRecursionConfig', putRecursionConfig),
   r('GET', '2016-08-19', 'account-settings', 'GetAccountSettings', getAccountSettings),
@@ -94,7 +112,10 @@ const ROUTES: Route[] = [
 
 /** Path segments, each percent-decoded on its own (an encoded `/` stays inside its segment). */
 function splitPath(rawPath: string): string[] {
-  return rawPath.split('/').filter(Boolean).map((s) => safeDecode(s));
+  return rawPath
+    .split('/')
+    .filter(Boolean)
+    .map((s) => safeDecode(s));
 }
 
 function matches(route: Route, segments: string[]): boolean {

@@ -18,10 +18,16 @@ export async function addPermission(ctx: LambdaContext): Promise<AwsResponse> {
   const statement = statementFromInput(input, qualifiedArn(ref));
   ctx.store.checkRevision(fn, input.str('RevisionId'), 'GetPolicy');
   if (fn.policy.some((s) => s.Sid === statement.Sid))
-    throw conflict(`The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+    throw conflict(
+      `The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+    );
   const size = Buffer.byteLength(policyText([...fn.policy, statement]));
   if (size > MAX_POLICY_BYTES)
-    throw new AwsError('PolicyLengthExceededException', `The final policy size (${size}) is bigger than the limit (${MAX_POLICY_BYTES}).`, 400);
+    throw new AwsError(
+      'PolicyLengthExceededException',
+      `The final policy size (${size}) is bigger than the limit (${MAX_POLICY_BYTES}).`,
+      400,
+    );
   fn.policy.push(statement);
   ctx.store.touch(fn);
   await ctx.store.save();
@@ -48,7 +54,8 @@ export async function removePermission(ctx: LambdaContext): Promise<AwsResponse>
 
 // ---- asynchronous invocation settings ----
 
-const DESTINATION_ARN = /^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events|s3):[a-z0-9-]*:\d{0,12}:.+$|^arn:aws[a-zA-Z-]*:s3:::[a-z0-9.-]+$/;
+const DESTINATION_ARN =
+  /^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events|s3):[a-z0-9-]*:\d{0,12}:.+$|^arn:aws[a-zA-Z-]*:s3:::[a-z0-9.-]+$/;
 
 function noConfig(fn: FunctionRecord): AwsError {
   return resourceNotFound(`The function ${fn.arn}:$LATEST doesn't have an EventInvokeConfig`);
@@ -124,7 +131,8 @@ export async function putRecursionConfig(ctx: LambdaContext): Promise<AwsRespons
   const fn = authorizedFunction(ctx, 'PutFunctionRecursionConfig');
   const value = body(ctx).str('RecursiveLoop');
   if (value === undefined) throw nullError('recursiveLoop');
-  if (value !== 'Allow' && value !== 'Terminate') throw constraint(value, 'recursiveLoop', 'Member must satisfy enum value set: [Allow, Terminate]');
+  if (value !== 'Allow' && value !== 'Terminate')
+    throw constraint(value, 'recursiveLoop', 'Member must satisfy enum value set: [Allow, Terminate]');
   fn.recursiveLoop = value;
   await ctx.store.save();
   return restJsonResponse(200, { RecursiveLoop: value });

@@ -62,9 +62,17 @@ export function parseArchitectures(input: LambdaInput): Architecture | undefined
   if (archs === undefined) return undefined;
   const shown = `[${archs.join(', ')}]`;
   if (archs.length !== 1)
-    throw constraint(shown, 'architectures', `Member must have length ${archs.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 1'}`);
+    throw constraint(
+      shown,
+      'architectures',
+      `Member must have length ${archs.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 1'}`,
+    );
   if (archs[0] !== 'x86_64' && archs[0] !== 'arm64')
-    throw constraint(shown, 'architectures', 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]');
+    throw constraint(
+      shown,
+      'architectures',
+      'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]',
+    );
   return archs[0];
 }
 
@@ -77,12 +85,22 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 
 /** Parses the configuration fields of a Create / UpdateFunctionConfiguration request. */
 export function parseSettings(input: LambdaInput, op: 'create' | 'update'): SettingsChange {
-  for (const unsupported of ['Layers', 'FileSystemConfigs', 'CodeSigningConfigArn', 'ImageConfig', 'CapacityProviderConfig']) {
+  for (const unsupported of [
+    'Layers',
+    'FileSystemConfigs',
+    'CodeSigningConfigArn',
+    'ImageConfig',
+    'CapacityProviderConfig',
+  ]) {
     const v = input.raw(unsupported);
     if (v !== undefined && !(Array.isArray(v) && v.length === 0))
-      throw notImplemented('lambda', `${op === 'create' ? 'CreateFunction' : 'UpdateFunctionConfiguration'} with ${unsupported}`);
+      throw notImplemented(
+        'lambda',
+        `${op === 'create' ? 'CreateFunction' : 'UpdateFunctionConfiguration'} with ${unsupported}`,
+      );
   }
-  if (input.str('PackageType') === 'Image') throw notImplemented('lambda', 'CreateFunction with PackageType Image (container images)');
+  if (input.str('PackageType') === 'Image')
+    throw notImplemented('lambda', 'CreateFunction with PackageType Image (container images)');
   const change: SettingsChange = {};
   const runtime = input.str('Runtime');
   if (runtime !== undefined) {
@@ -102,12 +120,26 @@ export function parseSettings(input: LambdaInput, op: 'create' | 'update'): Sett
   const logging = input.obj('LoggingConfig');
   if (logging) {
     change.logFormat = oneOf(logging.str('LogFormat'), ['JSON', 'Text'] as const, 'loggingConfig.logFormat');
-    change.logGroup = logging.str('LogGroup', { min: 1, max: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/, patternText: '[\\.\\-_/#A-Za-z0-9]+' });
-    change.applicationLogLevel = oneOf(logging.str('ApplicationLogLevel'), ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const, 'loggingConfig.applicationLogLevel');
-    change.systemLogLevel = oneOf(logging.str('SystemLogLevel'), ['DEBUG', 'INFO', 'WARN'] as const, 'loggingConfig.systemLogLevel');
+    change.logGroup = logging.str('LogGroup', {
+      min: 1,
+      max: 512,
+      pattern: /^[.\-_/#A-Za-z0-9]+$/,
+      patternText: '[\\.\\-_/#A-Za-z0-9]+',
+    });
+    change.applicationLogLevel = oneOf(
+      logging.str('ApplicationLogLevel'),
+      ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const,
+      'loggingConfig.applicationLogLevel',
+    );
+    change.systemLogLevel = oneOf(
+      logging.str('SystemLogLevel'),
+      ['DEBUG', 'INFO', 'WARN'] as const,
+      'loggingConfig.systemLogLevel',
+    );
   }
   const tracing = input.obj('TracingConfig');
-  if (tracing) change.tracingMode = oneOf(tracing.str('Mode'), ['Active', 'PassThrough'] as const, 'tracingConfig.mode');
+  if (tracing)
+    change.tracingMode = oneOf(tracing.str('Mode'), ['Active', 'PassThrough'] as const, 'tracingConfig.mode');
   const dlq = input.obj('DeadLetterConfig');
   if (dlq) change.deadLetterTargetArn = dlq.str('TargetArn') || null;
   return change;
@@ -132,7 +164,9 @@ export function applySettings(base: FunctionConfig, change: SettingsChange, func
   if (change.tracingMode !== undefined) next.tracingMode = change.tracingMode;
   if (change.deadLetterTargetArn !== undefined) next.deadLetterTargetArn = change.deadLetterTargetArn ?? undefined;
   if (next.logFormat === 'Text' && (change.applicationLogLevel !== undefined || change.systemLogLevel !== undefined))
-    throw invalidParameter('Invalid LoggingConfig: ApplicationLogLevel and SystemLogLevel can only be set when LogFormat is JSON.');
+    throw invalidParameter(
+      'Invalid LoggingConfig: ApplicationLogLevel and SystemLogLevel can only be set when LogFormat is JSON.',
+    );
   if (next.logFormat === 'JSON') {
     next.applicationLogLevel ??= 'INFO';
     next.systemLogLevel ??= 'INFO';

@@ -46,7 +46,8 @@ export class LambdaStore {
     this.engine = createExecutionEngine(backend);
     this.queue = new AsyncQueue(this, path.join(root, 'queue'));
     // Transitions a previous run left unfinished pick up where they were.
-    for (const fn of this.functions.values()) if (fn.state === 'Pending' || fn.lastUpdateStatus === 'InProgress') this.transition(fn);
+    for (const fn of this.functions.values())
+      if (fn.state === 'Pending' || fn.lastUpdateStatus === 'InProgress') this.transition(fn);
     void this.code.gc((hex) => this.isReferenced(hex));
     this.queue.resume();
   }
@@ -68,12 +69,15 @@ export class LambdaStore {
   require(ref: FunctionRef): FunctionRecord {
     const fn = ref.accountId === this.backend.config.accountId ? this.functions.get(ref.arn) : undefined;
     if (!fn) throw functionNotFound(ref.qualifier ? `${ref.arn}:${ref.qualifier}` : ref.arn);
-    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST') throw functionNotFound(`${ref.arn}:${ref.qualifier}`);
+    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST')
+      throw functionNotFound(`${ref.arn}:${ref.qualifier}`);
     return fn;
   }
 
   list(region: string): FunctionRecord[] {
-    return [...this.functions.values()].filter((f) => f.region === region).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.functions.values()]
+      .filter((f) => f.region === region)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   all(): FunctionRecord[] {
@@ -108,9 +112,13 @@ export class LambdaStore {
   /** Changes that are refused while the function is still being created or updated. */
   assertChangeable(fn: FunctionRecord): void {
     if (fn.state === 'Pending')
-      throw conflict('The operation cannot be performed at this time. The function is currently in the following state: Pending');
+      throw conflict(
+        'The operation cannot be performed at this time. The function is currently in the following state: Pending',
+      );
     if (fn.lastUpdateStatus === 'InProgress')
-      throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`);
+      throw conflict(
+        `The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`,
+      );
   }
 
   alreadyExists(name: string): Error {
@@ -136,7 +144,13 @@ export class LambdaStore {
     if (modified) fn.lastModified = lambdaTimestamp();
   }
 
-  async create(opts: { name: string; region: string; change: SettingsChange; pkg: CodePackage; tags: Array<[string, string]> }): Promise<FunctionRecord> {
+  async create(opts: {
+    name: string;
+    region: string;
+    change: SettingsChange;
+    pkg: CodePackage;
+    tags: Array<[string, string]>;
+  }): Promise<FunctionRecord> {
     const arn = functionArn(opts.region, this.backend.config.accountId, opts.name);
     if (this.functions.has(arn)) throw this.alreadyExists(opts.name);
     await this.withIncoming(opts.pkg, () => this.code.save(opts.pkg));

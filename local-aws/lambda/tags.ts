@@ -10,11 +10,13 @@ const MAX_TAGS = 50;
 
 /** Tags: at most 50; keys 1-128 characters, values up to 256; `aws:` is AWS's own prefix. */
 export function checkTags(tags: Array<[string, string]>, existing = 0): void {
-  if (tags.length + existing > MAX_TAGS) throw invalidParameter(`Number of tags exceeds resource tag limit (${MAX_TAGS}).`);
+  if (tags.length + existing > MAX_TAGS)
+    throw invalidParameter(`Number of tags exceeds resource tag limit (${MAX_TAGS}).`);
   for (const [k, v] of tags) {
     if (k.length < 1 || k.length > 128) throw constraint(k, 'tags', 'Map keys must have length between 1 and 128');
     if (v.length > 256) throw constraint(v, 'tags', 'Map values must have length less than or equal to 256');
-    if (k.toLowerCase().startsWith('aws:')) throw invalidParameter(`Tag keys starting with 'aws:' are reserved for AWS use: ${k}`);
+    if (k.toLowerCase().startsWith('aws:'))
+      throw invalidParameter(`Tag keys starting with 'aws:' are reserved for AWS use: ${k}`);
   }
 }
 
@@ -22,7 +24,8 @@ function taggedFunction(ctx: LambdaContext, op: string): FunctionRecord {
   const arn = ctx.segments.slice(1).join('/');
   const m = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9-_]{1,64})(:[^:]+)?$/.exec(arn);
   if (!m) throw invalidParameter(`Invalid resource ARN: ${arn}`);
-  if (m[4]) throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
+  if (m[4])
+    throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
   const unqualified = arn;
   const fn = m[2] === ctx.backend.config.accountId ? ctx.store.get(unqualified) : undefined;
   authorizeFunction(ctx.backend, ctx.req, `lambda:${op}`, unqualified, fn);

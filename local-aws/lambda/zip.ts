@@ -106,8 +106,8 @@ function readCentralDirectory(zip: Buffer): RawEntry[] {
       const len = u16(zip, x + 2);
       if (id === 0x0001) {
         let q = x + 4;
-        if (e.size === 0xffffffff) (e.size = u64(zip, q)), (q += 8);
-        if (e.compressedSize === 0xffffffff) (e.compressedSize = u64(zip, q)), (q += 8);
+        if (e.size === 0xffffffff) ((e.size = u64(zip, q)), (q += 8));
+        if (e.compressedSize === 0xffffffff) ((e.compressedSize = u64(zip, q)), (q += 8));
         if (e.localOffset === 0xffffffff) e.localOffset = u64(zip, q);
       }
       x += 4 + len;
@@ -181,7 +181,8 @@ export function readEntry(zip: Buffer, e: ZipEntry): Buffer {
   }
   const crc = createDigest('crc32');
   crc.update(out);
-  if (out.length !== e.size || crc.digest().readUInt32BE(0) !== e.crc) throw new ZipFormatError(`corrupt data in ${e.path}`);
+  if (out.length !== e.size || crc.digest().readUInt32BE(0) !== e.crc)
+    throw new ZipFormatError(`corrupt data in ${e.path}`);
   return out;
 }
 
@@ -260,7 +261,8 @@ function checkLinks(zip: Buffer, entries: ZipEntry[]): void {
   for (const e of entries) {
     const parts = e.path.split('/');
     for (let i = 1; i < parts.length; i++) {
-      if (links.has(parts.slice(0, i).join('/'))) throw unzipError(`entry "${e.path}" would be written through a symlink`);
+      if (links.has(parts.slice(0, i).join('/')))
+        throw unzipError(`entry "${e.path}" would be written through a symlink`);
     }
   }
 }

@@ -30,12 +30,14 @@ export const STREAM_PATTERN = { min: 1, max: 512, pattern: STREAM_NAME, patternT
 export function groupRef(ctx: LogsContext, opts: { identifier?: boolean } = {}): { region: string; name: string } {
   const byName = ctx.input.str('logGroupName', GROUP_PATTERN);
   const id = opts.identifier ? ctx.input.str('logGroupIdentifier', { min: 1, max: 2048 }) : undefined;
-  if (byName !== undefined && id !== undefined) throw invalidParameter('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+  if (byName !== undefined && id !== undefined)
+    throw invalidParameter('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
   if (byName !== undefined) return { region: ctx.req.region, name: byName };
   if (id === undefined) throw nullError('logGroupName');
   const m = /^arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:([^:]+)(:\*)?$/.exec(id);
   if (m) {
-    if (m[2] !== ctx.backend.config.accountId) throw new AwsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+    if (m[2] !== ctx.backend.config.accountId)
+      throw new AwsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
     return { region: m[1]!, name: m[3]! };
   }
   if (!GROUP_NAME.test(id)) throw invalidParameter(`Invalid logGroupIdentifier: ${id}`);

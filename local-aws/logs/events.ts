@@ -79,10 +79,20 @@ export interface GetEventsOptions {
 export function getLogEvents(stream: LogStream, o: GetEventsOptions): JsonObject {
   const parsed = o.nextToken !== undefined ? parseToken(o.nextToken) : undefined;
   // startTime inclusive, endTime exclusive.
-  const inRange = stream.all().filter((e) => (o.startTime === undefined || e.t >= o.startTime) && (o.endTime === undefined || e.t < o.endTime));
+  const inRange = stream
+    .all()
+    .filter((e) => (o.startTime === undefined || e.t >= o.startTime) && (o.endTime === undefined || e.t < o.endTime));
   let page: StoredEvent[];
-  if (parsed?.dir === 'f') page = takeFirst(inRange.filter((e) => after(e, parsed.p)), o.limit);
-  else if (parsed?.dir === 'b') page = takeLast(inRange.filter((e) => before(e, parsed.p)), o.limit);
+  if (parsed?.dir === 'f')
+    page = takeFirst(
+      inRange.filter((e) => after(e, parsed.p)),
+      o.limit,
+    );
+  else if (parsed?.dir === 'b')
+    page = takeLast(
+      inRange.filter((e) => before(e, parsed.p)),
+      o.limit,
+    );
   else page = o.startFromHead ? takeFirst(inRange, o.limit) : takeLast(inRange, o.limit);
 
   let forward: string;
@@ -172,6 +182,7 @@ export function filterLogEvents(o: FilterOptions): JsonObject {
     searchedLogStreams: o.streams.map((s) => ({ logStreamName: s.meta.name, searchedCompletely: true })) as Json,
   };
   const lastChosen = chosen[chosen.length - 1];
-  if (page < found.length && lastChosen) out.nextToken = Buffer.from(JSON.stringify(lastChosen.key)).toString('base64url');
+  if (page < found.length && lastChosen)
+    out.nextToken = Buffer.from(JSON.stringify(lastChosen.key)).toString('base64url');
   return out;
 }

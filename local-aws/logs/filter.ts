@@ -45,13 +45,19 @@ export function compileFilter(pattern: string | undefined): Matcher {
   if (p === '') return () => true;
   if (p.startsWith('{')) return compileJson(p);
   if (p.startsWith('['))
-    throw new AwsError('InvalidParameterException', 'The local AWS endpoint does not support space-delimited filter patterns ([…]).', 400);
+    throw new AwsError(
+      'InvalidParameterException',
+      'The local AWS endpoint does not support space-delimited filter patterns ([…]).',
+      400,
+    );
   const all = terms(p);
   const required = all.filter((t) => t.prefix === '').map((t) => t.text);
   const anyOf = all.filter((t) => t.prefix === '?').map((t) => t.text);
   const excluded = all.filter((t) => t.prefix === '-').map((t) => t.text);
   return (m) =>
-    required.every((t) => m.includes(t)) && (anyOf.length === 0 || anyOf.some((t) => m.includes(t))) && !excluded.some((t) => m.includes(t));
+    required.every((t) => m.includes(t)) &&
+    (anyOf.length === 0 || anyOf.some((t) => m.includes(t))) &&
+    !excluded.some((t) => m.includes(t));
 }
 
 // ---- JSON patterns: a small recursive-descent parser over the pattern text ----
@@ -145,7 +151,11 @@ class JsonPatternParser {
       let cur: JsonValue | undefined = doc;
       for (const k of path) {
         if (typeof k === 'number') cur = Array.isArray(cur) ? cur[k] : undefined;
-        else cur = cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, k) ? cur[k] : undefined;
+        else
+          cur =
+            cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, k)
+              ? cur[k]
+              : undefined;
         if (cur === undefined) return undefined;
       }
       return cur;

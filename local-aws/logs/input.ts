@@ -30,7 +30,11 @@ export function checkTags(tags: Array<[string, string]>, field = 'tags'): void {
   if (tags.length > 50) throw constraint('{…}', field, 'Member must have length less than or equal to 50');
   for (const [k, v] of tags) {
     if (k.length < 1 || k.length > 128 || !/^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(k))
-      throw constraint(k, `${field}.key`, 'Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$');
+      throw constraint(
+        k,
+        `${field}.key`,
+        'Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$',
+      );
     if (v.length > 256) throw constraint(v, `${field}.value`, 'Member must have length less than or equal to 256');
   }
 }

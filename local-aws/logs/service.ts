@@ -5,7 +5,15 @@ import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { json11Response, jsonTarget, parseJsonBody, type JsonObject } from '../protocols/json.ts';
 import { filterLogEvents, getLogEvents } from './events.ts';
-import { allow, groupArn, groupRef, GROUP_PATTERN, STREAM_PATTERN, type LogsContext, type LogsHandler } from './context.ts';
+import {
+  allow,
+  groupArn,
+  groupRef,
+  GROUP_PATTERN,
+  STREAM_PATTERN,
+  type LogsContext,
+  type LogsHandler,
+} from './context.ts';
 import { invalidParameter, LogsInput, nullError, checkTags } from './input.ts';
 import type { InputLogEvent, LogGroup, LogStream } from './store.ts';
 import { TAG_HANDLERS } from './tags.ts';
@@ -33,7 +41,9 @@ function pageOf<T>(items: T[], offset: number, limit: number): { items: T[]; nex
   return { items: slice, nextToken: next };
 }
 
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 function groupJson(ctx: LogsContext, g: LogGroup): JsonObject {
   const arn = groupArn(ctx, g.meta.region, g.meta.name);
@@ -99,7 +109,9 @@ const HANDLERS: Record<string, LogsHandler> = {
     ctx.input.str('kmsKeyId', { max: 256 });
     const cls = ctx.input.str('logGroupClass');
     if (cls !== undefined && !['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY'].includes(cls))
-      throw invalidParameter(`1 validation error detected: Value '${cls}' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]`);
+      throw invalidParameter(
+        `1 validation error detected: Value '${cls}' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]`,
+      );
     allow(ctx, groupArn(ctx, g.region, g.name));
     await ctx.backend.logs.createGroup(g.region, g.name, tags);
     return undefined;
@@ -114,7 +126,12 @@ const HANDLERS: Record<string, LogsHandler> = {
 
   async DescribeLogGroups(ctx) {
     const prefix = ctx.input.str('logGroupNamePrefix', GROUP_PATTERN);
-    const pattern = ctx.input.str('logGroupNamePattern', { min: 0, max: 512, pattern: /^[.\-_/#A-Za-z0-9]*$/, patternText: '[\\.\\-_/#A-Za-z0-9]*' });
+    const pattern = ctx.input.str('logGroupNamePattern', {
+      min: 0,
+      max: 512,
+      pattern: /^[.\-_/#A-Za-z0-9]*$/,
+      patternText: '[\\.\\-_/#A-Za-z0-9]*',
+    });
     if (prefix !== undefined && pattern !== undefined)
       throw invalidParameter('LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
     const limit = ctx.input.int('limit', { min: 1, max: 50 }) ?? 50;
@@ -122,7 +139,11 @@ const HANDLERS: Record<string, LogsHandler> = {
     allow(ctx, groupArn(ctx, ctx.req.region, '*'));
     const groups = ctx.backend.logs
       .listGroups(ctx.req.region)
-      .filter((g) => (prefix === undefined || g.meta.name.startsWith(prefix)) && (pattern === undefined || g.meta.name.includes(pattern)));
+      .filter(
+        (g) =>
+          (prefix === undefined || g.meta.name.startsWith(prefix)) &&
+          (pattern === undefined || g.meta.name.includes(pattern)),
+      );
     const page = pageOf(groups, offset, limit);
     const out: JsonObject = { logGroups: page.items.map((g) => groupJson(ctx, g)) };
     if (page.nextToken) out.nextToken = page.nextToken;
@@ -175,7 +196,8 @@ const HANDLERS: Record<string, LogsHandler> = {
       throw invalidParameter(
         `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
       );
-    if (orderBy === 'LastEventTime' && prefix !== undefined) throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.');
+    if (orderBy === 'LastEventTime' && prefix !== undefined)
+      throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.');
     const descending = ctx.input.bool('descending') === true;
     const limit = ctx.input.int('limit', { min: 1, max: 50 }) ?? 50;
     const offset = offsetToken(ctx);
@@ -241,9 +263,17 @@ const HANDLERS: Record<string, LogsHandler> = {
 
 export async function handleLogs(req: AwsRequest, backend: Backend): Promise<AwsResponse> {
   const op = jsonTarget(req, 'Logs_20140328');
-  const handler = Object.hasOwn(HANDLERS, op) ? HANDLERS[op] : Object.hasOwn(TAG_HANDLERS, op) ? TAG_HANDLERS[op] : undefined;
+  const handler = Object.hasOwn(HANDLERS, op)
+    ? HANDLERS[op]
+    : Object.hasOwn(TAG_HANDLERS, op)
+      ? TAG_HANDLERS[op]
+      : undefined;
   if (!handler)
-    throw new AwsError('UnknownOperationException', `Unknown operation Logs_20140328.${op} (the local AWS endpoint does not implement it).`, 400);
+    throw new AwsError(
+      'UnknownOperationException',
+      `Unknown operation Logs_20140328.${op} (the local AWS endpoint does not implement it).`,
+      400,
+    );
   const input = new LogsInput(parseJsonBody(req));
   return json11Response(await handler({ req, input, backend, op }));
 }

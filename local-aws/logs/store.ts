@@ -148,7 +148,9 @@ export class LogGroup {
 
   /** Streams sorted by name. */
   sortedStreams(): LogStream[] {
-    return [...this.streams.values()].sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));
+    return [...this.streams.values()].sort((a, b) =>
+      a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0,
+    );
   }
 }
 
@@ -181,7 +183,8 @@ export class LogsStore {
     }
     // Event files of streams deleted while an append was in flight: nobody can read them any more.
     if (fs.existsSync(this.eventsDir))
-      for (const f of fs.readdirSync(this.eventsDir)) if (!known.has(f)) fs.rmSync(path.join(this.eventsDir, f), { force: true });
+      for (const f of fs.readdirSync(this.eventsDir))
+        if (!known.has(f)) fs.rmSync(path.join(this.eventsDir, f), { force: true });
   }
 
   private eventsFile(id: string): string {
@@ -192,7 +195,10 @@ export class LogsStore {
   private saving: Promise<void> | undefined;
 
   private async save(): Promise<void> {
-    this.file.data.groups = [...this.groups.values()].map((g) => ({ ...g.meta, streams: [...g.streams.values()].map((s) => s.meta) }));
+    this.file.data.groups = [...this.groups.values()].map((g) => ({
+      ...g.meta,
+      streams: [...g.streams.values()].map((s) => s.meta),
+    }));
     const p = this.file.save();
     this.saving = p;
     try {
@@ -250,7 +256,12 @@ export class LogsStore {
     const group = this.requireGroup(region, groupName);
     if (group.streams.has(name))
       throw new AwsError('ResourceAlreadyExistsException', 'The specified log stream already exists', 400);
-    const meta: StreamMeta = { name, id: randomBytes(12).toString('hex'), seq: this.file.data.nextSeq++, creationTime: Date.now() };
+    const meta: StreamMeta = {
+      name,
+      id: randomBytes(12).toString('hex'),
+      seq: this.file.data.nextSeq++,
+      creationTime: Date.now(),
+    };
     const stream = new LogStream(meta, this.eventsFile(meta.id));
     group.streams.set(name, stream);
     await this.save();
@@ -275,7 +286,13 @@ export class LogsStore {
    * Stores a chronological batch, minus events too far in the future, older than 14 days, or older
    * than the group's retention; reports those like AWS's rejectedLogEventsInfo.
    */
-  async append(region: string, groupName: string, streamName: string, events: InputLogEvent[], now = Date.now()): Promise<RejectedInfo> {
+  async append(
+    region: string,
+    groupName: string,
+    streamName: string,
+    events: InputLogEvent[],
+    now = Date.now(),
+  ): Promise<RejectedInfo> {
     const group = this.requireGroup(region, groupName);
     const stream = group.streams.get(streamName);
     if (!stream) throw streamNotFound();
@@ -283,13 +300,13 @@ export class LogsStore {
     let start = 0;
     let end = events.length;
     const tooNew = events.findIndex((e) => e.timestamp > now + MAX_EVENT_FUTURE_MS);
-    if (tooNew >= 0) (rejected.tooNewLogEventStartIndex = tooNew), (end = tooNew);
+    if (tooNew >= 0) ((rejected.tooNewLogEventStartIndex = tooNew), (end = tooNew));
     const tooOld = countBefore(events, now - MAX_EVENT_AGE_MS);
-    if (tooOld > 0) (rejected.tooOldLogEventEndIndex = tooOld), (start = tooOld);
+    if (tooOld > 0) ((rejected.tooOldLogEventEndIndex = tooOld), (start = tooOld));
     const retention = group.meta.retentionInDays;
     if (retention !== undefined) {
       const expired = countBefore(events, now - retention * 24 * 3600 * 1000);
-      if (expired > 0) (rejected.expiredLogEventEndIndex = expired), (start = Math.max(start, expired));
+      if (expired > 0) ((rejected.expiredLogEventEndIndex = expired), (start = Math.max(start, expired)));
     }
     if (start < end) await stream.append(events.slice(start, end), now);
     return rejected;

@@ -27,7 +27,12 @@ function groupByArn(ctx: LogsContext): LogGroup {
   const arn = ctx.input.requiredStr('resourceArn', { min: 1, max: 1011 });
   allow(ctx, arn.replace(/:\*$/, ''));
   const m = /^arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:([^:]+)(:\*)?$/.exec(arn);
-  if (!m) throw new AwsError('InvalidParameterException', `Invalid resourceArn: ${arn}. Only log group ARNs are supported here.`, 400);
+  if (!m)
+    throw new AwsError(
+      'InvalidParameterException',
+      `Invalid resourceArn: ${arn}. Only log group ARNs are supported here.`,
+      400,
+    );
   const group = m[2] === ctx.backend.config.accountId ? ctx.backend.logs.group(m[1]!, m[3]!) : undefined;
   if (!group) throw new AwsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
   return group;

@@ -52,14 +52,23 @@ export class JsonInput {
     return this.rules.validation(nullMessage(this.field(name)));
   }
 
-  str(name: string, opts: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {}): string | undefined {
+  str(
+    name: string,
+    opts: { min?: number; max?: number; pattern?: RegExp; patternText?: string } = {},
+  ): string | undefined {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     if (typeof v !== 'string') throw wrongType(name, 'a string');
-    if (opts.min !== undefined && v.length < opts.min) throw this.constraint(v, name, `Member must have length greater than or equal to ${opts.min}`);
-    if (opts.max !== undefined && v.length > opts.max) throw this.constraint(v, name, `Member must have length less than or equal to ${opts.max}`);
+    if (opts.min !== undefined && v.length < opts.min)
+      throw this.constraint(v, name, `Member must have length greater than or equal to ${opts.min}`);
+    if (opts.max !== undefined && v.length > opts.max)
+      throw this.constraint(v, name, `Member must have length less than or equal to ${opts.max}`);
     if (opts.pattern && !opts.pattern.test(v))
-      throw this.constraint(v, name, `Member must satisfy regular expression pattern: ${opts.patternText ?? opts.pattern.source}`);
+      throw this.constraint(
+        v,
+        name,
+        `Member must satisfy regular expression pattern: ${opts.patternText ?? opts.pattern.source}`,
+      );
     return v;
   }
 
@@ -73,8 +82,10 @@ export class JsonInput {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw wrongType(name, 'an integer');
-    if (opts.min !== undefined && v < opts.min) throw this.constraint(String(v), name, `Member must have value greater than or equal to ${opts.min}`);
-    if (opts.max !== undefined && v > opts.max) throw this.constraint(String(v), name, `Member must have value less than or equal to ${opts.max}`);
+    if (opts.min !== undefined && v < opts.min)
+      throw this.constraint(String(v), name, `Member must have value greater than or equal to ${opts.min}`);
+    if (opts.max !== undefined && v > opts.max)
+      throw this.constraint(String(v), name, `Member must have value less than or equal to ${opts.max}`);
     return v;
   }
 
@@ -89,8 +100,10 @@ export class JsonInput {
     const v = this.raw(name);
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw wrongType(name, 'a list of strings');
-    if (opts.min !== undefined && v.length < opts.min) throw this.constraint('[]', name, `Member must have length greater than or equal to ${opts.min}`);
-    if (opts.max !== undefined && v.length > opts.max) throw this.constraint('[…]', name, `Member must have length less than or equal to ${opts.max}`);
+    if (opts.min !== undefined && v.length < opts.min)
+      throw this.constraint('[]', name, `Member must have length greater than or equal to ${opts.min}`);
+    if (opts.max !== undefined && v.length > opts.max)
+      throw this.constraint('[…]', name, `Member must have length less than or equal to ${opts.max}`);
     return v as string[];
   }
 
@@ -119,7 +132,8 @@ export class JsonInput {
   objList(name: string): JsonObject[] | undefined {
     const v = this.raw(name);
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((x) => x === null || typeof x !== 'object' || Array.isArray(x))) throw wrongType(name, 'a list of structures');
+    if (!Array.isArray(v) || v.some((x) => x === null || typeof x !== 'object' || Array.isArray(x)))
+      throw wrongType(name, 'a list of structures');
     return v as JsonObject[];
   }
 }

@@ -53,6 +53,11 @@ export function renderRestJsonError(err: AwsError): AwsResponse {
     status: err.status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': err.code, ...err.headers },
     // Shapes differ on `message` vs `Message`: send both (PROTOCOLS.md §3.3).
-    body: JSON.stringify({ Type: err.isServerFault ? 'Service' : 'User', message: err.message, Message: err.message, ...err.fields }),
+    body: JSON.stringify({
+      Type: err.isServerFault ? 'Service' : 'User',
+      message: err.message,
+      Message: err.message,
+      ...err.fields,
+    }),
   };
 }

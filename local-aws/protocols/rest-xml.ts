@@ -5,7 +5,12 @@ import { toXml, type XmlNode } from './xml.ts';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-export function xmlResponse(root: string, value: XmlNode | string, status = 200, headers: Record<string, string> = {}): AwsResponse {
+export function xmlResponse(
+  root: string,
+  value: XmlNode | string,
+  status = 200,
+  headers: Record<string, string> = {},
+): AwsResponse {
   return {
     status,
     headers: { 'content-type': 'application/xml', ...headers },
@@ -19,7 +24,13 @@ export function renderS3Error(err: AwsError, requestId: string, method: string):
   if (method === 'HEAD') return { status: err.status, headers };
   const fields: XmlNode = {};
   for (const [k, v] of Object.entries(err.fields)) fields[k] = String(v);
-  const body = toXml('Error', { Code: err.code, Message: err.message, ...fields, RequestId: requestId, HostId: hostId(requestId) });
+  const body = toXml('Error', {
+    Code: err.code,
+    Message: err.message,
+    ...fields,
+    RequestId: requestId,
+    HostId: hostId(requestId),
+  });
   return { status: err.status, headers: { 'content-type': 'application/xml', ...headers }, body };
 }
 

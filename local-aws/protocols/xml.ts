@@ -57,8 +57,7 @@ export function xmlFragment(value: XmlNode): string {
 export type ParsedXml = { [tag: string]: ParsedXmlValue };
 export type ParsedXmlValue = string | ParsedXml | ParsedXmlValue[];
 
-const MALFORMED_XML =
-  'The XML you provided was not well-formed or did not validate against our published schema';
+const MALFORMED_XML = 'The XML you provided was not well-formed or did not validate against our published schema';
 
 /**
  * Parses a request body. Elements named in `arrayTags` are always arrays (even with one item);

@@ -1,7 +1,8 @@
 // Bucket naming and LocationConstraint rules of general purpose buckets (PROTOCOLS.md §5).
 import { AwsError } from '../core/errors.ts';
 
-const NAME = /^(?=.{3,63}$)(?!(\d+\.)+\d+$)(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
+const NAME =
+  /^(?=.{3,63}$)(?!(\d+\.)+\d+$)(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
 const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
 
@@ -21,12 +22,43 @@ export function noSuchBucket(name: string): AwsError {
 
 /** Values of the LocationConstraint enum (every commercial region but us-east-1, plus the legacy `EU`). */
 export const LOCATION_CONSTRAINTS: ReadonlySet<string> = new Set([
-  'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1',
-  'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
-  'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'EU', 'eu-central-1',
-  'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3',
-  'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-2', 'us-gov-east-1',
-  'us-gov-west-1', 'us-west-1', 'us-west-2',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-south-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-7',
+  'ca-central-1',
+  'ca-west-1',
+  'cn-north-1',
+  'cn-northwest-1',
+  'EU',
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
+  'sa-east-1',
+  'us-east-2',
+  'us-gov-east-1',
+  'us-gov-west-1',
+  'us-west-1',
+  'us-west-2',
 ]);
 
 /** The region a bucket lives in, from its LocationConstraint ('' = us-east-1). */
@@ -42,7 +74,9 @@ export function regionOfConstraint(constraint: string): string {
  */
 export function checkLocationConstraint(signingRegion: string, constraint: string | undefined): string {
   const invalid = (value: string) =>
-    new AwsError('InvalidLocationConstraint', 'The specified location-constraint is not valid', 400, { LocationConstraint: value });
+    new AwsError('InvalidLocationConstraint', 'The specified location-constraint is not valid', 400, {
+      LocationConstraint: value,
+    });
   if (constraint !== undefined && !LOCATION_CONSTRAINTS.has(constraint)) throw invalid(constraint);
   if (signingRegion === 'us-east-1') return constraint ?? '';
   if (constraint === undefined)

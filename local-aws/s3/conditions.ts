@@ -6,7 +6,10 @@ import type { ObjectMeta } from './object-file.ts';
 
 function etagListMatches(list: string, etag: string): boolean {
   return list.split(',').some((item) => {
-    const t = item.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    const t = item
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
     return t === '*' || t === etag;
   });
 }
@@ -18,7 +21,9 @@ function parseHttpDate(value: string | undefined): number | undefined {
 }
 
 export function preconditionFailed(condition: string): AwsError {
-  return new AwsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: condition });
+  return new AwsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, {
+    Condition: condition,
+  });
 }
 
 /**
@@ -31,7 +36,8 @@ export function evaluateConditions(req: AwsRequest, meta: ObjectMeta, prefix = '
   const modified = Math.floor(meta.lastModified / 1000) * 1000;
   const ifMatch = h('if-match');
   if (ifMatch !== undefined) {
-    if (!etagListMatches(ifMatch, meta.etag)) throw preconditionFailed(prefix ? 'x-amz-copy-source-If-Match' : 'If-Match');
+    if (!etagListMatches(ifMatch, meta.etag))
+      throw preconditionFailed(prefix ? 'x-amz-copy-source-If-Match' : 'If-Match');
   } else {
     const since = parseHttpDate(h('if-unmodified-since'));
     if (since !== undefined && modified > since)
@@ -46,7 +52,10 @@ export function evaluateConditions(req: AwsRequest, meta: ObjectMeta, prefix = '
   }
   if (!notModified) return 'ok';
   // A copy cannot answer 304: its failed conditions are all 412.
-  if (prefix) throw preconditionFailed(ifNoneMatch !== undefined ? 'x-amz-copy-source-If-None-Match' : 'x-amz-copy-source-If-Modified-Since');
+  if (prefix)
+    throw preconditionFailed(
+      ifNoneMatch !== undefined ? 'x-amz-copy-source-If-None-Match' : 'x-amz-copy-source-If-Modified-Since',
+    );
   return 'not-modified';
 }
 
@@ -65,9 +74,15 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   const unsatisfiable = () =>
-    new AwsError('InvalidRange', 'The requested range is not satisfiable', 416, { RangeRequested: header, ActualObjectSize: size }, {
-      'content-range': `bytes */${size}`,
-    });
+    new AwsError(
+      'InvalidRange',
+      'The requested range is not satisfiable',
+      416,
+      { RangeRequested: header, ActualObjectSize: size },
+      {
+        'content-range': `bytes */${size}`,
+      },
+    );
   if (m[1] === '') {
     const suffix = Number(m[2]);
     if (suffix === 0 || size === 0) throw unsatisfiable();

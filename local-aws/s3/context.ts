@@ -32,7 +32,10 @@ export function mayListBucket(ctx: S3Context): boolean {
 
 /** Canonical user id of the account that owns every local bucket. */
 export function owner(ctx: S3Context): { ID: string; DisplayName: string } {
-  return { ID: createHash('sha256').update(`local-aws:${ctx.backend.config.accountId}`).digest('hex'), DisplayName: 'local-aws' };
+  return {
+    ID: createHash('sha256').update(`local-aws:${ctx.backend.config.accountId}`).digest('hex'),
+    DisplayName: 'local-aws',
+  };
 }
 
 /** Percent-decodes a path part; malformed escapes or invalid UTF-8 are AWS's InvalidURI. */
@@ -47,7 +50,8 @@ export function decodePathPart(raw: string, rawPath: string): string {
 /** Bucket and key of a request: `Host: <bucket>.localhost` puts the whole path in the key. */
 export function addressOf(req: AwsRequest): { bucketName: string; key?: string } {
   const raw = req.rawPath.startsWith('/') ? req.rawPath.slice(1) : req.rawPath;
-  if (req.hostBucket) return { bucketName: req.hostBucket, key: raw === '' ? undefined : decodePathPart(raw, req.rawPath) };
+  if (req.hostBucket)
+    return { bucketName: req.hostBucket, key: raw === '' ? undefined : decodePathPart(raw, req.rawPath) };
   const slash = raw.indexOf('/');
   const bucketName = decodePathPart(slash < 0 ? raw : raw.slice(0, slash), req.rawPath);
   const rawKey = slash < 0 ? '' : raw.slice(slash + 1);

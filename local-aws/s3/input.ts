@@ -12,8 +12,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function checkKey(key: string): void {
   if (LONE_SURROGATE.test(key)) throw new AwsError('InvalidURI', "Couldn't parse the specified URI.", 400);
   const size = Buffer.byteLength(key, 'utf8');
-  if (size > 1024) throw new AwsError('KeyTooLongError', 'Your key is too long', 400, { MaxSizeAllowed: 1024, Size: size });
-  if (key.includes('\0')) throw invalidArgument('Object key is not valid: it contains a NUL character.', 'key', key.replace(/\0/g, '\\0'));
+  if (size > 1024)
+    throw new AwsError('KeyTooLongError', 'Your key is too long', 400, { MaxSizeAllowed: 1024, Size: size });
+  if (key.includes('\0'))
+    throw invalidArgument('Object key is not valid: it contains a NUL character.', 'key', key.replace(/\0/g, '\\0'));
 }
 
 export const ALGORITHM_NAMES: Record<ChecksumAlgorithm, string> = {
@@ -39,9 +41,15 @@ export interface BodyDigests {
 
 /** The checksum header a request carries (at most one), validated for shape but not yet compared. */
 export function checksumHeader(req: AwsRequest): { algorithm: ChecksumAlgorithm; value: string } | undefined {
-  const found = Object.keys(req.headers).filter((h) => h.startsWith('x-amz-checksum-') && isChecksumAlgorithm(h.slice(15)));
+  const found = Object.keys(req.headers).filter(
+    (h) => h.startsWith('x-amz-checksum-') && isChecksumAlgorithm(h.slice(15)),
+  );
   if (found.length > 1)
-    throw new AwsError('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.', 400);
+    throw new AwsError(
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+      400,
+    );
   if (found.length === 0) return undefined;
   const algorithm = found[0]!.slice(15) as ChecksumAlgorithm;
   const value = req.headers[found[0]!]!.trim();
@@ -66,7 +74,9 @@ export function verifyBody(req: AwsRequest): BodyDigests {
   if (declared !== undefined) {
     const raw = strictBase64(declared.trim());
     if (!raw || raw.length !== 16)
-      throw new AwsError('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400, { 'Content-MD5': declared });
+      throw new AwsError('InvalidDigest', 'The Content-MD5 you specified was invalid.', 400, {
+        'Content-MD5': declared,
+      });
     if (!raw.equals(md5Raw))
       throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.', 400, {
         ExpectedDigest: raw.toString('hex'),
@@ -75,7 +85,11 @@ export function verifyBody(req: AwsRequest): BodyDigests {
   }
   const checksum = checksumHeader(req);
   if (checksum && digestBase64(checksum.algorithm, req.body) !== checksum.value)
-    throw new AwsError('BadDigest', `The ${ALGORITHM_NAMES[checksum.algorithm]} you specified did not match the calculated checksum.`, 400);
+    throw new AwsError(
+      'BadDigest',
+      `The ${ALGORITHM_NAMES[checksum.algorithm]} you specified did not match the calculated checksum.`,
+      400,
+    );
   return { md5: md5Raw.toString('hex'), checksum };
 }
 
@@ -94,8 +108,17 @@ export function requestedAlgorithm(req: AwsRequest): ChecksumAlgorithm | undefin
 }
 
 const STORAGE_CLASSES = new Set([
-  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER',
-  'DEEP_ARCHIVE', 'OUTPOSTS', 'GLACIER_IR', 'SNOW', 'EXPRESS_ONEZONE',
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'OUTPOSTS',
+  'GLACIER_IR',
+  'SNOW',
+  'EXPRESS_ONEZONE',
 ]);
 
 const MAX_METADATA = 2048;
@@ -118,7 +141,9 @@ export function objectHeaders(req: AwsRequest): ObjectHeaders {
     });
   const storageClass = h['x-amz-storage-class'];
   if (storageClass !== undefined && !STORAGE_CLASSES.has(storageClass))
-    throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', 400, { StorageClassRequested: storageClass });
+    throw new AwsError('InvalidStorageClass', 'The storage class you specified is not valid', 400, {
+      StorageClassRequested: storageClass,
+    });
   return {
     contentType: h['content-type'],
     cacheControl: h['cache-control'],
@@ -133,8 +158,28 @@ export function objectHeaders(req: AwsRequest): ObjectHeaders {
 }
 
 export function pickHeaders(from: ObjectHeaders): ObjectHeaders {
-  const { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires, storageClass, websiteRedirectLocation, metadata } = from;
-  return { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, expires, storageClass, websiteRedirectLocation, metadata };
+  const {
+    contentType,
+    cacheControl,
+    contentDisposition,
+    contentEncoding,
+    contentLanguage,
+    expires,
+    storageClass,
+    websiteRedirectLocation,
+    metadata,
+  } = from;
+  return {
+    contentType,
+    cacheControl,
+    contentDisposition,
+    contentEncoding,
+    contentLanguage,
+    expires,
+    storageClass,
+    websiteRedirectLocation,
+    metadata,
+  };
 }
 
 export function invalidTag(message: string): AwsError {
@@ -145,7 +190,11 @@ export function invalidTag(message: string): AwsError {
 export function checkTags(tags: Array<[string, string]>, kind: 'object' | 'bucket'): Array<[string, string]> {
   const max = kind === 'object' ? 10 : 50;
   if (tags.length > max)
-    throw new AwsError('BadRequest', kind === 'object' ? 'Object tags cannot be greater than 10' : 'Bucket tag count cannot be greater than 50', 400);
+    throw new AwsError(
+      'BadRequest',
+      kind === 'object' ? 'Object tags cannot be greater than 10' : 'Bucket tag count cannot be greater than 50',
+      400,
+    );
   const seen = new Set<string>();
   for (const [k, v] of tags) {
     if (seen.has(k)) throw invalidTag('Cannot provide multiple Tags with the same key');
@@ -179,6 +228,7 @@ export function taggingHeader(req: AwsRequest): Array<[string, string]> | undefi
 
 /** A header value that came from a URL (response-* overrides): UTF-8 bytes as a latin1 string, no control characters. */
 export function headerValue(name: string, value: string): string {
-  if (/[\0-\x08\x0a-\x1f\x7f]/.test(value)) throw invalidArgument(`Header value for ${name} contains invalid characters`, name, value);
+  if (/[\0-\x08\x0a-\x1f\x7f]/.test(value))
+    throw invalidArgument(`Header value for ${name} contains invalid characters`, name, value);
   return Buffer.from(value, 'utf8').toString('latin1');
 }

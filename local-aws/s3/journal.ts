@@ -64,7 +64,11 @@ function encode(record: JournalRecord, body: Buffer | undefined): { data: Buffer
   crc = zlib.crc32(json, crc);
   if (body) crc = zlib.crc32(body, crc);
   head.writeUInt32BE(crc >>> 0, 4);
-  return { data: body ? [head, json, body] : [head, json], bodyOffset: HEAD + json.length, size: HEAD + json.length + bodyLength };
+  return {
+    data: body ? [head, json, body] : [head, json],
+    bodyOffset: HEAD + json.length,
+    size: HEAD + json.length + bodyLength,
+  };
 }
 
 /** Every intact record of every segment, oldest first; a torn tail (never acknowledged) ends a segment. */
@@ -107,7 +111,10 @@ export class Journal {
     private readonly retire: (segment: Segment) => Promise<void>,
   ) {
     fs.mkdirSync(dir, { recursive: true });
-    const existing = fs.readdirSync(dir).filter((n) => SEGMENT_NAME.test(n)).sort();
+    const existing = fs
+      .readdirSync(dir)
+      .filter((n) => SEGMENT_NAME.test(n))
+      .sort();
     const last = existing.length > 0 ? Number(SEGMENT_NAME.exec(existing[existing.length - 1]!)![1]) : 0;
     this.current = this.open(last + 1);
   }
@@ -167,7 +174,12 @@ export class Journal {
           const mine = batch.filter((p) => p.segment === segment);
           try {
             await new Promise<void>((res, rej) =>
-              fs.writev(segment.fd, mine.flatMap((p) => p.data), mine[0]!.position, (err) => (err ? rej(err) : res())),
+              fs.writev(
+                segment.fd,
+                mine.flatMap((p) => p.data),
+                mine[0]!.position,
+                (err) => (err ? rej(err) : res()),
+              ),
             );
             await new Promise<void>((res, rej) => fs.fdatasync(segment.fd, (err) => (err ? rej(err) : res())));
             for (const p of mine) {

@@ -82,7 +82,8 @@ export class KeyIndex {
     let i = 0;
     let j = 0;
     while (i < old.length || j < fresh.length) {
-      const next = j >= fresh.length || (i < old.length && compareKeys(old[i]!, fresh[j]!) <= 0) ? old[i++]! : fresh[j++]!;
+      const next =
+        j >= fresh.length || (i < old.length && compareKeys(old[i]!, fresh[j]!) <= 0) ? old[i++]! : fresh[j++]!;
       if (merged.length === 0 || merged[merged.length - 1] !== next) merged.push(next);
     }
     this.sorted = merged;

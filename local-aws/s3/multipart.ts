@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto';
 import type { ChecksumAlgorithm } from '../core/checksums.ts';
 import { writeFileAtomic } from '../core/persist.ts';
 import { compareKeys } from './key-index.ts';
-import { encodeHeader, isTmpName, tryReadHeaderSync, writeDurable, type ChecksumType, type ObjectHeaders } from './object-file.ts';
+import {
+  encodeHeader,
+  isTmpName,
+  tryReadHeaderSync,
+  writeDurable,
+  type ChecksumType,
+  type ObjectHeaders,
+} from './object-file.ts';
 
 export interface UploadMeta extends ObjectHeaders {
   uploadId: string;

@@ -28,15 +28,32 @@ export const EMPTY_NOTIFICATION: NotificationConfig = { topics: [], queues: [], 
 
 const EVENTS: ReadonlySet<string> = new Set([
   's3:ReducedRedundancyLostObject',
-  's3:ObjectCreated:*', 's3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:Copy',
+  's3:ObjectCreated:*',
+  's3:ObjectCreated:Put',
+  's3:ObjectCreated:Post',
+  's3:ObjectCreated:Copy',
   's3:ObjectCreated:CompleteMultipartUpload',
-  's3:ObjectRemoved:*', 's3:ObjectRemoved:Delete', 's3:ObjectRemoved:DeleteMarkerCreated',
-  's3:ObjectRestore:*', 's3:ObjectRestore:Post', 's3:ObjectRestore:Completed', 's3:ObjectRestore:Delete',
-  's3:Replication:*', 's3:Replication:OperationFailedReplication', 's3:Replication:OperationNotTracked',
-  's3:Replication:OperationMissedThreshold', 's3:Replication:OperationReplicatedAfterThreshold',
-  's3:LifecycleTransition', 's3:IntelligentTiering', 's3:ObjectAcl:Put',
-  's3:LifecycleExpiration:*', 's3:LifecycleExpiration:Delete', 's3:LifecycleExpiration:DeleteMarkerCreated',
-  's3:ObjectTagging:*', 's3:ObjectTagging:Put', 's3:ObjectTagging:Delete',
+  's3:ObjectRemoved:*',
+  's3:ObjectRemoved:Delete',
+  's3:ObjectRemoved:DeleteMarkerCreated',
+  's3:ObjectRestore:*',
+  's3:ObjectRestore:Post',
+  's3:ObjectRestore:Completed',
+  's3:ObjectRestore:Delete',
+  's3:Replication:*',
+  's3:Replication:OperationFailedReplication',
+  's3:Replication:OperationNotTracked',
+  's3:Replication:OperationMissedThreshold',
+  's3:Replication:OperationReplicatedAfterThreshold',
+  's3:LifecycleTransition',
+  's3:IntelligentTiering',
+  's3:ObjectAcl:Put',
+  's3:LifecycleExpiration:*',
+  's3:LifecycleExpiration:Delete',
+  's3:LifecycleExpiration:DeleteMarkerCreated',
+  's3:ObjectTagging:*',
+  's3:ObjectTagging:Put',
+  's3:ObjectTagging:Delete',
 ]);
 
 const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(\d{12})?:(.+)$/;
@@ -84,18 +101,24 @@ export function parseNotification(xml: ParsedXml): NotificationConfig {
   if (root === undefined) throw malformedXml();
   const config: NotificationConfig = { topics: [], queues: [], lambdas: [], eventBridge: false };
   for (const kind of KINDS) {
-    for (const node of children(root, kind.element)) config[kind.list].push(parseTarget(node, kind.arnElement, kind.service));
+    for (const node of children(root, kind.element))
+      config[kind.list].push(parseTarget(node, kind.arnElement, kind.service));
   }
   config.eventBridge = child(root, 'EventBridgeConfiguration') !== undefined;
   const ids = [...config.topics, ...config.queues, ...config.lambdas].map((t) => t.id);
   if (new Set(ids).size !== ids.length)
-    throw invalidArgument('Same ID used for multiple configurations', 'Id', ids.find((id, i) => ids.indexOf(id) !== i)!);
+    throw invalidArgument(
+      'Same ID used for multiple configurations',
+      'Id',
+      ids.find((id, i) => ids.indexOf(id) !== i)!,
+    );
   return config;
 }
 
 function renderTarget(t: NotificationTarget, arnElement: string): XmlNode {
   const node: XmlNode = { Id: t.id, [arnElement]: t.arn, Event: t.events };
-  if (t.filter.length > 0) node.Filter = { S3Key: { FilterRule: t.filter.map((r) => ({ Name: r.name, Value: r.value })) } };
+  if (t.filter.length > 0)
+    node.Filter = { S3Key: { FilterRule: t.filter.map((r) => ({ Name: r.name, Value: r.value })) } };
   return node;
 }
 

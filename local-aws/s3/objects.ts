@@ -206,7 +206,11 @@ export class ObjectStore {
       fs.rmSync(file, { force: true });
       bucket.index.delete(key, seq);
       this.journaled.delete(old);
-      return { old, durable: this.journal.append({ op: 'del', bucketId: bucket.meta.id, key, seq }, undefined, path.dirname(file)).durable };
+      return {
+        old,
+        durable: this.journal.append({ op: 'del', bucketId: bucket.meta.id, key, seq }, undefined, path.dirname(file))
+          .durable,
+      };
     });
     if (!done) return undefined;
     await done.durable;
@@ -274,7 +278,11 @@ export class ObjectStore {
   }
 
   /** Assembles parts (files holding bytes at an offset) into one object. */
-  writeParts(bucket: Bucket, fields: NewObject, parts: Array<{ file: string; offset: number; size: number }>): Promise<ObjectMeta> {
+  writeParts(
+    bucket: Bucket,
+    fields: NewObject,
+    parts: Array<{ file: string; offset: number; size: number }>,
+  ): Promise<ObjectMeta> {
     return this.writeLarge(bucket, fields, async (handle, offset) => {
       let at = offset;
       for (const part of parts) {
@@ -327,6 +335,10 @@ export class ObjectStore {
 }
 
 function small(meta: ObjectMeta, bytes: Buffer): OpenObject {
-  return { meta, bytes, stream: (start, end) => Readable.from([bytes.subarray(start, end + 1)]), close: () => undefined };
+  return {
+    meta,
+    bytes,
+    stream: (start, end) => Readable.from([bytes.subarray(start, end + 1)]),
+    close: () => undefined,
+  };
 }
-

@@ -32,7 +32,11 @@ const BUCKET: Table = {
   versions: { GET: list.listObjectVersions },
   uploads: { GET: list.listMultipartUploads },
   notification: { GET: config.getNotification, PUT: config.putNotification },
-  publicAccessBlock: { GET: config.getPublicAccessBlock, PUT: config.putPublicAccessBlock, DELETE: config.deletePublicAccessBlock },
+  publicAccessBlock: {
+    GET: config.getPublicAccessBlock,
+    PUT: config.putPublicAccessBlock,
+    DELETE: config.deletePublicAccessBlock,
+  },
   tagging: { GET: config.getBucketTagging, PUT: config.putBucketTagging, DELETE: config.deleteBucketTagging },
   delete: { POST: deleteObjects },
 };
@@ -56,18 +60,38 @@ const OBJECT: Table = {
 
 /** Sub-resources S3 has but this endpoint does not implement, with the name of their operations. */
 const UNSUPPORTED_BUCKET: Record<string, string> = {
-  acl: 'BucketAcl', policy: 'BucketPolicy', policyStatus: 'BucketPolicyStatus', lifecycle: 'BucketLifecycleConfiguration',
-  cors: 'BucketCors', website: 'BucketWebsite', logging: 'BucketLogging', replication: 'BucketReplication',
-  encryption: 'BucketEncryption', requestPayment: 'BucketRequestPayment', accelerate: 'BucketAccelerateConfiguration',
-  analytics: 'BucketAnalyticsConfiguration', inventory: 'BucketInventoryConfiguration', metrics: 'BucketMetricsConfiguration',
-  'intelligent-tiering': 'BucketIntelligentTieringConfiguration', ownershipControls: 'BucketOwnershipControls',
-  'object-lock': 'ObjectLockConfiguration', versioning: 'BucketVersioning',
-  metadataTable: 'BucketMetadataTableConfiguration', metadataConfiguration: 'BucketMetadataConfiguration',
-  session: 'CreateSession', abac: 'BucketAbac',
+  acl: 'BucketAcl',
+  policy: 'BucketPolicy',
+  policyStatus: 'BucketPolicyStatus',
+  lifecycle: 'BucketLifecycleConfiguration',
+  cors: 'BucketCors',
+  website: 'BucketWebsite',
+  logging: 'BucketLogging',
+  replication: 'BucketReplication',
+  encryption: 'BucketEncryption',
+  requestPayment: 'BucketRequestPayment',
+  accelerate: 'BucketAccelerateConfiguration',
+  analytics: 'BucketAnalyticsConfiguration',
+  inventory: 'BucketInventoryConfiguration',
+  metrics: 'BucketMetricsConfiguration',
+  'intelligent-tiering': 'BucketIntelligentTieringConfiguration',
+  ownershipControls: 'BucketOwnershipControls',
+  'object-lock': 'ObjectLockConfiguration',
+  versioning: 'BucketVersioning',
+  metadataTable: 'BucketMetadataTableConfiguration',
+  metadataConfiguration: 'BucketMetadataConfiguration',
+  session: 'CreateSession',
+  abac: 'BucketAbac',
 };
 const UNSUPPORTED_OBJECT: Record<string, string> = {
-  acl: 'ObjectAcl', 'legal-hold': 'ObjectLegalHold', retention: 'ObjectRetention', torrent: 'ObjectTorrent',
-  restore: 'RestoreObject', select: 'SelectObjectContent', attributes: 'ObjectAttributes', renameObject: 'RenameObject',
+  acl: 'ObjectAcl',
+  'legal-hold': 'ObjectLegalHold',
+  retention: 'ObjectRetention',
+  torrent: 'ObjectTorrent',
+  restore: 'RestoreObject',
+  select: 'SelectObjectContent',
+  attributes: 'ObjectAttributes',
+  renameObject: 'RenameObject',
 };
 
 const VERB: Record<string, string> = { GET: 'Get', PUT: 'Put', DELETE: 'Delete', HEAD: 'Head', POST: 'Post' };
@@ -89,7 +113,9 @@ export async function handleS3(req: AwsRequest, backend: Backend): Promise<AwsRe
     throw methodNotAllowed(req.method, 'SERVICE');
   }
   const [table, unsupported, kind] =
-    key === undefined ? [BUCKET, UNSUPPORTED_BUCKET, 'BUCKET' as const] : [OBJECT, UNSUPPORTED_OBJECT, 'OBJECT' as const];
+    key === undefined
+      ? [BUCKET, UNSUPPORTED_BUCKET, 'BUCKET' as const]
+      : [OBJECT, UNSUPPORTED_OBJECT, 'OBJECT' as const];
   const sub = subresource(req, table, unsupported) ?? '';
   const handler = table[sub]?.[req.method as Method];
   if (handler) return handler(ctx);

@@ -61,7 +61,13 @@ export interface TopicTarget {
   /** Topics S3 may not publish to for this bucket, with the reason S3 gives (PROTOCOLS.md §5). */
   validate(bucket: string, bucketOwnerAccount: string, topicArns: string[]): Array<{ arn: string; reason: string }>;
   /** S3's s3:TestEvent, sent to each topic when a configuration is saved. Never throws. */
-  sendTestEvent(bucket: string, bucketOwnerAccount: string, topicArns: string[], requestId: string, hostId: string): void;
+  sendTestEvent(
+    bucket: string,
+    bucketOwnerAccount: string,
+    topicArns: string[],
+    requestId: string,
+    hostId: string,
+  ): void;
   /** An object event for the topics that want it, published durably before S3 answers. Never throws. */
   publish(event: ObjectEvent, destinations: TopicDestination[]): void;
 }
@@ -107,7 +113,8 @@ export class S3Store {
     this.root = path.join(config.dataDir, 's3');
     fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     this.state = new JsonFile<BucketsState>(path.join(this.root, 'buckets.json'), () => ({ buckets: [] }));
-    for (const meta of this.state.data.buckets) this.addBucket(new Bucket(meta, path.join(this.root, 'objects', meta.id)));
+    for (const meta of this.state.data.buckets)
+      this.addBucket(new Bucket(meta, path.join(this.root, 'objects', meta.id)));
     this.objects = new ObjectStore(this.root, this.bucketsById);
     this.uploads = new UploadStore(path.join(this.root, 'uploads'));
     this.uploads.load(new Set(this.bucketsById.keys()), this.objects.completedUploads);
@@ -135,7 +142,13 @@ export class S3Store {
   }
 
   async createBucket(name: string, locationConstraint: string, region: string): Promise<Bucket> {
-    const meta: BucketMeta = { name, id: randomBytes(8).toString('hex'), locationConstraint, region, creationDate: Date.now() };
+    const meta: BucketMeta = {
+      name,
+      id: randomBytes(8).toString('hex'),
+      locationConstraint,
+      region,
+      creationDate: Date.now(),
+    };
     const bucket = new Bucket(meta, this.objects.bucketDir(meta.id));
     this.addBucket(bucket);
     this.state.data.buckets.push(meta);
@@ -194,7 +207,8 @@ export class S3Store {
   }
 
   sendTestEvent(bucket: string, topicArns: string[], requestId: string, hostId: string): void {
-    if (this.topicTarget && topicArns.length > 0) this.topicTarget.sendTestEvent(bucket, this.config.accountId, topicArns, requestId, hostId);
+    if (this.topicTarget && topicArns.length > 0)
+      this.topicTarget.sendTestEvent(bucket, this.config.accountId, topicArns, requestId, hostId);
   }
 
   onObjectEvent(listener: ObjectEventListener): () => void {
@@ -216,18 +230,23 @@ export class S3Store {
   emit(bucket: Bucket, event: Omit<ObjectEvent, 'bucket' | 'bucketRegion' | 'sequencer' | 'eventTime'>): void {
     if (this.listeners.length === 0 && !this.topicTarget) return;
     const config = bucket.meta.notification ?? EMPTY_NOTIFICATION;
-    const destinations: LambdaDestination[] = this.listeners.length === 0 ? [] : config.lambdas
-      .filter((t) => targetMatches(t, event.eventName, event.key))
-      .map((t) => ({
-        id: t.id,
-        functionArn: t.arn,
-        events: t.events,
-        prefix: t.filter.find((r) => r.name === 'Prefix')?.value,
-        suffix: t.filter.find((r) => r.name === 'Suffix')?.value,
-      }));
-    const topics: TopicDestination[] = !this.topicTarget ? [] : config.topics
-      .filter((t) => targetMatches(t, event.eventName, event.key))
-      .map((t) => ({ id: t.id, topicArn: t.arn }));
+    const destinations: LambdaDestination[] =
+      this.listeners.length === 0
+        ? []
+        : config.lambdas
+            .filter((t) => targetMatches(t, event.eventName, event.key))
+            .map((t) => ({
+              id: t.id,
+              functionArn: t.arn,
+              events: t.events,
+              prefix: t.filter.find((r) => r.name === 'Prefix')?.value,
+              suffix: t.filter.find((r) => r.name === 'Suffix')?.value,
+            }));
+    const topics: TopicDestination[] = !this.topicTarget
+      ? []
+      : config.topics
+          .filter((t) => targetMatches(t, event.eventName, event.key))
+          .map((t) => ({ id: t.id, topicArn: t.arn }));
     if (destinations.length === 0 && topics.length === 0) return;
     const full: ObjectEvent = {
       ...event,

@@ -37,13 +37,26 @@ export function topicPolicyDecision(
  * session needs an Allow in its identity policies or in the topic's policy, and no Deny in either.
  * Requests made directly carry no AWS:SourceOwner, so the default topic policy grants them nothing.
  */
-export function authorizeSns(backend: Backend, req: AwsRequest, operation: string, resource: string, topic?: TopicRecord): void {
+export function authorizeSns(
+  backend: Backend,
+  req: AwsRequest,
+  operation: string,
+  resource: string,
+  topic?: TopicRecord,
+): void {
   const action = `SNS:${operation}`;
-  backend.authorizeWithResourcePolicy(req, action, resource, () => (topic ? topicPolicyDecision(topic, requestPrincipal(req.caller), action) : 'none'));
+  backend.authorizeWithResourcePolicy(req, action, resource, () =>
+    topic ? topicPolicyDecision(topic, requestPrincipal(req.caller), action) : 'none',
+  );
 }
 
 /** May an AWS service (s3.amazonaws.com) publish to the topic for this source (bucket ARN, owner account)? */
-export function servicePublishAllowed(topic: TopicRecord, service: string, sourceArn: string, sourceAccount: string): boolean {
+export function servicePublishAllowed(
+  topic: TopicRecord,
+  service: string,
+  sourceArn: string,
+  sourceAccount: string,
+): boolean {
   const context = { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount, 'aws:SourceOwner': sourceAccount };
   return topicPolicyDecision(topic, { type: 'Service', service }, 'SNS:Publish', context) === 'allow';
 }

@@ -71,17 +71,20 @@ export function checkTopicPolicy(text: string, backend: Backend): PolicyDocument
   try {
     doc = parsePolicyDocument(text, 'resource');
   } catch (e) {
-    if (e instanceof AwsError && e.message === 'This policy contains invalid Json') throw invalidParameter('Policy Error: null');
+    if (e instanceof AwsError && e.message === 'This policy contains invalid Json')
+      throw invalidParameter('Policy Error: null');
     throw invalidParameter(`Policy Error: ${e instanceof Error ? e.message : String(e)}`);
   }
   for (const s of Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) {
     const actions = [s.Action ?? s.NotAction ?? []].flat();
-    if (actions.some((a) => a !== '*' && !/^sns:/i.test(a))) throw invalidParameter('Policy statement action out of service scope!');
+    if (actions.some((a) => a !== '*' && !/^sns:/i.test(a)))
+      throw invalidParameter('Policy statement action out of service scope!');
     // A principal that does not exist (a role of this account) is refused, as IAM-backed SNS does.
     const principals = s.Principal && s.Principal !== '*' ? [s.Principal.AWS ?? []].flat() : [];
     for (const p of principals) {
       const role = /^arn:aws[\w-]*:iam::(\d{12}):role\//.exec(p);
-      if (role && role[1] === backend.config.accountId && !backend.iam.roleByArn(p)) throw invalidParameter('Policy Error: PrincipalNotFound');
+      if (role && role[1] === backend.config.accountId && !backend.iam.roleByArn(p))
+        throw invalidParameter('Policy Error: PrincipalNotFound');
     }
   }
   return doc;
@@ -136,10 +139,17 @@ for (const kind of ['Application', 'HTTP', 'Lambda', 'SQS', 'Firehose']) {
 
 /** Checks one attribute; FIFO topics are refused (they deliver to SQS FIFO queues only, which do not exist here). */
 export function checkAttribute(name: string, value: string, backend: Backend, creating: boolean): void {
-  if (name === 'FifoTopic' || name === 'ContentBasedDeduplication' || name === 'FifoThroughputScope' || name === 'ArchivePolicy') {
+  if (
+    name === 'FifoTopic' ||
+    name === 'ContentBasedDeduplication' ||
+    name === 'FifoThroughputScope' ||
+    name === 'ArchivePolicy'
+  ) {
     if (creating && name === 'FifoTopic' && value.toLowerCase() === 'false') return;
     if (!creating) throw invalidParameter('AttributeName');
-    throw invalidParameter(`Attributes Reason: ${name}: FIFO topics are not supported by the local AWS endpoint (only standard topics with Lambda subscribers are)`);
+    throw invalidParameter(
+      `Attributes Reason: ${name}: FIFO topics are not supported by the local AWS endpoint (only standard topics with Lambda subscribers are)`,
+    );
   }
   const check = Object.hasOwn(SETTABLE, name) ? SETTABLE[name] : undefined;
   if (!check) throw invalidParameter(creating ? `Attributes Reason: Unknown attribute ${name}` : 'AttributeName');

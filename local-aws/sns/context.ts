@@ -36,7 +36,11 @@ export function regionWildcard(ctx: SnsContext): string {
 export const PAGE_SIZE = 100;
 
 /** One page of items keyed by ARN; NextToken is opaque (the last ARN returned, base64). */
-export function page<T>(items: T[], arnOf: (item: T) => string, token: string | undefined): { items: T[]; nextToken?: string } {
+export function page<T>(
+  items: T[],
+  arnOf: (item: T) => string,
+  token: string | undefined,
+): { items: T[]; nextToken?: string } {
   let start = 0;
   if (token !== undefined) {
     const after = Buffer.from(token, 'base64').toString('utf8');
@@ -46,7 +50,10 @@ export function page<T>(items: T[], arnOf: (item: T) => string, token: string | 
   }
   const slice = items.slice(start, start + PAGE_SIZE);
   const more = start + PAGE_SIZE < items.length;
-  return { items: slice, nextToken: more ? Buffer.from(arnOf(slice[slice.length - 1]!)).toString('base64') : undefined };
+  return {
+    items: slice,
+    nextToken: more ? Buffer.from(arnOf(slice[slice.length - 1]!)).toString('base64') : undefined,
+  };
 }
 
 /** A map as SNS's XML writes it: `<entry><key>…</key><value>…</value></entry>`. */

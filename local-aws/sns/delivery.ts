@@ -55,7 +55,14 @@ export function snsEventRecord(backend: Backend, msg: OutgoingMessage, sub: Subs
       Timestamp: msg.timestamp,
       SignatureVersion: signatureVersion,
       Signature: backend.sns.signer.sign(
-        { type: 'Notification', messageId: msg.messageId, topicArn: msg.topic.arn, subject: msg.subject, message, timestamp: msg.timestamp },
+        {
+          type: 'Notification',
+          messageId: msg.messageId,
+          topicArn: msg.topic.arn,
+          subject: msg.subject,
+          message,
+          timestamp: msg.timestamp,
+        },
         signatureVersion,
       ),
       SigningCertUrl: `${base}${SIGNING_CERT_PATH}`,
@@ -84,7 +91,11 @@ function plan(backend: Backend, msg: OutgoingMessage): Plan {
     }
     const fn = arn ? backend.lambda.get(arn) : undefined;
     if (!fn) {
-      out.failures.push({ sub, reason: `ResourceNotFoundException: Function not found: ${sub.endpoint}`, statusCode: 404 });
+      out.failures.push({
+        sub,
+        reason: `ResourceNotFoundException: Function not found: ${sub.endpoint}`,
+        statusCode: 404,
+      });
       continue;
     }
     if (!serviceMayInvoke(fn, SNS_PRINCIPAL, msg.topic.arn, account)) {
@@ -112,7 +123,13 @@ function plan(backend: Backend, msg: OutgoingMessage): Plan {
 }
 
 /** Counts the outcome, and reports each failure on stderr (and in the topic's status log, if set). */
-function settle(backend: Backend, msg: OutgoingMessage, p: Plan, queued: QueuedEvent[], notQueued: Array<{ ev: QueuedEvent; reason: string }>): void {
+function settle(
+  backend: Backend,
+  msg: OutgoingMessage,
+  p: Plan,
+  queued: QueuedEvent[],
+  notQueued: Array<{ ev: QueuedEvent; reason: string }>,
+): void {
   const publishedAt = Date.parse(msg.timestamp);
   const base = { messageId: msg.messageId, message: lambdaMessage(msg), timestamp: msg.timestamp, publishedAt };
   const failures = [
@@ -121,10 +138,20 @@ function settle(backend: Backend, msg: OutgoingMessage, p: Plan, queued: QueuedE
   ];
   for (const f of failures) {
     console.error(`[local-aws] sns: delivery of ${msg.messageId} to ${f.endpoint} failed: ${f.reason}`);
-    logDeliveryStatus(backend, msg.topic, true, { ...base, destination: f.endpoint, statusCode: f.statusCode, providerResponse: f.reason });
+    logDeliveryStatus(backend, msg.topic, true, {
+      ...base,
+      destination: f.endpoint,
+      statusCode: f.statusCode,
+      providerResponse: f.reason,
+    });
   }
   for (const ev of queued)
-    logDeliveryStatus(backend, msg.topic, false, { ...base, destination: ev.invokedArn, statusCode: 202, providerResponse: JSON.stringify({ lambdaRequestId: ev.id }) });
+    logDeliveryStatus(backend, msg.topic, false, {
+      ...base,
+      destination: ev.invokedArn,
+      statusCode: 202,
+      providerResponse: JSON.stringify({ lambdaRequestId: ev.id }),
+    });
   backend.sns.count(msg.topic, { published: 1, delivered: queued.length, failed: failures.length });
 }
 

@@ -21,7 +21,11 @@ export function subscriptionNotFound(): AwsError {
 }
 
 export function validationError(field: string): AwsError {
-  return new AwsError('ValidationError', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`, 400);
+  return new AwsError(
+    'ValidationError',
+    `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    400,
+  );
 }
 
 export const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
@@ -39,13 +43,24 @@ export function parseArn(arn: string, param: string): ParsedArn {
   const parts = arn.split(':');
   if (parts.length < 6 || parts[0] !== 'arn')
     throw invalidParameter(`${param} Reason: An ARN must have at least 6 elements, not ${parts.length}`);
-  return { partition: parts[1]!, service: parts[2]!, region: parts[3]!, account: parts[4]!, resource: parts.slice(5).join(':') };
+  return {
+    partition: parts[1]!,
+    service: parts[2]!,
+    region: parts[3]!,
+    account: parts[4]!,
+    resource: parts.slice(5).join(':'),
+  };
 }
 
 /** A topic ARN of this region: `arn:aws:sns:<region>:<account>:<name>`. */
 export function checkTopicArn(arn: string, region: string, param = 'TopicArn'): ParsedArn {
   const p = parseArn(arn, param);
-  if (p.service !== 'sns' || !/^aws[a-z-]*$/.test(p.partition) || !/^\d{12}$/.test(p.account) || !TOPIC_NAME.test(p.resource.replace(/\.fifo$/, '')))
+  if (
+    p.service !== 'sns' ||
+    !/^aws[a-z-]*$/.test(p.partition) ||
+    !/^\d{12}$/.test(p.account) ||
+    !TOPIC_NAME.test(p.resource.replace(/\.fifo$/, ''))
+  )
     throw invalidParameter(param);
   if (p.region !== region) throw invalidParameter(param);
   return p;
@@ -54,7 +69,8 @@ export function checkTopicArn(arn: string, region: string, param = 'TopicArn'): 
 /** A subscription ARN: the topic ARN plus `:<id>`. */
 export function checkSubscriptionArn(arn: string): ParsedArn {
   const p = parseArn(arn, 'SubscriptionArn');
-  if (p.service !== 'sns' || !/^[A-Za-z0-9_.-]+:[0-9a-f-]{36}$/.test(p.resource)) throw invalidParameter('SubscriptionId');
+  if (p.service !== 'sns' || !/^[A-Za-z0-9_.-]+:[0-9a-f-]{36}$/.test(p.resource))
+    throw invalidParameter('SubscriptionId');
   return p;
 }
 
@@ -79,7 +95,8 @@ export const MAX_TAGS = 50;
 export function parseTags(params: QueryParams, name = 'Tags'): Array<[string, string]> {
   const tags = params.structList(name).map((t, i): [string, string] => {
     if (t.Key === undefined) throw validationError(`tags.${i + 1}.member.key`);
-    if (t.Key.length < 1 || t.Key.length > 128) throw invalidParameter('Tags Reason: A tag key must be 1 to 128 characters long.');
+    if (t.Key.length < 1 || t.Key.length > 128)
+      throw invalidParameter('Tags Reason: A tag key must be 1 to 128 characters long.');
     const value = t.Value ?? '';
     if (value.length > 256) throw invalidParameter('Tags Reason: A tag value must be at most 256 characters long.');
     return [t.Key, value];
@@ -115,9 +132,11 @@ export function parseMessageAttributes(params: QueryParams): MessageAttribute[] 
   for (const e of params.map('MessageAttributes')) {
     const name = e.Name ?? '';
     if (name.length === 0) throw validationError('messageAttributes.key');
-    if (Buffer.byteLength(name) > 256) throw invalidValue('Length of message attribute name must be less than 256 bytes.');
+    if (Buffer.byteLength(name) > 256)
+      throw invalidValue('Length of message attribute name must be less than 256 bytes.');
     if (!ATTR_NAME.test(name)) {
-      if (name.startsWith('.')) throw invalidValue("Invalid message attribute name starting with character '.' was found.");
+      if (name.startsWith('.'))
+        throw invalidValue("Invalid message attribute name starting with character '.' was found.");
       if (name.endsWith('.')) throw invalidValue("Invalid message attribute name ending with character '.' was found.");
       if (name.includes('..')) throw invalidValue("Message attribute name can not have successive '.' character.");
       const bad = [...name].find((c) => !/[A-Za-z0-9_.-]/.test(c)) ?? '?';
@@ -128,15 +147,21 @@ export function parseMessageAttributes(params: QueryParams): MessageAttribute[] 
     const dataType = e['Value.DataType'];
     if (dataType === undefined) throw validationError(`messageAttributes.${name}.member.dataType`);
     if (!ATTR_TYPE.test(dataType))
-      throw invalidValue(`The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
+      throw invalidValue(
+        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+      );
     const binary = dataType.startsWith('Binary');
     const field = binary ? 'BinaryValue' : 'StringValue';
     const value = e[`Value.${field}`];
     const other = e[`Value.${binary ? 'StringValue' : 'BinaryValue'}`];
     if (value === undefined && other !== undefined)
-      throw invalidValue(`The message attribute '${name}' with type '${dataType}' must use field '${binary ? 'Binary' : 'String'}'.`);
+      throw invalidValue(
+        `The message attribute '${name}' with type '${dataType}' must use field '${binary ? 'Binary' : 'String'}'.`,
+      );
     if (value === undefined || value === '')
-      throw invalidValue(`The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`);
+      throw invalidValue(
+        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+      );
     if (dataType.startsWith('Number') && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim()))
       throw invalidValue(`Could not cast message attribute '${name}' value to number.`);
     if (dataType === 'String.Array') {
@@ -146,22 +171,29 @@ export function parseMessageAttributes(params: QueryParams): MessageAttribute[] 
       } catch {
         parsed = undefined;
       }
-      if (!Array.isArray(parsed)) throw invalidValue(`The message attribute '${name}' with type 'String.Array' must be a JSON array.`);
+      if (!Array.isArray(parsed))
+        throw invalidValue(`The message attribute '${name}' with type 'String.Array' must be a JSON array.`);
     }
     out.push({ name, dataType, value, binary });
   }
-  if (new Set(out.map((a) => a.name)).size !== out.length) throw invalidParameter('MessageAttributes Reason: Duplicate attribute names.');
+  if (new Set(out.map((a) => a.name)).size !== out.length)
+    throw invalidParameter('MessageAttributes Reason: Duplicate attribute names.');
   return out;
 }
 
 /** Bytes counted against the 256 KiB limit: the message and each attribute's name, type and value. */
 export function publishSize(message: string, attributes: MessageAttribute[]): number {
   let n = Buffer.byteLength(message);
-  for (const a of attributes) n += Buffer.byteLength(a.name) + Buffer.byteLength(a.dataType) + (a.binary ? Buffer.from(a.value, 'base64').length : Buffer.byteLength(a.value));
+  for (const a of attributes)
+    n +=
+      Buffer.byteLength(a.name) +
+      Buffer.byteLength(a.dataType) +
+      (a.binary ? Buffer.from(a.value, 'base64').length : Buffer.byteLength(a.value));
   return n;
 }
 
 /** ASCII, starting with a letter, digit or punctuation, no control characters, under 100 characters. */
 export function checkSubject(subject: string): void {
-  if (subject.length === 0 || subject.length >= 100 || !/^[\x21-\x7e][\x20-\x7e]*$/.test(subject)) throw invalidParameter('Subject');
+  if (subject.length === 0 || subject.length >= 100 || !/^[\x21-\x7e][\x20-\x7e]*$/.test(subject))
+    throw invalidParameter('Subject');
 }

@@ -2,7 +2,14 @@
 // hands it to every subscriber (delivery.ts) before answering with its MessageId.
 import { authorizedTopic, type SnsHandler } from './context.ts';
 import { deliver, newMessageId } from './delivery.ts';
-import { checkSubject, invalidParameter, MAX_MESSAGE_BYTES, parseMessageAttributes, publishSize, validationError } from './input.ts';
+import {
+  checkSubject,
+  invalidParameter,
+  MAX_MESSAGE_BYTES,
+  parseMessageAttributes,
+  publishSize,
+  validationError,
+} from './input.ts';
 
 /** MessageStructure=json: an object of strings per protocol, with a `default` one. */
 function perProtocol(message: string): { [protocol: string]: string } {
@@ -32,11 +39,20 @@ export const PUBLISH_HANDLERS: { [action: string]: SnsHandler } = {
     const attributes = parseMessageAttributes(params);
     if (publishSize(message, attributes) > MAX_MESSAGE_BYTES) throw invalidParameter('Message too long');
     if (params.get('PhoneNumber') !== undefined)
-      throw invalidParameter('PhoneNumber Reason: SMS is not supported by the local AWS endpoint (it delivers to Lambda subscribers only)');
-    const param = params.get('TopicArn') !== undefined ? 'TopicArn' : params.get('TargetArn') !== undefined ? 'TargetArn' : undefined;
+      throw invalidParameter(
+        'PhoneNumber Reason: SMS is not supported by the local AWS endpoint (it delivers to Lambda subscribers only)',
+      );
+    const param =
+      params.get('TopicArn') !== undefined
+        ? 'TopicArn'
+        : params.get('TargetArn') !== undefined
+          ? 'TargetArn'
+          : undefined;
     if (!param) throw invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
     if (params.get('MessageDeduplicationId') !== undefined)
-      throw invalidParameter('MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type');
+      throw invalidParameter(
+        'MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type',
+      );
     const structure = params.get('MessageStructure');
     if (structure !== undefined && structure !== 'json') throw invalidParameter('MessageStructure');
     const protocols = structure === 'json' ? perProtocol(message) : undefined;

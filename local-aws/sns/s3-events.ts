@@ -16,7 +16,14 @@ function bucketArn(bucket: string): string {
 }
 
 /** Publishes as S3 does; a topic that vanished or stopped allowing S3 drops the message with a line on stderr. */
-function publishAsS3(backend: Backend, bucket: string, owner: string, topicArn: string, message: string, what: string): void {
+function publishAsS3(
+  backend: Backend,
+  bucket: string,
+  owner: string,
+  topicArn: string,
+  message: string,
+  what: string,
+): void {
   const topic = backend.sns.topic(topicArn);
   const why = !topic
     ? 'the topic does not exist'
@@ -27,7 +34,14 @@ function publishAsS3(backend: Backend, bucket: string, owner: string, topicArn: 
     console.error(`[local-aws] s3: ${what} for bucket ${bucket} not published to ${topicArn}: ${why}`);
     return;
   }
-  deliverSync(backend, { messageId: newMessageId(), topic, subject: SUBJECT, message, attributes: [], timestamp: new Date().toISOString() });
+  deliverSync(backend, {
+    messageId: newMessageId(),
+    topic,
+    subject: SUBJECT,
+    message,
+    attributes: [],
+    timestamp: new Date().toISOString(),
+  });
 }
 
 export function topicTarget(backend: Backend): TopicTarget {
@@ -38,13 +52,23 @@ export function topicTarget(backend: Backend): TopicTarget {
         const topic = backend.sns.topic(arn);
         if (!topic) out.push({ arn, reason: 'The destination topic does not exist' });
         else if (!servicePublishAllowed(topic, S3, bucketArn(bucket), owner))
-          out.push({ arn, reason: 'Permissions on the destination topic do not allow S3 to publish notifications from this bucket' });
+          out.push({
+            arn,
+            reason: 'Permissions on the destination topic do not allow S3 to publish notifications from this bucket',
+          });
       }
       return out;
     },
 
     sendTestEvent(bucket, owner, topicArns, requestId, hostId) {
-      const message = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: bucket, RequestId: requestId, HostId: hostId });
+      const message = JSON.stringify({
+        Service: 'Amazon S3',
+        Event: 's3:TestEvent',
+        Time: new Date().toISOString(),
+        Bucket: bucket,
+        RequestId: requestId,
+        HostId: hostId,
+      });
       for (const arn of topicArns) publishAsS3(backend, bucket, owner, arn, message, 's3:TestEvent');
     },
 

@@ -21,7 +21,10 @@ export interface SignedFields {
 
 /** SNS's string to sign for a Notification: name/value lines in this order, Subject only when present. */
 export function stringToSign(f: SignedFields): string {
-  const lines: Array<[string, string]> = [['Message', f.message], ['MessageId', f.messageId]];
+  const lines: Array<[string, string]> = [
+    ['Message', f.message],
+    ['MessageId', f.messageId],
+  ];
   if (f.subject !== undefined) lines.push(['Subject', f.subject]);
   lines.push(['Timestamp', f.timestamp], ['TopicArn', f.topicArn], ['Type', f.type]);
   return lines.map(([k, v]) => `${k}\n${v}\n`).join('');

@@ -51,7 +51,13 @@ function roleSession(backend: Backend, roleArn: string, topic: TopicRecord): Ses
   };
 }
 
-async function write(backend: Backend, topic: TopicRecord, roleArn: string, failure: boolean, o: DeliveryOutcome): Promise<void> {
+async function write(
+  backend: Backend,
+  topic: TopicRecord,
+  roleArn: string,
+  failure: boolean,
+  o: DeliveryOutcome,
+): Promise<void> {
   const { accountId } = backend.config;
   const group = `sns/${topic.region}/${accountId}/${topic.name}${failure ? '/Failure' : ''}`;
   const streamKey = `${topic.arn}|${failure}`;
@@ -61,7 +67,9 @@ async function write(backend: Backend, topic: TopicRecord, roleArn: string, fail
   const groupArn = `arn:aws:logs:${topic.region}:${accountId}:log-group:${group}`;
   const caller = roleSession(backend, roleArn, topic);
   if (!caller) {
-    console.error(`[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: the role ${roleArn} does not exist or does not trust sns.amazonaws.com`);
+    console.error(
+      `[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: the role ${roleArn} does not exist or does not trust sns.amazonaws.com`,
+    );
     return;
   }
   const needs: Array<[string, string]> = [
@@ -71,7 +79,9 @@ async function write(backend: Backend, topic: TopicRecord, roleArn: string, fail
   ];
   const denied = needs.find(([action, resource]) => backend.decide(caller, action, resource) !== 'allow');
   if (denied) {
-    console.error(`[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: the role ${roleArn} may not ${denied[0]} on ${denied[1]}`);
+    console.error(
+      `[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: the role ${roleArn} may not ${denied[0]} on ${denied[1]}`,
+    );
     return;
   }
   const record = {
@@ -93,18 +103,29 @@ async function write(backend: Backend, topic: TopicRecord, roleArn: string, fail
   };
   await backend.logs.ensureLogGroup(topic.region, group);
   await backend.logs.ensureLogStream(topic.region, group, stream);
-  await backend.logs.putLogEvents(topic.region, group, stream, [{ timestamp: Date.now(), message: JSON.stringify(record) }]);
+  await backend.logs.putLogEvents(topic.region, group, stream, [
+    { timestamp: Date.now(), message: JSON.stringify(record) },
+  ]);
 }
 
 /** Logs a delivery's outcome if the topic asks for it (in the background, one write at a time). */
-export function logDeliveryStatus(backend: Backend, topic: TopicRecord, failure: boolean, outcome: DeliveryOutcome): void {
-  const roleArn = failure ? topic.attributes.LambdaFailureFeedbackRoleArn : topic.attributes.LambdaSuccessFeedbackRoleArn;
+export function logDeliveryStatus(
+  backend: Backend,
+  topic: TopicRecord,
+  failure: boolean,
+  outcome: DeliveryOutcome,
+): void {
+  const roleArn = failure
+    ? topic.attributes.LambdaFailureFeedbackRoleArn
+    : topic.attributes.LambdaSuccessFeedbackRoleArn;
   if (!roleArn) return;
   if (!failure && Math.random() * 100 >= Number(topic.attributes.LambdaSuccessFeedbackSampleRate ?? '0')) return;
   const s = stateOf(backend);
   s.chain = s.chain
     .then(() => write(backend, topic, roleArn, failure, outcome))
-    .catch((e: unknown) => console.error(`[local-aws] sns: could not log the delivery status of ${outcome.messageId}:`, e));
+    .catch((e: unknown) =>
+      console.error(`[local-aws] sns: could not log the delivery status of ${outcome.messageId}:`, e),
+    );
 }
 
 /** Resolves once the status lines logged so far are written (before the Logs store closes). */

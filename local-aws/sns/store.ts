@@ -104,7 +104,13 @@ export class SnsStore {
     return [...this.topics.values()].filter((t) => t.region === region);
   }
 
-  async createTopic(t: { arn: string; name: string; region: string; attributes: Array<[string, string]>; tags: Array<[string, string]> }): Promise<TopicRecord> {
+  async createTopic(t: {
+    arn: string;
+    name: string;
+    region: string;
+    attributes: Array<[string, string]>;
+    tags: Array<[string, string]>;
+  }): Promise<TopicRecord> {
     const record: TopicRecord = {
       arn: t.arn,
       name: t.name,
@@ -144,7 +150,12 @@ export class SnsStore {
   }
 
   async subscribe(s: Omit<SubscriptionRecord, 'arn' | 'createdAt'>): Promise<SubscriptionRecord> {
-    const record: SubscriptionRecord = { ...s, arn: `${s.topicArn}:${randomUUID()}`, attributes: dict(Object.entries(s.attributes)), createdAt: Date.now() };
+    const record: SubscriptionRecord = {
+      ...s,
+      arn: `${s.topicArn}:${randomUUID()}`,
+      attributes: dict(Object.entries(s.attributes)),
+      createdAt: Date.now(),
+    };
     this.subscriptions.set(record.arn, record);
     await this.save();
     return record;

@@ -7,7 +7,8 @@ import { attributeEntries, checkSubscriptionArn, invalidParameter, required, sub
 import type { SubscriptionRecord } from './store.ts';
 
 const PROTOCOLS = ['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose'];
-const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+const LAMBDA_ARN =
+  /^arn:aws[\w-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
 /** Subscription attributes AWS knows; those marked false are refused locally because nothing here would honour them. */
 const ATTRIBUTES: { [name: string]: boolean } = {
   DeliveryPolicy: true,
@@ -32,8 +33,10 @@ function checkSubscriptionAttribute(name: string, value: string, subscribing: bo
     }
   }
   if (name === 'RawMessageDelivery') {
-    if (!['true', 'false'].includes(value.toLowerCase())) throw invalidParameter(`${prefix}RawMessageDelivery: Invalid value [${value}]. Must be true or false.`);
-    if (value.toLowerCase() === 'true') throw invalidParameter(`${prefix}Delivery protocol [lambda] does not support raw message delivery.`);
+    if (!['true', 'false'].includes(value.toLowerCase()))
+      throw invalidParameter(`${prefix}RawMessageDelivery: Invalid value [${value}]. Must be true or false.`);
+    if (value.toLowerCase() === 'true')
+      throw invalidParameter(`${prefix}Delivery protocol [lambda] does not support raw message delivery.`);
   }
 }
 
@@ -59,7 +62,8 @@ export const SUBSCRIPTION_HANDLERS: { [action: string]: SnsHandler } = {
   async Subscribe(ctx) {
     const topic = authorizedTopic(ctx, 'Subscribe');
     const protocol = required(ctx.params, 'Protocol');
-    if (!PROTOCOLS.includes(protocol)) throw invalidParameter(`Amazon SNS does not support this protocol string: ${protocol}`);
+    if (!PROTOCOLS.includes(protocol))
+      throw invalidParameter(`Amazon SNS does not support this protocol string: ${protocol}`);
     if (protocol !== 'lambda')
       throw invalidParameter(
         `Protocol Reason: the local AWS endpoint delivers only to Lambda functions (protocol lambda); ${protocol} subscriptions are not supported locally`,
@@ -69,9 +73,15 @@ export const SUBSCRIPTION_HANDLERS: { [action: string]: SnsHandler } = {
     const attributes = attributeEntries(ctx.params);
     for (const [k, v] of attributes) checkSubscriptionAttribute(k, v, true);
     // Subscribing the same endpoint again returns the same subscription, unless the attributes differ.
-    const existing = ctx.store.subscriptionsOf(topic.arn).find((s) => s.protocol === protocol && s.endpoint === endpoint);
+    const existing = ctx.store
+      .subscriptionsOf(topic.arn)
+      .find((s) => s.protocol === protocol && s.endpoint === endpoint);
     if (existing) {
-      if (attributes.some(([k, v]) => (existing.attributes[k] ?? (k === 'RawMessageDelivery' ? 'false' : undefined)) !== v))
+      if (
+        attributes.some(
+          ([k, v]) => (existing.attributes[k] ?? (k === 'RawMessageDelivery' ? 'false' : undefined)) !== v,
+        )
+      )
         throw invalidParameter('Attributes Reason: Subscription already exists with different attributes');
       return { SubscriptionArn: existing.arn };
     }

@@ -43,7 +43,9 @@ interface TopicPolicy {
 
 /** The topic's policy with its statements as a list (it was validated when set). */
 function topicPolicy(topic: TopicRecord): TopicPolicy {
-  const parsed = JSON.parse(topic.attributes.Policy ?? '{"Statement":[]}') as Omit<TopicPolicy, 'Statement'> & { Statement: PolicyStatement | PolicyStatement[] };
+  const parsed = JSON.parse(topic.attributes.Policy ?? '{"Statement":[]}') as Omit<TopicPolicy, 'Statement'> & {
+    Statement: PolicyStatement | PolicyStatement[];
+  };
   return { ...parsed, Statement: Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement] };
 }
 
@@ -64,7 +66,9 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     checkName(name, attributes);
     for (const [k, v] of attributes) checkAttribute(k, v, ctx.backend, true);
     if (ctx.params.get('DataProtectionPolicy') !== undefined)
-      throw invalidParameter('DataProtectionPolicy Reason: message data protection is not supported by the local AWS endpoint');
+      throw invalidParameter(
+        'DataProtectionPolicy Reason: message data protection is not supported by the local AWS endpoint',
+      );
     const tags = parseTags(ctx.params);
     if (tags.length > MAX_TAGS) throw tagLimitExceeded();
     const arn = topicArn(ctx, name);
@@ -78,7 +82,8 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
       if (!sameTags(existing, tags)) throw invalidParameter('Tags Reason: Topic already exists with different tags');
       return { TopicArn: arn };
     }
-    if (!kept.some(([k]) => k === 'Policy')) kept.unshift(['Policy', defaultTopicPolicy(arn, ctx.backend.config.accountId)]);
+    if (!kept.some(([k]) => k === 'Policy'))
+      kept.unshift(['Policy', defaultTopicPolicy(arn, ctx.backend.config.accountId)]);
     await ctx.store.createTopic({ arn, name, region: ctx.req.region, attributes: kept, tags });
     return { TopicArn: arn };
   },
@@ -123,7 +128,8 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     if (accounts.length === 0) throw invalidParameter('AWSAccountId');
     if (actions.length === 0) throw invalidParameter('ActionName');
     if (accounts.some((a) => !/^\d{12}$/.test(a))) throw invalidParameter('AWSAccountId');
-    if (actions.some((a) => !TOPIC_ACTIONS.includes(a) && a !== '*')) throw invalidParameter('Policy statement action out of service scope!');
+    if (actions.some((a) => !TOPIC_ACTIONS.includes(a) && a !== '*'))
+      throw invalidParameter('Policy statement action out of service scope!');
     const doc = topicPolicy(topic);
     if (doc.Statement.some((s) => s.Sid === label)) throw invalidParameter('Statement already exists');
     const principals = accounts.map((a) => `arn:aws:iam::${a}:root`);
@@ -177,4 +183,3 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     return { Tags: { member: topic.tags.map(([Key, Value]) => ({ Key, Value })) } };
   },
 };
-

@@ -41,12 +41,19 @@ export async function assumeRoleForService(
 ): Promise<Session> {
   const role = backend.iam.roleByArn(roleArn);
   if (!role) throw new AssumeRoleRefused('no-such-role', roleArn, servicePrincipal);
-  if (!backend.iam.canAssume(role, { service: servicePrincipal })) throw new AssumeRoleRefused('not-trusted', roleArn, servicePrincipal);
+  if (!backend.iam.canAssume(role, { service: servicePrincipal }))
+    throw new AssumeRoleRefused('not-trusted', roleArn, servicePrincipal);
   const duration = Math.min(Math.max(durationSeconds, MIN_DURATION_SECONDS), MAX_DURATION_SECONDS);
   return issueFor(backend, role, sessionName, duration);
 }
 
-function issueFor(backend: Backend, role: Role, sessionName: string, durationSeconds: number, sessionPolicies?: string[]): Promise<Session> {
+function issueFor(
+  backend: Backend,
+  role: Role,
+  sessionName: string,
+  durationSeconds: number,
+  sessionPolicies?: string[],
+): Promise<Session> {
   return backend.sts.issue({
     accountId: backend.config.accountId,
     roleArn: role.arn,
@@ -72,10 +79,20 @@ export function callerPrincipal(caller: Caller): RequestPrincipal {
 export async function assumeRoleAs(
   backend: Backend,
   caller: Caller,
-  opts: { roleArn: string; sessionName: string; durationSeconds?: number; sessionPolicies?: string[]; externalId?: string },
+  opts: {
+    roleArn: string;
+    sessionName: string;
+    durationSeconds?: number;
+    sessionPolicies?: string[];
+    externalId?: string;
+  },
 ): Promise<Session> {
   const denied = () =>
-    new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${opts.roleArn}`, 403);
+    new AwsError(
+      'AccessDenied',
+      `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${opts.roleArn}`,
+      403,
+    );
   const role = backend.iam.roleByArn(opts.roleArn);
   if (!role) throw denied();
   const context: ConditionContext = {
@@ -91,8 +108,16 @@ export async function assumeRoleAs(
 
   const requested = opts.durationSeconds ?? 3600;
   if (requested > role.maxSessionDuration)
-    throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.', 400);
+    throw new AwsError(
+      'ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      400,
+    );
   if (caller.kind === 'session' && requested > CHAINED_MAX_SECONDS)
-    throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.', 400);
+    throw new AwsError(
+      'ValidationError',
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      400,
+    );
   return issueFor(backend, role, opts.sessionName, requested, opts.sessionPolicies);
 }

@@ -9,7 +9,11 @@ import { assumeRoleAs, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './assu
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 function constraint(value: string, field: string, rule: string): AwsError {
-  return new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${rule}`, 400);
+  return new AwsError(
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${rule}`,
+    400,
+  );
 }
 
 function lengthBetween(value: string, field: string, min: number, max: number): void {
@@ -30,7 +34,8 @@ function sessionPolicies(params: QueryParams, backend: Backend): string[] {
   if (arns.length > 10) throw constraint('[…]', 'policyArns', 'Member must have length less than or equal to 10');
   for (const arn of arns) {
     const doc = backend.iam.policies.defaultDocument(arn);
-    if (doc === undefined) throw new AwsError('ValidationError', `Policy ${arn} does not exist or is not attachable.`, 400);
+    if (doc === undefined)
+      throw new AwsError('ValidationError', `Policy ${arn} does not exist or is not attachable.`, 400);
     out.push(doc);
   }
   return out;
@@ -39,16 +44,25 @@ function sessionPolicies(params: QueryParams, backend: Backend): string[] {
 async function assumeRole(req: AwsRequest, params: QueryParams, backend: Backend): Promise<AwsResponse> {
   const roleArn = params.required('RoleArn');
   lengthBetween(roleArn, 'roleArn', 20, 2048);
-  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/\S+$/.test(roleArn)) throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
+  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/\S+$/.test(roleArn))
+    throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
   const sessionName = params.required('RoleSessionName');
   lengthBetween(sessionName, 'roleSessionName', 2, 64);
   if (!/^[\w+=,.@-]+$/.test(sessionName))
     throw constraint(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
   const duration = params.int('DurationSeconds');
   if (duration !== undefined && duration < MIN_DURATION_SECONDS)
-    throw constraint(String(duration), 'durationSeconds', `Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`);
+    throw constraint(
+      String(duration),
+      'durationSeconds',
+      `Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`,
+    );
   if (duration !== undefined && duration > MAX_DURATION_SECONDS)
-    throw constraint(String(duration), 'durationSeconds', `Member must have value less than or equal to ${MAX_DURATION_SECONDS}`);
+    throw constraint(
+      String(duration),
+      'durationSeconds',
+      `Member must have value less than or equal to ${MAX_DURATION_SECONDS}`,
+    );
   const externalId = params.get('ExternalId');
   if (externalId !== undefined) lengthBetween(externalId, 'externalId', 2, 1224);
   const policies = sessionPolicies(params, backend);

@@ -53,7 +53,10 @@ export class StsStore {
     this.dropExpired();
     const session: Session = {
       accessKeyId: randomKeyId('ASIA'),
-      secretAccessKey: randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 40),
+      secretAccessKey: randomBytes(30)
+        .toString('base64')
+        .replace(/[^A-Za-z0-9]/g, '')
+        .slice(0, 40),
       sessionToken: Buffer.from(`local-aws:${randomUUID()}:${randomBytes(24).toString('hex')}`).toString('base64'),
       expiration: new Date(Date.now() + opts.durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       accountId: opts.accountId,

@@ -19,19 +19,47 @@ function results(enforced: boolean, sizes: Array<[number, number, number]>): Sav
 
 describe('tune benchmark goals', () => {
   it('are not applicable where CPU limits are not enforced, whatever the figures', () => {
-    const goals = judge(results(false, [[512, 100, 1e-6], [1024, 100, 2e-6]]));
-    assert.deepEqual(goals.map((g) => g.met), ['n/a', 'n/a']);
+    const goals = judge(
+      results(false, [
+        [512, 100, 1e-6],
+        [1024, 100, 2e-6],
+      ]),
+    );
+    assert.deepEqual(
+      goals.map((g) => g.met),
+      ['n/a', 'n/a'],
+    );
     assert.match(goals[0]!.detail, /not enforced \(not root\)/);
   });
 
   it('are met when duration halves as memory doubles (same price, faster)', () => {
-    const goals = judge(results(true, [[512, 400, 3.4e-6], [1024, 200, 3.4e-6], [1536, 134, 3.5e-6], [1769, 118, 3.5e-6], [3008, 118, 5.9e-6]]));
-    assert.deepEqual(goals.map((g) => g.met), [true, true]);
+    const goals = judge(
+      results(true, [
+        [512, 400, 3.4e-6],
+        [1024, 200, 3.4e-6],
+        [1536, 134, 3.5e-6],
+        [1769, 118, 3.5e-6],
+        [3008, 118, 5.9e-6],
+      ]),
+    );
+    assert.deepEqual(
+      goals.map((g) => g.met),
+      [true, true],
+    );
   });
 
   it('are not met when a larger size is slower, or when the cost spreads by more than 20%', () => {
-    const goals = judge(results(true, [[512, 400, 3.4e-6], [1024, 300, 5.1e-6], [1536, 340, 8.7e-6]]));
-    assert.deepEqual(goals.map((g) => g.met), [false, false]);
+    const goals = judge(
+      results(true, [
+        [512, 400, 3.4e-6],
+        [1024, 300, 5.1e-6],
+        [1536, 340, 8.7e-6],
+      ]),
+    );
+    assert.deepEqual(
+      goals.map((g) => g.met),
+      [false, false],
+    );
     assert.match(goals[0]!.detail, /slower than the size before: 1536 MB/);
     assert.match(goals[1]!.detail, /156% above lowest/);
   });

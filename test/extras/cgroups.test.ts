@@ -7,7 +7,14 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ownGroupDir, parseMountInfo, prepareV2Base, SERVER_LEAF, type CgroupFs, type Mount } from '../../local-aws/lambda/runtime/cgroups.ts';
+import {
+  ownGroupDir,
+  parseMountInfo,
+  prepareV2Base,
+  SERVER_LEAF,
+  type CgroupFs,
+  type Mount,
+} from '../../local-aws/lambda/runtime/cgroups.ts';
 import { tempDir } from '../helpers/local-aws.ts';
 
 const PID = 4242;
@@ -58,13 +65,23 @@ class FakeCgroup2 implements CgroupFs {
   }
 
   list(rel: string, file: string): string[] {
-    return this.read(path.join(this.dir(rel), file)).split(/\s+/).filter(Boolean);
+    return this.read(path.join(this.dir(rel), file))
+      .split(/\s+/)
+      .filter(Boolean);
   }
 
   private move(dir: string, pid: number): void {
-    for (const f of fs.readdirSync(this.root, { recursive: true, encoding: 'utf8' }).filter((x) => path.basename(x) === 'cgroup.procs')) {
+    for (const f of fs
+      .readdirSync(this.root, { recursive: true, encoding: 'utf8' })
+      .filter((x) => path.basename(x) === 'cgroup.procs')) {
       const file = path.join(this.root, f);
-      fs.writeFileSync(file, this.read(file).split(/\s+/).filter((p) => p && p !== String(pid)).join('\n'));
+      fs.writeFileSync(
+        file,
+        this.read(file)
+          .split(/\s+/)
+          .filter((p) => p && p !== String(pid))
+          .join('\n'),
+      );
     }
     const file = path.join(dir, 'cgroup.procs');
     fs.writeFileSync(file, [...this.read(file).split(/\s+/).filter(Boolean), String(pid)].join('\n'));
@@ -130,9 +147,16 @@ class FakeCgroup2 implements CgroupFs {
 
 describe('cgroup v2: where environment groups go', () => {
   it('uses its own group when that already delegates cpu and memory, moving nothing', () => {
-    const t = new FakeCgroup2().group('', { delegates: 'cpu memory' }).group('system.slice', { delegates: 'cpu memory' }).group('system.slice/local-aws.service', { delegates: 'cpu memory' });
+    const t = new FakeCgroup2()
+      .group('', { delegates: 'cpu memory' })
+      .group('system.slice', { delegates: 'cpu memory' })
+      .group('system.slice/local-aws.service', { delegates: 'cpu memory' });
     const base = prepareV2Base(t, t.input('/system.slice/local-aws.service'));
-    assert.deepEqual(base && { ...base, controllers: [...base.controllers] }, { dir: t.dir('system.slice/local-aws.service'), controllers: ['cpu', 'memory'], how: 'delegated' });
+    assert.deepEqual(base && { ...base, controllers: [...base.controllers] }, {
+      dir: t.dir('system.slice/local-aws.service'),
+      controllers: ['cpu', 'memory'],
+      how: 'delegated',
+    });
     assert.deepEqual(t.writes, []);
   });
 
@@ -160,7 +184,10 @@ describe('cgroup v2: where environment groups go', () => {
     ]);
     // An environment's group beside the leaf now offers both controllers.
     assert.equal(t.mkdir(path.join(own, 'local-aws-lambda-1')), true);
-    assert.deepEqual(t.list('user.slice/session-3.scope/local-aws-lambda-1', 'cgroup.controllers').sort(), ['cpu', 'memory']);
+    assert.deepEqual(t.list('user.slice/session-3.scope/local-aws-lambda-1', 'cgroup.controllers').sort(), [
+      'cpu',
+      'memory',
+    ]);
   });
 
   it('container with its own cgroup namespace: the mount root is its group, and it too gets the leaf', () => {
@@ -187,7 +214,9 @@ describe('cgroup v2: where environment groups go', () => {
   });
 
   it('the mount root enables what it offers when nothing below delegates (root is exempt from the no-process rule)', () => {
-    const t = new FakeCgroup2({ controllers: 'cpu memory' }).group('', { procs: [1] }).group('init.scope', { procs: [PID] });
+    const t = new FakeCgroup2({ controllers: 'cpu memory' })
+      .group('', { procs: [1] })
+      .group('init.scope', { procs: [PID] });
     // init.scope is offered nothing (the root delegates nothing yet): only the root can help.
     const base = prepareV2Base(t, t.input('/init.scope'))!;
     assert.equal(base.how, 'mount-root');

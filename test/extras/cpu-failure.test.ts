@@ -33,12 +33,12 @@ after(async () => {
 
 const health = async () => ((await (await fetch(`${server.url}/_localaws/health`)).json()) as CpuHealth).lambda.cpu;
 
-
 describe('CPU limits the kernel refuses', () => {
   it('logs the environment and the error, and the health route stops saying "enforced"', async (t) => {
     const before = await health();
     const root = cpuCgroupSupport();
-    if (!before.enforced || root?.kind !== 'v1') return t.skip(`needs CPU limits enforced with cgroup v1: ${before.detail}`);
+    if (!before.enforced || root?.kind !== 'v1')
+      return t.skip(`needs CPU limits enforced with cgroup v1: ${before.detail}`);
 
     parent = path.join(root.dir, `local-aws-lambda-${process.pid}`);
     fs.mkdirSync(parent, { recursive: true });
@@ -57,7 +57,10 @@ describe('CPU limits the kernel refuses', () => {
         Code: { ZipFile: zipSync({ 'index.mjs': Buffer.from('export const handler = async () => "ran";') }) },
       }),
     );
-    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { FunctionName: 'refused' });
+    await waitUntilFunctionActiveV2(
+      { client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+      { FunctionName: 'refused' },
+    );
     let payload = '';
     const said = await stderrDuring(async () => {
       const r = await lambda.send(new InvokeCommand({ FunctionName: 'refused', Payload: Buffer.from('{}') }));
@@ -66,15 +69,23 @@ describe('CPU limits the kernel refuses', () => {
     });
     // Not fatal: the function runs, only without its limit.
     assert.equal(payload, '"ran"');
-    const line = said.split('\n').find((l) => l.startsWith('[local-aws] lambda: CPU limit not applied to environment '));
+    const line = said
+      .split('\n')
+      .find((l) => l.startsWith('[local-aws] lambda: CPU limit not applied to environment '));
     assert.ok(line, said);
     // Either its quota (2 cores: the burst is unlimited, the 1-vCPU share is refused) or, on more cores, the burst already.
-    assert.match(line, /environment \S+: (setting its quota \(100000 of 100000 us\)|creating its cgroup) .*failed \(EINVAL: invalid argument, write\)/);
+    assert.match(
+      line,
+      /environment \S+: (setting its quota \(100000 of 100000 us\)|creating its cgroup) .*failed \(EINVAL: invalid argument, write\)/,
+    );
     assert.match(line, /its durations do not follow its memory/);
 
     const after = await health();
     assert.equal(after.enforced, false);
     assert.equal(after.failedEnvironments, 1);
-    assert.match(after.detail, /^CPU limits are not enforced for all environments: the kernel refused the cpu\.cfs_quota_us limit of 1 environment\(s\) \(last: \S+: .*EINVAL/);
+    assert.match(
+      after.detail,
+      /^CPU limits are not enforced for all environments: the kernel refused the cpu\.cfs_quota_us limit of 1 environment\(s\) \(last: \S+: .*EINVAL/,
+    );
   });
 });

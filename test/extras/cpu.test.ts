@@ -89,12 +89,33 @@ describe('CPU share by memory', () => {
   });
 
   it('runs a CPU-bound handler measurably slower at 256 MB than at 1769 MB', async (t) => {
-    if (!health.lambda.cpu.enforced) return t.skip(`CPU limits are not enforced on this machine: ${health.lambda.cpu.detail}`);
+    if (!health.lambda.cpu.enforced)
+      return t.skip(`CPU limits are not enforced on this machine: ${health.lambda.cpu.detail}`);
     const iam = new IAMClient(server.clientConfig());
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-    const role = await iam.send(new CreateRoleCommand({ RoleName: 'cpu-test', AssumeRolePolicyDocument: JSON.stringify(trust) }));
-    const logsPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }] };
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'cpu-test', PolicyName: 'logs', PolicyDocument: JSON.stringify(logsPolicy) }));
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    };
+    const role = await iam.send(
+      new CreateRoleCommand({ RoleName: 'cpu-test', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    const logsPolicy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: '*',
+        },
+      ],
+    };
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'cpu-test',
+        PolicyName: 'logs',
+        PolicyDocument: JSON.stringify(logsPolicy),
+      }),
+    );
     const spin = calibrate(120);
     await lambda.send(
       new CreateFunctionCommand({
@@ -120,9 +141,15 @@ describe('CPU share by memory', () => {
     assert.equal(small.memorySizeMb, 256);
     t.diagnostic(`1769 MB: ${full.durationMs} ms; 256 MB: ${small.durationMs} ms (init ${cold.initDurationMs} ms)`);
     // 0.14 vCPU against 1 vCPU: about 7 times slower when nothing else runs; other tests share the machine.
-    assert.ok(small.durationMs > 2.5 * full.durationMs, `256 MB: ${small.durationMs} ms, 1769 MB: ${full.durationMs} ms`);
+    assert.ok(
+      small.durationMs > 2.5 * full.durationMs,
+      `256 MB: ${small.durationMs} ms, 1769 MB: ${full.durationMs} ms`,
+    );
     // INIT ran the same loop with a burst, plus the runtime's start: still faster than the throttled handler.
-    assert.ok(cold.initDurationMs !== undefined && cold.initDurationMs < small.durationMs, `init ${cold.initDurationMs} ms, handler ${small.durationMs} ms`);
+    assert.ok(
+      cold.initDurationMs !== undefined && cold.initDurationMs < small.durationMs,
+      `init ${cold.initDurationMs} ms, handler ${small.durationMs} ms`,
+    );
 
     // The kernel holds the quota: one environment left (the 1769 MB one was retired by the update).
     const root = cpuCgroupSupport()!;

@@ -6,9 +6,29 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AddPermissionCommand, GetFunctionCommand, GetPolicyCommand, DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AddPermissionCommand,
+  GetFunctionCommand,
+  GetPolicyCommand,
+  DeleteFunctionCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ACCOUNT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, PROJECT, runScript, said, scriptEnv } from '../helpers/walkthrough.ts';
@@ -40,7 +60,8 @@ after(async () => {
 });
 
 const lambdash = (...args: string[]) => runScript(SCRIPT, args, { cwd, env });
-const stateFiles = () => (fs.existsSync(path.join(cwd, '.walkthrough')) ? fs.readdirSync(path.join(cwd, '.walkthrough')) : []);
+const stateFiles = () =>
+  fs.existsSync(path.join(cwd, '.walkthrough')) ? fs.readdirSync(path.join(cwd, '.walkthrough')) : [];
 
 async function errorName(p: Promise<unknown>): Promise<string> {
   try {
@@ -54,7 +75,11 @@ async function errorName(p: Promise<unknown>): Promise<string> {
 /** Runs lambdash and kills it (SIGKILL) as soon as its stderr shows `pattern`. */
 function killedAt(pattern: RegExp, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', SCRIPT), ...args], { cwd, env });
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', SCRIPT), ...args],
+      { cwd, env },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -75,7 +100,9 @@ describe('lambdash', () => {
     assert.equal(r.stdout, execFileSync('uname', ['-a']).toString());
     assert.match(r.stderr, /created function lambdash/);
     assert.doesNotMatch(r.stderr, /created role/, 'the role of the interrupted run was found, not created again');
-    assert.deepEqual(stateFiles(), [`lambdash-endpoint-${new URL(server.url).host.replace(':', '_')}-${ACCOUNT}-us-east-1.json`]);
+    assert.deepEqual(stateFiles(), [
+      `lambdash-endpoint-${new URL(server.url).host.replace(':', '_')}-${ACCOUNT}-us-east-1.json`,
+    ]);
   });
 
   it("passes the command's exit status and stderr through, deploying nothing again", async () => {
@@ -103,22 +130,39 @@ describe('lambdash', () => {
   });
 
   it('runs as a role that may only put objects into its bucket and write its own logs', async () => {
-    const doc = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: ROLE, PolicyName: 'lambdash-least-privilege' }))).PolicyDocument!)) as {
+    const doc = JSON.parse(
+      decodeURIComponent(
+        (await iam.send(new GetRolePolicyCommand({ RoleName: ROLE, PolicyName: 'lambdash-least-privilege' })))
+          .PolicyDocument!,
+      ),
+    ) as {
       Statement: Array<{ Action: string | string[]; Resource: string | string[] }>;
     };
     assert.deepEqual(
       doc.Statement.map((s) => [s.Action, s.Resource]),
       [
         ['s3:PutObject', `arn:aws:s3:::${BUCKET}/*`],
-        [['logs:CreateLogStream', 'logs:PutLogEvents'], `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/lambdash:*`],
+        [
+          ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/lambdash:*`,
+        ],
       ],
     );
-    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: ROLE }))).PolicyNames, ['lambdash-least-privilege']);
+    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: ROLE }))).PolicyNames, [
+      'lambdash-least-privilege',
+    ]);
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE }))).AttachedPolicies, []);
-    const trust = JSON.parse(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: ROLE }))).Role!.AssumeRolePolicyDocument!)) as { Statement: unknown[] };
-    assert.deepEqual(trust.Statement, [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    const trust = JSON.parse(
+      decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: ROLE }))).Role!.AssumeRolePolicyDocument!),
+    ) as { Statement: unknown[] };
+    assert.deepEqual(trust.Statement, [
+      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
     // No trigger may invoke it: the function has no resource policy at all.
-    assert.equal(await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))), 'ResourceNotFoundException');
+    assert.equal(
+      await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))),
+      'ResourceNotFoundException',
+    );
 
     // And in practice: the SDK in the function, with the role's credentials.
     await s3.send(new CreateBucketCommand({ Bucket: 'someone-elses-data' }));
@@ -148,7 +192,7 @@ describe('lambdash', () => {
     assert.doesNotMatch(ps, /sleep 37\.5/, 'the pipeline was killed with the shell');
   });
 
-  it("exits 128+N for signal N, and 255 with what to do when lambdash itself fails", async () => {
+  it('exits 128+N for signal N, and 255 with what to do when lambdash itself fails', async () => {
     // Same --timeout as above: the function is not updated again.
     const signal = await lambdash('--timeout', '1', 'kill -TERM $$');
     assert.equal(signal.code, 128 + 15, said(signal));
@@ -163,7 +207,15 @@ describe('lambdash', () => {
       ['from-s3', 's3.amazonaws.com', 'arn:aws:s3:::someone-elses-data'],
       ['from-sns', 'sns.amazonaws.com', `arn:aws:sns:us-east-1:${ACCOUNT}:anything`],
     ])
-      await lambda.send(new AddPermissionCommand({ FunctionName: 'lambdash', StatementId, Action: 'lambda:InvokeFunction', Principal, SourceArn }));
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'lambdash',
+          StatementId,
+          Action: 'lambda:InvokeFunction',
+          Principal,
+          SourceArn,
+        }),
+      );
     const dry = await lambdash('--deploy', '--dry-run', '--verbose');
     assert.equal(dry.code, 0, said(dry));
     assert.match(dry.stderr, /would +remove permission from-s3 from lambdash/);
@@ -172,9 +224,15 @@ describe('lambdash', () => {
 
     const r = await lambdash('--deploy');
     assert.equal(r.code, 0, said(r));
-    assert.match(r.stderr, /resource policy of lambdash: removed statement from-s3 \(it let \{"Service":"s3\.amazonaws\.com"\} invoke it; whoever may invoke lambdash may run commands as its role\)/);
+    assert.match(
+      r.stderr,
+      /resource policy of lambdash: removed statement from-s3 \(it let \{"Service":"s3\.amazonaws\.com"\} invoke it; whoever may invoke lambdash may run commands as its role\)/,
+    );
     assert.match(r.stderr, /removed statement from-sns/);
-    assert.equal(await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))), 'ResourceNotFoundException');
+    assert.equal(
+      await errorName(lambda.send(new GetPolicyCommand({ FunctionName: 'lambdash' }))),
+      'ResourceNotFoundException',
+    );
     const again = await lambdash('--deploy', '--verbose');
     assert.equal(again.code, 0, said(again));
     assert.match(again.stderr, /resource policy of lambdash: none/);
@@ -192,11 +250,18 @@ describe('lambdash', () => {
   it('--teardown removes the function, log group, role and bucket; a second one changes nothing', async () => {
     const r = await lambdash('--teardown');
     assert.equal(r.code, 0, said(r));
-    for (const what of ['function lambdash', 'log group /aws/lambda/lambdash', `role ${ROLE}`, `bucket ${BUCKET}`]) assert.match(r.stderr, new RegExp(`removed ${what}`));
-    assert.equal(await errorName(lambda.send(new GetFunctionCommand({ FunctionName: 'lambdash' }))), 'ResourceNotFoundException');
+    for (const what of ['function lambdash', 'log group /aws/lambda/lambdash', `role ${ROLE}`, `bucket ${BUCKET}`])
+      assert.match(r.stderr, new RegExp(`removed ${what}`));
+    assert.equal(
+      await errorName(lambda.send(new GetFunctionCommand({ FunctionName: 'lambdash' }))),
+      'ResourceNotFoundException',
+    );
     assert.equal(await errorName(iam.send(new GetRoleCommand({ RoleName: ROLE }))), 'NoSuchEntityException');
     assert.equal(await errorName(s3.send(new HeadBucketCommand({ Bucket: BUCKET }))), 'NotFound');
-    assert.deepEqual((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/lambdash' }))).logGroups, []);
+    assert.deepEqual(
+      (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/lambdash' }))).logGroups,
+      [],
+    );
     assert.deepEqual(stateFiles(), []);
     assert.equal(await errorName(s3.send(new HeadBucketCommand({ Bucket: 'someone-elses-data' }))), 'no error');
 
@@ -207,7 +272,10 @@ describe('lambdash', () => {
   });
 
   it('changes and removes nothing it did not create', async () => {
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
     await iam.send(new CreateRoleCommand({ RoleName: 'mine-us-east-1-role', AssumeRolePolicyDocument: trust }));
     const r = await lambdash('--name', 'mine', 'true');
     assert.equal(r.code, 255);

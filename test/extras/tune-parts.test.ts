@@ -49,7 +49,11 @@ describe('tune prices', () => {
   });
 
   it('--prices FILE replaces the prices; region and currency default when absent', () => {
-    const file = write('mine.json', { source: 'my contract', taken: '2030-01-01', architectures: { arm64: { perGbSecond: 0.00001, perRequest: 0 } } });
+    const file = write('mine.json', {
+      source: 'my contract',
+      taken: '2030-01-01',
+      architectures: { arm64: { perGbSecond: 0.00001, perRequest: 0 } },
+    });
     const p = loadPrices(file);
     assert.equal(p.file, file);
     assert.equal(p.source, 'my contract');
@@ -73,8 +77,14 @@ describe('tune prices', () => {
       ['"text"', /it is not a JSON object/],
       [{ taken: '2030-01-01', architectures: {} }, /"source" .* and "taken" .* are required/],
       [{ source: 's', taken: 't', architectures: {} }, /"architectures" must map x86_64 and\/or arm64 to prices/],
-      [{ source: 's', taken: 't', architectures: { arm64: { perGbSecond: -1, perRequest: 0 } } }, /architectures\.arm64 needs numbers perGbSecond and perRequest/],
-      [{ source: 's', taken: 't', architectures: { x86_64: { perGbSecond: '0.1', perRequest: 0 } } }, /architectures\.x86_64 needs numbers/],
+      [
+        { source: 's', taken: 't', architectures: { arm64: { perGbSecond: -1, perRequest: 0 } } },
+        /architectures\.arm64 needs numbers perGbSecond and perRequest/,
+      ],
+      [
+        { source: 's', taken: 't', architectures: { x86_64: { perGbSecond: '0.1', perRequest: 0 } } },
+        /architectures\.x86_64 needs numbers/,
+      ],
     ];
     for (const [i, [content, why]] of cases.entries()) {
       const file = write(`bad-${i}.json`, typeof content === 'string' ? content : JSON.stringify(content));
@@ -99,7 +109,10 @@ describe('tune --memory and --runs', () => {
   it('refuses sizes and run counts Lambda or tune cannot use, saying what is allowed', () => {
     for (const bad of ['abc', '127', '10241', '512,1.5', ',', '256,,x']) {
       const e = userError(() => parseSizes(bad));
-      assert.equal(e.message, `--memory ${bad}: memory sizes are whole numbers of MB from 128 to 10240, separated by commas.`);
+      assert.equal(
+        e.message,
+        `--memory ${bad}: memory sizes are whole numbers of MB from 128 to 10240, separated by commas.`,
+      );
       assert.equal(e.hint, 'For example: --memory 128,512,1769');
     }
     for (const bad of ['0', '101', '2.5', 'many', '']) {
@@ -124,7 +137,10 @@ describe('tune --memory and --runs', () => {
 
 describe('tune benchmark wording', () => {
   it('calls the generated image what it is, not a real photo', () => {
-    assert.equal(imageWords('4032x3024 jpeg, 2.8 MB (generated)'), 'a generated 12-megapixel photo-like JPEG (4032x3024 jpeg, 2.8 MB)');
+    assert.equal(
+      imageWords('4032x3024 jpeg, 2.8 MB (generated)'),
+      'a generated 12-megapixel photo-like JPEG (4032x3024 jpeg, 2.8 MB)',
+    );
     assert.equal(imageWords('1920x1280 jpeg, 0.5 MB (yours)'), 'a 1920x1280 jpeg, 0.5 MB (yours)');
   });
 });

@@ -27,7 +27,9 @@ before(async () => {
   env = scriptEnv(endpointEnv(server.url));
   cwd = tempDir('tune-');
   lambda = new LambdaClient(server.clientConfig());
-  const health = (await (await fetch(`${server.url}/_localaws/health`)).json()) as { lambda: { cpu: { enforced: boolean } } };
+  const health = (await (await fetch(`${server.url}/_localaws/health`)).json()) as {
+    lambda: { cpu: { enforced: boolean } };
+  };
   cpuEnforced = health.lambda.cpu.enforced;
   // Tuning needs the role, buckets and function; the trigger and the test step are not needed.
   const setup = await runScript('all.ts', ['--until', 'function'], { cwd, env });
@@ -39,8 +41,12 @@ after(async () => {
 });
 
 const tune = (...args: string[]) => runScript('extras/tune.ts', args, { cwd, env });
-const memory = async () => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FUNCTION }))).MemorySize;
-const tuningRecorded = () => fs.readdirSync(path.join(cwd, '.walkthrough')).some((f) => /"tuning"/.test(fs.readFileSync(path.join(cwd, '.walkthrough', f), 'utf8')));
+const memory = async () =>
+  (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FUNCTION }))).MemorySize;
+const tuningRecorded = () =>
+  fs
+    .readdirSync(path.join(cwd, '.walkthrough'))
+    .some((f) => /"tuning"/.test(fs.readFileSync(path.join(cwd, '.walkthrough', f), 'utf8')));
 
 interface Row {
   memory: number;
@@ -54,7 +60,8 @@ interface Row {
 }
 
 function rows(stdout: string): Row[] {
-  const re = /^\s+(\d+)\s+(?:[\d.]+|-)\s+\S+\s+([\d.]+)\s+(\d+)-(\d+)\s+([\d.]+)\s+(\d+)\s+\$([\d.]+)\s+\$[\d.]+\s+(\d+)\s*$/;
+  const re =
+    /^\s+(\d+)\s+(?:[\d.]+|-)\s+\S+\s+([\d.]+)\s+(\d+)-(\d+)\s+([\d.]+)\s+(\d+)\s+\$([\d.]+)\s+\$[\d.]+\s+(\d+)\s*$/;
   return stdout
     .split('\n')
     .map((l) => re.exec(l))
@@ -73,7 +80,11 @@ function rows(stdout: string): Row[] {
 /** Runs tune and sends `signal` once stdout matches `when`. */
 function tuneUntil(args: string[], when: RegExp, signal: NodeJS.Signals): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', 'extras', 'tune.ts'), ...args], { cwd, env });
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', 'extras', 'tune.ts'), ...args],
+      { cwd, env },
+    );
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -105,7 +116,10 @@ describe('npm run tune', () => {
   it('says to set up the walkthrough first where there is nothing to tune', async () => {
     const empty = tempDir('tune-empty-');
     try {
-      const r = await runScript('extras/tune.ts', ['--memory', '128'], { cwd: empty, env: scriptEnv(endpointEnv(server.url)) });
+      const r = await runScript('extras/tune.ts', ['--memory', '128'], {
+        cwd: empty,
+        env: scriptEnv(endpointEnv(server.url)),
+      });
       assert.equal(r.code, 1, said(r));
       assert.match(r.stderr, /The walkthrough is not set up here/);
       assert.match(r.stderr, /npm run walkthrough/);
@@ -119,7 +133,11 @@ describe('npm run tune', () => {
     const r = await tune('--memory', '512,128,1769', '--runs', '2', '--image', PHOTO);
     assert.equal(r.code, 0, said(r));
     const table = rows(r.stdout);
-    assert.deepEqual(table.map((x) => x.memory), [128, 512, 1769], r.stdout);
+    assert.deepEqual(
+      table.map((x) => x.memory),
+      [128, 512, 1769],
+      r.stdout,
+    );
     const prices = loadPrices().architectures.x86_64!;
     for (const row of table) {
       assert.equal(row.runs, 2);
@@ -127,17 +145,28 @@ describe('npm run tune', () => {
       // Billed Duration is the duration rounded up to whole ms; the mean lies within the runs' range.
       assert.ok(row.billed >= row.duration - 0.05 && row.billed - row.duration < 1.05, JSON.stringify(row));
       assert.ok(row.billed >= row.billedRange[0] && row.billed <= row.billedRange[1], JSON.stringify(row));
-      assert.ok(Math.abs(row.cost - invocationCost(row.billed, row.memory, prices)) < 1e-10, `cost of ${row.memory} MB: ${row.cost}`);
+      assert.ok(
+        Math.abs(row.cost - invocationCost(row.billed, row.memory, prices)) < 1e-10,
+        `cost of ${row.memory} MB: ${row.cost}`,
+      );
     }
     if (cpuEnforced) {
       assert.doesNotMatch(r.stdout, /CPU limits are not enforced/);
-      assert.ok(table[0]!.billed > table[2]!.billed, `128 MB (${table[0]!.billed} ms) slower than 1769 MB (${table[2]!.billed} ms)`);
-    } else assert.match(r.stdout, /CPU limits are not enforced on this endpoint: durations do not depend on memory here/);
+      assert.ok(
+        table[0]!.billed > table[2]!.billed,
+        `128 MB (${table[0]!.billed} ms) slower than 1769 MB (${table[2]!.billed} ms)`,
+      );
+    } else
+      assert.match(r.stdout, /CPU limits are not enforced on this endpoint: durations do not depend on memory here/);
 
     if (cpuEnforced) {
-      for (const kind of ['fastest', 'cheapest', 'balanced']) assert.match(r.stdout, new RegExp(`^\\s+${kind}\\s+(128|512|1769) MB`, 'm'));
+      for (const kind of ['fastest', 'cheapest', 'balanced'])
+        assert.match(r.stdout, new RegExp(`^\\s+${kind}\\s+(128|512|1769) MB`, 'm'));
       const cheapest = Math.min(...table.map((x) => x.cost));
-      assert.equal(Number(/^\s+cheapest\s+(\d+) MB/m.exec(r.stdout)![1]), table.find((x) => x.cost === cheapest)!.memory);
+      assert.equal(
+        Number(/^\s+cheapest\s+(\d+) MB/m.exec(r.stdout)![1]),
+        table.find((x) => x.cost === cheapest)!.memory,
+      );
       assert.match(r.stdout, /█+\s+\d+(\.\d+)? ms/);
 
       const svgPath = /chart: (\S+\.svg)/.exec(r.stdout)?.[1];
@@ -145,7 +174,8 @@ describe('npm run tune', () => {
       assert.ok(svgPath.startsWith(path.join(cwd, 'out', 'tune-')));
       const svg = fs.readFileSync(svgPath, 'utf8');
       assert.equal(XMLValidator.validate(svg), true);
-      for (const label of ['128 MB', '512 MB', '1769 MB', 'billed duration', 'cost per 1M invocations']) assert.ok(svg.includes(label), label);
+      for (const label of ['128 MB', '512 MB', '1769 MB', 'billed duration', 'cost per 1M invocations'])
+        assert.ok(svg.includes(label), label);
     } else assertNoComparison(r.stdout, cwd);
 
     assert.match(r.stdout, /memory of CreateThumbnail restored to 1024 MB/);
@@ -183,14 +213,29 @@ describe('npm run tune where CPU limits are not enforced', () => {
       const setup = await runScript('all.ts', ['--until', 'function'], { cwd: folder, env: offEnv });
       assert.equal(setup.code, 0, setup.stderr + setup.stdout);
       const json = path.join(folder, 'tune.json');
-      const r = await runScript('extras/tune.ts', ['--memory', '256,128', '--runs', '1', '--image', PHOTO, '--save-json', json], { cwd: folder, env: offEnv });
+      const r = await runScript(
+        'extras/tune.ts',
+        ['--memory', '256,128', '--runs', '1', '--image', PHOTO, '--save-json', json],
+        { cwd: folder, env: offEnv },
+      );
       assert.equal(r.code, 0, said(r));
       assert.match(r.stdout, /CPU limits are switched off \(LOCAL_AWS_LAMBDA_CPU_LIMITS=0\)/);
       assertNoComparison(r.stdout, folder);
       // The measurements are still there, and so is the restored memory.
-      assert.deepEqual(rows(r.stdout).map((x) => [x.memory, x.runs]), [[128, 1], [256, 1]], r.stdout);
+      assert.deepEqual(
+        rows(r.stdout).map((x) => [x.memory, x.runs]),
+        [
+          [128, 1],
+          [256, 1],
+        ],
+        r.stdout,
+      );
       assert.match(r.stdout, /memory of CreateThumbnail restored to 1024 MB/);
-      const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as { cpu: { enforced: boolean }; recommendations?: unknown; sizes: unknown[] };
+      const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+        cpu: { enforced: boolean };
+        recommendations?: unknown;
+        sizes: unknown[];
+      };
       assert.equal(saved.cpu.enforced, false);
       assert.equal(saved.recommendations, undefined);
       assert.equal(saved.sizes.length, 2);

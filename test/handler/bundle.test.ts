@@ -62,8 +62,21 @@ describe('esbuild bundle of handlers/resize', () => {
         failed: [],
         skipped: [{ key: '', reason: 'test_event' }],
       });
-      const loop = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'thumbs' }, object: { key: 'a+b.jpg', size: 3 } } }] };
-      assert.deepEqual(await invoke(loop), { processed: 1, written: [], failed: [{ key: 'a b.jpg', reason: 'source_is_destination' }], skipped: [] });
+      const loop = {
+        Records: [
+          {
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: { bucket: { name: 'thumbs' }, object: { key: 'a+b.jpg', size: 3 } },
+          },
+        ],
+      };
+      assert.deepEqual(await invoke(loop), {
+        processed: 1,
+        written: [],
+        failed: [{ key: 'a b.jpg', reason: 'source_is_destination' }],
+        skipped: [],
+      });
     } finally {
       log.mock.restore();
       err.mock.restore();

@@ -1,7 +1,15 @@
 // S3 event parsing: key decoding, several records, test events, SNS-wrapped events.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeS3Key, encodeS3Key, makeS3PutEvent, makeS3Record, parseEvent, wrapInSns, type ParsedRecord } from '../../handlers/resize/event.ts';
+import {
+  decodeS3Key,
+  encodeS3Key,
+  makeS3PutEvent,
+  makeS3Record,
+  parseEvent,
+  wrapInSns,
+  type ParsedRecord,
+} from '../../handlers/resize/event.ts';
 
 const objects = (records: ParsedRecord[]) => records.flatMap((r) => (r.kind === 'object' ? [r.ref] : []));
 
@@ -50,12 +58,30 @@ describe('parseEvent', () => {
   });
 
   it('decodes the exact key of a hand-written event', () => {
-    const event = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:CompleteMultipartUpload', s3: { bucket: { name: 'b' }, object: { key: 'Happy+Face+%281%29+%2B%C3%A9t%C3%A9.jpg' } } }] };
-    assert.deepEqual(objects(parseEvent(event)).map((r) => [r.key, r.size]), [['Happy Face (1) +été.jpg', undefined]]);
+    const event = {
+      Records: [
+        {
+          eventSource: 'aws:s3',
+          eventName: 'ObjectCreated:CompleteMultipartUpload',
+          s3: { bucket: { name: 'b' }, object: { key: 'Happy+Face+%281%29+%2B%C3%A9t%C3%A9.jpg' } },
+        },
+      ],
+    };
+    assert.deepEqual(
+      objects(parseEvent(event)).map((r) => [r.key, r.size]),
+      [['Happy Face (1) +été.jpg', undefined]],
+    );
   });
 
   it('skips s3:TestEvent and events without Records', () => {
-    const test = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2024-05-01T12:34:56.789Z', Bucket: 'src', RequestId: 'R', HostId: 'H' };
+    const test = {
+      Service: 'Amazon S3',
+      Event: 's3:TestEvent',
+      Time: '2024-05-01T12:34:56.789Z',
+      Bucket: 'src',
+      RequestId: 'R',
+      HostId: 'H',
+    };
     assert.deepEqual(parseEvent(test), [{ kind: 'skip', reason: 'test_event', detail: 's3:TestEvent', bucket: 'src' }]);
     for (const e of [{}, null, 'text', 42, { Records: 'no' }]) {
       assert.deepEqual(
@@ -81,9 +107,15 @@ describe('parseEvent', () => {
   });
 
   it('reports malformed records and keys that are not valid URL encoding', () => {
-    const bad = (key: unknown) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key } } });
+    const bad = (key: unknown) => ({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'b' }, object: { key } },
+    });
     assert.deepEqual(
-      parseEvent({ Records: [bad('100%.jpg'), bad(''), bad(7), 'str', { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' }] }).map((r) => [r.kind, r.kind === 'object' ? '' : r.reason]),
+      parseEvent({
+        Records: [bad('100%.jpg'), bad(''), bad(7), 'str', { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' }],
+      }).map((r) => [r.kind, r.kind === 'object' ? '' : r.reason]),
       [
         ['invalid', 'invalid_key_encoding'],
         ['invalid', 'malformed_record'],
@@ -110,7 +142,9 @@ describe('parseEvent', () => {
       ],
     );
     // Two SNS records in one event, one of them S3's test event.
-    const twice = { Records: [...wrapInSns(s3Event).Records, ...wrapInSns({ Event: 's3:TestEvent', Bucket: 'src' }).Records] };
+    const twice = {
+      Records: [...wrapInSns(s3Event).Records, ...wrapInSns({ Event: 's3:TestEvent', Bucket: 'src' }).Records],
+    };
     assert.deepEqual(
       parseEvent(twice).map((r) => (r.kind === 'object' ? r.ref.key : r.reason)),
       ['a b.jpg', 'c+d.png', 'test_event'],
@@ -119,8 +153,14 @@ describe('parseEvent', () => {
 
   it('refuses SNS messages that are not JSON, and SNS inside SNS', () => {
     const notJson = { Records: [{ EventSource: 'aws:sns', Sns: { Message: 'hello' } }] };
-    assert.deepEqual(parseEvent(notJson).map((r) => [r.kind, r.kind === 'object' ? '' : r.reason]), [['invalid', 'malformed_record']]);
+    assert.deepEqual(
+      parseEvent(notJson).map((r) => [r.kind, r.kind === 'object' ? '' : r.reason]),
+      [['invalid', 'malformed_record']],
+    );
     const nested = wrapInSns(wrapInSns(makeS3PutEvent([{ bucket: 'b', key: 'k', size: 1 }])));
-    assert.deepEqual(parseEvent(nested).map((r) => [r.kind, r.kind === 'object' ? '' : r.reason]), [['skip', 'unrecognized_record']]);
+    assert.deepEqual(
+      parseEvent(nested).map((r) => [r.kind, r.kind === 'object' ? '' : r.reason]),
+      [['skip', 'unrecognized_record']],
+    );
   });
 });

@@ -35,7 +35,17 @@ function faultFor(req: ProxiedRequest): Interception {
   if (!f || req.method !== f.method || !req.url.startsWith(`/${f.bucket}/`)) return undefined;
   faultsSent++;
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>${f.message}</Message><RequestId>FAULT${faultsSent}</RequestId><HostId>proxy</HostId></Error>`;
-  return { answer: { status: f.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': `FAULT${faultsSent}`, 'content-length': Buffer.byteLength(xml) }, body: xml } };
+  return {
+    answer: {
+      status: f.status,
+      headers: {
+        'content-type': 'application/xml',
+        'x-amz-request-id': `FAULT${faultsSent}`,
+        'content-length': Buffer.byteLength(xml),
+      },
+      body: xml,
+    },
+  };
 }
 
 before(async () => {
@@ -77,10 +87,38 @@ async function invokeThroughProxy(): Promise<{ error: unknown; lines: Array<Reco
 
 describe('transient S3 failures fail the invocation, so Lambda retries it', () => {
   const cases: Array<[string, Fault, string]> = [
-    ['GetObject: 503 SlowDown', { method: 'GET', bucket: SRC, status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }, 'throttled'],
-    ['GetObject: 500 InternalError', { method: 'GET', bucket: SRC, status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' }, 's3_server_error'],
-    ['PutObject: 503 SlowDown', { method: 'PUT', bucket: DEST, status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }, 'throttled'],
-    ['PutObject: 500 InternalError', { method: 'PUT', bucket: DEST, status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' }, 's3_server_error'],
+    [
+      'GetObject: 503 SlowDown',
+      { method: 'GET', bucket: SRC, status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+      'throttled',
+    ],
+    [
+      'GetObject: 500 InternalError',
+      {
+        method: 'GET',
+        bucket: SRC,
+        status: 500,
+        code: 'InternalError',
+        message: 'We encountered an internal error. Please try again.',
+      },
+      's3_server_error',
+    ],
+    [
+      'PutObject: 503 SlowDown',
+      { method: 'PUT', bucket: DEST, status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
+      'throttled',
+    ],
+    [
+      'PutObject: 500 InternalError',
+      {
+        method: 'PUT',
+        bucket: DEST,
+        status: 500,
+        code: 'InternalError',
+        message: 'We encountered an internal error. Please try again.',
+      },
+      's3_server_error',
+    ],
   ];
   for (const [name, f, reason] of cases) {
     it(name, async () => {

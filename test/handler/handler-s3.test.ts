@@ -1,6 +1,12 @@
 // The real thing: the Lambda module (index.ts, its module-scope S3 client configured only by the
 // environment) against the local S3, with events shaped and key-encoded the way S3 sends them.
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import assert from 'node:assert/strict';
@@ -19,7 +25,12 @@ const WIDTH = 120;
 /** Uploaded objects: key -> fixture, and what the thumbnail must be (width x height at 120). */
 const GOOD = [
   { key: 'Happy Face (1) +été.jpg', file: 'Happy Face (1) +été.jpg', type: 'image/jpeg', size: [120, 80] },
-  { key: 'albums/2024/100% juice + café 日本 🍊.jpg', file: '100% juice + café 日本 🍊.jpg', type: 'image/jpeg', size: [120, 80] },
+  {
+    key: 'albums/2024/100% juice + café 日本 🍊.jpg',
+    file: '100% juice + café 日本 🍊.jpg',
+    type: 'image/jpeg',
+    size: [120, 80],
+  },
   { key: 'exif-rotated-6.jpg', file: 'exif-rotated-6.jpg', type: 'image/jpeg', size: [120, 180] },
   { key: 'alpha.png', file: 'alpha.png', type: 'image/png', size: [120, 90] },
   { key: 'really a png.jpg', file: 'png-named.jpg', type: 'image/png', size: [120, 90] },
@@ -61,7 +72,10 @@ interface Logged {
   [field: string]: unknown;
 }
 
-async function invoke(h: ResizeHandler, event: unknown): Promise<{ summary?: Summary; error?: unknown; lines: Logged[] }> {
+async function invoke(
+  h: ResizeHandler,
+  event: unknown,
+): Promise<{ summary?: Summary; error?: unknown; lines: Logged[] }> {
   const lines: Logged[] = [];
   const take = (line: unknown) => {
     if (typeof line === 'string' && line.startsWith('{')) lines.push(JSON.parse(line) as Logged);
@@ -171,7 +185,9 @@ describe('resize handler against the local S3', () => {
   });
 
   it('wrong credentials fail the invocation (retried), after every record', async () => {
-    const s3 = new S3Client({ ...server.clientConfig({ credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } }) });
+    const s3 = new S3Client({
+      ...server.clientConfig({ credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } }),
+    });
     const h = createHandler({ s3, env: { DEST_BUCKET: DEST } });
     const { error, lines } = await invoke(h, eventFor(['alpha.png', 'exif-rotated-6.jpg']));
     assert.ok(error instanceof RetryableInvocationError, String(error));
@@ -191,14 +207,36 @@ describe('resize handler against the local S3', () => {
 
   it('AccessDenied on PutObject (role without s3:PutObject) fails the invocation; bad images still fail alone', async () => {
     const iam = new IAMClient(server.clientConfig());
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
-    await iam.send(new CreateRoleCommand({ RoleName: 'resize-readonly', AssumeRolePolicyDocument: JSON.stringify(trust) }));
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SRC}/*` }] };
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'resize-readonly', PolicyName: 'read-source', PolicyDocument: JSON.stringify(policy) }));
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+    };
+    await iam.send(
+      new CreateRoleCommand({ RoleName: 'resize-readonly', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SRC}/*` }],
+    };
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'resize-readonly',
+        PolicyName: 'read-source',
+        PolicyDocument: JSON.stringify(policy),
+      }),
+    );
     const sts = new STSClient(server.clientConfig());
-    const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/resize-readonly`, RoleSessionName: 'resize' }))).Credentials;
+    const c = (
+      await sts.send(
+        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/resize-readonly`, RoleSessionName: 'resize' }),
+      )
+    ).Credentials;
     assert.ok(c?.AccessKeyId && c.SecretAccessKey && c.SessionToken);
-    const s3 = new S3Client(server.clientConfig({ credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } }));
+    const s3 = new S3Client(
+      server.clientConfig({
+        credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+      }),
+    );
     const h = createHandler({ s3, env: { DEST_BUCKET: DEST } });
     const { error } = await invoke(h, eventFor(['tiny-150px.jpg', 'notes/not an image.jpg']));
     assert.ok(error instanceof RetryableInvocationError, String(error));

@@ -62,7 +62,9 @@ describe('resize handler without S3', () => {
   after(() => s3.destroy());
 
   it('skips s3:TestEvent with a log line', async () => {
-    const { result, logs } = await captureLogs(() => handlerWith()({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'src' }));
+    const { result, logs } = await captureLogs(() =>
+      handlerWith()({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'src' }),
+    );
     assert.deepEqual(result, { processed: 0, written: [], failed: [], skipped: [{ key: '', reason: 'test_event' }] });
     assert.deepEqual(logs.err, []);
     assert.equal(logs.out.length, 1);
@@ -73,11 +75,24 @@ describe('resize handler without S3', () => {
   it('refuses to write into the source bucket: one ERROR line, no S3 call, no throw', async () => {
     const event = makeS3PutEvent([{ bucket: 'thumbs', key: 'Happy Face (1) +été.jpg', size: 100 }]);
     const { result, logs } = await captureLogs(() => handlerWith()(event));
-    assert.deepEqual(result, { processed: 1, written: [], failed: [{ key: 'Happy Face (1) +été.jpg', reason: 'source_is_destination' }], skipped: [] });
+    assert.deepEqual(result, {
+      processed: 1,
+      written: [],
+      failed: [{ key: 'Happy Face (1) +été.jpg', reason: 'source_is_destination' }],
+      skipped: [],
+    });
     assert.equal(logs.err.length, 1);
     assert.deepEqual(
       { ...logs.err[0], message: undefined },
-      { level: 'ERROR', event: 'thumbnail_failed', reason: 'source_is_destination', retryable: false, bucket: 'thumbs', key: 'Happy Face (1) +été.jpg', message: undefined },
+      {
+        level: 'ERROR',
+        event: 'thumbnail_failed',
+        reason: 'source_is_destination',
+        retryable: false,
+        bucket: 'thumbs',
+        key: 'Happy Face (1) +été.jpg',
+        message: undefined,
+      },
     );
   });
 
@@ -152,9 +167,15 @@ describe('resize handler without S3', () => {
 
   it('a broken configuration fails the whole invocation', async () => {
     const event = makeS3PutEvent([{ bucket: 'src', key: 'a.jpg', size: 10 }]);
-    await assert.rejects(createHandler({ s3, env: {} })(event), (e: unknown) => e instanceof ConfigError && /DEST_BUCKET/.test(e.message));
+    await assert.rejects(
+      createHandler({ s3, env: {} })(event),
+      (e: unknown) => e instanceof ConfigError && /DEST_BUCKET/.test(e.message),
+    );
     for (const bad of ['0', 'abc', '12.5', '-3', '99999']) {
-      await assert.rejects(handlerWith({ THUMBNAIL_WIDTH: bad })(event), (e: unknown) => e instanceof ConfigError && /THUMBNAIL_WIDTH/.test(e.message));
+      await assert.rejects(
+        handlerWith({ THUMBNAIL_WIDTH: bad })(event),
+        (e: unknown) => e instanceof ConfigError && /THUMBNAIL_WIDTH/.test(e.message),
+      );
     }
     await assert.rejects(handlerWith({ MAX_INPUT_PIXELS: 'lots' })(event), ConfigError);
   });

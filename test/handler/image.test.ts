@@ -106,7 +106,10 @@ describe('makeThumbnail', () => {
   });
 
   it('applies a configurable pixel limit (1920x1280 = 2,457,600 pixels)', async () => {
-    await rejectsWith(makeThumbnail(fixture('photo-landscape.jpg'), { ...OPTS, maxInputPixels: 2_457_599 }), 'too_many_pixels');
+    await rejectsWith(
+      makeThumbnail(fixture('photo-landscape.jpg'), { ...OPTS, maxInputPixels: 2_457_599 }),
+      'too_many_pixels',
+    );
     const ok = await makeThumbnail(fixture('photo-landscape.jpg'), { ...OPTS, maxInputPixels: 2_457_600 });
     assert.equal((await decode(ok.data)).width, 200);
     // An animation counts all its frames: 4 x 400x300 = 480,000.
@@ -121,15 +124,28 @@ describe('makeThumbnail', () => {
 });
 
 describe('detectImageType', () => {
-  const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  const bytes = (...parts: Array<string | number[]>) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
   const cases: Array<[string, Buffer, string]> = [
-    ['SVG after a BOM and whitespace', bytes([0xef, 0xbb, 0xbf], '\n  <svg width="1" height="1"></svg>'), 'unsupported:svg'],
-    ['SVG with a doctype', bytes('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">'), 'unsupported:svg'],
+    [
+      'SVG after a BOM and whitespace',
+      bytes([0xef, 0xbb, 0xbf], '\n  <svg width="1" height="1"></svg>'),
+      'unsupported:svg',
+    ],
+    [
+      'SVG with a doctype',
+      bytes('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">'),
+      'unsupported:svg',
+    ],
     ['HTML is not an image', bytes('<!doctype html><html><body>hi</body></html>'), 'unknown'],
     ['BigTIFF', bytes([0x49, 0x49, 0x2b, 0x00, 8, 0, 0, 0]), 'raster:tiff'],
     ['big-endian TIFF', bytes([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8]), 'raster:tiff'],
     ['an MP4 video', bytes([0, 0, 0, 24], 'ftypisom', [0, 0, 2, 0], 'isomiso2mp41'), 'unsupported:isobmff'],
-    ['AVIF as a compatible brand', bytes([0, 0, 0, 28], 'ftypmif1', [0, 0, 0, 0], 'mif1avifmiaf', [0, 0, 0, 0]), 'raster:avif'],
+    [
+      'AVIF as a compatible brand',
+      bytes([0, 0, 0, 28], 'ftypmif1', [0, 0, 0, 0], 'mif1avifmiaf', [0, 0, 0, 0]),
+      'raster:avif',
+    ],
     ['BMP', bytes('BM', [0x36, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 40, 0]), 'unsupported:bmp'],
     ['text starting with BM', bytes('BMW owners club newsletter'), 'unknown'],
     ['three bytes', bytes([0xff, 0xd8]), 'unknown'],

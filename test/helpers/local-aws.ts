@@ -91,7 +91,10 @@ export function awsCli(
   };
   if (creds.sessionToken) env.AWS_SESSION_TOKEN = creds.sessionToken;
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.cli ?? AWS_CLI, ['--endpoint-url', url, '--output', 'json', ...args], { env, cwd: opts.cwd });
+    const child = spawn(opts.cli ?? AWS_CLI, ['--endpoint-url', url, '--output', 'json', ...args], {
+      env,
+      cwd: opts.cwd,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -138,11 +141,15 @@ export interface ServerProcess {
 export async function spawnServer(port: number, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const clean: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LOCAL_AWS_')) clean[k] = v;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'local-aws', 'cli.ts'), 'serve'], {
-    cwd: dataDir,
-    env: { ...clean, LOCAL_AWS_PORT: String(port), LOCAL_AWS_DATA: dataDir, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), path.join(PROJECT_ROOT, 'local-aws', 'cli.ts'), 'serve'],
+    {
+      cwd: dataDir,
+      env: { ...clean, LOCAL_AWS_PORT: String(port), LOCAL_AWS_DATA: dataDir, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;

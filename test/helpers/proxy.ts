@@ -33,25 +33,31 @@ export function startProxy(target: URL, intercept: (req: ProxiedRequest) => Inte
         res.end(what.answer.body);
         return;
       }
-      const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        if (!what) {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-          return;
-        }
-        up.resume();
-        up.on('end', () => {
-          what.cutAfterUpstream(up.statusCode ?? 0);
-          res.destroy();
-        });
-      });
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          if (!what) {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+            return;
+          }
+          up.resume();
+          up.on('end', () => {
+            what.cutAfterUpstream(up.statusCode ?? 0);
+            res.destroy();
+          });
+        },
+      );
       upstream.on('error', () => res.destroy());
       upstream.end(body);
     });
   });
   return new Promise((resolve) =>
     p.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(p.address() as AddressInfo).port}`, close: () => new Promise((r) => p.close(() => r())) }),
+      resolve({
+        url: `http://127.0.0.1:${(p.address() as AddressInfo).port}`,
+        close: () => new Promise((r) => p.close(() => r())),
+      }),
     ),
   );
 }

@@ -1,7 +1,16 @@
 // Hand-made, correctly signed S3 requests for tests: the path goes out exactly as given (no URL
 // normalisation of `..` or `%2e`), any Host header (virtual-hosted style), any body or header.
 import * as http from 'node:http';
-import { canonicalRequest, credentialScope, sha256Hex, signature, signingKey, stringToSign, toAmzDate, ALGORITHM } from '../../local-aws/core/sigv4.ts';
+import {
+  canonicalRequest,
+  credentialScope,
+  sha256Hex,
+  signature,
+  signingKey,
+  stringToSign,
+  toAmzDate,
+  ALGORITHM,
+} from '../../local-aws/core/sigv4.ts';
 import { ROOT, type Credentials } from './local-aws.ts';
 
 export interface RawRequest {
@@ -53,13 +62,25 @@ export async function s3Raw(serverUrl: string, r: RawRequest): Promise<RawRespon
       payloadHash: headers['x-amz-content-sha256']!,
       service: 's3',
     });
-    const sig = signature(signingKey(creds.secretAccessKey, amzDate.slice(0, 8), region, 's3'), stringToSign(amzDate, scope, canonical));
-    headers['authorization'] = `${ALGORITHM} Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`;
+    const sig = signature(
+      signingKey(creds.secretAccessKey, amzDate.slice(0, 8), region, 's3'),
+      stringToSign(amzDate, scope, canonical),
+    );
+    headers['authorization'] =
+      `${ALGORITHM} Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`;
   }
-  if (!('content-length' in headers) && !('transfer-encoding' in headers)) headers['content-length'] = String(body.length);
+  if (!('content-length' in headers) && !('transfer-encoding' in headers))
+    headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, method: r.method, path: r.path + (r.query ? `?${r.query}` : ''), headers, agent: false },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: r.method,
+        path: r.path + (r.query ? `?${r.query}` : ''),
+        headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -31,7 +31,12 @@ export function scriptEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Settings that point the walkthrough at a test server. */
 export function endpointEnv(url: string): NodeJS.ProcessEnv {
-  return { AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: ROOT.accessKeyId, AWS_SECRET_ACCESS_KEY: ROOT.secretAccessKey, AWS_REGION: 'us-east-1' };
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: ROOT.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
 }
 
 export function runScript(
@@ -40,10 +45,14 @@ export function runScript(
   opts: { cwd: string; env: NodeJS.ProcessEnv; onOutput?: (text: string, kill: () => void) => void },
 ): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', script), ...args], {
-      cwd: opts.cwd,
-      env: opts.env,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', script), ...args],
+      {
+        cwd: opts.cwd,
+        env: opts.env,
+      },
+    );
     let stdout = '';
     let stderr = '';
     const kill = () => child.kill('SIGKILL');
@@ -58,16 +67,29 @@ export function runScript(
 }
 
 /** Lines a step reported with the given outcome mark (e.g. "+ created"). */
-export function reported(output: string, mark: 'created' | 'changed' | 'removed' | 'found' | 'same' | 'gone' | 'kept' | 'would'): string[] {
-  return output.split('\n').filter((l) => l.trimStart().startsWith(`${mark === 'created' ? '+' : mark === 'removed' || mark === 'gone' ? '-' : mark === 'changed' ? '~' : mark === 'would' ? '?' : '='} ${mark}`));
+export function reported(
+  output: string,
+  mark: 'created' | 'changed' | 'removed' | 'found' | 'same' | 'gone' | 'kept' | 'would',
+): string[] {
+  return output
+    .split('\n')
+    .filter((l) =>
+      l
+        .trimStart()
+        .startsWith(
+          `${mark === 'created' ? '+' : mark === 'removed' || mark === 'gone' ? '-' : mark === 'changed' ? '~' : mark === 'would' ? '?' : '='} ${mark}`,
+        ),
+    );
 }
 
 /** Runs an aws-cli command exactly as a script printed it, in a shell, with the aws-cli under test; fails with its stderr. */
 export async function runAsPrinted(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
   const env = { ...opts.env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
-  await promisify(execFile)('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd: opts.cwd, env }).catch((e: { stderr?: string }) => {
-    throw new Error(`${command}\n${e.stderr}`);
-  });
+  await promisify(execFile)('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd: opts.cwd, env }).catch(
+    (e: { stderr?: string }) => {
+      throw new Error(`${command}\n${e.stderr}`);
+    },
+  );
 }
 
 /** A script's exit code and output, for assertion messages. */

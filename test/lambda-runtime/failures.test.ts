@@ -29,14 +29,20 @@ describe('INIT failures', () => {
     assert.equal(body.errorMessage, 'index.nope is undefined or not exported');
     assert.ok(Array.isArray(body.trace) && body.trace[0]!.startsWith('Runtime.HandlerNotFound: index.nope'));
     assert.ok(r.initDurationMs !== undefined);
-    assert.match(r.logLines.join('\n'), /\tundefined\tERROR\tUncaught Exception \t\{"errorType":"Runtime.HandlerNotFound"/);
+    assert.match(
+      r.logLines.join('\n'),
+      /\tundefined\tERROR\tUncaught Exception \t\{"errorType":"Runtime.HandlerNotFound"/,
+    );
     assert.match(r.logLines.at(-1)!, /\tStatus: error\tError Type: Runtime.HandlerNotFound\t$/);
   });
 
   it('reports an export that is not a function', async () => {
     const spec = h.fn({ 'index.js': `exports.handler = 42;` });
     const body = json<ErrorBody>(await h.invoke(spec));
-    assert.deepEqual([body.errorType, body.errorMessage], ['Runtime.HandlerNotFound', 'index.handler is not a function']);
+    assert.deepEqual(
+      [body.errorType, body.errorMessage],
+      ['Runtime.HandlerNotFound', 'index.handler is not a function'],
+    );
   });
 
   it('reports a missing module as Runtime.ImportModuleError', async () => {
@@ -91,7 +97,10 @@ describe('handler errors', () => {
     assert.equal(body.trace![0], 'ValidationError: boom');
     assert.match(body.trace![1]!, /^ {4}at /);
     const logged = r.logLines.find((l) => l.includes('Invoke Error'));
-    assert.match(logged!, new RegExp(`\\t${r.requestId}\\tERROR\\tInvoke Error \\t\\{"errorType":"ValidationError","errorMessage":"boom"`));
+    assert.match(
+      logged!,
+      new RegExp(`\\t${r.requestId}\\tERROR\\tInvoke Error \\t\\{"errorType":"ValidationError","errorMessage":"boom"`),
+    );
     const ok = await h.invoke(spec, {});
     assert.equal(ok.initDurationMs, undefined, 'same environment');
     assert.equal(ok.functionError, undefined);
@@ -132,12 +141,21 @@ describe('the platform ends the invocation', () => {
     const r = await h.invoke(spec, { hang: true });
     assert.ok(Date.now() - started < 5000);
     assert.equal(r.errorType, 'Sandbox.Timedout');
-    assert.deepEqual(json(r), { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${r.requestId} Error: Task timed out after 1.00 seconds` });
+    assert.deepEqual(json(r), {
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${r.requestId} Error: Task timed out after 1.00 seconds`,
+    });
     const pid = Number(/\tpid (\d+)$/.exec(r.logLines[1]!)![1]);
     const n = r.logLines.length;
-    assert.match(r.logLines[n - 3]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${r.requestId} Task timed out after 1\\.00 seconds$`));
+    assert.match(
+      r.logLines[n - 3]!,
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z ${r.requestId} Task timed out after 1\\.00 seconds$`),
+    );
     assert.equal(r.logLines[n - 2], `END RequestId: ${r.requestId}`);
-    assert.match(r.logLines[n - 1]!, /^REPORT .*\tDuration: 1000\.00 ms\tBilled Duration: 1000 ms\t.*\tStatus: timeout\t$/);
+    assert.match(
+      r.logLines[n - 1]!,
+      /^REPORT .*\tDuration: 1000\.00 ms\tBilled Duration: 1000 ms\t.*\tStatus: timeout\t$/,
+    );
     await waitFor(() => !pidAlive(pid), 'the timed-out runtime to be gone');
     const next = await h.invoke(spec, {});
     assert.notEqual(json(next), pid);
@@ -151,7 +169,10 @@ describe('the platform ends the invocation', () => {
     const first = json<number>(await h.invoke(spec, {}));
     const r = await h.invoke(spec, { exit: true });
     assert.equal(r.errorType, 'Runtime.ExitError');
-    assert.deepEqual(json(r), { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${r.requestId} Error: Runtime exited with error: exit status 3` });
+    assert.deepEqual(json(r), {
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: ${r.requestId} Error: Runtime exited with error: exit status 3`,
+    });
     assert.match(r.logLines.join('\n'), /\tStatus: error\tError Type: Runtime.ExitError\t/);
     const after = await h.invoke(spec, {});
     assert.notEqual(json(after), first);
@@ -168,7 +189,10 @@ describe('the platform ends the invocation', () => {
     });
     const r = await h.invoke(spec, { mb: 400 });
     assert.equal(r.errorType, 'Runtime.OutOfMemory');
-    assert.deepEqual(json(r), { errorType: 'Runtime.OutOfMemory', errorMessage: `RequestId: ${r.requestId} Error: Runtime exited with error: signal: killed` });
+    assert.deepEqual(json(r), {
+      errorType: 'Runtime.OutOfMemory',
+      errorMessage: `RequestId: ${r.requestId} Error: Runtime exited with error: signal: killed`,
+    });
     assert.equal(r.maxMemoryUsedMb, 128);
     // The same code within its memory works in the next (fresh) environment.
     const fine = await h.invoke(spec, { mb: 32 });
@@ -200,13 +224,19 @@ describe('the platform ends the invocation', () => {
     const r = await h.invoke(spec, { crash: true });
     assert.equal(r.errorType, 'Error');
     assert.equal(json<ErrorBody>(r).errorMessage, 'async crash');
-    assert.ok(r.logLines.some((l) => l.includes('\tERROR\tUncaught Exception \t{"errorType":"Error","errorMessage":"async crash"')));
+    assert.ok(
+      r.logLines.some((l) =>
+        l.includes('\tERROR\tUncaught Exception \t{"errorType":"Error","errorMessage":"async crash"'),
+      ),
+    );
     const next = await h.invoke(spec, {});
     assert.equal(next.functionError, undefined);
   });
 
   it('reports an async handler whose promise never settles as Runtime.NodeJsExit', async () => {
-    const spec = h.fn({ 'index.mjs': `export const handler = () => new Promise(() => {});`.replace('() =>', 'async () => await') });
+    const spec = h.fn({
+      'index.mjs': `export const handler = () => new Promise(() => {});`.replace('() =>', 'async () => await'),
+    });
     const r = await h.invoke(spec);
     assert.equal(r.errorType, 'Runtime.NodeJsExit');
     assert.match(json<ErrorBody>(r).errorMessage, /Promise that was never settled/);

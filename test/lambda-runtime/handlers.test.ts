@@ -62,7 +62,10 @@ describe('handler module formats', () => {
     assert.equal(out.trace, traceId);
     // A cold start reports its INIT time; the REPORT line carries it too.
     assert.ok(r.initDurationMs !== undefined && r.initDurationMs > 0);
-    assert.match(r.logLines.at(-1)!, /^REPORT RequestId: \S+\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms\t$/);
+    assert.match(
+      r.logLines.at(-1)!,
+      /^REPORT RequestId: \S+\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms\t$/,
+    );
     assert.equal(r.billedDurationMs, Math.max(1, Math.ceil(r.durationMs)));
   });
 
@@ -105,7 +108,10 @@ describe('callback handlers', () => {
     const r = await h.invoke(spec);
     assert.deepEqual(json(r), { waited: true });
     assert.ok(r.durationMs >= 140, `duration ${r.durationMs}`);
-    assert.ok(r.logLines.some((l) => l.endsWith('\tINFO\ttimer done')), r.logLines.join('\n'));
+    assert.ok(
+      r.logLines.some((l) => l.endsWith('\tINFO\ttimer done')),
+      r.logLines.join('\n'),
+    );
   });
 
   it('answers at once when callbackWaitsForEmptyEventLoop is false, and the environment stays usable', async () => {
@@ -149,10 +155,16 @@ describe('callback handlers', () => {
   });
 
   it('refuses callback handlers on nodejs24.x, as that runtime does', async () => {
-    const spec = h.fn({ 'index.js': `exports.handler = (event, context, callback) => callback(null, 1);` }, { runtime: 'nodejs24.x' });
+    const spec = h.fn(
+      { 'index.js': `exports.handler = (event, context, callback) => callback(null, 1);` },
+      { runtime: 'nodejs24.x' },
+    );
     const r = await h.invoke(spec);
     assert.equal(r.errorType, 'Runtime.CallbackHandlerDeprecated');
-    assert.match(json<{ errorMessage: string }>(r).errorMessage, /removed support for callback-based function handlers starting with Node\.js 24/);
+    assert.match(
+      json<{ errorMessage: string }>(r).errorMessage,
+      /removed support for callback-based function handlers starting with Node\.js 24/,
+    );
     const asyncOk = h.fn({ 'index.js': `exports.handler = async (event, context) => 2;` }, { runtime: 'nodejs24.x' });
     assert.equal(json<number>(await h.invoke(asyncOk)), 2);
   });
@@ -228,11 +240,17 @@ describe('environment variables', () => {
     assert.equal(env.AWS_ENDPOINT_URL, h.server.url);
     assert.match(env._X_AMZN_TRACE_ID!, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
     const allowed = new Set([
-      ...'_HANDLER _X_AMZN_TRACE_ID AWS_REGION AWS_DEFAULT_REGION AWS_EXECUTION_ENV AWS_LAMBDA_FUNCTION_NAME'.split(' '),
+      ...'_HANDLER _X_AMZN_TRACE_ID AWS_REGION AWS_DEFAULT_REGION AWS_EXECUTION_ENV AWS_LAMBDA_FUNCTION_NAME'.split(
+        ' ',
+      ),
       ...'AWS_LAMBDA_FUNCTION_MEMORY_SIZE AWS_LAMBDA_FUNCTION_VERSION AWS_LAMBDA_INITIALIZATION_TYPE'.split(' '),
       ...'AWS_LAMBDA_LOG_GROUP_NAME AWS_LAMBDA_LOG_STREAM_NAME AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY'.split(' '),
-      ...'AWS_SESSION_TOKEN AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT LAMBDA_RUNTIME_DIR TZ LANG PATH NODE_PATH'.split(' '),
-      ...'AWS_XRAY_CONTEXT_MISSING AWS_ENDPOINT_URL TMPDIR TMP TEMP HOME MY_SETTING AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'.split(' '),
+      ...'AWS_SESSION_TOKEN AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT LAMBDA_RUNTIME_DIR TZ LANG PATH NODE_PATH'.split(
+        ' ',
+      ),
+      ...'AWS_XRAY_CONTEXT_MISSING AWS_ENDPOINT_URL TMPDIR TMP TEMP HOME MY_SETTING AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'.split(
+        ' ',
+      ),
     ]);
     const unexpected = Object.keys(env).filter((k) => !allowed.has(k));
     assert.deepEqual(unexpected, []);
@@ -265,11 +283,19 @@ describe('console output', () => {
   });
 
   it('prints JSON lines when the function uses the JSON log format', async () => {
-    const spec = h.fn({ 'index.mjs': `export const handler = async () => { console.info('hi', 42); console.debug('hidden'); return 1; };` }, { logFormat: 'JSON' });
+    const spec = h.fn(
+      {
+        'index.mjs': `export const handler = async () => { console.info('hi', 42); console.debug('hidden'); return 1; };`,
+      },
+      { logFormat: 'JSON' },
+    );
     const r = await h.invoke(spec);
     const records = r.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(records[0]!.type, 'platform.start');
-    assert.deepEqual({ ...records[1], timestamp: 'x' }, { timestamp: 'x', level: 'INFO', requestId: r.requestId, message: 'hi 42' });
+    assert.deepEqual(
+      { ...records[1], timestamp: 'x' },
+      { timestamp: 'x', level: 'INFO', requestId: r.requestId, message: 'hi 42' },
+    );
     // AWS_LAMBDA_LOG_LEVEL defaults to INFO with JSON logs: DEBUG is dropped.
     assert.equal(records.length, 3);
     assert.equal(records[2]!.type, 'platform.report');

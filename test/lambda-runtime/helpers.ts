@@ -16,7 +16,9 @@ export const TRUST_LAMBDA = JSON.stringify({
 
 export const LOGS_POLICY = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+  Statement: [
+    { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' },
+  ],
 });
 
 export interface Harness {
@@ -27,7 +29,11 @@ export interface Harness {
   createRole(name: string, opts?: { logs?: boolean }): Promise<string>;
   /** Writes handler files into a fresh folder (or `spec.codeDir`) and returns a spec for them. */
   fn(files: Record<string, string>, spec?: Partial<FunctionSpec>): FunctionSpec;
-  invoke(spec: FunctionSpec, event?: unknown, extra?: { clientContext?: string; traceId?: string }): Promise<InvokeResult>;
+  invoke(
+    spec: FunctionSpec,
+    event?: unknown,
+    extra?: { clientContext?: string; traceId?: string },
+  ): Promise<InvokeResult>;
   close(): Promise<void>;
 }
 
@@ -103,7 +109,11 @@ export function json<T = Record<string, unknown>>(result: InvokeResult): T {
 }
 
 /** Polls until `check` holds or the deadline passes (no fixed sleeps). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

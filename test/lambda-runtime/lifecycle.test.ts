@@ -103,9 +103,15 @@ describe('environment lifecycle', () => {
   it('fails the invocation when the role is gone or no longer trusts Lambda', async () => {
     const roleArn = await h.createRole('short-lived');
     const spec = h.fn({ 'index.mjs': PID_AND_WAIT }, { roleArn });
-    const untrusted = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const untrusted = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
     await h.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'short-lived', PolicyDocument: untrusted }));
-    await assert.rejects(h.invoke(spec), { code: 'InvalidParameterValueException', message: 'The role defined for the function cannot be assumed by Lambda.' });
+    await assert.rejects(h.invoke(spec), {
+      code: 'InvalidParameterValueException',
+      message: 'The role defined for the function cannot be assumed by Lambda.',
+    });
     await h.iam.send(new DeleteRolePolicyCommand({ RoleName: 'short-lived', PolicyName: 'logs' }));
     await h.iam.send(new DeleteRoleCommand({ RoleName: 'short-lived' }));
     await assert.rejects(h.invoke(spec), { code: 'InvalidParameterValueException' });
@@ -138,7 +144,9 @@ describe('shutdown', () => {
   it('runtimes exit on their own when the endpoint is killed, idle or stuck in a loop', async () => {
     const dataDir = tempDir();
     const script = fileURLToPath(new URL('../fixtures/lambda/orphan-endpoint.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';

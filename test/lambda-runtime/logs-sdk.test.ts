@@ -27,7 +27,9 @@ after(async () => {
 });
 
 async function streamMessages(group: string, stream: string): Promise<string[]> {
-  const out = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }));
+  const out = await logs.send(
+    new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }),
+  );
   return (out.events ?? []).map((e) => e.message ?? '');
 }
 
@@ -42,13 +44,21 @@ describe('function logs', () => {
     assert.equal(first.logStreamName, second.logStreamName, 'one stream per environment');
     // Read right after invoke() resolved: the lines are already stored.
     const messages = await streamMessages(spec.logGroup, first.logStreamName);
-    assert.match(messages[0]!, /^INIT_START Runtime Version: nodejs:\d+\.v\d+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$/);
+    assert.match(
+      messages[0]!,
+      /^INIT_START Runtime Version: nodejs:\d+\.v\d+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$/,
+    );
     assert.match(messages[1]!, /^\S+Z\tundefined\tINFO\tmodule loaded$/);
     const expectInvocation = (offset: number, id: string, n: number, cold: boolean) => {
       assert.equal(messages[offset], `START RequestId: ${id} Version: $LATEST`);
       assert.match(messages[offset + 1]!, new RegExp(`^\\S+Z\\t${id}\\tINFO\\thandling ${n}$`));
       assert.equal(messages[offset + 2], `END RequestId: ${id}`);
-      assert.match(messages[offset + 3]!, new RegExp(`^REPORT RequestId: ${id}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\t${cold ? 'Init Duration: [\\d.]+ ms\\t' : ''}$`));
+      assert.match(
+        messages[offset + 3]!,
+        new RegExp(
+          `^REPORT RequestId: ${id}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\t${cold ? 'Init Duration: [\\d.]+ ms\\t' : ''}$`,
+        ),
+      );
     };
     expectInvocation(2, first.requestId, 1, true);
     expectInvocation(6, second.requestId, 2, false);
@@ -56,12 +66,18 @@ describe('function logs', () => {
     // InvokeResult.logLines are the same invocation lines (for X-Amz-Log-Result).
     assert.deepEqual(second.logLines, messages.slice(6, 10));
     const streams = await logs.send(new DescribeLogStreamsCommand({ logGroupName: spec.logGroup }));
-    assert.deepEqual(streams.logStreams?.map((s) => s.logStreamName), [first.logStreamName]);
+    assert.deepEqual(
+      streams.logStreams?.map((s) => s.logStreamName),
+      [first.logStreamName],
+    );
   });
 
   it('writes nothing when the role may not write logs, and the invocation still works', async () => {
     const roleArn = await h.createRole('no-logs', { logs: false });
-    const spec = h.fn({ 'index.mjs': `export const handler = async () => { console.log('unseen'); return 'ran'; };` }, { roleArn });
+    const spec = h.fn(
+      { 'index.mjs': `export const handler = async () => { console.log('unseen'); return 'ran'; };` },
+      { roleArn },
+    );
     const r = await h.invoke(spec);
     assert.equal(json<string>(r), 'ran');
     assert.ok(r.logLines.length >= 4, 'the caller still gets the lines');
@@ -71,8 +87,13 @@ describe('function logs', () => {
 
   it('needs logs:CreateLogGroup only when the group does not exist yet', async () => {
     await h.iam.send(new CreateRoleCommand({ RoleName: 'stream-only', AssumeRolePolicyDocument: TRUST_LAMBDA }));
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }] };
-    await h.iam.send(new PutRolePolicyCommand({ RoleName: 'stream-only', PolicyName: 'p', PolicyDocument: JSON.stringify(policy) }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+    };
+    await h.iam.send(
+      new PutRolePolicyCommand({ RoleName: 'stream-only', PolicyName: 'p', PolicyDocument: JSON.stringify(policy) }),
+    );
     const roleArn = `arn:aws:iam::000000000000:role/stream-only`;
     const missing = h.fn({ 'index.mjs': `export const handler = async () => 1;` }, { roleArn });
     await h.invoke(missing);
@@ -101,8 +122,13 @@ describe('the AWS SDK inside a function', () => {
 
   it('lists buckets and writes objects through S3 with the role (path-style by itself, endpoint by IP)', async () => {
     await h.iam.send(new CreateRoleCommand({ RoleName: 's3-user', AssumeRolePolicyDocument: TRUST_LAMBDA }));
-    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:PutObject'], Resource: '*' }] };
-    await h.iam.send(new PutRolePolicyCommand({ RoleName: 's3-user', PolicyName: 's3', PolicyDocument: JSON.stringify(policy) }));
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:PutObject'], Resource: '*' }],
+    };
+    await h.iam.send(
+      new PutRolePolicyCommand({ RoleName: 's3-user', PolicyName: 's3', PolicyDocument: JSON.stringify(policy) }),
+    );
     const s3 = new S3Client(h.server.clientConfig());
     await s3.send(new CreateBucketCommand({ Bucket: 'engine-sdk-test' }));
     const spec = h.fn(
@@ -139,9 +165,15 @@ describe('the AWS SDK inside a function', () => {
       'node_modules/@aws-sdk/client-sts/package.json': '{"name":"@aws-sdk/client-sts","main":"index.js"}',
       'node_modules/@aws-sdk/client-sts/index.js': `exports.STSClient = class { shipped = true };`,
     };
-    const esm = h.fn({ ...fake, 'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => new STSClient().shipped;` });
+    const esm = h.fn({
+      ...fake,
+      'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => new STSClient().shipped;`,
+    });
     assert.equal(json<boolean>(await h.invoke(esm)), true);
-    const cjs = h.fn({ ...fake, 'index.js': `const { STSClient } = require('@aws-sdk/client-sts'); exports.handler = async () => new STSClient().shipped;` });
+    const cjs = h.fn({
+      ...fake,
+      'index.js': `const { STSClient } = require('@aws-sdk/client-sts'); exports.handler = async () => new STSClient().shipped;`,
+    });
     assert.equal(json<boolean>(await h.invoke(cjs)), true);
   });
 
@@ -152,17 +184,25 @@ describe('the AWS SDK inside a function', () => {
     fs.writeFileSync(path.join(outer, 'node_modules', 'leaky', 'package.json'), '{"name":"leaky","main":"index.js"}');
     fs.writeFileSync(path.join(outer, 'node_modules', 'leaky', 'index.js'), 'module.exports = "leaked";');
     try {
-      const esm = h.fn({ 'index.mjs': `import leaky from 'leaky'; export const handler = async () => leaky;` }, { codeDir: path.join(outer, 'esm') });
+      const esm = h.fn(
+        { 'index.mjs': `import leaky from 'leaky'; export const handler = async () => leaky;` },
+        { codeDir: path.join(outer, 'esm') },
+      );
       const esmResult = json<{ errorType: string; errorMessage: string }>(await h.invoke(esm));
       assert.equal(esmResult.errorType, 'Runtime.ImportModuleError');
       assert.match(esmResult.errorMessage, /Cannot find package 'leaky'/);
-      const cjs = h.fn({ 'index.js': `exports.handler = async () => require('leaky');` }, { codeDir: path.join(outer, 'cjs') });
+      const cjs = h.fn(
+        { 'index.js': `exports.handler = async () => require('leaky');` },
+        { codeDir: path.join(outer, 'cjs') },
+      );
       const cjsResult = await h.invoke(cjs);
       assert.equal(cjsResult.errorType, 'Error');
       assert.match(json<{ errorMessage: string }>(cjsResult).errorMessage, /Cannot find module 'leaky'/);
       // The SDK is still there for code below such a folder.
       const sdk = h.fn(
-        { 'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => typeof STSClient;` },
+        {
+          'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => typeof STSClient;`,
+        },
         { codeDir: path.join(outer, 'sdk') },
       );
       assert.equal(json<string>(await h.invoke(sdk)), 'function');

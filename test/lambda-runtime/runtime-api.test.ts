@@ -71,7 +71,10 @@ describe('Runtime API replies', () => {
     assert.deepEqual(json(r), { posted: 'by hand' });
     assert.equal(r.functionError, undefined);
     const report = json<Record<string, Reply>>(await h.invoke(s, { step: 'report' }));
-    const refused = { status: 403, body: { errorMessage: 'Invalid state transition', errorType: 'InvalidStateTransition' } };
+    const refused = {
+      status: 403,
+      body: { errorMessage: 'Invalid state transition', errorType: 'InvalidStateTransition' },
+    };
     assert.deepEqual(report, { first: { status: 202, body: { status: 'OK' } }, second: refused, thenError: refused });
   });
 
@@ -86,7 +89,10 @@ describe('Runtime API replies', () => {
     const report = json<Record<string, Reply>>(await h.invoke(s, { step: 'report' }));
     assert.deepEqual(report.large, {
       status: 413,
-      body: { errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).', errorType: 'RequestEntityTooLarge' },
+      body: {
+        errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).',
+        errorType: 'RequestEntityTooLarge',
+      },
     });
   });
 
@@ -96,12 +102,16 @@ describe('Runtime API replies', () => {
     assert.equal(r.functionError, 'Unhandled');
     assert.equal(r.errorType, 'Custom.FromHeader');
     assert.deepEqual(json(r), { errorMessage: 'posted by hand' });
-    assert.deepEqual(json<Record<string, Reply>>(await h.invoke(s, { step: 'report' })).error, { status: 202, body: { status: 'OK' } });
+    assert.deepEqual(json<Record<string, Reply>>(await h.invoke(s, { step: 'report' })).error, {
+      status: 202,
+      body: { status: 'OK' },
+    });
   });
 
   it('/init/error answers 202 and fails the pending invocation with what the runtime posted', async () => {
-    const s = h.fn({
-      'index.mjs': `
+    const s = h.fn(
+      {
+        'index.mjs': `
 const res = await fetch('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2018-06-01/runtime/init/error', {
   method: 'POST',
   headers: { 'content-type': 'application/json', 'lambda-runtime-function-error-type': 'Custom.ConfigMissing' },
@@ -112,7 +122,9 @@ console.log('init/error answered', res.status, await res.text());
 process.exit(1);
 export const handler = async () => 'never reached';
 `,
-    }, { memorySize: 1769 });
+      },
+      { memorySize: 1769 },
+    );
     const r = await h.invoke(s);
     assert.equal(r.functionError, 'Unhandled');
     assert.equal(r.errorType, 'Custom.ConfigMissing');

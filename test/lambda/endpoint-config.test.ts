@@ -17,7 +17,11 @@ function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<{ code: number; out: string }>; output: () => string } {
+function startCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<{ code: number; out: string }>; output: () => string } {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
     cwd,
     env: cleanEnv(env),
@@ -26,10 +30,11 @@ function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { c
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (out += d));
-  const done = new Promise<{ code: number; out: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, out })));
+  const done = new Promise<{ code: number; out: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, out })),
+  );
   return { child, done, output: () => out };
 }
-
 
 describe('local endpoint settings', () => {
   const dir = tempDir('endpoint-config-');
@@ -43,7 +48,10 @@ describe('local endpoint settings', () => {
   }
 
   it('reads LOCAL_AWS_* from .env, with the environment winning, and nothing else from the file', () => {
-    const cwd = project('merge', 'LOCAL_AWS_LAMBDA_IDLE_MS=1234\nLOCAL_AWS_LAMBDA_RETRY_DELAYS_MS=10,20\nLOCAL_AWS_PORT=4700\nOTHER=x\n');
+    const cwd = project(
+      'merge',
+      'LOCAL_AWS_LAMBDA_IDLE_MS=1234\nLOCAL_AWS_LAMBDA_RETRY_DELAYS_MS=10,20\nLOCAL_AWS_PORT=4700\nOTHER=x\n',
+    );
     const env = localEnv({ LOCAL_AWS_PORT: '4701', PATH: '/bin' }, path.join(cwd, '.env'));
     assert.equal(env.OTHER, undefined);
     const config = loadConfig(env);
@@ -74,34 +82,60 @@ describe('local endpoint settings', () => {
   });
 
   it('takes every number from the env it is given, not from process.env', () => {
-    const config = loadConfig({ LOCAL_AWS_LAMBDA_IDLE_MS: '1234', LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '3', LOCAL_AWS_PORT: '4702' });
+    const config = loadConfig({
+      LOCAL_AWS_LAMBDA_IDLE_MS: '1234',
+      LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '3',
+      LOCAL_AWS_PORT: '4702',
+    });
     assert.deepEqual([config.lambdaIdleMs, config.lambdaMaxConcurrency, config.port], [1234, 3, 4702]);
   });
 
   it('refuses bad values, naming the variable and what it accepts', () => {
     const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
-      [{ LOCAL_AWS_PORT: '99999' }, /^LOCAL_AWS_PORT must be a TCP port \(1-65535, or 0 for any free port\), got "99999"\.$/],
+      [
+        { LOCAL_AWS_PORT: '99999' },
+        /^LOCAL_AWS_PORT must be a TCP port \(1-65535, or 0 for any free port\), got "99999"\.$/,
+      ],
       [{ LOCAL_AWS_PORT: '80a' }, /^LOCAL_AWS_PORT must be a TCP port/],
-      [{ LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: 'abc' }, /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays in milliseconds .* e\.g\. 1000,2000; got "abc"\.$/],
+      [
+        { LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: 'abc' },
+        /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays in milliseconds .* e\.g\. 1000,2000; got "abc"\.$/,
+      ],
       [{ LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: '1000' }, /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays/],
       [{ LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: '1000,-1' }, /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays/],
-      [{ LOCAL_AWS_LAMBDA_IDLE_MS: '-5' }, /^LOCAL_AWS_LAMBDA_IDLE_MS must be a time in milliseconds \(0-86400000\), got "-5"\.$/],
+      [
+        { LOCAL_AWS_LAMBDA_IDLE_MS: '-5' },
+        /^LOCAL_AWS_LAMBDA_IDLE_MS must be a time in milliseconds \(0-86400000\), got "-5"\.$/,
+      ],
       [{ LOCAL_AWS_LAMBDA_IDLE_MS: '1.5' }, /^LOCAL_AWS_LAMBDA_IDLE_MS must be/],
-      [{ LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '0' }, /^LOCAL_AWS_LAMBDA_MAX_CONCURRENCY must be a number of execution environments \(1-1000\), got "0"\.$/],
+      [
+        { LOCAL_AWS_LAMBDA_MAX_CONCURRENCY: '0' },
+        /^LOCAL_AWS_LAMBDA_MAX_CONCURRENCY must be a number of execution environments \(1-1000\), got "0"\.$/,
+      ],
       [{ LOCAL_AWS_LAMBDA_CPU_LIMITS: 'yes' }, /^LOCAL_AWS_LAMBDA_CPU_LIMITS must be 0 or 1, got "yes"\.$/],
       [{ LOCAL_AWS_LOG_REQUESTS: 'true' }, /^LOCAL_AWS_LOG_REQUESTS must be 0 or 1/],
       [{ LOCAL_AWS_ACCOUNT_ID: '123' }, /^LOCAL_AWS_ACCOUNT_ID must be 12 digits/],
     ];
     for (const [env, message] of cases)
-      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        JSON.stringify(env),
+      );
   });
 
   it('npm run local:serve refuses a bad value from .env or the environment: message, exit 1, no stack trace', async () => {
     const cwd = project('bad', 'LOCAL_AWS_PORT=99999\n');
     const fromFile = await startCli(['serve'], cwd).done;
     assert.equal(fromFile.code, 1);
-    assert.equal(fromFile.out.trim(), 'LOCAL_AWS_PORT must be a TCP port (1-65535, or 0 for any free port), got "99999".');
-    const fromEnv = await startCli(['start'], path.join(dir, 'bad'), { LOCAL_AWS_PORT: '4703', LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: 'abc' }).done;
+    assert.equal(
+      fromFile.out.trim(),
+      'LOCAL_AWS_PORT must be a TCP port (1-65535, or 0 for any free port), got "99999".',
+    );
+    const fromEnv = await startCli(['start'], path.join(dir, 'bad'), {
+      LOCAL_AWS_PORT: '4703',
+      LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: 'abc',
+    }).done;
     assert.equal(fromEnv.code, 1);
     assert.match(fromEnv.out, /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays/);
     assert.doesNotMatch(fromEnv.out, /\n\s+at /);
@@ -122,6 +156,11 @@ describe('local endpoint settings', () => {
       await new Promise((r) => setTimeout(r, 25));
     serving.child.kill('SIGTERM');
     await serving.done;
-    assert.match(serving.output(), new RegExp(`listening on http://127\\.0\\.0\\.1:${port} \\(data in ${path.join(cwd, 'from-dotenv').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},`));
+    assert.match(
+      serving.output(),
+      new RegExp(
+        `listening on http://127\\.0\\.0\\.1:${port} \\(data in ${path.join(cwd, 'from-dotenv').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},`,
+      ),
+    );
   });
 });

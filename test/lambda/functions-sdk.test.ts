@@ -30,7 +30,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/local-aws.ts';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createRole, EC2_TRUST, handlerZip, zeroBombZip, zipWithEntries, zipWithEntry, zipWithSymlink } from '../fixtures/lambda/kit.ts';
+import {
+  createRole,
+  EC2_TRUST,
+  handlerZip,
+  zeroBombZip,
+  zipWithEntries,
+  zipWithEntry,
+  zipWithSymlink,
+} from '../fixtures/lambda/kit.ts';
 
 let server: TestServer;
 let lambda: LambdaClient;
@@ -48,7 +56,14 @@ after(async () => {
 });
 
 function params(name: string, extra: Partial<CreateFunctionCommandInput> = {}): CreateFunctionCommandInput {
-  return { FunctionName: name, Role: role, Runtime: 'nodejs22.x', Handler: 'index.echo', Code: { ZipFile: handlerZip() }, ...extra };
+  return {
+    FunctionName: name,
+    Role: role,
+    Runtime: 'nodejs22.x',
+    Handler: 'index.echo',
+    Code: { ZipFile: handlerZip() },
+    ...extra,
+  };
 }
 
 async function createActive(name: string, extra: Partial<CreateFunctionCommandInput> = {}) {
@@ -70,7 +85,13 @@ describe('CreateFunction', () => {
   it('answers Pending, then the waiter sees Active, with AWS fields', async () => {
     const zip = handlerZip();
     const created = await lambda.send(
-      new CreateFunctionCommand(params('basic', { Code: { ZipFile: zip }, Environment: { Variables: { GREETING: 'hi' } }, Tags: { team: 'x' } })),
+      new CreateFunctionCommand(
+        params('basic', {
+          Code: { ZipFile: zip },
+          Environment: { Variables: { GREETING: 'hi' } },
+          Tags: { team: 'x' },
+        }),
+      ),
     );
     assert.equal(created.$metadata.httpStatusCode, 201);
     assert.equal(created.State, 'Pending');
@@ -80,7 +101,10 @@ describe('CreateFunction', () => {
     assert.equal(created.CodeSha256, createHash('sha256').update(zip).digest('base64'));
     assert.equal(created.CodeSize, zip.length);
     assert.equal(created.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:basic');
-    assert.deepEqual([created.Timeout, created.MemorySize, created.Version, created.PackageType], [3, 128, '$LATEST', 'Zip']);
+    assert.deepEqual(
+      [created.Timeout, created.MemorySize, created.Version, created.PackageType],
+      [3, 128, '$LATEST', 'Zip'],
+    );
     assert.deepEqual(created.Architectures, ['x86_64']);
     assert.deepEqual(created.EphemeralStorage, { Size: 512 });
     assert.deepEqual(created.LoggingConfig, { LogFormat: 'Text', LogGroup: '/aws/lambda/basic' });
@@ -104,7 +128,12 @@ describe('CreateFunction', () => {
 
   it('accepts a name, a partial ARN and a full ARN with $LATEST wherever a function is named', async () => {
     await createActive('named');
-    for (const ref of ['named', '000000000000:function:named', 'arn:aws:lambda:us-east-1:000000000000:function:named', 'named:$LATEST']) {
+    for (const ref of [
+      'named',
+      '000000000000:function:named',
+      'arn:aws:lambda:us-east-1:000000000000:function:named',
+      'named:$LATEST',
+    ]) {
       const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: ref }));
       assert.equal(c.FunctionName, 'named');
     }
@@ -122,7 +151,11 @@ describe('CreateFunction', () => {
 
   it('refuses a name that exists', async () => {
     await createActive('twice');
-    await rejects(lambda.send(new CreateFunctionCommand(params('twice'))), 'ResourceConflictException', 'Function already exist: twice');
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('twice'))),
+      'ResourceConflictException',
+      'Function already exist: twice',
+    );
   });
 
   it('reads the code from the local S3 with the caller rights', async () => {
@@ -130,16 +163,22 @@ describe('CreateFunction', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'code-bucket' }));
     const zip = handlerZip({ 'from.txt': 's3' });
     await s3.send(new PutObjectCommand({ Bucket: 'code-bucket', Key: 'pkg/fn.zip', Body: zip }));
-    const created = await lambda.send(new CreateFunctionCommand(params('from-s3', { Code: { S3Bucket: 'code-bucket', S3Key: 'pkg/fn.zip' } })));
+    const created = await lambda.send(
+      new CreateFunctionCommand(params('from-s3', { Code: { S3Bucket: 'code-bucket', S3Key: 'pkg/fn.zip' } })),
+    );
     assert.equal(created.CodeSha256, createHash('sha256').update(zip).digest('base64'));
     assert.equal(created.CodeSize, zip.length);
     await rejects(
-      lambda.send(new CreateFunctionCommand(params('from-s3-2', { Code: { S3Bucket: 'code-bucket', S3Key: 'missing.zip' } }))),
+      lambda.send(
+        new CreateFunctionCommand(params('from-s3-2', { Code: { S3Bucket: 'code-bucket', S3Key: 'missing.zip' } })),
+      ),
       'InvalidParameterValueException',
       'Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.',
     );
     await rejects(
-      lambda.send(new CreateFunctionCommand(params('from-s3-3', { Code: { S3Bucket: 'no-such-bucket-here', S3Key: 'f.zip' } }))),
+      lambda.send(
+        new CreateFunctionCommand(params('from-s3-3', { Code: { S3Bucket: 'no-such-bucket-here', S3Key: 'f.zip' } })),
+      ),
       'InvalidParameterValueException',
       /^Error occurred while GetObject\. S3 Error Code: NoSuchBucket\./,
     );
@@ -153,13 +192,23 @@ describe('CreateFunction', () => {
       message,
     );
     const ec2Role = await createRole(iam, 'ec2-only', [], EC2_TRUST);
-    await rejects(lambda.send(new CreateFunctionCommand(params('wrong-trust', { Role: ec2Role }))), 'InvalidParameterValueException', message);
-    await rejects(lambda.send(new CreateFunctionCommand(params('bad-arn', { Role: 'role/x' }))), 'ValidationException', /at 'role' failed to satisfy constraint/);
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('wrong-trust', { Role: ec2Role }))),
+      'InvalidParameterValueException',
+      message,
+    );
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('bad-arn', { Role: 'role/x' }))),
+      'ValidationException',
+      /at 'role' failed to satisfy constraint/,
+    );
   });
 
   it('accepts current Node.js runtimes and refuses deprecated, non-Node and unknown ones', async () => {
     for (const runtime of ['nodejs24.x', 'nodejs26.x']) {
-      const c = await lambda.send(new CreateFunctionCommand(params(`rt-${runtime.replace('.', '-')}`, { Runtime: runtime as 'nodejs24.x' })));
+      const c = await lambda.send(
+        new CreateFunctionCommand(params(`rt-${runtime.replace('.', '-')}`, { Runtime: runtime as 'nodejs24.x' })),
+      );
       assert.equal(c.Runtime, runtime);
     }
     for (const runtime of ['nodejs20.x', 'nodejs18.x', 'nodejs16.x'])
@@ -182,37 +231,72 @@ describe('CreateFunction', () => {
 
   it('enforces the limits on timeout, memory, storage, architectures, names and environment', async () => {
     const cases: Array<[Partial<CreateFunctionCommandInput>, string, string | RegExp]> = [
-      [{ Timeout: 0 }, 'ValidationException', /Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1/],
+      [
+        { Timeout: 0 },
+        'ValidationException',
+        /Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+      ],
       [{ Timeout: 901 }, 'ValidationException', /Value '901' at 'timeout'.*less than or equal to 900/],
       [{ MemorySize: 127 }, 'ValidationException', /Value '127' at 'memorySize'.*greater than or equal to 128/],
       [{ MemorySize: 10241 }, 'ValidationException', /Value '10241' at 'memorySize'.*less than or equal to 10240/],
       [{ EphemeralStorage: { Size: 511 } }, 'ValidationException', /at 'ephemeralStorage.size'/],
-      [{ Architectures: ['x86_64', 'arm64'] }, 'ValidationException', /at 'architectures'.*length less than or equal to 1/],
+      [
+        { Architectures: ['x86_64', 'arm64'] },
+        'ValidationException',
+        /at 'architectures'.*length less than or equal to 1/,
+      ],
       [{ Architectures: ['sparc' as 'arm64'] }, 'ValidationException', /enum value set: \[x86_64, arm64\]/],
       [{ FunctionName: 'bad name' }, 'ValidationException', /at 'functionName' failed to satisfy constraint/],
       [{ FunctionName: 'x'.repeat(65) }, 'ValidationException', /at 'functionName'/],
-      [{ Environment: { Variables: { BIG: 'v'.repeat(4100) } } }, 'InvalidParameterValueException', /exceeded the 4KB limit\. String measured: \{"BIG":"vvv/],
-      [{ Environment: { Variables: { AWS_REGION: 'x' } } }, 'InvalidParameterValueException', /Reserved keys used in this request: AWS_REGION$/],
+      [
+        { Environment: { Variables: { BIG: 'v'.repeat(4100) } } },
+        'InvalidParameterValueException',
+        /exceeded the 4KB limit\. String measured: \{"BIG":"vvv/,
+      ],
+      [
+        { Environment: { Variables: { AWS_REGION: 'x' } } },
+        'InvalidParameterValueException',
+        /Reserved keys used in this request: AWS_REGION$/,
+      ],
       [
         { Environment: { Variables: { AWS_DEFAULT_REGION: 'x', OK: '1' } } },
         'InvalidParameterValueException',
         'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_DEFAULT_REGION',
       ],
-      [{ Environment: { Variables: { LAMBDA_TASK_ROOT: '/x', AWS_LAMBDA_FUNCTION_NAME: 'y' } } }, 'InvalidParameterValueException', /Reserved keys used in this request: LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME$/],
+      [
+        { Environment: { Variables: { LAMBDA_TASK_ROOT: '/x', AWS_LAMBDA_FUNCTION_NAME: 'y' } } },
+        'InvalidParameterValueException',
+        /Reserved keys used in this request: LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME$/,
+      ],
     ];
-    for (const [extra, name, message] of cases) await rejects(lambda.send(new CreateFunctionCommand(params('limits', extra))), name, message);
+    for (const [extra, name, message] of cases)
+      await rejects(lambda.send(new CreateFunctionCommand(params('limits', extra))), name, message);
     const ok = await lambda.send(
       new CreateFunctionCommand(
-        params('limits', { Timeout: 900, MemorySize: 10240, Architectures: ['arm64'], EphemeralStorage: { Size: 10240 }, Environment: { Variables: { TZ: 'Europe/Paris' } } }),
+        params('limits', {
+          Timeout: 900,
+          MemorySize: 10240,
+          Architectures: ['arm64'],
+          EphemeralStorage: { Size: 10240 },
+          Environment: { Variables: { TZ: 'Europe/Paris' } },
+        }),
       ),
     );
-    assert.deepEqual([ok.Timeout, ok.MemorySize, ok.Architectures, ok.EphemeralStorage], [900, 10240, ['arm64'], { Size: 10240 }]);
+    assert.deepEqual(
+      [ok.Timeout, ok.MemorySize, ok.Architectures, ok.EphemeralStorage],
+      [900, 10240, ['arm64'], { Size: 10240 }],
+    );
     // TZ is not reserved (AWS lists it among the unreserved variables).
     assert.deepEqual(ok.Environment, { Variables: { TZ: 'Europe/Paris' } });
     await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'limits' });
     // UpdateFunctionConfiguration checks the same way.
     await rejects(
-      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'limits', Environment: { Variables: { AWS_DEFAULT_REGION: 'eu-west-1' } } })),
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'limits',
+          Environment: { Variables: { AWS_DEFAULT_REGION: 'eu-west-1' } },
+        }),
+      ),
       'InvalidParameterValueException',
       /Reserved keys used in this request: AWS_DEFAULT_REGION$/,
     );
@@ -220,9 +304,17 @@ describe('CreateFunction', () => {
 
   it('refuses packages that are not zips, too big, or would write outside the function folder', async () => {
     const unzip = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
-    await rejects(lambda.send(new CreateFunctionCommand(params('bad-zip', { Code: { ZipFile: Buffer.from('not a zip at all') } }))), 'InvalidParameterValueException', unzip);
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('bad-zip', { Code: { ZipFile: Buffer.from('not a zip at all') } }))),
+      'InvalidParameterValueException',
+      unzip,
+    );
     const truncated = handlerZip().subarray(0, 300);
-    await rejects(lambda.send(new CreateFunctionCommand(params('bad-zip', { Code: { ZipFile: truncated } }))), 'InvalidParameterValueException', unzip);
+    await rejects(
+      lambda.send(new CreateFunctionCommand(params('bad-zip', { Code: { ZipFile: truncated } }))),
+      'InvalidParameterValueException',
+      unzip,
+    );
     for (const name of ['../evil.js', 'a/../../evil.js', '/etc/evil.js'])
       await rejects(
         lambda.send(new CreateFunctionCommand(params('slip', { Code: { ZipFile: zipWithEntry(name) } }))),
@@ -230,7 +322,11 @@ describe('CreateFunction', () => {
         /^Could not unzip uploaded file\. .*outside the function's folder/,
       );
     await rejects(
-      lambda.send(new CreateFunctionCommand(params('slip', { Code: { ZipFile: zipWithEntries({ 'lib/a': 'file', 'lib/a/b.js': 'under a file' }) } }))),
+      lambda.send(
+        new CreateFunctionCommand(
+          params('slip', { Code: { ZipFile: zipWithEntries({ 'lib/a': 'file', 'lib/a/b.js': 'under a file' }) } }),
+        ),
+      ),
       'InvalidParameterValueException',
       /^Could not unzip uploaded file\. .*is a file/,
     );
@@ -244,7 +340,9 @@ describe('CreateFunction', () => {
     // 50 MB zipped: stored (level 0) random-ish bytes.
     const big = Buffer.alloc(52_428_800 + 1024, 7);
     const { zipSync } = await import('fflate');
-    const bigZip = Buffer.from(zipSync({ 'index.mjs': Buffer.from('export const h = 1;'), 'blob.bin': [big, { level: 0 }] }));
+    const bigZip = Buffer.from(
+      zipSync({ 'index.mjs': Buffer.from('export const h = 1;'), 'blob.bin': [big, { level: 0 }] }),
+    );
     await rejects(
       lambda.send(new CreateFunctionCommand(params('too-big', { Code: { ZipFile: bigZip } }))),
       'RequestEntityTooLargeException',
@@ -280,10 +378,14 @@ describe('CreateFunction', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'big-code' }));
     await s3.send(new PutObjectCommand({ Bucket: 'big-code', Key: 'big.zip', Body: bigZip }));
     await s3.send(new PutObjectCommand({ Bucket: 'big-code', Key: 'bomb.zip', Body: bomb }));
-    const fromS3 = await lambda.send(new CreateFunctionCommand(params('big-from-s3', { Code: { S3Bucket: 'big-code', S3Key: 'big.zip' } })));
+    const fromS3 = await lambda.send(
+      new CreateFunctionCommand(params('big-from-s3', { Code: { S3Bucket: 'big-code', S3Key: 'big.zip' } })),
+    );
     assert.equal(fromS3.CodeSize, bigZip.length);
     await rejects(
-      lambda.send(new CreateFunctionCommand(params('bomb-from-s3', { Code: { S3Bucket: 'big-code', S3Key: 'bomb.zip' } }))),
+      lambda.send(
+        new CreateFunctionCommand(params('bomb-from-s3', { Code: { S3Bucket: 'big-code', S3Key: 'bomb.zip' } })),
+      ),
       'InvalidParameterValueException',
       'Unzipped size must be smaller than 262144000 bytes',
     );
@@ -295,7 +397,9 @@ describe('updates and deletion', () => {
     const created = await createActive('upd');
     const before = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'upd' }));
     const newZip = handlerZip({ 'extra.txt': 'v2' });
-    const code = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'upd', ZipFile: newZip, RevisionId: before.RevisionId }));
+    const code = await lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: 'upd', ZipFile: newZip, RevisionId: before.RevisionId }),
+    );
     assert.equal(code.State, 'Active');
     assert.equal(code.LastUpdateStatus, 'InProgress');
     assert.equal(code.LastUpdateStatusReasonCode, 'Creating');
@@ -320,7 +424,9 @@ describe('updates and deletion', () => {
     assert.equal(after.LastUpdateStatus, 'Successful');
     assert.deepEqual(after.Environment, { Variables: { GREETING: 'hello' } });
     await rejects(
-      lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'upd', ZipFile: newZip, RevisionId: before.RevisionId })),
+      lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: 'upd', ZipFile: newZip, RevisionId: before.RevisionId }),
+      ),
       'PreconditionFailedException',
       /^The Revision Id provided does not match the latest Revision Id\./,
     );
@@ -334,7 +440,9 @@ describe('updates and deletion', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'upd-code' }));
     const s3Zip = handlerZip({ 'extra.txt': 'v3 from s3' });
     await s3.send(new PutObjectCommand({ Bucket: 'upd-code', Key: 'v3.zip', Body: s3Zip }));
-    const fromS3 = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'upd', S3Bucket: 'upd-code', S3Key: 'v3.zip' }));
+    const fromS3 = await lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: 'upd', S3Bucket: 'upd-code', S3Key: 'v3.zip' }),
+    );
     assert.equal(fromS3.CodeSha256, createHash('sha256').update(s3Zip).digest('base64'));
     assert.equal(fromS3.CodeSize, s3Zip.length);
     await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'upd' });
@@ -352,7 +460,14 @@ describe('updates and deletion', () => {
   it('deletes a function, its policy and tags with it', async () => {
     const first = await createActive('del', { Tags: { team: 'x' } });
     await lambda.send(new TagResourceCommand({ Resource: first.FunctionArn, Tags: { more: 'y' } }));
-    await lambda.send(new AddPermissionCommand({ FunctionName: 'del', StatementId: 's3', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' }));
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'del',
+        StatementId: 's3',
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+      }),
+    );
     assert.ok((await lambda.send(new GetPolicyCommand({ FunctionName: 'del' }))).Policy);
     const del = await lambda.send(new DeleteFunctionCommand({ FunctionName: 'del' }));
     assert.equal(del.$metadata.httpStatusCode, 204);
@@ -361,7 +476,11 @@ describe('updates and deletion', () => {
     // A new function of the same name starts without the old one's policy and tags.
     const again = await createActive('del');
     assert.equal(again.FunctionArn, first.FunctionArn);
-    await rejects(lambda.send(new GetPolicyCommand({ FunctionName: 'del' })), 'ResourceNotFoundException', 'The resource you requested does not exist.');
+    await rejects(
+      lambda.send(new GetPolicyCommand({ FunctionName: 'del' })),
+      'ResourceNotFoundException',
+      'The resource you requested does not exist.',
+    );
     assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: again.FunctionArn }))).Tags ?? {}, {});
   });
 });
@@ -403,10 +522,20 @@ describe('listing, tags and account settings', () => {
     assert.equal(s.AccountLimit!.CodeSizeUnzipped, 262144000);
     assert.ok(s.AccountUsage!.FunctionCount! >= 1);
     await createActive('recur');
-    assert.equal((await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: 'recur' }))).RecursiveLoop, 'Terminate');
+    assert.equal(
+      (await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: 'recur' }))).RecursiveLoop,
+      'Terminate',
+    );
     await lambda.send(new PutFunctionRecursionConfigCommand({ FunctionName: 'recur', RecursiveLoop: 'Allow' }));
-    assert.equal((await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: 'recur' }))).RecursiveLoop, 'Allow');
-    await rejects(lambda.send(new PublishVersionCommand({ FunctionName: 'recur' })), 'NotImplemented', /PublishVersion/);
+    assert.equal(
+      (await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: 'recur' }))).RecursiveLoop,
+      'Allow',
+    );
+    await rejects(
+      lambda.send(new PublishVersionCommand({ FunctionName: 'recur' })),
+      'NotImplemented',
+      /PublishVersion/,
+    );
   });
 });
 
@@ -426,13 +555,23 @@ describe('conflicts while Pending and InProgress', () => {
     const slowRole = 'arn:aws:iam::000000000000:role/slow-role';
     await client.send(new CreateFunctionCommand(params('busy', { Role: slowRole })));
     const { InvokeCommand } = await import('@aws-sdk/client-lambda');
-    const pending = 'The operation cannot be performed at this time. The function is currently in the following state: Pending';
+    const pending =
+      'The operation cannot be performed at this time. The function is currently in the following state: Pending';
     await rejects(client.send(new InvokeCommand({ FunctionName: 'busy' })), 'ResourceConflictException', pending);
-    await rejects(client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 })), 'ResourceConflictException', pending);
+    await rejects(
+      client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 })),
+      'ResourceConflictException',
+      pending,
+    );
     await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'busy' });
     await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 }));
-    const inProgress = 'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:busy';
-    await rejects(client.send(new UpdateFunctionCodeCommand({ FunctionName: 'busy', ZipFile: handlerZip() })), 'ResourceConflictException', inProgress);
+    const inProgress =
+      'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:busy';
+    await rejects(
+      client.send(new UpdateFunctionCodeCommand({ FunctionName: 'busy', ZipFile: handlerZip() })),
+      'ResourceConflictException',
+      inProgress,
+    );
     // Invocations go on during an update, with the previous configuration.
     const r = await client.send(new InvokeCommand({ FunctionName: 'busy' }));
     assert.equal(r.StatusCode, 200);

@@ -82,13 +82,16 @@ describe('concurrency', () => {
     await fn('busy');
     const first = invoke('busy', { marker: marker('first'), ms: 1500 });
     await eventually('the first invocation to run', async () => (fs.existsSync(marker('first')) ? true : undefined));
-    await assert.rejects(invoke('busy', {}), (e: TooManyRequestsException & { $metadata: { httpStatusCode?: number } }) => {
-      assert.equal(e.name, 'TooManyRequestsException');
-      assert.equal(e.$metadata.httpStatusCode, 429);
-      assert.equal(e.message, 'Rate Exceeded.');
-      assert.equal(e.Reason, 'ConcurrentInvocationLimitExceeded');
-      return true;
-    });
+    await assert.rejects(
+      invoke('busy', {}),
+      (e: TooManyRequestsException & { $metadata: { httpStatusCode?: number } }) => {
+        assert.equal(e.name, 'TooManyRequestsException');
+        assert.equal(e.$metadata.httpStatusCode, 429);
+        assert.equal(e.message, 'Rate Exceeded.');
+        assert.equal(e.Reason, 'ConcurrentInvocationLimitExceeded');
+        return true;
+      },
+    );
     // An Event invocation is accepted and runs once the environment is free.
     const queued = await invoke('busy', { marker: marker('queued') }, { InvocationType: 'Event' });
     assert.equal(queued.StatusCode, 202);
@@ -121,9 +124,13 @@ describe('log levels (JSON log format)', () => {
   it('drops console.debug at ApplicationLogLevel INFO, shows it at DEBUG; SystemLogLevel WARN drops the platform records', async () => {
     await fn('levels', { LoggingConfig: { LogFormat: 'JSON' } });
     const info = tailRecords((await invoke('levels', {}, { LogType: 'Tail' })).LogResult);
-    const messages = (records: Array<Record<string, unknown>>) => records.filter((r) => r.level).map((r) => `${r.level} ${r.message}`);
+    const messages = (records: Array<Record<string, unknown>>) =>
+      records.filter((r) => r.level).map((r) => `${r.level} ${r.message}`);
     assert.deepEqual(messages(info), ['INFO info-line']);
-    assert.ok(info.some((r) => r.type === 'platform.report'), 'platform records at the default SystemLogLevel INFO');
+    assert.ok(
+      info.some((r) => r.type === 'platform.report'),
+      'platform records at the default SystemLogLevel INFO',
+    );
 
     await lambda.send(
       new UpdateFunctionConfigurationCommand({

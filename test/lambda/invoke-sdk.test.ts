@@ -40,7 +40,14 @@ after(async () => {
 
 async function fn(name: string, handler: string, extra: Partial<CreateFunctionCommandInput> = {}): Promise<string> {
   const c = await lambda.send(
-    new CreateFunctionCommand({ FunctionName: name, Role: role, Runtime: 'nodejs22.x', Handler: handler, Code: { ZipFile: handlerZip() }, ...extra }),
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Role: role,
+      Runtime: 'nodejs22.x',
+      Handler: handler,
+      Code: { ZipFile: handlerZip() },
+      ...extra,
+    }),
   );
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: name });
   return c.FunctionArn!;
@@ -58,7 +65,9 @@ interface ErrorPayload {
 
 /** The function's log lines that mention `needle` (CloudWatch Logs, as the engine wrote them). */
 async function logLines(functionName: string, needle: string): Promise<string[]> {
-  const out = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, filterPattern: `"${needle}"` }));
+  const out = await logs.send(
+    new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${functionName}`, filterPattern: `"${needle}"` }),
+  );
   return (out.events ?? []).map((e) => e.message!);
 }
 
@@ -85,12 +94,19 @@ describe('synchronous invocation', () => {
   it('returns the result with the executed version and a 4 KB log tail', async () => {
     const clientContext = Buffer.from(JSON.stringify({ custom: { a: 1 } })).toString('base64');
     const r = await lambda.send(
-      new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"x":[1,2]}'), LogType: 'Tail', ClientContext: clientContext }),
+      new InvokeCommand({
+        FunctionName: 'echo',
+        Payload: Buffer.from('{"x":[1,2]}'),
+        LogType: 'Tail',
+        ClientContext: clientContext,
+      }),
     );
     assert.equal(r.StatusCode, 200);
     assert.equal(r.ExecutedVersion, '$LATEST');
     assert.equal(r.FunctionError, undefined);
-    const body = payload<{ event: unknown; requestId: string; greeting: string; clientContext: { custom: unknown } }>(r);
+    const body = payload<{ event: unknown; requestId: string; greeting: string; clientContext: { custom: unknown } }>(
+      r,
+    );
     assert.deepEqual(body.event, { x: [1, 2] });
     assert.equal(body.greeting, 'hi');
     assert.deepEqual(body.clientContext.custom, { a: 1 });
@@ -99,12 +115,16 @@ describe('synchronous invocation', () => {
     assert.match(tail, /INFO\techo got \{"x":\[1,2\]\}/);
     assert.match(tail, new RegExp(`REPORT RequestId: ${body.requestId}\\tDuration: `));
     // The same lines are in CloudWatch Logs.
-    await eventually('the REPORT line in the log group', async () => ((await logLines('echo', `REPORT RequestId: ${body.requestId}`)).length === 1 ? true : undefined));
+    await eventually('the REPORT line in the log group', async () =>
+      (await logLines('echo', `REPORT RequestId: ${body.requestId}`)).length === 1 ? true : undefined,
+    );
   });
 
   it('keeps only the last 4 KB of a long log', async () => {
     const big = { pad: 'y'.repeat(9000) };
-    const r = await lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from(JSON.stringify(big)), LogType: 'Tail' }));
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from(JSON.stringify(big)), LogType: 'Tail' }),
+    );
     const tail = Buffer.from(r.LogResult!, 'base64');
     assert.equal(tail.length, 4096);
     assert.match(tail.toString(), /REPORT RequestId: /);
@@ -113,26 +133,35 @@ describe('synchronous invocation', () => {
   it('treats an empty body as {} and refuses a body that is not JSON', async () => {
     const r = await lambda.send(new InvokeCommand({ FunctionName: 'echo' }));
     assert.deepEqual(payload<{ event: unknown }>(r).event, {});
-    await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('not json') })), (e: Error) => {
-      assert.equal(e.name, 'InvalidRequestContentException');
-      assert.match(e.message, /^Could not parse request body into json: /);
-      return true;
-    });
+    await assert.rejects(
+      lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('not json') })),
+      (e: Error) => {
+        assert.equal(e.name, 'InvalidRequestContentException');
+        assert.match(e.message, /^Could not parse request body into json: /);
+        return true;
+      },
+    );
   });
 
   it('refuses a 7 MB payload with 413', async () => {
     const p = Buffer.from(JSON.stringify({ pad: 'z'.repeat(7 * 1024 * 1024) }));
-    await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: p })), (e: Error & { $metadata: { httpStatusCode?: number } }) => {
-      assert.equal(e.name, 'RequestEntityTooLargeException');
-      assert.equal(e.message, 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
-      assert.equal(e.$metadata.httpStatusCode, 413);
-      return true;
-    });
+    await assert.rejects(
+      lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: p })),
+      (e: Error & { $metadata: { httpStatusCode?: number } }) => {
+        assert.equal(e.name, 'RequestEntityTooLargeException');
+        assert.equal(e.message, 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+        assert.equal(e.$metadata.httpStatusCode, 413);
+        return true;
+      },
+    );
     const event = Buffer.from(JSON.stringify({ pad: 'z'.repeat(1024 * 1024) }));
-    await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: event, InvocationType: 'Event' })), {
-      name: 'RequestEntityTooLargeException',
-      message: `${event.length} byte payload is too large for the Event invocation type (limit 1048576 bytes)`,
-    });
+    await assert.rejects(
+      lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: event, InvocationType: 'Event' })),
+      {
+        name: 'RequestEntityTooLargeException',
+        message: `${event.length} byte payload is too large for the Event invocation type (limit 1048576 bytes)`,
+      },
+    );
   });
 
   it('answers DryRun with 204 and does not run the function', async () => {
@@ -148,9 +177,14 @@ describe('after a configuration update', () => {
     // The first invocation races the update's completion: it must not land in an environment that
     // the update then retires (the CI once saw A, B, B where A, A, A was due).
     for (let round = 1; round <= 5; round++) {
-      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pid', Environment: { Variables: { ROUND: String(round) } } }));
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'pid',
+          Environment: { Variables: { ROUND: String(round) } },
+        }),
+      );
       // Polled without a pause (the race needs it), with a deadline.
-      for (const deadline = Date.now() + 20_000; ; ) {
+      for (const deadline = Date.now() + 20_000; ;) {
         const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'pid' }));
         if (c.LastUpdateStatus === 'Successful') break;
         assert.equal(c.LastUpdateStatus, 'InProgress');
@@ -220,7 +254,9 @@ describe('function failures', () => {
 describe('asynchronous invocation', () => {
   it('queues an Event invocation (202) and runs it once', async () => {
     await fn('async-echo', 'index.echo');
-    const r = await lambda.send(new InvokeCommand({ FunctionName: 'async-echo', InvocationType: 'Event', Payload: Buffer.from('{"n":1}') }));
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: 'async-echo', InvocationType: 'Event', Payload: Buffer.from('{"n":1}') }),
+    );
     assert.equal(r.StatusCode, 202);
     const id = r.$metadata.requestId!;
     const lines = await eventually('the async REPORT line', async () => {
@@ -231,19 +267,29 @@ describe('asynchronous invocation', () => {
     // The queue lets go of an event just after the function returned.
     await eventually('an empty queue', async () => (server.backend.lambda.queue.depth() === 0 ? true : undefined));
     // The deprecated InvokeAsync queues the same way.
-    const old = await lambda.send(new InvokeAsyncCommand({ FunctionName: 'async-echo', InvokeArgs: Buffer.from('{"n":2}') }));
+    const old = await lambda.send(
+      new InvokeAsyncCommand({ FunctionName: 'async-echo', InvokeArgs: Buffer.from('{"n":2}') }),
+    );
     assert.equal(old.Status, 202);
     const oldId = old.$metadata.requestId!;
-    await eventually('the InvokeAsync REPORT line', async () => ((await logLines('async-echo', `REPORT RequestId: ${oldId}`)).length === 1 ? true : undefined));
+    await eventually('the InvokeAsync REPORT line', async () =>
+      (await logLines('async-echo', `REPORT RequestId: ${oldId}`)).length === 1 ? true : undefined,
+    );
   });
 
   it('retries a failing event, then sends the record to the on-failure destination', async () => {
     const sink = await fn('sink', 'index.echo');
     await fn('fails', 'index.boom');
     await lambda.send(
-      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'fails', MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: sink } } }),
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'fails',
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnFailure: { Destination: sink } },
+      }),
     );
-    const r = await lambda.send(new InvokeCommand({ FunctionName: 'fails', InvocationType: 'Event', Payload: Buffer.from('{"try":"me"}') }));
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: 'fails', InvocationType: 'Event', Payload: Buffer.from('{"try":"me"}') }),
+    );
     const id = r.$metadata.requestId!;
     const record = await eventually('the failure record at the destination', async () => {
       const found = await logLines('sink', id);
@@ -275,33 +321,55 @@ describe('asynchronous invocation', () => {
       id = r.$metadata.requestId!;
       await eventually('the drop line', async () => seen.find((l) => l.includes(id)));
     });
-    assert.ok(lines.includes(`[local-aws] lambda: dropped event ${id} for drops after 3 attempts: Error`), lines.join('\n'));
+    assert.ok(
+      lines.includes(`[local-aws] lambda: dropped event ${id} for drops after 3 attempts: Error`),
+      lines.join('\n'),
+    );
     assert.equal((await logLines('drops', `REPORT RequestId: ${id}`)).length, 3);
   });
 
   it('accepts other destination types and says on stderr that it does not deliver to them', async () => {
     await fn('to-sqs', 'index.boom');
     const queue = 'arn:aws:sqs:us-east-1:000000000000:failures';
-    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'to-sqs', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: queue } } }));
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'to-sqs',
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: queue } },
+      }),
+    );
     let id = '';
     const lines = await captureStderr(async (seen) => {
-      id = (await lambda.send(new InvokeCommand({ FunctionName: 'to-sqs', InvocationType: 'Event' }))).$metadata.requestId!;
+      id = (await lambda.send(new InvokeCommand({ FunctionName: 'to-sqs', InvocationType: 'Event' }))).$metadata
+        .requestId!;
       await eventually('the drop line', async () => seen.find((l) => l.includes(`dropped event ${id}`)));
     });
     assert.ok(
       lines.some((l) => l.includes(`RetriesExhausted record for event ${id} of to-sqs not sent`) && l.includes(queue)),
       lines.join('\n'),
     );
-    assert.ok(lines.includes(`[local-aws] lambda: dropped event ${id} for to-sqs after 1 attempts: Error`), lines.join('\n'));
+    assert.ok(
+      lines.includes(`[local-aws] lambda: dropped event ${id} for to-sqs after 1 attempts: Error`),
+      lines.join('\n'),
+    );
   });
 
   it('retries until the function succeeds, then reports success to the on-success destination', async () => {
     const sink = await fn('ok-sink', 'index.echo');
     await fn('flaky', 'index.flaky');
-    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'flaky', DestinationConfig: { OnSuccess: { Destination: sink } } }));
-    const r = await lambda.send(new InvokeCommand({ FunctionName: 'flaky', InvocationType: 'Event', Payload: Buffer.from('{"v":7}') }));
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'flaky',
+        DestinationConfig: { OnSuccess: { Destination: sink } },
+      }),
+    );
+    const r = await lambda.send(
+      new InvokeCommand({ FunctionName: 'flaky', InvocationType: 'Event', Payload: Buffer.from('{"v":7}') }),
+    );
     const id = r.$metadata.requestId!;
-    const record = await eventually('the success record', async () => (await logLines('ok-sink', id)).find((l) => l.includes('echo got')));
+    const record = await eventually('the success record', async () =>
+      (await logLines('ok-sink', id)).find((l) => l.includes('echo got')),
+    );
     const parsed = JSON.parse(record.slice(record.indexOf('echo got ') + 9)) as {
       requestContext: { condition: string; approximateInvokeCount: number };
       responseContext: { functionError?: string };
@@ -317,55 +385,103 @@ describe('asynchronous invocation', () => {
 describe('who may invoke', () => {
   it('lets a role session invoke through its identity policy or the function policy; a deny wins', async () => {
     const target = await fn('guarded', 'index.echo');
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }],
+    });
     const caller = await iam.send(new CreateRoleCommand({ RoleName: 'caller', AssumeRolePolicyDocument: trust }));
     const sts = new STSClient(server.clientConfig());
-    const creds = (await sts.send(new AssumeRoleCommand({ RoleArn: caller.Role!.Arn!, RoleSessionName: 's1' }))).Credentials!;
+    const creds = (await sts.send(new AssumeRoleCommand({ RoleArn: caller.Role!.Arn!, RoleSessionName: 's1' })))
+      .Credentials!;
     const asCaller = new LambdaClient(
-      server.clientConfig({ credentials: { accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.SessionToken! } }),
+      server.clientConfig({
+        credentials: {
+          accessKeyId: creds.AccessKeyId!,
+          secretAccessKey: creds.SecretAccessKey!,
+          sessionToken: creds.SessionToken!,
+        },
+      }),
     );
     await assert.rejects(asCaller.send(new InvokeCommand({ FunctionName: 'guarded' })), {
       name: 'AccessDeniedException',
       message: `User: arn:aws:sts::000000000000:assumed-role/caller/s1 is not authorized to perform: lambda:InvokeFunction on resource: ${target} because no identity-based policy allows the lambda:InvokeFunction action`,
     });
     const { AddPermissionCommand } = await import('@aws-sdk/client-lambda');
-    await lambda.send(new AddPermissionCommand({ FunctionName: 'guarded', StatementId: 'caller', Action: 'lambda:InvokeFunction', Principal: caller.Role!.Arn! }));
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'guarded',
+        StatementId: 'caller',
+        Action: 'lambda:InvokeFunction',
+        Principal: caller.Role!.Arn!,
+      }),
+    );
     assert.equal((await asCaller.send(new InvokeCommand({ FunctionName: 'guarded' }))).StatusCode, 200);
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'caller',
         PolicyName: 'deny',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'lambda:*', Resource: '*' }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 'lambda:*', Resource: '*' }],
+        }),
       }),
     );
-    await assert.rejects(asCaller.send(new InvokeCommand({ FunctionName: 'guarded' })), { name: 'AccessDeniedException' });
+    await assert.rejects(asCaller.send(new InvokeCommand({ FunctionName: 'guarded' })), {
+      name: 'AccessDeniedException',
+    });
   });
 
   it('needs lambda:CreateFunction and iam:PassRole on the role to create a function', async () => {
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }],
+    });
     await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trust }));
     const allow = (actions: string[]) =>
       iam.send(
         new PutRolePolicyCommand({
           RoleName: 'deployer',
           PolicyName: 'deploy',
-          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }),
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
+          }),
         }),
       );
     await allow(['lambda:CreateFunction']);
     const sts = new STSClient(server.clientConfig());
-    const creds = (await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 'ci' }))).Credentials!;
+    const creds = (
+      await sts.send(
+        new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 'ci' }),
+      )
+    ).Credentials!;
     const asDeployer = new LambdaClient(
-      server.clientConfig({ credentials: { accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.SessionToken! } }),
+      server.clientConfig({
+        credentials: {
+          accessKeyId: creds.AccessKeyId!,
+          secretAccessKey: creds.SecretAccessKey!,
+          sessionToken: creds.SessionToken!,
+        },
+      }),
     );
     const create = () =>
-      asDeployer.send(new CreateFunctionCommand({ FunctionName: 'deployed', Role: role, Runtime: 'nodejs22.x', Handler: 'index.echo', Code: { ZipFile: handlerZip() } }));
+      asDeployer.send(
+        new CreateFunctionCommand({
+          FunctionName: 'deployed',
+          Role: role,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.echo',
+          Code: { ZipFile: handlerZip() },
+        }),
+      );
     await assert.rejects(create(), {
       name: 'AccessDeniedException',
       message: `User: arn:aws:sts::000000000000:assumed-role/deployer/ci is not authorized to perform: iam:PassRole on resource: ${role} because no identity-based policy allows the iam:PassRole action`,
     });
     await allow(['lambda:CreateFunction', 'iam:PassRole']);
     assert.equal((await create()).State, 'Pending');
-    await assert.rejects(asDeployer.send(new InvokeCommand({ FunctionName: 'deployed', InvocationType: 'DryRun' })), { name: 'AccessDeniedException' });
+    await assert.rejects(asDeployer.send(new InvokeCommand({ FunctionName: 'deployed', InvocationType: 'DryRun' })), {
+      name: 'AccessDeniedException',
+    });
   });
 });

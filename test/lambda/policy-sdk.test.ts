@@ -29,12 +29,19 @@ before(async () => {
   const role = await createRole(new IAMClient(server.clientConfig()), 'policy-role');
   for (const name of ['pol', 'eic', 'other']) {
     const c = await lambda.send(
-      new CreateFunctionCommand({ FunctionName: name, Role: role, Runtime: 'nodejs22.x', Handler: 'index.echo', Code: { ZipFile: handlerZip() } }),
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Role: role,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.echo',
+        Code: { ZipFile: handlerZip() },
+      }),
     );
     if (name === 'pol') arn = c.FunctionArn!;
   }
   // Becoming Active changes the RevisionId: let it happen before revisions are compared.
-  for (const name of ['pol', 'eic', 'other']) await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: name });
+  for (const name of ['pol', 'eic', 'other'])
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: name });
 });
 after(async () => {
   await server.stopAndRemove();
@@ -63,31 +70,58 @@ describe('function policy', () => {
       Principal: { Service: 's3.amazonaws.com' },
       Action: 'lambda:InvokeFunction',
       Resource: arn,
-      Condition: { StringEquals: { 'AWS:SourceAccount': '000000000000' }, ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::src-bucket' } },
+      Condition: {
+        StringEquals: { 'AWS:SourceAccount': '000000000000' },
+        ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::src-bucket' },
+      },
     });
     const account = await lambda.send(
-      new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'acct', Action: 'lambda:GetFunction', Principal: '111111111111' }),
+      new AddPermissionCommand({
+        FunctionName: 'pol',
+        StatementId: 'acct',
+        Action: 'lambda:GetFunction',
+        Principal: '111111111111',
+      }),
     );
     assert.deepEqual(JSON.parse(account.Statement!).Principal, { AWS: 'arn:aws:iam::111111111111:root' });
-    const anyone = await lambda.send(new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'any', Action: 'lambda:*', Principal: '*' }));
+    const anyone = await lambda.send(
+      new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'any', Action: 'lambda:*', Principal: '*' }),
+    );
     assert.equal(JSON.parse(anyone.Statement!).Principal, '*');
 
     const policy = await lambda.send(new GetPolicyCommand({ FunctionName: 'pol' }));
     const doc = JSON.parse(policy.Policy!) as { Version: string; Id: string; Statement: Array<{ Sid: string }> };
     assert.deepEqual([doc.Version, doc.Id], ['2012-10-17', 'default']);
-    assert.deepEqual(doc.Statement.map((s) => s.Sid), ['s3invoke', 'acct', 'any']);
+    assert.deepEqual(
+      doc.Statement.map((s) => s.Sid),
+      ['s3invoke', 'acct', 'any'],
+    );
     assert.match(policy.RevisionId!, /^[0-9a-f-]{36}$/);
 
     await assert.rejects(
-      lambda.send(new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'acct', Action: 'lambda:InvokeFunction', Principal: '*' })),
+      lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'pol',
+          StatementId: 'acct',
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+        }),
+      ),
       {
         name: 'ResourceConflictException',
-        message: 'The statement id (acct) provided already exists. Please provide a new statement id, or remove the existing statement.',
+        message:
+          'The statement id (acct) provided already exists. Please provide a new statement id, or remove the existing statement.',
       },
     );
     await assert.rejects(
       lambda.send(
-        new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'late', Action: 'lambda:InvokeFunction', Principal: '*', RevisionId: '00000000-0000-0000-0000-000000000000' }),
+        new AddPermissionCommand({
+          FunctionName: 'pol',
+          StatementId: 'late',
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+          RevisionId: '00000000-0000-0000-0000-000000000000',
+        }),
       ),
       (e: Error & { $metadata: { httpStatusCode?: number } }) => {
         assert.equal(e.name, 'PreconditionFailedException');
@@ -96,22 +130,46 @@ describe('function policy', () => {
       },
     );
     await assert.rejects(
-      lambda.send(new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'bad', Action: 'lambda:InvokeFunction', Principal: 'not a principal' })),
+      lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'pol',
+          StatementId: 'bad',
+          Action: 'lambda:InvokeFunction',
+          Principal: 'not a principal',
+        }),
+      ),
       { name: 'ValidationException' },
     );
     await assert.rejects(
-      lambda.send(new AddPermissionCommand({ FunctionName: 'pol', StatementId: 'bad', Action: 'lambda:InvokeFunction', Principal: 'nobody' })),
-      { name: 'InvalidParameterValueException', message: 'The provided principal was invalid. Please check the principal and try again.' },
+      lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'pol',
+          StatementId: 'bad',
+          Action: 'lambda:InvokeFunction',
+          Principal: 'nobody',
+        }),
+      ),
+      {
+        name: 'InvalidParameterValueException',
+        message: 'The provided principal was invalid. Please check the principal and try again.',
+      },
     );
 
-    const removed = await lambda.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'acct', RevisionId: policy.RevisionId }));
+    const removed = await lambda.send(
+      new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'acct', RevisionId: policy.RevisionId }),
+    );
     assert.equal(removed.$metadata.httpStatusCode, 204);
     await assert.rejects(lambda.send(new RemovePermissionCommand({ FunctionName: 'pol', StatementId: 'acct' })), {
       name: 'ResourceNotFoundException',
       message: 'Statement acct is not found in resource policy.',
     });
-    const after = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'pol' }))).Policy!) as { Statement: Array<{ Sid: string }> };
-    assert.deepEqual(after.Statement.map((s) => s.Sid), ['s3invoke', 'any']);
+    const after = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'pol' }))).Policy!) as {
+      Statement: Array<{ Sid: string }>;
+    };
+    assert.deepEqual(
+      after.Statement.map((s) => s.Sid),
+      ['s3invoke', 'any'],
+    );
   });
 });
 
@@ -119,7 +177,8 @@ describe('event invoke config', () => {
   it('puts, merges, reads, lists and deletes the settings', async () => {
     await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'eic' })), {
       name: 'ResourceNotFoundException',
-      message: "The function arn:aws:lambda:us-east-1:000000000000:function:eic:$LATEST doesn't have an EventInvokeConfig",
+      message:
+        "The function arn:aws:lambda:us-east-1:000000000000:function:eic:$LATEST doesn't have an EventInvokeConfig",
     });
     await assert.rejects(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic' })), {
       name: 'InvalidParameterValueException',
@@ -132,35 +191,60 @@ describe('event invoke config', () => {
           DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:eic' } },
         }),
       ),
-      { name: 'InvalidParameterValueException', message: "You can't specify the function as a destination for itself." },
+      {
+        name: 'InvalidParameterValueException',
+        message: "You can't specify the function as a destination for itself.",
+      },
     );
-    await assert.rejects(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumRetryAttempts: 3 })), {
-      name: 'ValidationException',
-    });
-    await assert.rejects(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumEventAgeInSeconds: 59 })), {
-      name: 'ValidationException',
-    });
-    const put = await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumRetryAttempts: 1 }));
+    await assert.rejects(
+      lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumRetryAttempts: 3 })),
+      {
+        name: 'ValidationException',
+      },
+    );
+    await assert.rejects(
+      lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumEventAgeInSeconds: 59 })),
+      {
+        name: 'ValidationException',
+      },
+    );
+    const put = await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumRetryAttempts: 1 }),
+    );
     assert.equal(put.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:eic:$LATEST');
     assert.equal(put.MaximumRetryAttempts, 1);
     assert.ok(put.LastModified instanceof Date);
     const sqs = 'arn:aws:sqs:us-east-1:000000000000:dlq';
     const updated = await lambda.send(
-      new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumEventAgeInSeconds: 120, DestinationConfig: { OnFailure: { Destination: sqs } } }),
+      new UpdateFunctionEventInvokeConfigCommand({
+        FunctionName: 'eic',
+        MaximumEventAgeInSeconds: 120,
+        DestinationConfig: { OnFailure: { Destination: sqs } },
+      }),
     );
     assert.deepEqual([updated.MaximumRetryAttempts, updated.MaximumEventAgeInSeconds], [1, 120]);
     assert.equal(updated.DestinationConfig!.OnFailure!.Destination, sqs);
     // Put replaces everything.
-    const replaced = await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumEventAgeInSeconds: 60 }));
+    const replaced = await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumEventAgeInSeconds: 60 }),
+    );
     assert.equal(replaced.MaximumRetryAttempts, undefined);
     assert.equal(replaced.DestinationConfig!.OnFailure!.Destination, undefined);
     const listed = await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'eic' }));
     assert.equal(listed.FunctionEventInvokeConfigs!.length, 1);
-    assert.equal((await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'eic' }))).MaximumEventAgeInSeconds, 60);
+    assert.equal(
+      (await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'eic' }))).MaximumEventAgeInSeconds,
+      60,
+    );
     await lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'eic' }));
-    await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'eic' })), { name: 'ResourceNotFoundException' });
-    await assert.rejects(lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumRetryAttempts: 0 })), {
+    await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'eic' })), {
       name: 'ResourceNotFoundException',
     });
+    await assert.rejects(
+      lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'eic', MaximumRetryAttempts: 0 })),
+      {
+        name: 'ResourceNotFoundException',
+      },
+    );
   });
 });

@@ -7,7 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { AddPermissionCommand, CreateFunctionCommand, GetFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
 import {
   CreateBucketCommand,
   ListObjectsV2Command,
@@ -17,7 +23,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { freePort, ROOT, spawnServer, tempDir, type ServerProcess } from '../helpers/local-aws.ts';
 import { createRole, eventually, handlerZip } from '../fixtures/lambda/kit.ts';
-
 
 let dataDir: string;
 let port: number;
@@ -68,7 +73,13 @@ after(async () => {
  * Uploads `count` objects, 4 at a time and paced (so that uploads go on while the endpoint stops, is
  * down and starts), restarting the endpoint once `restartAfter` were acknowledged.
  */
-async function uploadThroughRestart(s3: S3Client, prefix: string, count: number, restartAfter: number, signal: 'SIGTERM' | 'SIGKILL') {
+async function uploadThroughRestart(
+  s3: S3Client,
+  prefix: string,
+  count: number,
+  restartAfter: number,
+  signal: 'SIGTERM' | 'SIGKILL',
+) {
   const acked: string[] = [];
   const unacked: string[] = [];
   let next = 0;
@@ -84,7 +95,9 @@ async function uploadThroughRestart(s3: S3Client, prefix: string, count: number,
           acked.push(key);
           if (acked.length === restartAfter && !restarting)
             restarting = stop(signal).then(() => {
-              queuedAtRestart.push(fs.readdirSync(path.join(dataDir, 'lambda', 'queue')).filter((n) => n.endsWith('.json')).length);
+              queuedAtRestart.push(
+                fs.readdirSync(path.join(dataDir, 'lambda', 'queue')).filter((n) => n.endsWith('.json')).length,
+              );
               return start();
             });
           await new Promise((r) => setTimeout(r, 25));
@@ -150,21 +163,32 @@ describe('S3 events across restarts', () => {
     await s3.send(
       new PutBucketNotificationConfigurationCommand({
         Bucket: 'rs-src',
-        NotificationConfiguration: { LambdaFunctionConfigurations: [{ LambdaFunctionArn: fn.FunctionArn, Events: ['s3:ObjectCreated:Put'] }] },
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [{ LambdaFunctionArn: fn.FunctionArn, Events: ['s3:ObjectCreated:Put'] }],
+        },
       }),
     );
 
     // Graceful: SIGTERM lets running invocations finish; queued ones wait on disk for the next start.
     const graceful = await uploadThroughRestart(s3, 'g', 100, 50, 'SIGTERM');
     assert.equal(graceful.acked.length, 100);
-    const afterGraceful = await eventually('a copy of every acknowledged upload', async () => {
-      const counts = await copiesByKey(s3);
-      return graceful.acked.every((k) => counts.has(k)) ? counts : undefined;
-    }, 60_000, 200);
+    const afterGraceful = await eventually(
+      'a copy of every acknowledged upload',
+      async () => {
+        const counts = await copiesByKey(s3);
+        return graceful.acked.every((k) => counts.has(k)) ? counts : undefined;
+      },
+      60_000,
+      200,
+    );
     for (const k of graceful.acked) assert.equal(afterGraceful.get(k), 1, `${k} ran ${afterGraceful.get(k)} times`);
-    for (const k of graceful.unacked) assert.ok((afterGraceful.get(k) ?? 0) <= 1, `${k} (not acknowledged) ran more than once`);
+    for (const k of graceful.unacked)
+      assert.ok((afterGraceful.get(k) ?? 0) <= 1, `${k} (not acknowledged) ran more than once`);
     // The function survived the restart as it was.
-    assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: 'rs-copier' }))).Configuration!.State, 'Active');
+    assert.equal(
+      (await lambda.send(new GetFunctionCommand({ FunctionName: 'rs-copier' }))).Configuration!.State,
+      'Active',
+    );
 
     // Every invocation was logged: one REPORT line per copy (the graceful stop lost no log lines).
     const logs = new CloudWatchLogsClient(config());
@@ -173,7 +197,13 @@ describe('S3 events across restarts', () => {
       let n = 0;
       let token: string | undefined;
       do {
-        const page = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/rs-copier', filterPattern: 'REPORT', nextToken: token }));
+        const page = await logs.send(
+          new FilterLogEventsCommand({
+            logGroupName: '/aws/lambda/rs-copier',
+            filterPattern: 'REPORT',
+            nextToken: token,
+          }),
+        );
         n += page.events?.length ?? 0;
         token = page.nextToken;
       } while (token);
@@ -183,16 +213,24 @@ describe('S3 events across restarts', () => {
 
     // Crash: SIGKILL; an event that was running may run again, but none is lost.
     const crash = await uploadThroughRestart(s3, 'k', 40, 20, 'SIGKILL');
-    const afterCrash = await eventually('a copy of every upload acknowledged around the crash', async () => {
-      const counts = await copiesByKey(s3);
-      return crash.acked.every((k) => counts.has(k)) ? counts : undefined;
-    }, 60_000, 200);
+    const afterCrash = await eventually(
+      'a copy of every upload acknowledged around the crash',
+      async () => {
+        const counts = await copiesByKey(s3);
+        return crash.acked.every((k) => counts.has(k)) ? counts : undefined;
+      },
+      60_000,
+      200,
+    );
     for (const k of crash.acked) assert.ok(afterCrash.get(k)! >= 1);
 
-    t.diagnostic(`events queued on disk at each restart: ${queuedAtRestart.join(', ')}; uploads refused while down: ${graceful.unacked.length}, ${crash.unacked.length}`);
+    t.diagnostic(
+      `events queued on disk at each restart: ${queuedAtRestart.join(', ')}; uploads refused while down: ${graceful.unacked.length}, ${crash.unacked.length}`,
+    );
     // Both restarts happened with events still waiting on disk: what they delivered came through the restart.
     assert.equal(queuedAtRestart.length, 2);
-    for (const n of queuedAtRestart) assert.ok(n > 0, `events queued on disk at a restart: ${queuedAtRestart.join(', ')}`);
+    for (const n of queuedAtRestart)
+      assert.ok(n > 0, `events queued on disk at a restart: ${queuedAtRestart.join(', ')}`);
     assert.doesNotMatch(stderr + (proc?.stderr() ?? ''), /internal error/);
   });
 });

@@ -46,13 +46,17 @@ after(async () => {
 });
 
 /** A bucket pair and a copier function allowed to read `src` and write `dst` (or not, with `canPut: false`). */
-async function setup(prefix: string, opts: { canPut?: boolean } = {}): Promise<{ src: string; dst: string; fn: string; arn: string }> {
+async function setup(
+  prefix: string,
+  opts: { canPut?: boolean } = {},
+): Promise<{ src: string; dst: string; fn: string; arn: string }> {
   const src = `${prefix}-src`;
   const dst = `${prefix}-dst`;
   await s3.send(new CreateBucketCommand({ Bucket: src }));
   await s3.send(new CreateBucketCommand({ Bucket: dst }));
   const statements = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${src}/*` }];
-  if (opts.canPut !== false) statements.push({ Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${dst}/*` });
+  if (opts.canPut !== false)
+    statements.push({ Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${dst}/*` });
   const role = await createRole(iam, `${prefix}-role`, statements);
   const fn = `${prefix}-copier`;
   const created = await lambda.send(
@@ -87,7 +91,9 @@ function notify(bucket: string, arn: string) {
   return s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: bucket,
-      NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: 'copy', LambdaFunctionArn: arn, Events: ['s3:ObjectCreated:*'] }] },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [{ Id: 'copy', LambdaFunctionArn: arn, Events: ['s3:ObjectCreated:*'] }],
+      },
     }),
   );
 }
@@ -107,7 +113,9 @@ async function logMessages(fn: string, pattern: string): Promise<string[]> {
   const out: string[] = [];
   let token: string | undefined;
   do {
-    const page = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${fn}`, filterPattern: pattern, nextToken: token }));
+    const page = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${fn}`, filterPattern: pattern, nextToken: token }),
+    );
     for (const e of page.events ?? []) out.push(e.message!);
     token = page.nextToken;
   } while (token);
@@ -148,9 +156,15 @@ describe('S3 events', () => {
       return found.length > 0 ? found : undefined;
     });
     assert.equal(written.length, 1);
-    const body = await (await s3.send(new GetObjectCommand({ Bucket: dst, Key: written[0] }))).Body!.transformToString();
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: dst, Key: written[0] }))
+    ).Body!.transformToString();
     const record = JSON.parse(body) as Record<string, unknown> & {
-      s3: { configurationId: string; bucket: { name: string; arn: string }; object: { key: string; size: number; eTag: string; sequencer: string } };
+      s3: {
+        configurationId: string;
+        bucket: { name: string; arn: string };
+        object: { key: string; size: number; eTag: string; sequencer: string };
+      };
     };
     assert.equal(record.eventVersion, '2.1');
     assert.equal(record.eventSource, 'aws:s3');
@@ -173,7 +187,10 @@ describe('S3 events', () => {
     assert.equal(r.FunctionError, 'Unhandled');
     const error = JSON.parse(Buffer.from(r.Payload!).toString()) as { errorType: string; errorMessage: string };
     assert.equal(error.errorType, 'AccessDenied');
-    assert.match(error.errorMessage, new RegExp(`is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::${dst}/a\\.txt/`));
+    assert.match(
+      error.errorMessage,
+      new RegExp(`is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::${dst}/a\\.txt/`),
+    );
     const lines = await eventually('the AccessDenied line in the log', async () => {
       const found = await logMessages(fn, 'AccessDenied');
       return found.length > 0 ? found : undefined;
@@ -195,7 +212,10 @@ describe('S3 events', () => {
     } finally {
       console.error = original;
     }
-    assert.match(lines.join('\n'), new RegExp(`dropped event [0-9a-f-]+ for ${fn} after 0 attempts: s3\\.amazonaws\\.com is no longer allowed`));
+    assert.match(
+      lines.join('\n'),
+      new RegExp(`dropped event [0-9a-f-]+ for ${fn} after 0 attempts: s3\\.amazonaws\\.com is no longer allowed`),
+    );
     assert.deepEqual(await keys(dst), []);
   });
 

@@ -16,7 +16,9 @@ function withDeclaredSize(zip: Buffer, size: number): Buffer {
 
 describe('local Lambda unzip', () => {
   it('reads back what a zip tool wrote', async () => {
-    const zip = await zipEntries([{ name: 'index.mjs', data: Buffer.from('export const handler = async () => 42;\n'.repeat(50)) }]);
+    const zip = await zipEntries([
+      { name: 'index.mjs', data: Buffer.from('export const handler = async () => 42;\n'.repeat(50)) },
+    ]);
     const [entry] = inspectZip(zip);
     assert.equal(readEntry(zip, entry!).toString(), 'export const handler = async () => 42;\n'.repeat(50));
   });
@@ -30,14 +32,29 @@ describe('local Lambda unzip', () => {
       big[i] = 97 + ((x >>> 16) % 8);
     }
     const noise = randomBytes(1024 * 1024 + 1);
-    const files = { 'big.txt': big, 'empty.txt': Buffer.alloc(0), 'noise.bin': noise, 'exactly-one-piece.txt': big.subarray(0, 1024 * 1024) };
+    const files = {
+      'big.txt': big,
+      'empty.txt': Buffer.alloc(0),
+      'noise.bin': noise,
+      'exactly-one-piece.txt': big.subarray(0, 1024 * 1024),
+    };
     const zip = await zipEntries(Object.entries(files).map(([name, data]) => ({ name, data })));
     const entries = inspectZip(zip);
-    assert.deepEqual(entries.map((e) => e.path), Object.keys(files));
+    assert.deepEqual(
+      entries.map((e) => e.path),
+      Object.keys(files),
+    );
     for (const e of entries) assert.ok(readEntry(zip, e).equals(files[e.path as keyof typeof files]), e.path);
-    assert.deepEqual(entries.map((e) => e.method), [8, 0, 0, 8], 'deflated, except the empty file and the noise (stored)');
+    assert.deepEqual(
+      entries.map((e) => e.method),
+      [8, 0, 0, 8],
+      'deflated, except the empty file and the noise (stored)',
+    );
     assert.ok(entries[0]!.compressedSize < big.length / 2, 'the text is compressed');
-    assert.ok((await zipEntries([{ name: 'big.txt', data: big }])).equals(await zipEntries([{ name: 'big.txt', data: big }])), 'same bytes every time');
+    assert.ok(
+      (await zipEntries([{ name: 'big.txt', data: big }])).equals(await zipEntries([{ name: 'big.txt', data: big }])),
+      'same bytes every time',
+    );
   });
 
   it('stops inflating at the declared size: a small declared size over 10 MB of data is corrupt, not 10 MB in memory', async () => {
@@ -48,7 +65,10 @@ describe('local Lambda unzip', () => {
   });
 
   it('refuses data shorter than declared, or with a wrong CRC', async () => {
-    const zip = withDeclaredSize(await zipEntries([{ name: 'a.txt', data: Buffer.from('hello hello hello hello') }]), 1000);
+    const zip = withDeclaredSize(
+      await zipEntries([{ name: 'a.txt', data: Buffer.from('hello hello hello hello') }]),
+      1000,
+    );
     assert.throws(() => readEntry(zip, inspectZip(zip)[0]!), /corrupt data in a\.txt/);
     const crcBroken = Buffer.from(await zipEntries([{ name: 'a.txt', data: Buffer.from('hello hello hello hello') }]));
     crcBroken.writeUInt32LE(0xdeadbeef, 14);

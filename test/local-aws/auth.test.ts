@@ -37,7 +37,9 @@ describe('SigV4 authentication', () => {
   });
 
   it('refuses an unknown key with InvalidClientTokenId', async () => {
-    const sts = new STSClient(server.clientConfig({ credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' } }));
+    const sts = new STSClient(
+      server.clientConfig({ credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' } }),
+    );
     await assert.rejects(sts.send(new GetCallerIdentityCommand({})), { name: 'InvalidClientTokenId' });
   });
 
@@ -72,16 +74,36 @@ describe('SigV4 authentication', () => {
   it('refuses an S3 request signed 16 minutes ago with RequestTimeTooSkewed', async () => {
     const url = new URL(server.url + '/');
     const signedAt = new Date(Date.now() - 16 * 60 * 1000);
-    const headers = signHeaders({ method: 'GET', url, headers: {}, body: '', region: 'us-east-1', service: 's3', ...ROOT, date: signedAt });
+    const headers = signHeaders({
+      method: 'GET',
+      url,
+      headers: {},
+      body: '',
+      region: 'us-east-1',
+      service: 's3',
+      ...ROOT,
+      date: signedAt,
+    });
     const res = await fetch(url, { headers });
     assert.equal(res.status, 403);
     const text = await res.text();
     assert.match(text, /<Code>RequestTimeTooSkewed<\/Code>/);
-    assert.match(text, /<Message>The difference between the request time and the current time is too large\.<\/Message>/);
+    assert.match(
+      text,
+      /<Message>The difference between the request time and the current time is too large\.<\/Message>/,
+    );
     assert.match(text, new RegExp(`<RequestTime>${headers['x-amz-date']}</RequestTime>`));
     assert.match(text, /<MaxAllowedSkewMilliseconds>900000<\/MaxAllowedSkewMilliseconds>/);
     // The same request signed now is accepted: only the time was wrong.
-    const fresh = signHeaders({ method: 'GET', url, headers: {}, body: '', region: 'us-east-1', service: 's3', ...ROOT });
+    const fresh = signHeaders({
+      method: 'GET',
+      url,
+      headers: {},
+      body: '',
+      region: 'us-east-1',
+      service: 's3',
+      ...ROOT,
+    });
     assert.equal((await fetch(url, { headers: fresh })).status, 200);
   });
 
@@ -102,12 +124,42 @@ describe('every service refuses wrong and missing signatures', () => {
   const unknown = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
   // One harmless read per service, through its real SDK client.
   const calls: Array<[string, (creds: typeof wrong) => Promise<unknown>, string, string]> = [
-    ['s3', (c) => new S3Client({ ...server.clientConfig({ credentials: c }) }).send(new ListBucketsCommand({})), 'SignatureDoesNotMatch', 'InvalidAccessKeyId'],
-    ['iam', (c) => new IAMClient(server.clientConfig({ credentials: c })).send(new ListRolesCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
-    ['sts', (c) => new STSClient(server.clientConfig({ credentials: c })).send(new GetCallerIdentityCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
-    ['logs', (c) => new CloudWatchLogsClient(server.clientConfig({ credentials: c })).send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', 'UnrecognizedClientException'],
-    ['lambda', (c) => new LambdaClient(server.clientConfig({ credentials: c })).send(new ListFunctionsCommand({})), 'InvalidSignatureException', 'UnrecognizedClientException'],
-    ['sns', (c) => new SNSClient(server.clientConfig({ credentials: c })).send(new ListTopicsCommand({})), 'SignatureDoesNotMatch', 'InvalidClientTokenId'],
+    [
+      's3',
+      (c) => new S3Client({ ...server.clientConfig({ credentials: c }) }).send(new ListBucketsCommand({})),
+      'SignatureDoesNotMatch',
+      'InvalidAccessKeyId',
+    ],
+    [
+      'iam',
+      (c) => new IAMClient(server.clientConfig({ credentials: c })).send(new ListRolesCommand({})),
+      'SignatureDoesNotMatch',
+      'InvalidClientTokenId',
+    ],
+    [
+      'sts',
+      (c) => new STSClient(server.clientConfig({ credentials: c })).send(new GetCallerIdentityCommand({})),
+      'SignatureDoesNotMatch',
+      'InvalidClientTokenId',
+    ],
+    [
+      'logs',
+      (c) => new CloudWatchLogsClient(server.clientConfig({ credentials: c })).send(new DescribeLogGroupsCommand({})),
+      'InvalidSignatureException',
+      'UnrecognizedClientException',
+    ],
+    [
+      'lambda',
+      (c) => new LambdaClient(server.clientConfig({ credentials: c })).send(new ListFunctionsCommand({})),
+      'InvalidSignatureException',
+      'UnrecognizedClientException',
+    ],
+    [
+      'sns',
+      (c) => new SNSClient(server.clientConfig({ credentials: c })).send(new ListTopicsCommand({})),
+      'SignatureDoesNotMatch',
+      'InvalidClientTokenId',
+    ],
   ];
   for (const [service, call, badSignature, badKey] of calls) {
     it(`${service}: wrong secret -> ${badSignature}, unknown key -> ${badKey}`, async () => {
@@ -117,13 +169,40 @@ describe('every service refuses wrong and missing signatures', () => {
     });
   }
 
-  it('an unsigned request gets each service\'s own refusal', async () => {
+  it("an unsigned request gets each service's own refusal", async () => {
     const cases: Array<[RequestInit & { path: string }, number, RegExp]> = [
       [{ path: '/', method: 'GET' }, 403, /<Code>AccessDenied<\/Code>/],
-      [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListRoles&Version=2010-05-08' }, 403, /MissingAuthenticationToken/],
-      [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' }, 400, /MissingAuthenticationTokenException/],
+      [
+        {
+          path: '/',
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'Action=ListRoles&Version=2010-05-08',
+        },
+        403,
+        /MissingAuthenticationToken/,
+      ],
+      [
+        {
+          path: '/',
+          method: 'POST',
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' },
+          body: '{}',
+        },
+        400,
+        /MissingAuthenticationTokenException/,
+      ],
       [{ path: '/2015-03-31/functions/', method: 'GET' }, 403, /MissingAuthenticationTokenException/],
-      [{ path: '/', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListTopics&Version=2010-03-31' }, 403, /xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken</],
+      [
+        {
+          path: '/',
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'Action=ListTopics&Version=2010-03-31',
+        },
+        403,
+        /xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>MissingAuthenticationToken</,
+      ],
     ];
     for (const [{ path, ...init }, status, body] of cases) {
       const res = await fetch(server.url + path, init);
@@ -152,12 +231,18 @@ describe('SNS (query protocol) request errors', () => {
   it('an unknown action -> 400 InvalidAction', async () => {
     const r = await sns('Action=ListQueues&Version=2010-03-31');
     assert.equal(r.status, 400);
-    assert.match(r.text, /<Code>InvalidAction<\/Code><Message>Could not find operation ListQueues for version 2010-03-31/);
+    assert.match(
+      r.text,
+      /<Code>InvalidAction<\/Code><Message>Could not find operation ListQueues for version 2010-03-31/,
+    );
   });
 
   it('a missing required member -> 400 ValidationError naming it', async () => {
     const r = await sns('Action=CreateTopic&Version=2010-03-31');
     assert.equal(r.status, 400);
-    assert.match(r.text, /<Code>ValidationError<\/Code><Message>1 validation error detected: Value null at &apos;name&apos; failed to satisfy constraint: Member must not be null/);
+    assert.match(
+      r.text,
+      /<Code>ValidationError<\/Code><Message>1 validation error detected: Value null at &apos;name&apos; failed to satisfy constraint: Member must not be null/,
+    );
   });
 });

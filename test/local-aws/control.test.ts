@@ -48,7 +48,11 @@ describe('local endpoint commands', () => {
     const started = await localCli(['start'], env);
     assert.equal(started.code, 0, started.out);
     assert.match(started.out, new RegExp(`started at http://127\\.0\\.0\\.1:${env.LOCAL_AWS_PORT}`));
-    const sts = new STSClient({ endpoint: `http://127.0.0.1:${env.LOCAL_AWS_PORT}`, region: 'us-east-1', credentials: ROOT });
+    const sts = new STSClient({
+      endpoint: `http://127.0.0.1:${env.LOCAL_AWS_PORT}`,
+      region: 'us-east-1',
+      credentials: ROOT,
+    });
     assert.equal((await sts.send(new GetCallerIdentityCommand({}))).Account, '000000000000');
     assert.match((await localCli(['status'], env)).out, /running at/);
     const again = await localCli(['start'], env);
@@ -109,7 +113,10 @@ describe('local endpoint commands', () => {
     const shared = path.join(dir, 'shared');
     const first = await startLocalAws(loadConfig({}, { port: 0, dataDir: shared }));
     try {
-      await assert.rejects(startLocalAws(loadConfig({}, { port: 0, dataDir: shared })), /Another local endpoint \(pid \d+\) uses the data folder/);
+      await assert.rejects(
+        startLocalAws(loadConfig({}, { port: 0, dataDir: shared })),
+        /Another local endpoint \(pid \d+\) uses the data folder/,
+      );
     } finally {
       await first.close();
     }
@@ -120,7 +127,13 @@ describe('local endpoint commands', () => {
   it('prints a failure without a stack trace unless LOCAL_AWS_DEBUG is 1 or true', async () => {
     const failing = { ...env, LOCAL_AWS_PORT: 'not-a-port' };
     const stack = /\n\s+at /;
-    const cases: Array<[string | undefined, boolean]> = [[undefined, false], ['0', false], ['false', false], ['1', true], ['true', true]];
+    const cases: Array<[string | undefined, boolean]> = [
+      [undefined, false],
+      ['0', false],
+      ['false', false],
+      ['1', true],
+      ['true', true],
+    ];
     await Promise.all(
       cases.map(async ([debug, wanted]) => {
         const r = await localCli(['status'], debug === undefined ? failing : { ...failing, LOCAL_AWS_DEBUG: debug });

@@ -24,7 +24,11 @@ let dataDir: string;
 before(async () => {
   dataDir = tempDir('settings-');
   // The variables as a user sets them (no overrides besides a free port and the temp folder).
-  const env = { LOCAL_AWS_ACCESS_KEY_ID: KEY.accessKeyId, LOCAL_AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, LOCAL_AWS_ACCOUNT_ID: ACCOUNT };
+  const env = {
+    LOCAL_AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+    LOCAL_AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+    LOCAL_AWS_ACCOUNT_ID: ACCOUNT,
+  };
   local = await startLocalAws(loadConfig(env, { port: 0, dataDir }));
 });
 after(async () => {
@@ -32,7 +36,13 @@ after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-const client = (credentials: typeof KEY) => ({ endpoint: local.url, region: 'us-east-1', credentials, forcePathStyle: true, maxAttempts: 1 });
+const client = (credentials: typeof KEY) => ({
+  endpoint: local.url,
+  region: 'us-east-1',
+  credentials,
+  forcePathStyle: true,
+  maxAttempts: 1,
+});
 
 describe('root credential and account overrides', () => {
   it('accepts the configured key and reports the configured account', async () => {
@@ -50,10 +60,14 @@ describe('root credential and account overrides', () => {
   });
 
   it('refuses the default `test` key as unknown, and the right key with the default secret', async () => {
-    await assert.rejects(new STSClient(client(ROOT)).send(new GetCallerIdentityCommand({})), { name: 'InvalidClientTokenId' });
+    await assert.rejects(new STSClient(client(ROOT)).send(new GetCallerIdentityCommand({})), {
+      name: 'InvalidClientTokenId',
+    });
     await assert.rejects(new S3Client(client(ROOT)).send(new ListBucketsCommand({})), { name: 'InvalidAccessKeyId' });
     const wrongSecret = { accessKeyId: KEY.accessKeyId, secretAccessKey: 'test' };
-    await assert.rejects(new STSClient(client(wrongSecret)).send(new GetCallerIdentityCommand({})), { name: 'SignatureDoesNotMatch' });
+    await assert.rejects(new STSClient(client(wrongSecret)).send(new GetCallerIdentityCommand({})), {
+      name: 'SignatureDoesNotMatch',
+    });
   });
 });
 
@@ -64,7 +78,7 @@ describe('loopback only', () => {
     assert.equal(address.family, 'IPv4');
   });
 
-  it('cannot be reached on the machine\'s other addresses', async () => {
+  it("cannot be reached on the machine's other addresses", async () => {
     const port = (local.server.address() as net.AddressInfo).port;
     const others = Object.values(os.networkInterfaces())
       .flat()

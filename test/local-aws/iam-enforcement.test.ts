@@ -40,7 +40,10 @@ let policyArn = '';
 before(async () => {
   server = await startTestServer();
   iam = new IAMClient(server.clientConfig());
-  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+  };
   await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: JSON.stringify(trust) }));
   await iam.send(
     new PutRolePolicyCommand({
@@ -49,8 +52,16 @@ before(async () => {
       PolicyDocument: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:DeleteLogGroup'], Resource: 'arn:aws:logs:*:*:log-group:/app/*' },
-          { Effect: 'Allow', Action: ['logs:createlogstream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:*:*:log-group:/app/*:log-stream:*' },
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogGroup', 'logs:DeleteLogGroup'],
+            Resource: 'arn:aws:logs:*:*:log-group:/app/*',
+          },
+          {
+            Effect: 'Allow',
+            Action: ['logs:createlogstream', 'logs:PutLogEvents'],
+            Resource: 'arn:aws:logs:*:*:log-group:/app/*:log-stream:*',
+          },
           { Effect: 'Allow', Action: 'logs:Describe*', Resource: '*' },
           { Effect: 'Allow', Action: 'iam:GetRole', Resource: ROLE_ARN },
           { Effect: 'Deny', Action: 'logs:DeleteLogGroup', Resource: 'arn:aws:logs:*:*:log-group:/app/keep*' },
@@ -61,13 +72,18 @@ before(async () => {
   const managed = await iam.send(
     new CreatePolicyCommand({
       PolicyName: 'read-logs',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:Get?ogEvents', Resource: '*' }] }),
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'logs:Get?ogEvents', Resource: '*' }],
+      }),
     }),
   );
   policyArn = managed.Policy!.Arn!;
   await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: policyArn }));
 
-  const out = await new STSClient(server.clientConfig()).send(new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'worker' }));
+  const out = await new STSClient(server.clientConfig()).send(
+    new AssumeRoleCommand({ RoleArn: ROLE_ARN, RoleSessionName: 'worker' }),
+  );
   const c = out.Credentials!;
   session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
   logs = new CloudWatchLogsClient(server.clientConfig({ credentials: session }));
@@ -77,7 +93,9 @@ after(async () => {
 });
 
 function deniedMessage(action: string, resource: string, explicit = false): string {
-  const why = explicit ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+  const why = explicit
+    ? 'with an explicit deny in an identity-based policy'
+    : `because no identity-based policy allows the ${action} action`;
   return `User: ${SESSION_ARN} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
 }
 
@@ -85,9 +103,18 @@ describe('role session permissions', () => {
   it('allows what the inline policy allows (case-insensitive actions, wildcard resources)', async () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: '/app/one' }));
     await logs.send(new CreateLogStreamCommand({ logGroupName: '/app/one', logStreamName: 's' }));
-    await logs.send(new PutLogEventsCommand({ logGroupName: '/app/one', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'hi' }] }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: '/app/one',
+        logStreamName: 's',
+        logEvents: [{ timestamp: Date.now(), message: 'hi' }],
+      }),
+    );
     const groups = await logs.send(new DescribeLogGroupsCommand({}));
-    assert.deepEqual(groups.logGroups!.map((g) => g.logGroupName), ['/app/one']);
+    assert.deepEqual(
+      groups.logGroups!.map((g) => g.logGroupName),
+      ['/app/one'],
+    );
   });
 
   it('refuses anything else with AccessDeniedException and AWS wording', async () => {
@@ -102,8 +129,12 @@ describe('role session permissions', () => {
     // the refusal comes before any existence check: no information about other groups leaks
     const root = new CloudWatchLogsClient(server.clientConfig());
     await root.send(new CreateLogGroupCommand({ logGroupName: '/secret' }));
-    await assert.rejects(logs.send(new DeleteLogGroupCommand({ logGroupName: '/secret' })), { name: 'AccessDeniedException' });
-    await assert.rejects(logs.send(new DeleteLogGroupCommand({ logGroupName: '/secret-missing' })), { name: 'AccessDeniedException' });
+    await assert.rejects(logs.send(new DeleteLogGroupCommand({ logGroupName: '/secret' })), {
+      name: 'AccessDeniedException',
+    });
+    await assert.rejects(logs.send(new DeleteLogGroupCommand({ logGroupName: '/secret-missing' })), {
+      name: 'AccessDeniedException',
+    });
   });
 
   it('lets an explicit Deny win over an Allow', async () => {
@@ -117,17 +148,28 @@ describe('role session permissions', () => {
   });
 
   it('applies attached managed policies, and policy changes at once', async () => {
-    const got = await logs.send(new GetLogEventsCommand({ logGroupName: '/app/one', logStreamName: 's', startFromHead: true }));
-    assert.deepEqual(got.events!.map((e) => e.message), ['hi']);
+    const got = await logs.send(
+      new GetLogEventsCommand({ logGroupName: '/app/one', logStreamName: 's', startFromHead: true }),
+    );
+    assert.deepEqual(
+      got.events!.map((e) => e.message),
+      ['hi'],
+    );
     await iam.send(new DetachRolePolicyCommand({ RoleName: 'app', PolicyArn: policyArn }));
     await assert.rejects(logs.send(new GetLogEventsCommand({ logGroupName: '/app/one', logStreamName: 's' })), {
       name: 'AccessDeniedException',
       message: deniedMessage('logs:GetLogEvents', `${group('/app/one')}:log-stream:s`),
     });
-    await iam.send(new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: 'arn:aws:iam::aws:policy/AWSLambdaExecute' }));
-    const again = await logs.send(new GetLogEventsCommand({ logGroupName: '/app/one', logStreamName: 's', startFromHead: true }));
+    await iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'app', PolicyArn: 'arn:aws:iam::aws:policy/AWSLambdaExecute' }),
+    );
+    const again = await logs.send(
+      new GetLogEventsCommand({ logGroupName: '/app/one', logStreamName: 's', startFromHead: true }),
+    );
     assert.equal(again.events!.length, 1);
-    await iam.send(new DetachRolePolicyCommand({ RoleName: 'app', PolicyArn: 'arn:aws:iam::aws:policy/AWSLambdaExecute' }));
+    await iam.send(
+      new DetachRolePolicyCommand({ RoleName: 'app', PolicyArn: 'arn:aws:iam::aws:policy/AWSLambdaExecute' }),
+    );
   });
 
   it('enforces IAM permissions on IAM calls', async () => {
@@ -138,7 +180,16 @@ describe('role session permissions', () => {
       message: deniedMessage('iam:ListRoles', '*'),
     });
     await assert.rejects(
-      asRole.send(new PutRolePolicyCommand({ RoleName: 'app', PolicyName: 'escalate', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) })),
+      asRole.send(
+        new PutRolePolicyCommand({
+          RoleName: 'app',
+          PolicyName: 'escalate',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+          }),
+        }),
+      ),
       { name: 'AccessDenied', message: deniedMessage('iam:PutRolePolicy', ROLE_ARN) },
     );
   });
@@ -151,7 +202,10 @@ describe('role session permissions', () => {
     await assert.rejects(sts.send(new GetCallerIdentityCommand({})), { name: 'InvalidClientTokenId' });
     await assert.rejects(logs.send(new DescribeLogGroupsCommand({})), { name: 'UnrecognizedClientException' });
     // a new role with the same name does not bring the old session back
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }] };
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }],
+    };
     await iam.send(new CreateRoleCommand({ RoleName: 'app', AssumeRolePolicyDocument: JSON.stringify(trust) }));
     await assert.rejects(logs.send(new DescribeLogGroupsCommand({})), { name: 'UnrecognizedClientException' });
   });

@@ -39,7 +39,9 @@ const LAMBDA_TRUST = JSON.stringify({
 });
 const LOGS_POLICY = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:*:*:*' }],
+  Statement: [
+    { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:*:*:*' },
+  ],
 });
 
 let server: TestServer;
@@ -80,10 +82,13 @@ describe('IAM roles', () => {
     // IAM names are unique without case
     assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'THUMB-ROLE' }))).Role!.RoleId, role.RoleId);
 
-    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'Thumb-Role', AssumeRolePolicyDocument: LAMBDA_TRUST })), {
-      name: 'EntityAlreadyExistsException',
-      message: 'Role with name Thumb-Role already exists.',
-    });
+    await assert.rejects(
+      iam.send(new CreateRoleCommand({ RoleName: 'Thumb-Role', AssumeRolePolicyDocument: LAMBDA_TRUST })),
+      {
+        name: 'EntityAlreadyExistsException',
+        message: 'Role with name Thumb-Role already exists.',
+      },
+    );
     await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'nope' })), {
       name: 'NoSuchEntityException',
       message: 'The role with name nope cannot be found.',
@@ -91,32 +96,53 @@ describe('IAM roles', () => {
   });
 
   it('validates names, paths, session durations and trust policies', async () => {
-    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'bad name!', AssumeRolePolicyDocument: LAMBDA_TRUST })), {
-      name: 'ValidationError',
-      message: /Value 'bad name!' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
-    });
-    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'x'.repeat(65), AssumeRolePolicyDocument: LAMBDA_TRUST })), {
-      name: 'ValidationError',
-      message: /Member must have length less than or equal to 64/,
-    });
-    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'p', Path: 'no-slash', AssumeRolePolicyDocument: LAMBDA_TRUST })), {
-      name: 'ValidationError',
-      message: /It must begin and end with \//,
-    });
-    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'd', MaxSessionDuration: 60, AssumeRolePolicyDocument: LAMBDA_TRUST })), {
-      name: 'ValidationError',
-      message: /maxSessionDuration/,
-    });
+    await assert.rejects(
+      iam.send(new CreateRoleCommand({ RoleName: 'bad name!', AssumeRolePolicyDocument: LAMBDA_TRUST })),
+      {
+        name: 'ValidationError',
+        message:
+          /Value 'bad name!' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+      },
+    );
+    await assert.rejects(
+      iam.send(new CreateRoleCommand({ RoleName: 'x'.repeat(65), AssumeRolePolicyDocument: LAMBDA_TRUST })),
+      {
+        name: 'ValidationError',
+        message: /Member must have length less than or equal to 64/,
+      },
+    );
+    await assert.rejects(
+      iam.send(new CreateRoleCommand({ RoleName: 'p', Path: 'no-slash', AssumeRolePolicyDocument: LAMBDA_TRUST })),
+      {
+        name: 'ValidationError',
+        message: /It must begin and end with \//,
+      },
+    );
+    await assert.rejects(
+      iam.send(
+        new CreateRoleCommand({ RoleName: 'd', MaxSessionDuration: 60, AssumeRolePolicyDocument: LAMBDA_TRUST }),
+      ),
+      {
+        name: 'ValidationError',
+        message: /maxSessionDuration/,
+      },
+    );
     await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'j', AssumeRolePolicyDocument: '{"Version":' })), {
       name: 'MalformedPolicyDocumentException',
       message: 'This policy contains invalid Json',
     });
-    const noPrincipal = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole' }] });
+    const noPrincipal = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole' }],
+    });
     await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'j', AssumeRolePolicyDocument: noPrincipal })), {
       name: 'MalformedPolicyDocumentException',
       message: 'Missing required field Principal',
     });
-    const badVersion = JSON.stringify({ Version: '2011-01-01', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }] });
+    const badVersion = JSON.stringify({
+      Version: '2011-01-01',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole' }],
+    });
     await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'j', AssumeRolePolicyDocument: badVersion })), {
       name: 'MalformedPolicyDocumentException',
     });
@@ -128,20 +154,32 @@ describe('IAM roles', () => {
       await iam.send(new CreateRoleCommand({ RoleName: n, Path: '/paging/', AssumeRolePolicyDocument: LAMBDA_TRUST }));
     }
     const first = await iam.send(new ListRolesCommand({ PathPrefix: '/paging/', MaxItems: 2 }));
-    assert.deepEqual(first.Roles!.map((r) => r.RoleName), ['page-a', 'page-b']);
+    assert.deepEqual(
+      first.Roles!.map((r) => r.RoleName),
+      ['page-a', 'page-b'],
+    );
     assert.equal(first.IsTruncated, true);
     assert.ok(first.Marker);
     const second = await iam.send(new ListRolesCommand({ PathPrefix: '/paging/', MaxItems: 2, Marker: first.Marker }));
-    assert.deepEqual(second.Roles!.map((r) => r.RoleName), ['page-c']);
+    assert.deepEqual(
+      second.Roles!.map((r) => r.RoleName),
+      ['page-c'],
+    );
     assert.equal(second.IsTruncated, false);
     assert.equal(second.Marker, undefined);
     const all = await iam.send(new ListRolesCommand({}));
     assert.ok(all.Roles!.some((r) => r.RoleName === 'thumb-role'));
-    assert.equal(all.Roles!.find((r) => r.RoleName === 'page-a')!.AssumeRolePolicyDocument, encodeURIComponent(LAMBDA_TRUST));
+    assert.equal(
+      all.Roles!.find((r) => r.RoleName === 'page-a')!.AssumeRolePolicyDocument,
+      encodeURIComponent(LAMBDA_TRUST),
+    );
   });
 
   it('replaces the trust policy', async () => {
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'sts:AssumeRole' }],
+    });
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'page-c', PolicyDocument: trust }));
     const got = await iam.send(new GetRoleCommand({ RoleName: 'page-c' }));
     assert.equal(decodeURIComponent(got.Role!.AssumeRolePolicyDocument!), trust);
@@ -151,7 +189,15 @@ describe('IAM roles', () => {
   });
 
   it('tags and untags roles', async () => {
-    await iam.send(new TagRoleCommand({ RoleName: 'page-a', Tags: [{ Key: 'k1', Value: 'v1' }, { Key: 'k2', Value: 'v2' }] }));
+    await iam.send(
+      new TagRoleCommand({
+        RoleName: 'page-a',
+        Tags: [
+          { Key: 'k1', Value: 'v1' },
+          { Key: 'k2', Value: 'v2' },
+        ],
+      }),
+    );
     await iam.send(new TagRoleCommand({ RoleName: 'page-a', Tags: [{ Key: 'k1', Value: 'new' }] }));
     await iam.send(new UntagRoleCommand({ RoleName: 'page-a', TagKeys: ['k2'] }));
     const tags = await iam.send(new ListRoleTagsCommand({ RoleName: 'page-a' }));
@@ -163,7 +209,9 @@ describe('IAM roles', () => {
 
 describe('IAM inline policies', () => {
   it('puts, gets (URL-encoded), lists and deletes role policies', async () => {
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'logs', PolicyDocument: LOGS_POLICY }));
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'logs', PolicyDocument: LOGS_POLICY }),
+    );
     const got = await iam.send(new GetRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'logs' }));
     assert.equal(got.RoleName, 'thumb-role');
     assert.equal(got.PolicyName, 'logs');
@@ -177,21 +225,33 @@ describe('IAM inline policies', () => {
   });
 
   it('refuses identity policies with a principal or without resources', async () => {
-    const withPrincipal = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }] });
-    await assert.rejects(iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'p', PolicyDocument: withPrincipal })), {
-      name: 'MalformedPolicyDocumentException',
-      message: 'Policy document should not specify a principal.',
+    const withPrincipal = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }],
     });
+    await assert.rejects(
+      iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'p', PolicyDocument: withPrincipal })),
+      {
+        name: 'MalformedPolicyDocumentException',
+        message: 'Policy document should not specify a principal.',
+      },
+    );
     const noResource = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*' }] });
-    await assert.rejects(iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'p', PolicyDocument: noResource })), {
-      name: 'MalformedPolicyDocumentException',
-      message: 'Policy statement must contain resources.',
-    });
+    await assert.rejects(
+      iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'p', PolicyDocument: noResource })),
+      {
+        name: 'MalformedPolicyDocumentException',
+        message: 'Policy statement must contain resources.',
+      },
+    );
     const noEffect = JSON.stringify({ Version: '2012-10-17', Statement: [{ Action: 's3:*', Resource: '*' }] });
-    await assert.rejects(iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'p', PolicyDocument: noEffect })), {
-      name: 'MalformedPolicyDocumentException',
-      message: 'Syntax errors in policy.',
-    });
+    await assert.rejects(
+      iam.send(new PutRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'p', PolicyDocument: noEffect })),
+      {
+        name: 'MalformedPolicyDocumentException',
+        message: 'Syntax errors in policy.',
+      },
+    );
   });
 });
 
@@ -199,7 +259,16 @@ describe('IAM managed policies', () => {
   let policyArn = '';
 
   it('creates a policy and reads it and its version back', async () => {
-    const created = (await iam.send(new CreatePolicyCommand({ PolicyName: 'thumb-s3', Path: '/app/', PolicyDocument: LOGS_POLICY, Description: 'd' }))).Policy!;
+    const created = (
+      await iam.send(
+        new CreatePolicyCommand({
+          PolicyName: 'thumb-s3',
+          Path: '/app/',
+          PolicyDocument: LOGS_POLICY,
+          Description: 'd',
+        }),
+      )
+    ).Policy!;
     policyArn = created.Arn!;
     assert.equal(policyArn, `arn:aws:iam::${ACCOUNT}:policy/app/thumb-s3`);
     assert.match(created.PolicyId!, /^ANPA[A-Z2-7]{17}$/);
@@ -215,20 +284,35 @@ describe('IAM managed policies', () => {
       name: 'EntityAlreadyExistsException',
       message: 'A policy called THUMB-S3 already exists. Duplicate names are not allowed.',
     });
-    await assert.rejects(iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v9' })), { name: 'NoSuchEntityException' });
+    await assert.rejects(iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: 'v9' })), {
+      name: 'NoSuchEntityException',
+    });
     await assert.rejects(iam.send(new GetPolicyCommand({ PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/none` })), {
       name: 'NoSuchEntityException',
       message: `Policy arn:aws:iam::${ACCOUNT}:policy/none was not found.`,
     });
-    await assert.rejects(iam.send(new GetPolicyCommand({ PolicyArn: 'not-an-arn-at-all-xxxx' })), { name: 'InvalidInputException' });
+    await assert.rejects(iam.send(new GetPolicyCommand({ PolicyArn: 'not-an-arn-at-all-xxxx' })), {
+      name: 'InvalidInputException',
+    });
   });
 
   it('keeps versions, newest first', async () => {
-    const doc2 = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }] });
-    const v2 = (await iam.send(new CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: doc2, SetAsDefault: true }))).PolicyVersion!;
+    const doc2 = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }],
+    });
+    const v2 = (
+      await iam.send(new CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: doc2, SetAsDefault: true }))
+    ).PolicyVersion!;
     assert.equal(v2.VersionId, 'v2');
     const versions = (await iam.send(new ListPolicyVersionsCommand({ PolicyArn: policyArn }))).Versions!;
-    assert.deepEqual(versions.map((v) => [v.VersionId, v.IsDefaultVersion]), [['v2', true], ['v1', false]]);
+    assert.deepEqual(
+      versions.map((v) => [v.VersionId, v.IsDefaultVersion]),
+      [
+        ['v2', true],
+        ['v1', false],
+      ],
+    );
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy!.DefaultVersionId, 'v2');
   });
 
@@ -237,28 +321,49 @@ describe('IAM managed policies', () => {
     assert.equal(p.PolicyName, 'AWSLambdaBasicExecutionRole');
     assert.equal(p.PolicyId, 'ANPAJNCQGXC42545SKXIK');
     assert.equal(p.Path, '/service-role/');
-    const v = (await iam.send(new GetPolicyVersionCommand({ PolicyArn: BASIC, VersionId: p.DefaultVersionId }))).PolicyVersion!;
-    assert.deepEqual(JSON.parse(decodeURIComponent(v.Document!)).Statement[0].Action, ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    const v = (await iam.send(new GetPolicyVersionCommand({ PolicyArn: BASIC, VersionId: p.DefaultVersionId })))
+      .PolicyVersion!;
+    assert.deepEqual(JSON.parse(decodeURIComponent(v.Document!)).Statement[0].Action, [
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
   });
 
   it('attaches, counts, lists, and refuses deletes while attached', async () => {
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'thumb-role', PolicyArn: BASIC }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'thumb-role', PolicyArn: policyArn }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'page-a', PolicyArn: policyArn }));
-    const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'thumb-role' }))).AttachedPolicies!;
+    const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'thumb-role' })))
+      .AttachedPolicies!;
     assert.deepEqual(attached.map((a) => a.PolicyArn).sort(), [BASIC, policyArn].sort());
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy!.AttachmentCount, 2);
-    const onlyApp = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'thumb-role', PathPrefix: '/app/' }))).AttachedPolicies!;
-    assert.deepEqual(onlyApp.map((a) => a.PolicyName), ['thumb-s3']);
+    const onlyApp = (
+      await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'thumb-role', PathPrefix: '/app/' }))
+    ).AttachedPolicies!;
+    assert.deepEqual(
+      onlyApp.map((a) => a.PolicyName),
+      ['thumb-s3'],
+    );
 
     const entities = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: policyArn }));
-    assert.deepEqual(entities.PolicyRoles!.map((r) => r.RoleName), ['page-a', 'thumb-role']);
+    assert.deepEqual(
+      entities.PolicyRoles!.map((r) => r.RoleName),
+      ['page-a', 'thumb-role'],
+    );
 
-    await assert.rejects(iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })), { name: 'DeleteConflictException' });
-    await assert.rejects(iam.send(new AttachRolePolicyCommand({ RoleName: 'thumb-role', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/missing` })), {
-      name: 'NoSuchEntityException',
-      message: `Policy arn:aws:iam::${ACCOUNT}:policy/missing does not exist or is not attachable.`,
+    await assert.rejects(iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })), {
+      name: 'DeleteConflictException',
     });
+    await assert.rejects(
+      iam.send(
+        new AttachRolePolicyCommand({ RoleName: 'thumb-role', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/missing` }),
+      ),
+      {
+        name: 'NoSuchEntityException',
+        message: `Policy arn:aws:iam::${ACCOUNT}:policy/missing does not exist or is not attachable.`,
+      },
+    );
     await assert.rejects(iam.send(new DetachRolePolicyCommand({ RoleName: 'page-b', PolicyArn: policyArn })), {
       name: 'NoSuchEntityException',
       message: `Policy ${policyArn} was not found.`,
@@ -289,7 +394,9 @@ describe('IAM managed policies', () => {
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'thumb-role', PolicyName: 'logs' }));
     await iam.send(new DeleteRoleCommand({ RoleName: 'thumb-role' }));
     await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'thumb-role' })), { name: 'NoSuchEntityException' });
-    await assert.rejects(iam.send(new DeleteRoleCommand({ RoleName: 'thumb-role' })), { name: 'NoSuchEntityException' });
+    await assert.rejects(iam.send(new DeleteRoleCommand({ RoleName: 'thumb-role' })), {
+      name: 'NoSuchEntityException',
+    });
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).Policy!.AttachmentCount, 1);
   });
 

@@ -32,7 +32,15 @@ async function call(target: string, body: string | Buffer, opts: { creds?: Crede
   const base = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target };
   const headers = opts.unsigned
     ? base
-    : signHeaders({ method: 'POST', url, headers: base, body, region: 'us-east-1', service: 'logs', ...(opts.creds ?? ROOT) });
+    : signHeaders({
+        method: 'POST',
+        url,
+        headers: base,
+        body,
+        region: 'us-east-1',
+        service: 'logs',
+        ...(opts.creds ?? ROOT),
+      });
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
   let parsed: { __type?: string; message?: string } = {};
@@ -47,11 +55,15 @@ async function call(target: string, body: string | Buffer, opts: { creds?: Crede
 describe('Logs refuses bad credentials', () => {
   it('refuses a wrong secret, an unknown key and an unsigned request', async () => {
     await assert.rejects(
-      new CloudWatchLogsClient(server.clientConfig({ credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } })).send(new DescribeLogGroupsCommand({})),
+      new CloudWatchLogsClient(
+        server.clientConfig({ credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } }),
+      ).send(new DescribeLogGroupsCommand({})),
       { name: 'InvalidSignatureException' },
     );
     await assert.rejects(
-      new CloudWatchLogsClient(server.clientConfig({ credentials: { accessKeyId: 'AKIANOSUCHKEY0000000', secretAccessKey: 'x' } })).send(new DescribeLogGroupsCommand({})),
+      new CloudWatchLogsClient(
+        server.clientConfig({ credentials: { accessKeyId: 'AKIANOSUCHKEY0000000', secretAccessKey: 'x' } }),
+      ).send(new DescribeLogGroupsCommand({})),
       { name: 'UnrecognizedClientException' },
     );
     const unsigned = await call('Logs_20140328.DescribeLogGroups', '{}', { unsigned: true });
@@ -67,7 +79,12 @@ describe('Logs refuses broken and absurd input with 4xx', () => {
       assert.equal(r.status, 400, r.text);
       assert.equal(r.type, 'SerializationException', r.text);
     }
-    for (const target of ['Logs_20140328.Frobnicate', 'Logs_20140328.constructor', 'Logs_20140328.__proto__', 'Logs_20140328.hasOwnProperty']) {
+    for (const target of [
+      'Logs_20140328.Frobnicate',
+      'Logs_20140328.constructor',
+      'Logs_20140328.__proto__',
+      'Logs_20140328.hasOwnProperty',
+    ]) {
       const r = await call(target, '{}');
       assert.equal(r.status, 400, r.text);
       assert.equal(r.type, 'UnknownOperationException');
@@ -91,23 +108,63 @@ describe('Logs refuses broken and absurd input with 4xx', () => {
       ['DescribeLogGroups', { limit: 1e20 }, 'SerializationException'],
       ['DescribeLogGroups', { nextToken: '!!!garbage!!!' }, 'InvalidParameterException'],
       ['DescribeLogStreams', { logGroupName: 'g', orderBy: 'Size' }, 'InvalidParameterException'],
-      ['DescribeLogStreams', { logGroupIdentifier: 'arn:aws:logs:us-east-1:999999999999:log-group:g' }, 'ResourceNotFoundException'],
+      [
+        'DescribeLogStreams',
+        { logGroupIdentifier: 'arn:aws:logs:us-east-1:999999999999:log-group:g' },
+        'ResourceNotFoundException',
+      ],
       ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: 'x' }, 'SerializationException'],
       ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: [] }, 'InvalidParameterException'],
-      ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: -5, message: 'x' }] }, 'InvalidParameterException'],
-      ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: 1.5, message: 'x' }] }, 'SerializationException'],
-      ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: '' }] }, 'InvalidParameterException'],
-      ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: [{ message: 'no time' }] }, 'InvalidParameterException'],
-      ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: Array.from({ length: 10001 }, () => ({ timestamp: Date.now(), message: 'x' })) }, 'InvalidParameterException'],
-      ['PutLogEvents', { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'x'.repeat(1048577) }] }, 'InvalidParameterException'],
-      ['GetLogEvents', { logGroupName: 'g', logStreamName: 's', nextToken: 'b/../../etc/passwd/s' }, 'InvalidParameterException'],
+      [
+        'PutLogEvents',
+        { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: -5, message: 'x' }] },
+        'InvalidParameterException',
+      ],
+      [
+        'PutLogEvents',
+        { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: 1.5, message: 'x' }] },
+        'SerializationException',
+      ],
+      [
+        'PutLogEvents',
+        { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: '' }] },
+        'InvalidParameterException',
+      ],
+      [
+        'PutLogEvents',
+        { logGroupName: 'g', logStreamName: 's', logEvents: [{ message: 'no time' }] },
+        'InvalidParameterException',
+      ],
+      [
+        'PutLogEvents',
+        {
+          logGroupName: 'g',
+          logStreamName: 's',
+          logEvents: Array.from({ length: 10001 }, () => ({ timestamp: Date.now(), message: 'x' })),
+        },
+        'InvalidParameterException',
+      ],
+      [
+        'PutLogEvents',
+        { logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'x'.repeat(1048577) }] },
+        'InvalidParameterException',
+      ],
+      [
+        'GetLogEvents',
+        { logGroupName: 'g', logStreamName: 's', nextToken: 'b/../../etc/passwd/s' },
+        'InvalidParameterException',
+      ],
       ['GetLogEvents', { logGroupName: 'g', logStreamName: 's', limit: -1 }, 'InvalidParameterException'],
       ['GetLogEvents', { logGroupName: 'g', logGroupIdentifier: 'g', logStreamName: 's' }, 'InvalidParameterException'],
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: `{ ${'('.repeat(400)}$.a = 1${')'.repeat(400)} }` }, ''],
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: '{ $.a ~ 1 }' }, 'InvalidParameterException'],
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: '"unterminated' }, 'InvalidParameterException'],
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: '[ip, user]' }, 'InvalidParameterException'],
-      ['FilterLogEvents', { logGroupName: 'g', logStreamNames: ['s'], logStreamNamePrefix: 's' }, 'InvalidParameterException'],
+      [
+        'FilterLogEvents',
+        { logGroupName: 'g', logStreamNames: ['s'], logStreamNamePrefix: 's' },
+        'InvalidParameterException',
+      ],
       ['FilterLogEvents', { logGroupName: 'g', logStreamNames: [] }, 'InvalidParameterException'],
       ['PutRetentionPolicy', { logGroupName: 'g', retentionInDays: 1e300 }, 'SerializationException'],
       ['TagResource', { resourceArn: 'arn:aws:s3:::bucket', tags: { a: 'b' } }, 'InvalidParameterException'],
@@ -127,16 +184,34 @@ describe('Logs refuses broken and absurd input with 4xx', () => {
   it('treats names that are JavaScript object internals as plain names', async () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: '__proto__', tags: { constructor: 'x' } }));
     await logs.send(new CreateLogStreamCommand({ logGroupName: '__proto__', logStreamName: '__proto__' }));
-    await logs.send(new PutLogEventsCommand({ logGroupName: '__proto__', logStreamName: '__proto__', logEvents: [{ timestamp: Date.now(), message: 'safe' }] }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: '__proto__',
+        logStreamName: '__proto__',
+        logEvents: [{ timestamp: Date.now(), message: 'safe' }],
+      }),
+    );
     const got = await logs.send(new GetLogEventsCommand({ logGroupName: '__proto__', logStreamName: '__proto__' }));
-    assert.deepEqual(got.events!.map((e) => e.message), ['safe']);
-    assert.deepEqual((await logs.send(new ListTagsLogGroupCommand({ logGroupName: '__proto__' }))).tags, { constructor: 'x' });
+    assert.deepEqual(
+      got.events!.map((e) => e.message),
+      ['safe'],
+    );
+    assert.deepEqual((await logs.send(new ListTagsLogGroupCommand({ logGroupName: '__proto__' }))).tags, {
+      constructor: 'x',
+    });
   });
 
   it('answers writes racing a stream deletion with success or ResourceNotFoundException, never a 500', async () => {
     await logs.send(new CreateLogStreamCommand({ logGroupName: 'g', logStreamName: 'doomed' }));
     const writes = Array.from({ length: 30 }, (_, i) =>
-      call('Logs_20140328.PutLogEvents', JSON.stringify({ logGroupName: 'g', logStreamName: 'doomed', logEvents: [{ timestamp: Date.now(), message: `w${i}` }] })),
+      call(
+        'Logs_20140328.PutLogEvents',
+        JSON.stringify({
+          logGroupName: 'g',
+          logStreamName: 'doomed',
+          logEvents: [{ timestamp: Date.now(), message: `w${i}` }],
+        }),
+      ),
     );
     const del = call('Logs_20140328.DeleteLogStream', JSON.stringify({ logGroupName: 'g', logStreamName: 'doomed' }));
     for (const r of await Promise.all(writes)) {
@@ -146,9 +221,18 @@ describe('Logs refuses broken and absurd input with 4xx', () => {
   });
 
   it('keeps working normally afterwards', async () => {
-    await logs.send(new PutLogEventsCommand({ logGroupName: 'g', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'still fine' }] }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: 'g',
+        logStreamName: 's',
+        logEvents: [{ timestamp: Date.now(), message: 'still fine' }],
+      }),
+    );
     const got = await logs.send(new GetLogEventsCommand({ logGroupName: 'g', logStreamName: 's' }));
-    assert.deepEqual(got.events!.map((e) => e.message), ['still fine']);
+    assert.deepEqual(
+      got.events!.map((e) => e.message),
+      ['still fine'],
+    );
     const groups = (await logs.send(new DescribeLogGroupsCommand({}))).logGroups!.map((g) => g.logGroupName);
     assert.deepEqual(groups, ['__proto__', 'g']);
   });

@@ -55,7 +55,10 @@ describe('log groups', () => {
       message: 'The specified log group already exists',
     });
     const byPrefix = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/' }));
-    assert.deepEqual(byPrefix.logGroups!.map((g) => g.logGroupName), ['/aws/lambda/alpha', '/aws/lambda/beta', '/aws/lambda/gamma']);
+    assert.deepEqual(
+      byPrefix.logGroups!.map((g) => g.logGroupName),
+      ['/aws/lambda/alpha', '/aws/lambda/beta', '/aws/lambda/gamma'],
+    );
     const g = byPrefix.logGroups![0]!;
     assert.equal(g.arn, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/alpha:*`);
     assert.equal(g.logGroupArn, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/alpha`);
@@ -63,16 +66,27 @@ describe('log groups', () => {
     assert.equal(g.retentionInDays, undefined);
 
     const byPattern = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'lpha' }));
-    assert.deepEqual(byPattern.logGroups!.map((x) => x.logGroupName), ['/aws/lambda/alpha', '/other/AlphaBeta']);
-    await assert.rejects(logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'a', logGroupNamePrefix: '/' })), {
-      name: 'InvalidParameterException',
-    });
+    assert.deepEqual(
+      byPattern.logGroups!.map((x) => x.logGroupName),
+      ['/aws/lambda/alpha', '/other/AlphaBeta'],
+    );
+    await assert.rejects(
+      logs.send(new DescribeLogGroupsCommand({ logGroupNamePattern: 'a', logGroupNamePrefix: '/' })),
+      {
+        name: 'InvalidParameterException',
+      },
+    );
 
     const p1 = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/', limit: 2 }));
     assert.equal(p1.logGroups!.length, 2);
     assert.ok(p1.nextToken);
-    const p2 = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/', limit: 2, nextToken: p1.nextToken }));
-    assert.deepEqual(p2.logGroups!.map((x) => x.logGroupName), ['/aws/lambda/gamma']);
+    const p2 = await logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/', limit: 2, nextToken: p1.nextToken }),
+    );
+    assert.deepEqual(
+      p2.logGroups!.map((x) => x.logGroupName),
+      ['/aws/lambda/gamma'],
+    );
     assert.equal(p2.nextToken, undefined);
 
     await logs.send(new DeleteLogGroupCommand({ logGroupName: '/aws/lambda/gamma' }));
@@ -86,22 +100,35 @@ describe('log groups', () => {
     const eu = new CloudWatchLogsClient(server.clientConfig({ region: 'eu-west-1' }));
     await eu.send(new CreateLogGroupCommand({ logGroupName: '/aws/lambda/alpha' }));
     const euGroups = (await eu.send(new DescribeLogGroupsCommand({}))).logGroups!;
-    assert.deepEqual(euGroups.map((g) => g.logGroupArn), [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/alpha`]);
+    assert.deepEqual(
+      euGroups.map((g) => g.logGroupArn),
+      [`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/alpha`],
+    );
     await eu.send(new DeleteLogGroupCommand({ logGroupName: '/aws/lambda/alpha' }));
-    assert.ok((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/alpha' }))).logGroups!.length === 1);
+    assert.ok(
+      (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/alpha' }))).logGroups!.length ===
+        1,
+    );
   });
 
   it('sets and removes retention, validating the value', async () => {
     await logs.send(new PutRetentionPolicyCommand({ logGroupName: '/aws/lambda/beta', retentionInDays: 7 }));
-    const g = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/beta' }))).logGroups![0]!;
+    const g = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/beta' })))
+      .logGroups![0]!;
     assert.equal(g.retentionInDays, 7);
-    await assert.rejects(logs.send(new PutRetentionPolicyCommand({ logGroupName: '/aws/lambda/beta', retentionInDays: 2 })), {
-      name: 'InvalidParameterException',
-      message: /retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: \[1, 3, 5, 7/,
+    await assert.rejects(
+      logs.send(new PutRetentionPolicyCommand({ logGroupName: '/aws/lambda/beta', retentionInDays: 2 })),
+      {
+        name: 'InvalidParameterException',
+        message: /retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: \[1, 3, 5, 7/,
+      },
+    );
+    await assert.rejects(logs.send(new PutRetentionPolicyCommand({ logGroupName: '/nope', retentionInDays: 1 })), {
+      name: 'ResourceNotFoundException',
     });
-    await assert.rejects(logs.send(new PutRetentionPolicyCommand({ logGroupName: '/nope', retentionInDays: 1 })), { name: 'ResourceNotFoundException' });
     await logs.send(new DeleteRetentionPolicyCommand({ logGroupName: '/aws/lambda/beta' }));
-    const again = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/beta' }))).logGroups![0]!;
+    const again = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/beta' })))
+      .logGroups![0]!;
     assert.equal(again.retentionInDays, undefined);
   });
 
@@ -112,8 +139,13 @@ describe('log groups', () => {
     assert.deepEqual((await logs.send(new ListTagsLogGroupCommand({ logGroupName: 'tagged' }))).tags, { env: 'prod' });
     const arn = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:tagged`;
     await logs.send(new TagResourceCommand({ resourceArn: arn, tags: { x: 'y' } }));
-    assert.deepEqual((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags, { env: 'prod', x: 'y' });
-    await assert.rejects(logs.send(new ListTagsForResourceCommand({ resourceArn: `${arn}-missing` })), { name: 'ResourceNotFoundException' });
+    assert.deepEqual((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags, {
+      env: 'prod',
+      x: 'y',
+    });
+    await assert.rejects(logs.send(new ListTagsForResourceCommand({ resourceArn: `${arn}-missing` })), {
+      name: 'ResourceNotFoundException',
+    });
   });
 });
 
@@ -122,23 +154,47 @@ describe('log streams and events', () => {
     await groupWithStream('streams', 'b-stream');
     await logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'a-stream' }));
     await logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'c-stream' }));
-    await assert.rejects(logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'a-stream' })), {
-      name: 'ResourceAlreadyExistsException',
-      message: 'The specified log stream already exists',
-    });
+    await assert.rejects(
+      logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'a-stream' })),
+      {
+        name: 'ResourceAlreadyExistsException',
+        message: 'The specified log stream already exists',
+      },
+    );
     await assert.rejects(logs.send(new CreateLogStreamCommand({ logGroupName: 'no-group', logStreamName: 'x' })), {
       name: 'ResourceNotFoundException',
       message: 'The specified log group does not exist.',
     });
-    await assert.rejects(logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'bad:name' })), {
-      name: 'InvalidParameterException',
-    });
+    await assert.rejects(
+      logs.send(new CreateLogStreamCommand({ logGroupName: 'streams', logStreamName: 'bad:name' })),
+      {
+        name: 'InvalidParameterException',
+      },
+    );
     const now = Date.now();
-    await logs.send(new PutLogEventsCommand({ logGroupName: 'streams', logStreamName: 'c-stream', logEvents: [{ timestamp: now - 2000, message: 'c' }] }));
-    await logs.send(new PutLogEventsCommand({ logGroupName: 'streams', logStreamName: 'a-stream', logEvents: [{ timestamp: now - 1000, message: 'a' }, { timestamp: now, message: 'a2' }] }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: 'streams',
+        logStreamName: 'c-stream',
+        logEvents: [{ timestamp: now - 2000, message: 'c' }],
+      }),
+    );
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: 'streams',
+        logStreamName: 'a-stream',
+        logEvents: [
+          { timestamp: now - 1000, message: 'a' },
+          { timestamp: now, message: 'a2' },
+        ],
+      }),
+    );
 
     const byName = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'streams' }))).logStreams!;
-    assert.deepEqual(byName.map((s) => s.logStreamName), ['a-stream', 'b-stream', 'c-stream']);
+    assert.deepEqual(
+      byName.map((s) => s.logStreamName),
+      ['a-stream', 'b-stream', 'c-stream'],
+    );
     const a = byName[0]!;
     assert.equal(a.firstEventTimestamp, now - 1000);
     assert.equal(a.lastEventTimestamp, now);
@@ -146,36 +202,87 @@ describe('log streams and events', () => {
     assert.equal(a.arn, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:streams:log-stream:a-stream`);
     assert.equal(byName[1]!.firstEventTimestamp, undefined);
 
-    const byTime = await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'streams', orderBy: 'LastEventTime', descending: true, limit: 2 }));
-    assert.deepEqual(byTime.logStreams!.map((s) => s.logStreamName), ['a-stream', 'c-stream']);
-    const rest = await logs.send(
-      new DescribeLogStreamsCommand({ logGroupName: 'streams', orderBy: 'LastEventTime', descending: true, limit: 2, nextToken: byTime.nextToken }),
+    const byTime = await logs.send(
+      new DescribeLogStreamsCommand({ logGroupName: 'streams', orderBy: 'LastEventTime', descending: true, limit: 2 }),
     );
-    assert.deepEqual(rest.logStreams!.map((s) => s.logStreamName), ['b-stream']);
-    const prefixed = await logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:streams`, logStreamNamePrefix: 'b' }));
-    assert.deepEqual(prefixed.logStreams!.map((s) => s.logStreamName), ['b-stream']);
-    await assert.rejects(logs.send(new DescribeLogStreamsCommand({ logGroupName: 'streams', orderBy: 'LastEventTime', logStreamNamePrefix: 'b' })), {
-      name: 'InvalidParameterException',
-    });
+    assert.deepEqual(
+      byTime.logStreams!.map((s) => s.logStreamName),
+      ['a-stream', 'c-stream'],
+    );
+    const rest = await logs.send(
+      new DescribeLogStreamsCommand({
+        logGroupName: 'streams',
+        orderBy: 'LastEventTime',
+        descending: true,
+        limit: 2,
+        nextToken: byTime.nextToken,
+      }),
+    );
+    assert.deepEqual(
+      rest.logStreams!.map((s) => s.logStreamName),
+      ['b-stream'],
+    );
+    const prefixed = await logs.send(
+      new DescribeLogStreamsCommand({
+        logGroupIdentifier: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:streams`,
+        logStreamNamePrefix: 'b',
+      }),
+    );
+    assert.deepEqual(
+      prefixed.logStreams!.map((s) => s.logStreamName),
+      ['b-stream'],
+    );
+    await assert.rejects(
+      logs.send(
+        new DescribeLogStreamsCommand({ logGroupName: 'streams', orderBy: 'LastEventTime', logStreamNamePrefix: 'b' }),
+      ),
+      {
+        name: 'InvalidParameterException',
+      },
+    );
 
     await logs.send(new DeleteLogStreamCommand({ logGroupName: 'streams', logStreamName: 'b-stream' }));
-    await assert.rejects(logs.send(new DeleteLogStreamCommand({ logGroupName: 'streams', logStreamName: 'b-stream' })), {
-      name: 'ResourceNotFoundException',
-      message: 'The specified log stream does not exist.',
-    });
+    await assert.rejects(
+      logs.send(new DeleteLogStreamCommand({ logGroupName: 'streams', logStreamName: 'b-stream' })),
+      {
+        name: 'ResourceNotFoundException',
+        message: 'The specified log stream does not exist.',
+      },
+    );
   });
 
   it('applies the PutLogEvents rules and never complains about sequence tokens', async () => {
     await groupWithStream('rules', 's');
     const now = Date.now();
     await assert.rejects(
-      logs.send(new PutLogEventsCommand({ logGroupName: 'rules', logStreamName: 's', logEvents: [{ timestamp: now, message: 'b' }, { timestamp: now - 1, message: 'a' }] })),
-      { name: 'InvalidParameterException', message: 'Log events in a single PutLogEvents request must be in chronological order.' },
+      logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'rules',
+          logStreamName: 's',
+          logEvents: [
+            { timestamp: now, message: 'b' },
+            { timestamp: now - 1, message: 'a' },
+          ],
+        }),
+      ),
+      {
+        name: 'InvalidParameterException',
+        message: 'Log events in a single PutLogEvents request must be in chronological order.',
+      },
     );
-    await assert.rejects(logs.send(new PutLogEventsCommand({ logGroupName: 'rules', logStreamName: 'nope', logEvents: [{ timestamp: now, message: 'x' }] })), {
-      name: 'ResourceNotFoundException',
-      message: 'The specified log stream does not exist.',
-    });
+    await assert.rejects(
+      logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'rules',
+          logStreamName: 'nope',
+          logEvents: [{ timestamp: now, message: 'x' }],
+        }),
+      ),
+      {
+        name: 'ResourceNotFoundException',
+        message: 'The specified log stream does not exist.',
+      },
+    );
     const day = 24 * 3600 * 1000;
     const mixed = await logs.send(
       new PutLogEventsCommand({
@@ -195,21 +302,44 @@ describe('log streams and events', () => {
       new PutLogEventsCommand({
         logGroupName: 'rules',
         logStreamName: 's',
-        logEvents: [{ timestamp: now, message: 'now' }, { timestamp: now + 3 * 3600_000, message: 'too new' }],
+        logEvents: [
+          { timestamp: now, message: 'now' },
+          { timestamp: now + 3 * 3600_000, message: 'too new' },
+        ],
       }),
     );
     assert.deepEqual(future.rejectedLogEventsInfo, { tooNewLogEventStartIndex: 1 });
-    const all = await logs.send(new GetLogEventsCommand({ logGroupName: 'rules', logStreamName: 's', startFromHead: true }));
-    assert.deepEqual(all.events!.map((e) => e.message), ['kept 1', 'kept 2', 'now']);
+    const all = await logs.send(
+      new GetLogEventsCommand({ logGroupName: 'rules', logStreamName: 's', startFromHead: true }),
+    );
+    assert.deepEqual(
+      all.events!.map((e) => e.message),
+      ['kept 1', 'kept 2', 'now'],
+    );
 
     await assert.rejects(
-      logs.send(new PutLogEventsCommand({ logGroupName: 'rules', logStreamName: 's', logEvents: [{ timestamp: now - 2 * day, message: 'a' }, { timestamp: now, message: 'b' }] })),
+      logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'rules',
+          logStreamName: 's',
+          logEvents: [
+            { timestamp: now - 2 * day, message: 'a' },
+            { timestamp: now, message: 'b' },
+          ],
+        }),
+      ),
       { name: 'InvalidParameterException', message: /cannot span more than 24 hours/ },
     );
     // parallel writers to one stream are all accepted
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        logs.send(new PutLogEventsCommand({ logGroupName: 'rules', logStreamName: 's', logEvents: [{ timestamp: now + 1, message: `parallel-${i}` }] })),
+        logs.send(
+          new PutLogEventsCommand({
+            logGroupName: 'rules',
+            logStreamName: 's',
+            logEvents: [{ timestamp: now + 1, message: `parallel-${i}` }],
+          }),
+        ),
       ),
     );
     const after = await logs.send(new FilterLogEventsCommand({ logGroupName: 'rules', filterPattern: 'parallel-' }));
@@ -223,43 +353,99 @@ describe('log streams and events', () => {
     await logs.send(new PutLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', logEvents }));
 
     const newest = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', limit: 5 }));
-    assert.deepEqual(newest.events!.map((e) => e.message), ['m20', 'm21', 'm22', 'm23', 'm24']);
+    assert.deepEqual(
+      newest.events!.map((e) => e.message),
+      ['m20', 'm21', 'm22', 'm23', 'm24'],
+    );
     assert.match(newest.nextForwardToken!, /^f\/\d{56}\/s$/);
     assert.match(newest.nextBackwardToken!, /^b\/\d{56}\/s$/);
-    const older = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', limit: 5, nextToken: newest.nextBackwardToken }));
-    assert.deepEqual(older.events!.map((e) => e.message), ['m15', 'm16', 'm17', 'm18', 'm19']);
+    const older = await logs.send(
+      new GetLogEventsCommand({
+        logGroupName: 'paging',
+        logStreamName: 's',
+        limit: 5,
+        nextToken: newest.nextBackwardToken,
+      }),
+    );
+    assert.deepEqual(
+      older.events!.map((e) => e.message),
+      ['m15', 'm16', 'm17', 'm18', 'm19'],
+    );
 
     const seen: string[] = [];
     let token: string | undefined;
     for (let i = 0; i < 20; i++) {
-      const page = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', startFromHead: true, limit: 10, nextToken: token }));
+      const page = await logs.send(
+        new GetLogEventsCommand({
+          logGroupName: 'paging',
+          logStreamName: 's',
+          startFromHead: true,
+          limit: 10,
+          nextToken: token,
+        }),
+      );
       seen.push(...page.events!.map((e) => e.message!));
       if (page.nextForwardToken === token) break;
       token = page.nextForwardToken;
     }
-    assert.deepEqual(seen, logEvents.map((e) => e.message));
+    assert.deepEqual(
+      seen,
+      logEvents.map((e) => e.message),
+    );
     // new events appear behind the end token
-    await logs.send(new PutLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', logEvents: [{ timestamp: t0 + 100, message: 'late' }] }));
-    const more = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', startFromHead: true, nextToken: token }));
-    assert.deepEqual(more.events!.map((e) => e.message), ['late']);
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: 'paging',
+        logStreamName: 's',
+        logEvents: [{ timestamp: t0 + 100, message: 'late' }],
+      }),
+    );
+    const more = await logs.send(
+      new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', startFromHead: true, nextToken: token }),
+    );
+    assert.deepEqual(
+      more.events!.map((e) => e.message),
+      ['late'],
+    );
 
     const viaPaginator: OutputLogEvent[] = [];
-    for await (const page of paginateGetLogEvents({ client: logs, stopOnSameToken: true, pageSize: 7 }, { logGroupName: 'paging', logStreamName: 's', startFromHead: true })) {
+    for await (const page of paginateGetLogEvents(
+      { client: logs, stopOnSameToken: true, pageSize: 7 },
+      { logGroupName: 'paging', logStreamName: 's', startFromHead: true },
+    )) {
       viaPaginator.push(...page.events!);
     }
     assert.equal(viaPaginator.length, 26);
 
-    const windowed = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', startTime: t0 + 3, endTime: t0 + 6, startFromHead: true }));
-    assert.deepEqual(windowed.events!.map((e) => e.message), ['m3', 'm4', 'm5']);
+    const windowed = await logs.send(
+      new GetLogEventsCommand({
+        logGroupName: 'paging',
+        logStreamName: 's',
+        startTime: t0 + 3,
+        endTime: t0 + 6,
+        startFromHead: true,
+      }),
+    );
+    assert.deepEqual(
+      windowed.events!.map((e) => e.message),
+      ['m3', 'm4', 'm5'],
+    );
 
-    await assert.rejects(logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', nextToken: 'f/123/s' })), {
-      name: 'InvalidParameterException',
-      message: 'The specified nextToken is invalid.',
-    });
-    await assert.rejects(logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', limit: 10001 })), {
-      name: 'InvalidParameterException',
-      message: "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000",
-    });
+    await assert.rejects(
+      logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', nextToken: 'f/123/s' })),
+      {
+        name: 'InvalidParameterException',
+        message: 'The specified nextToken is invalid.',
+      },
+    );
+    await assert.rejects(
+      logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', limit: 10001 })),
+      {
+        name: 'InvalidParameterException',
+        message:
+          "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000",
+      },
+    );
   });
 
   it('filters events across streams with patterns, time windows and paging', async () => {
@@ -289,33 +475,65 @@ describe('log streams and events', () => {
         ],
       }),
     );
-    await logs.send(new PutLogEventsCommand({ logGroupName: 'filter', logStreamName: 'other', logEvents: [{ timestamp: t0 + 6, message: 'ERROR elsewhere' }] }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: 'filter',
+        logStreamName: 'other',
+        logEvents: [{ timestamp: t0 + 6, message: 'ERROR elsewhere' }],
+      }),
+    );
 
     const run = async (input: Omit<ConstructorParameters<typeof FilterLogEventsCommand>[0], 'logGroupName'>) =>
       (await logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', ...input }))).events!.map((e) => e.message);
 
     const all = await logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', interleaved: true }));
     assert.equal(all.events!.length, 7);
-    assert.deepEqual(all.events!.map((e) => e.timestamp), [0, 1, 2, 3, 4, 5, 6].map((d) => t0 + d));
-    assert.deepEqual(all.events!.slice(0, 2).map((e) => e.logStreamName), ['one', 'two']);
+    assert.deepEqual(
+      all.events!.map((e) => e.timestamp),
+      [0, 1, 2, 3, 4, 5, 6].map((d) => t0 + d),
+    );
+    assert.deepEqual(
+      all.events!.slice(0, 2).map((e) => e.logStreamName),
+      ['one', 'two'],
+    );
     assert.equal(new Set(all.events!.map((e) => e.eventId)).size, 7);
     for (const e of all.events!) assert.ok(e.eventId && e.ingestionTime && e.logStreamName);
 
     const jsonError = '{"level":"ERROR","ms":50}';
-    assert.deepEqual(await run({ filterPattern: 'ERROR' }), ['ERROR disk full', 'ERROR timeout after 3 s', jsonError, 'ERROR elsewhere']);
+    assert.deepEqual(await run({ filterPattern: 'ERROR' }), [
+      'ERROR disk full',
+      'ERROR timeout after 3 s',
+      jsonError,
+      'ERROR elsewhere',
+    ]);
     assert.deepEqual(await run({ filterPattern: 'ERROR -timeout' }), ['ERROR disk full', jsonError, 'ERROR elsewhere']);
     assert.deepEqual(await run({ filterPattern: '"disk full"' }), ['ERROR disk full']);
     assert.deepEqual(await run({ filterPattern: '"full disk"' }), []);
     assert.deepEqual(await run({ filterPattern: '?START ?slow' }), ['START RequestId: 1', 'WARN slow request']);
     assert.deepEqual(await run({ filterPattern: 'error' }), []);
     assert.deepEqual(await run({ filterPattern: '{ $.level = "ERROR" }' }), ['{"level":"ERROR","ms":50}']);
-    assert.deepEqual(await run({ filterPattern: '{ $.ms > 100 || $.level = "ERR*" }' }), ['{"level":"WARN","ms":250}', '{"level":"ERROR","ms":50}']);
-    assert.deepEqual(await run({ logStreamNames: ['two'], filterPattern: 'ERROR' }), ['ERROR timeout after 3 s', jsonError]);
-    assert.deepEqual(await run({ logStreamNamePrefix: 'o', filterPattern: 'ERROR' }), ['ERROR disk full', 'ERROR elsewhere']);
+    assert.deepEqual(await run({ filterPattern: '{ $.ms > 100 || $.level = "ERR*" }' }), [
+      '{"level":"WARN","ms":250}',
+      '{"level":"ERROR","ms":50}',
+    ]);
+    assert.deepEqual(await run({ logStreamNames: ['two'], filterPattern: 'ERROR' }), [
+      'ERROR timeout after 3 s',
+      jsonError,
+    ]);
+    assert.deepEqual(await run({ logStreamNamePrefix: 'o', filterPattern: 'ERROR' }), [
+      'ERROR disk full',
+      'ERROR elsewhere',
+    ]);
     assert.deepEqual(await run({ startTime: t0 + 2, endTime: t0 + 3 }), ['ERROR disk full', 'ERROR timeout after 3 s']);
-    await assert.rejects(logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', filterPattern: '{ $.x = ' })), { name: 'InvalidParameterException' });
-    await assert.rejects(logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', nextToken: 'garbage' })), { name: 'InvalidParameterException' });
-    await assert.rejects(logs.send(new FilterLogEventsCommand({ logGroupName: 'nope' })), { name: 'ResourceNotFoundException' });
+    await assert.rejects(logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', filterPattern: '{ $.x = ' })), {
+      name: 'InvalidParameterException',
+    });
+    await assert.rejects(logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', nextToken: 'garbage' })), {
+      name: 'InvalidParameterException',
+    });
+    await assert.rejects(logs.send(new FilterLogEventsCommand({ logGroupName: 'nope' })), {
+      name: 'ResourceNotFoundException',
+    });
 
     const paged: FilteredLogEvent[] = [];
     let pages = 0;
@@ -324,7 +542,10 @@ describe('log streams and events', () => {
       pages++;
     }
     assert.equal(pages, 3);
-    assert.deepEqual(paged.map((e) => e.eventId), all.events!.map((e) => e.eventId));
+    assert.deepEqual(
+      paged.map((e) => e.eventId),
+      all.events!.map((e) => e.eventId),
+    );
   });
 
   it('keeps groups, streams and events across a restart', async () => {
@@ -332,14 +553,22 @@ describe('log streams and events', () => {
     await server.close();
     server = await startTestServer({ dataDir });
     logs = new CloudWatchLogsClient(server.clientConfig());
-    const events = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', startFromHead: true }));
+    const events = await logs.send(
+      new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', startFromHead: true }),
+    );
     assert.equal(events.events!.length, 26);
     assert.equal(events.events![25]!.message, 'late');
     const filtered = await logs.send(new FilterLogEventsCommand({ logGroupName: 'filter', filterPattern: 'ERROR' }));
     assert.equal(filtered.events!.length, 4);
     assert.equal((await logs.send(new ListTagsLogGroupCommand({ logGroupName: 'tagged' }))).tags!.env, 'prod');
     // appending after a restart continues the stream
-    await logs.send(new PutLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'after restart' }] }));
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: 'paging',
+        logStreamName: 's',
+        logEvents: [{ timestamp: Date.now(), message: 'after restart' }],
+      }),
+    );
     const last = await logs.send(new GetLogEventsCommand({ logGroupName: 'paging', logStreamName: 's', limit: 1 }));
     assert.equal(last.events![0]!.message, 'after restart');
   });
@@ -360,8 +589,19 @@ describe('store methods for Lambda', () => {
       { timestamp: now, message: 'START RequestId: r1 Version: $LATEST\n' },
       { timestamp: now + 1, message: 'END RequestId: r1\n' },
     ]);
-    const got = await logs.send(new GetLogEventsCommand({ logGroupName: '/aws/lambda/fn', logStreamName: '2026/01/01/[$LATEST]abc', startFromHead: true }));
-    assert.deepEqual(got.events!.map((e) => e.message), ['START RequestId: r1 Version: $LATEST\n', 'END RequestId: r1\n']);
-    await assert.rejects(store.ensureLogStream('us-east-1', '/aws/lambda/missing', 's'), { code: 'ResourceNotFoundException' });
+    const got = await logs.send(
+      new GetLogEventsCommand({
+        logGroupName: '/aws/lambda/fn',
+        logStreamName: '2026/01/01/[$LATEST]abc',
+        startFromHead: true,
+      }),
+    );
+    assert.deepEqual(
+      got.events!.map((e) => e.message),
+      ['START RequestId: r1 Version: $LATEST\n', 'END RequestId: r1\n'],
+    );
+    await assert.rejects(store.ensureLogStream('us-east-1', '/aws/lambda/missing', 's'), {
+      code: 'ResourceNotFoundException',
+    });
   });
 });

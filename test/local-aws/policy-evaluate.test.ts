@@ -67,8 +67,14 @@ describe('evaluatePolicies', () => {
   });
 
   it('Allow of another action or resource does not apply', () => {
-    assert.equal(evaluatePolicies([doc({ Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: '*' })], req), 'implicit-deny');
-    assert.equal(evaluatePolicies([doc({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:logs:*:*:log-group:other:*' })], req), 'implicit-deny');
+    assert.equal(
+      evaluatePolicies([doc({ Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: '*' })], req),
+      'implicit-deny',
+    );
+    assert.equal(
+      evaluatePolicies([doc({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:logs:*:*:log-group:other:*' })], req),
+      'implicit-deny',
+    );
   });
 
   it('NotAction and NotResource apply to everything they do not list', () => {
@@ -93,24 +99,57 @@ describe('evaluatePolicies', () => {
     const s3: RequestPrincipal = { type: 'Service', service: 's3.amazonaws.com' };
     const context = { 'aws:SourceArn': 'arn:aws:s3:::src', 'aws:SourceAccount': ACCT };
     assert.equal(evaluatePolicies([resourcePolicy], { ...base, principal: s3, context }), 'allow');
-    assert.equal(evaluatePolicies([resourcePolicy], { ...base, principal: s3, context: { ...context, 'aws:SourceArn': 'arn:aws:s3:::other' } }), 'implicit-deny');
-    assert.equal(evaluatePolicies([resourcePolicy], { ...base, principal: s3, context: { 'aws:SourceArn': 'arn:aws:s3:::src' } }), 'implicit-deny');
-    assert.equal(evaluatePolicies([resourcePolicy], { ...base, principal: { type: 'Service', service: 'sns.amazonaws.com' }, context }), 'implicit-deny');
+    assert.equal(
+      evaluatePolicies([resourcePolicy], {
+        ...base,
+        principal: s3,
+        context: { ...context, 'aws:SourceArn': 'arn:aws:s3:::other' },
+      }),
+      'implicit-deny',
+    );
+    assert.equal(
+      evaluatePolicies([resourcePolicy], { ...base, principal: s3, context: { 'aws:SourceArn': 'arn:aws:s3:::src' } }),
+      'implicit-deny',
+    );
+    assert.equal(
+      evaluatePolicies([resourcePolicy], {
+        ...base,
+        principal: { type: 'Service', service: 'sns.amazonaws.com' },
+        context,
+      }),
+      'implicit-deny',
+    );
     assert.equal(evaluatePolicies([resourcePolicy], { ...base, context }), 'implicit-deny');
   });
 
   it('tells a principal named explicitly from one allowed through its account', () => {
     const trust = doc({ Effect: 'Allow', Principal: { AWS: ACCT }, Action: 'sts:AssumeRole' });
-    const role: RequestPrincipal = { type: 'AWS', arn: `arn:aws:sts::${ACCT}:assumed-role/r/s`, accountId: ACCT, aliases: [`arn:aws:iam::${ACCT}:role/r`] };
+    const role: RequestPrincipal = {
+      type: 'AWS',
+      arn: `arn:aws:sts::${ACCT}:assumed-role/r/s`,
+      accountId: ACCT,
+      aliases: [`arn:aws:iam::${ACCT}:role/r`],
+    };
     const r = evaluatePoliciesDetailed([trust], { action: 'sts:AssumeRole', resource: 'x', principal: role });
     assert.deepEqual(r, { decision: 'allow', allowedBy: 'account' });
-    const named = doc({ Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${ACCT}:role/r`] }, Action: 'sts:AssumeRole' });
-    assert.deepEqual(evaluatePoliciesDetailed([named, trust], { action: 'sts:AssumeRole', resource: 'x', principal: role }), {
-      decision: 'allow',
-      allowedBy: 'principal',
+    const named = doc({
+      Effect: 'Allow',
+      Principal: { AWS: [`arn:aws:iam::${ACCT}:role/r`] },
+      Action: 'sts:AssumeRole',
     });
+    assert.deepEqual(
+      evaluatePoliciesDetailed([named, trust], { action: 'sts:AssumeRole', resource: 'x', principal: role }),
+      {
+        decision: 'allow',
+        allowedBy: 'principal',
+      },
+    );
     assert.equal(
-      evaluatePolicies([trust], { action: 'sts:AssumeRole', resource: 'x', principal: { type: 'AWS', arn: 'arn:aws:iam::999988887777:root', accountId: '999988887777' } }),
+      evaluatePolicies([trust], {
+        action: 'sts:AssumeRole',
+        resource: 'x',
+        principal: { type: 'AWS', arn: 'arn:aws:iam::999988887777:root', accountId: '999988887777' },
+      }),
       'implicit-deny',
     );
   });
@@ -130,7 +169,13 @@ describe('principalMatches', () => {
     assert.equal(principalMatches({ Service: 'lambda.amazonaws.com' }, lambda), 'explicit');
     assert.equal(principalMatches({ Service: ['s3.amazonaws.com'] }, lambda), 'none');
     assert.equal(principalMatches({ Service: 'lambda.amazonaws.com' }, root), 'none');
-    assert.equal(principalMatches({ AWS: `arn:aws:iam::${ACCT}:role/r` }, { ...root, arn: 'arn:aws:sts::x', aliases: [`arn:aws:iam::${ACCT}:role/r`] }), 'explicit');
+    assert.equal(
+      principalMatches(
+        { AWS: `arn:aws:iam::${ACCT}:role/r` },
+        { ...root, arn: 'arn:aws:sts::x', aliases: [`arn:aws:iam::${ACCT}:role/r`] },
+      ),
+      'explicit',
+    );
   });
 });
 
@@ -147,14 +192,23 @@ describe('conditions', () => {
     assert.equal(conditionsMatch({ Bool: { 'aws:SecureTransport': false } }, ctx), false);
     assert.equal(conditionsMatch({ Bool: { 'aws:SecureTransport': 'TRUE' } }, ctx), true);
     // all operators and keys must hold
-    assert.equal(conditionsMatch({ StringEquals: { 'aws:SourceAccount': ACCT }, ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::other' } }, ctx), false);
+    assert.equal(
+      conditionsMatch(
+        { StringEquals: { 'aws:SourceAccount': ACCT }, ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::other' } },
+        ctx,
+      ),
+      false,
+    );
   });
 
   it('a missing key fails positive operators, passes negated ones and ...IfExists', () => {
     assert.equal(conditionsMatch({ StringEquals: { 'aws:PrincipalOrgID': 'o-1' } }, {}), false);
     assert.equal(conditionsMatch({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-1' } }, {}), true);
     assert.equal(conditionsMatch({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-1' } }, {}), true);
-    assert.equal(conditionsMatch({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-1' } }, { 'aws:PrincipalOrgID': 'o-2' }), false);
+    assert.equal(
+      conditionsMatch({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-1' } }, { 'aws:PrincipalOrgID': 'o-2' }),
+      false,
+    );
     assert.equal(conditionsMatch({ Null: { 'aws:PrincipalOrgID': 'true' } }, {}), true);
     assert.equal(conditionsMatch({ Null: { 'aws:PrincipalOrgID': 'false' } }, {}), false);
   });
@@ -162,22 +216,52 @@ describe('conditions', () => {
   it('numeric, date and IP operators', () => {
     assert.equal(conditionsMatch({ NumericLessThan: { 'x:n': '10' } }, { 'x:n': '9' }), true);
     assert.equal(conditionsMatch({ NumericGreaterThanEquals: { 'x:n': 10 } }, { 'x:n': '9' }), false);
-    assert.equal(conditionsMatch({ DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } }, { 'aws:CurrentTime': '2029-06-01T00:00:00Z' }), true);
-    assert.equal(conditionsMatch({ IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } }, { 'aws:SourceIp': '127.0.0.1' }), true);
-    assert.equal(conditionsMatch({ NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }, { 'aws:SourceIp': '127.0.0.1' }), true);
+    assert.equal(
+      conditionsMatch(
+        { DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } },
+        { 'aws:CurrentTime': '2029-06-01T00:00:00Z' },
+      ),
+      true,
+    );
+    assert.equal(
+      conditionsMatch({ IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } }, { 'aws:SourceIp': '127.0.0.1' }),
+      true,
+    );
+    assert.equal(
+      conditionsMatch({ NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }, { 'aws:SourceIp': '127.0.0.1' }),
+      true,
+    );
   });
 });
 
 describe('parsePolicyDocument', () => {
   const rejects = (text: string, kind: 'identity' | 'trust' | 'resource', message: string) =>
-    assert.throws(() => parsePolicyDocument(text, kind), (e: unknown) => e instanceof AwsError && e.code === 'MalformedPolicyDocument' && e.message === message);
+    assert.throws(
+      () => parsePolicyDocument(text, kind),
+      (e: unknown) => e instanceof AwsError && e.code === 'MalformedPolicyDocument' && e.message === message,
+    );
   const stmt = (s: object) => JSON.stringify({ Version: '2012-10-17', Statement: [s] });
 
   it('accepts identity and trust policies in their usual forms', () => {
     parsePolicyDocument(stmt({ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }), 'identity');
-    parsePolicyDocument(JSON.stringify({ Version: '2008-10-17', Statement: { Effect: 'Deny', NotAction: ['iam:*'], NotResource: '*' } }), 'identity');
-    parsePolicyDocument(stmt({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }), 'trust');
-    parsePolicyDocument(stmt({ Sid: 'a', Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x' } } }), 'trust');
+    parsePolicyDocument(
+      JSON.stringify({ Version: '2008-10-17', Statement: { Effect: 'Deny', NotAction: ['iam:*'], NotResource: '*' } }),
+      'identity',
+    );
+    parsePolicyDocument(
+      stmt({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      'trust',
+    );
+    parsePolicyDocument(
+      stmt({
+        Sid: 'a',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': 'x' } },
+      }),
+      'trust',
+    );
   });
 
   it("rejects what IAM rejects, with IAM's messages", () => {
@@ -188,12 +272,30 @@ describe('parsePolicyDocument', () => {
     rejects(stmt({ Effect: 'Maybe', Action: '*', Resource: '*' }), 'identity', 'Syntax errors in policy.');
     rejects(stmt({ Effect: 'Allow', Resource: '*' }), 'identity', 'Policy statement must contain actions.');
     rejects(stmt({ Effect: 'Allow', Action: 's3:*' }), 'identity', 'Policy statement must contain resources.');
-    rejects(stmt({ Effect: 'Allow', Action: 's3:*', Resource: '*', Principal: '*' }), 'identity', 'Policy document should not specify a principal.');
-    rejects(stmt({ Effect: 'Allow', Action: 'sts:AssumeRole' }), 'trust', 'Missing required field Principal');
-    rejects(stmt({ Effect: 'Allow', Action: 'GetObject', Resource: '*' }), 'identity', 'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
-    rejects(stmt({ Effect: 'Allow', Action: 's3:*', Resource: 'bucket' }), 'identity', 'Resource bucket must be in ARN format or "*".');
     rejects(
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'x', Effect: 'Allow', Action: '*', Resource: '*' }, { Sid: 'x', Effect: 'Deny', Action: '*', Resource: '*' }] }),
+      stmt({ Effect: 'Allow', Action: 's3:*', Resource: '*', Principal: '*' }),
+      'identity',
+      'Policy document should not specify a principal.',
+    );
+    rejects(stmt({ Effect: 'Allow', Action: 'sts:AssumeRole' }), 'trust', 'Missing required field Principal');
+    rejects(
+      stmt({ Effect: 'Allow', Action: 'GetObject', Resource: '*' }),
+      'identity',
+      'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.',
+    );
+    rejects(
+      stmt({ Effect: 'Allow', Action: 's3:*', Resource: 'bucket' }),
+      'identity',
+      'Resource bucket must be in ARN format or "*".',
+    );
+    rejects(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'x', Effect: 'Allow', Action: '*', Resource: '*' },
+          { Sid: 'x', Effect: 'Deny', Action: '*', Resource: '*' },
+        ],
+      }),
       'identity',
       'Statement IDs (SID) in a single policy must be unique.',
     );

@@ -51,7 +51,9 @@ describe('S3 buckets: create, list, head, location, delete', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'zeta-bucket' }));
     const created = await s3.send(new CreateBucketCommand({ Bucket: 'alpha.bucket-1' }));
     assert.equal(created.Location, '/alpha.bucket-1');
-    const eu = await s3eu.send(new CreateBucketCommand({ Bucket: 'eu-bucket', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    const eu = await s3eu.send(
+      new CreateBucketCommand({ Bucket: 'eu-bucket', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+    );
     assert.match(eu.Location ?? '', /eu-bucket/);
     const list = await s3.send(new ListBucketsCommand({}));
     const names = (list.Buckets ?? []).map((b) => b.Name);
@@ -63,13 +65,35 @@ describe('S3 buckets: create, list, head, location, delete', () => {
     assert.equal(page.Buckets?.length, 2);
     assert.ok(page.ContinuationToken);
     const rest = await s3.send(new ListBucketsCommand({ MaxBuckets: 2, ContinuationToken: page.ContinuationToken }));
-    assert.deepEqual(rest.Buckets?.map((b) => b.Name), ['zeta-bucket']);
+    assert.deepEqual(
+      rest.Buckets?.map((b) => b.Name),
+      ['zeta-bucket'],
+    );
     const prefixed = await s3.send(new ListBucketsCommand({ Prefix: 'eu-' }));
-    assert.deepEqual(prefixed.Buckets?.map((b) => b.Name), ['eu-bucket']);
+    assert.deepEqual(
+      prefixed.Buckets?.map((b) => b.Name),
+      ['eu-bucket'],
+    );
   });
 
   it('refuses invalid bucket names with InvalidBucketName', async () => {
-    const bad = ['ab', 'a'.repeat(64), 'UpperCase', 'under_score', '-leading', 'trailing-', 'double..dot', '192.168.5.4', 'xn--punycode', 'sthree-x', 'amzn-s3-demo-x', 'name-s3alias', 'name--ol-s3', 'x.mrap', 'dot.-dash'];
+    const bad = [
+      'ab',
+      'a'.repeat(64),
+      'UpperCase',
+      'under_score',
+      '-leading',
+      'trailing-',
+      'double..dot',
+      '192.168.5.4',
+      'xn--punycode',
+      'sthree-x',
+      'amzn-s3-demo-x',
+      'name-s3alias',
+      'name--ol-s3',
+      'x.mrap',
+      'dot.-dash',
+    ];
     // (`--x-s3` names are directory buckets to the SDK, which then signs for another service: see s3-bad-input.)
     for (const name of bad) {
       await assert.rejects(s3.send(new CreateBucketCommand({ Bucket: name })), (e: Failure) => {
@@ -78,56 +102,98 @@ describe('S3 buckets: create, list, head, location, delete', () => {
         return true;
       });
     }
-    for (const name of ['abc', 'a'.repeat(63), 'my.bucket.name', '1-2-3', 'a1b2']) await s3.send(new CreateBucketCommand({ Bucket: name }));
+    for (const name of ['abc', 'a'.repeat(63), 'my.bucket.name', '1-2-3', 'a1b2'])
+      await s3.send(new CreateBucketCommand({ Bucket: name }));
   });
 
   it('applies the LocationConstraint rules of each region', async () => {
     // Signed for us-east-1: no constraint, or another valid region; never "us-east-1" itself.
-    await assert.rejects(s3.send(new CreateBucketCommand({ Bucket: 'lc-1', CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as 'eu-west-1' } })), (e: Failure) => {
-      assert.equal(e.name, 'InvalidLocationConstraint');
-      assert.equal(e.message, 'The specified location-constraint is not valid');
-      return true;
-    });
-    await assert.rejects(s3.send(new CreateBucketCommand({ Bucket: 'lc-2', CreateBucketConfiguration: { LocationConstraint: 'mars-north-1' as 'eu-west-1' } })), {
-      name: 'InvalidLocationConstraint',
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: 'lc-3', CreateBucketConfiguration: { LocationConstraint: 'ap-south-1' } }));
+    await assert.rejects(
+      s3.send(
+        new CreateBucketCommand({
+          Bucket: 'lc-1',
+          CreateBucketConfiguration: { LocationConstraint: 'us-east-1' as 'eu-west-1' },
+        }),
+      ),
+      (e: Failure) => {
+        assert.equal(e.name, 'InvalidLocationConstraint');
+        assert.equal(e.message, 'The specified location-constraint is not valid');
+        return true;
+      },
+    );
+    await assert.rejects(
+      s3.send(
+        new CreateBucketCommand({
+          Bucket: 'lc-2',
+          CreateBucketConfiguration: { LocationConstraint: 'mars-north-1' as 'eu-west-1' },
+        }),
+      ),
+      {
+        name: 'InvalidLocationConstraint',
+      },
+    );
+    await s3.send(
+      new CreateBucketCommand({ Bucket: 'lc-3', CreateBucketConfiguration: { LocationConstraint: 'ap-south-1' } }),
+    );
     assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'lc-3' }))).LocationConstraint, 'ap-south-1');
     // Signed for another region: the constraint is required and must match.
     // (The SDK fills in its own region when the constraint is missing: a hand-made request leaves it out.)
     const unspecified = await s3Raw(server.url, { method: 'PUT', path: '/lc-4', region: 'eu-west-1' });
     assert.equal(unspecified.status, 400);
     assert.equal(errorCode(unspecified), 'IllegalLocationConstraintException');
-    assert.match(unspecified.text, /The unspecified location constraint is incompatible for the region specific endpoint this request was sent to\./);
+    assert.match(
+      unspecified.text,
+      /The unspecified location constraint is incompatible for the region specific endpoint this request was sent to\./,
+    );
     await s3eu.send(new CreateBucketCommand({ Bucket: 'lc-4' }));
     assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'lc-4' }))).LocationConstraint, 'eu-west-1');
-    await assert.rejects(s3eu.send(new CreateBucketCommand({ Bucket: 'lc-5', CreateBucketConfiguration: { LocationConstraint: 'eu-west-2' } })), (e: Failure) => {
-      assert.equal(e.name, 'IllegalLocationConstraintException');
-      assert.match(e.message, /^The eu-west-2 location constraint is incompatible/);
-      return true;
-    });
-    await s3eu.send(new CreateBucketCommand({ Bucket: 'lc-6', CreateBucketConfiguration: { LocationConstraint: 'EU' } }));
+    await assert.rejects(
+      s3eu.send(
+        new CreateBucketCommand({ Bucket: 'lc-5', CreateBucketConfiguration: { LocationConstraint: 'eu-west-2' } }),
+      ),
+      (e: Failure) => {
+        assert.equal(e.name, 'IllegalLocationConstraintException');
+        assert.match(e.message, /^The eu-west-2 location constraint is incompatible/);
+        return true;
+      },
+    );
+    await s3eu.send(
+      new CreateBucketCommand({ Bucket: 'lc-6', CreateBucketConfiguration: { LocationConstraint: 'EU' } }),
+    );
     assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'lc-6' }))).LocationConstraint, 'EU');
   });
 
   it('creating the same bucket again: 200 in us-east-1, BucketAlreadyOwnedByYou elsewhere', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'again-us' }));
     await s3.send(new CreateBucketCommand({ Bucket: 'again-us' }));
-    await s3eu.send(new CreateBucketCommand({ Bucket: 'again-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
-    await assert.rejects(s3eu.send(new CreateBucketCommand({ Bucket: 'again-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })), (e: Failure) => {
-      assert.equal(e.name, 'BucketAlreadyOwnedByYou');
-      assert.equal(e.$metadata.httpStatusCode, 409);
-      assert.equal(e.BucketName, 'again-eu');
-      return true;
-    });
+    await s3eu.send(
+      new CreateBucketCommand({ Bucket: 'again-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+    );
+    await assert.rejects(
+      s3eu.send(
+        new CreateBucketCommand({ Bucket: 'again-eu', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }),
+      ),
+      (e: Failure) => {
+        assert.equal(e.name, 'BucketAlreadyOwnedByYou');
+        assert.equal(e.$metadata.httpStatusCode, 409);
+        assert.equal(e.BucketName, 'again-eu');
+        return true;
+      },
+    );
   });
 
   it('HeadBucket gives the region; a missing bucket is NotFound; GetBucketLocation is empty for us-east-1', async () => {
     const head = await s3.send(new HeadBucketCommand({ Bucket: 'eu-bucket' }));
     assert.equal(head.BucketRegion, 'eu-west-1');
     await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: 'never-created-bucket' })), { name: 'NotFound' });
-    assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'zeta-bucket' }))).LocationConstraint, undefined);
-    assert.equal((await s3.send(new GetBucketLocationCommand({ Bucket: 'eu-bucket' }))).LocationConstraint, 'eu-west-1');
+    assert.equal(
+      (await s3.send(new GetBucketLocationCommand({ Bucket: 'zeta-bucket' }))).LocationConstraint,
+      undefined,
+    );
+    assert.equal(
+      (await s3.send(new GetBucketLocationCommand({ Bucket: 'eu-bucket' }))).LocationConstraint,
+      'eu-west-1',
+    );
     await assert.rejects(s3.send(new GetBucketLocationCommand({ Bucket: 'never-created-bucket' })), (e: Failure) => {
       assert.equal(e.name, 'NoSuchBucket');
       assert.equal(e.BucketName, 'never-created-bucket');
@@ -168,12 +234,19 @@ describe('S3 buckets: public access block and tags', () => {
       assert.equal(e.$metadata.httpStatusCode, 404);
       return true;
     });
-    const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: false };
+    const all = {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: false,
+    };
     await s3.send(new PutPublicAccessBlockCommand({ Bucket: 'zeta-bucket', PublicAccessBlockConfiguration: all }));
     const got = await s3.send(new GetPublicAccessBlockCommand({ Bucket: 'zeta-bucket' }));
     assert.deepEqual(got.PublicAccessBlockConfiguration, all);
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'zeta-bucket' }));
-    await assert.rejects(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'zeta-bucket' })), { name: 'NoSuchPublicAccessBlockConfiguration' });
+    await assert.rejects(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'zeta-bucket' })), {
+      name: 'NoSuchPublicAccessBlockConfiguration',
+    });
   });
 
   it('puts, gets and deletes bucket tags; NoSuchTagSet and InvalidTag', async () => {
@@ -189,11 +262,30 @@ describe('S3 buckets: public access block and tags', () => {
     await s3.send(new PutBucketTaggingCommand({ Bucket: 'zeta-bucket', Tagging: { TagSet } }));
     assert.deepEqual((await s3.send(new GetBucketTaggingCommand({ Bucket: 'zeta-bucket' }))).TagSet, TagSet);
     await assert.rejects(
-      s3.send(new PutBucketTaggingCommand({ Bucket: 'zeta-bucket', Tagging: { TagSet: [{ Key: 'a', Value: '1' }, { Key: 'a', Value: '2' }] } })),
+      s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: 'zeta-bucket',
+          Tagging: {
+            TagSet: [
+              { Key: 'a', Value: '1' },
+              { Key: 'a', Value: '2' },
+            ],
+          },
+        }),
+      ),
       (e: Failure) => e.name === 'InvalidTag' && e.message === 'Cannot provide multiple Tags with the same key',
     );
-    await assert.rejects(s3.send(new PutBucketTaggingCommand({ Bucket: 'zeta-bucket', Tagging: { TagSet: [{ Key: 'aws:x', Value: '1' }] } })), { name: 'InvalidTag' });
-    assert.deepEqual((await s3.send(new GetBucketTaggingCommand({ Bucket: 'zeta-bucket' }))).TagSet, TagSet, 'a refused change keeps the old tags');
+    await assert.rejects(
+      s3.send(
+        new PutBucketTaggingCommand({ Bucket: 'zeta-bucket', Tagging: { TagSet: [{ Key: 'aws:x', Value: '1' }] } }),
+      ),
+      { name: 'InvalidTag' },
+    );
+    assert.deepEqual(
+      (await s3.send(new GetBucketTaggingCommand({ Bucket: 'zeta-bucket' }))).TagSet,
+      TagSet,
+      'a refused change keeps the old tags',
+    );
     await s3.send(new DeleteBucketTaggingCommand({ Bucket: 'zeta-bucket' }));
     await assert.rejects(s3.send(new GetBucketTaggingCommand({ Bucket: 'zeta-bucket' })), { name: 'NoSuchTagSet' });
   });
@@ -204,10 +296,36 @@ describe('S3 buckets: unsupported operations and addressing', () => {
     const calls: Array<[string, () => Promise<unknown>]> = [
       ['GetBucketAcl', () => s3.send(new GetBucketAclCommand({ Bucket: 'zeta-bucket' }))],
       ['GetBucketPolicy', () => s3.send(new GetBucketPolicyCommand({ Bucket: 'zeta-bucket' }))],
-      ['PutBucketLifecycleConfiguration', () => s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'zeta-bucket', LifecycleConfiguration: { Rules: [{ Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }] } }))],
+      [
+        'PutBucketLifecycleConfiguration',
+        () =>
+          s3.send(
+            new PutBucketLifecycleConfigurationCommand({
+              Bucket: 'zeta-bucket',
+              LifecycleConfiguration: {
+                Rules: [{ Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }],
+              },
+            }),
+          ),
+      ],
       ['DeleteBucketCors', () => s3.send(new DeleteBucketCorsCommand({ Bucket: 'zeta-bucket' }))],
-      ['PutBucketWebsite', () => s3.send(new PutBucketWebsiteCommand({ Bucket: 'zeta-bucket', WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }))],
-      ['PutBucketVersioning', () => s3.send(new PutBucketVersioningCommand({ Bucket: 'zeta-bucket', VersioningConfiguration: { Status: 'Enabled' } }))],
+      [
+        'PutBucketWebsite',
+        () =>
+          s3.send(
+            new PutBucketWebsiteCommand({
+              Bucket: 'zeta-bucket',
+              WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
+            }),
+          ),
+      ],
+      [
+        'PutBucketVersioning',
+        () =>
+          s3.send(
+            new PutBucketVersioningCommand({ Bucket: 'zeta-bucket', VersioningConfiguration: { Status: 'Enabled' } }),
+          ),
+      ],
     ];
     for (const [op, call] of calls) {
       await assert.rejects(call(), (e: Failure) => {
@@ -224,7 +342,13 @@ describe('S3 buckets: unsupported operations and addressing', () => {
     const host = `vhost-bucket.localhost:${port}`;
     const created = await s3Raw(server.url, { method: 'PUT', path: '/', host });
     assert.equal(created.status, 200, created.text);
-    const put = await s3Raw(server.url, { method: 'PUT', path: '/dir/a%20b.txt', host, body: 'virtual', headers: { 'content-type': 'text/plain' } });
+    const put = await s3Raw(server.url, {
+      method: 'PUT',
+      path: '/dir/a%20b.txt',
+      host,
+      body: 'virtual',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(put.status, 200, put.text);
     const get = await s3Raw(server.url, { method: 'GET', path: '/dir/a%20b.txt', host });
     assert.equal(get.status, 200);

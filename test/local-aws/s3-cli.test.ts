@@ -37,13 +37,21 @@ describe('aws-cli against the local S3', () => {
     assert.match(listing, /\s20971520 big\.bin$/m);
     assert.match(listing, /\s28 small\.txt$/m);
     assert.match(listing, /\s28 sp ace\+plus%\.txt$/m);
-    const v2 = JSON.parse(await cli(['s3api', 'list-objects-v2', '--bucket', B, '--no-paginate'])) as { Contents: Array<{ Key: string; Size: number; ETag: string }>; KeyCount: number };
-    assert.deepEqual(v2.Contents.map((c) => c.Key), ['dir/big.bin', 'dir/small.txt', 'dir/sp ace+plus%.txt']);
+    const v2 = JSON.parse(await cli(['s3api', 'list-objects-v2', '--bucket', B, '--no-paginate'])) as {
+      Contents: Array<{ Key: string; Size: number; ETag: string }>;
+      KeyCount: number;
+    };
+    assert.deepEqual(
+      v2.Contents.map((c) => c.Key),
+      ['dir/big.bin', 'dir/small.txt', 'dir/sp ace+plus%.txt'],
+    );
     assert.equal(v2.KeyCount, 3);
     const bigEntry = v2.Contents.find((c) => c.Key === 'dir/big.bin')!;
     assert.equal(bigEntry.Size, big.length);
     assert.match(bigEntry.ETag, /^"[0-9a-f]{32}-\d+"$/, 'the 20 MB file went up in parts');
-    const rolled = JSON.parse(await cli(['s3api', 'list-objects-v2', '--bucket', B, '--delimiter', '/'])) as { CommonPrefixes: Array<{ Prefix: string }> };
+    const rolled = JSON.parse(await cli(['s3api', 'list-objects-v2', '--bucket', B, '--delimiter', '/'])) as {
+      CommonPrefixes: Array<{ Prefix: string }>;
+    };
     assert.deepEqual(rolled.CommonPrefixes, [{ Prefix: 'dir/' }]);
     await cli(['s3', 'cp', `s3://${B}/dir/big.bin`, 'big.back']);
     await cli(['s3', 'cp', `s3://${B}/dir/sp ace+plus%.txt`, 'small.back']);
@@ -53,7 +61,9 @@ describe('aws-cli against the local S3', () => {
 
   it('put/get-bucket-notification-configuration (no validators: Lambda and topic ARNs are accepted as is)', async () => {
     const config = {
-      TopicConfigurations: [{ Id: 'topic', TopicArn: 'arn:aws:sns:us-east-1:000000000000:uploads', Events: ['s3:ObjectCreated:*'] }],
+      TopicConfigurations: [
+        { Id: 'topic', TopicArn: 'arn:aws:sns:us-east-1:000000000000:uploads', Events: ['s3:ObjectCreated:*'] },
+      ],
       LambdaFunctionConfigurations: [
         {
           Id: 'resize',
@@ -65,12 +75,31 @@ describe('aws-cli against the local S3', () => {
     };
     server.backend.s3.setDestinationValidator(undefined);
     server.backend.s3.setTopicTarget(undefined);
-    await cli(['s3api', 'put-bucket-notification-configuration', '--bucket', B, '--notification-configuration', JSON.stringify(config)]);
-    const got = JSON.parse(await cli(['s3api', 'get-bucket-notification-configuration', '--bucket', B])) as typeof config;
+    await cli([
+      's3api',
+      'put-bucket-notification-configuration',
+      '--bucket',
+      B,
+      '--notification-configuration',
+      JSON.stringify(config),
+    ]);
+    const got = JSON.parse(
+      await cli(['s3api', 'get-bucket-notification-configuration', '--bucket', B]),
+    ) as typeof config;
     assert.deepEqual(got.TopicConfigurations, config.TopicConfigurations);
-    assert.equal(got.LambdaFunctionConfigurations[0]!.LambdaFunctionArn, config.LambdaFunctionConfigurations[0]!.LambdaFunctionArn);
+    assert.equal(
+      got.LambdaFunctionConfigurations[0]!.LambdaFunctionArn,
+      config.LambdaFunctionConfigurations[0]!.LambdaFunctionArn,
+    );
     assert.deepEqual(got.LambdaFunctionConfigurations[0]!.Filter.Key.FilterRules, [{ Name: 'Suffix', Value: '.jpg' }]);
-    const bad = await awsCli(server.url, ['s3api', 'put-bucket-notification-configuration', '--bucket', B, '--notification-configuration', JSON.stringify({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'nope', Events: ['s3:ObjectCreated:*'] }] })]);
+    const bad = await awsCli(server.url, [
+      's3api',
+      'put-bucket-notification-configuration',
+      '--bucket',
+      B,
+      '--notification-configuration',
+      JSON.stringify({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'nope', Events: ['s3:ObjectCreated:*'] }] }),
+    ]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /InvalidArgument.*The ARN could not be parsed/);
   });
@@ -79,7 +108,10 @@ describe('aws-cli against the local S3', () => {
     const missing = await awsCli(server.url, ['s3api', 'head-object', '--bucket', B, '--key', 'dir/missing.txt']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /\(404\).*HeadObject.*Not Found/);
-    const head = JSON.parse(await cli(['s3api', 'head-object', '--bucket', B, '--key', 'dir/small.txt'])) as { ContentLength: number; ETag: string };
+    const head = JSON.parse(await cli(['s3api', 'head-object', '--bucket', B, '--key', 'dir/small.txt'])) as {
+      ContentLength: number;
+      ETag: string;
+    };
     assert.equal(head.ContentLength, 28);
     await cli(['s3', 'rb', `s3://${B}`, '--force']);
     const gone = await awsCli(server.url, ['s3api', 'head-bucket', '--bucket', B]);

@@ -31,7 +31,13 @@ let server: ServerProcess | undefined;
 
 async function startServer(): Promise<S3Client> {
   server = await spawnServer(port, dataDir, { LOCAL_AWS_LOG_REQUESTS: '' });
-  return new S3Client({ endpoint: server.url, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
+  return new S3Client({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: ROOT,
+    forcePathStyle: true,
+    maxAttempts: 1,
+  });
 }
 
 async function kill9(): Promise<void> {
@@ -81,7 +87,9 @@ describe('S3 durability across kill -9', () => {
   it('keeps every acknowledged write and deletion', async () => {
     const s3 = await startServer();
     await s3.send(new CreateBucketCommand({ Bucket: B }));
-    await s3.send(new PutBucketTaggingCommand({ Bucket: B, Tagging: { TagSet: [{ Key: 'created-by', Value: 'test' }] } }));
+    await s3.send(
+      new PutBucketTaggingCommand({ Bucket: B, Tagging: { TagSet: [{ Key: 'created-by', Value: 'test' }] } }),
+    );
     // Many small objects at once (they share journal syncs), then overwrites and deletions.
     await Promise.all(
       Array.from({ length: 60 }, async (_, i) => {
@@ -102,7 +110,9 @@ describe('S3 durability across kill -9', () => {
       await s3.send(new DeleteObjectCommand({ Bucket: B, Key: `small/${i}` }));
       expected.set(`small/${i}`, undefined);
     }
-    await s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [15, 16, 17].map((i) => ({ Key: `small/${i}` })) } }));
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [15, 16, 17].map((i) => ({ Key: `small/${i}` })) } }),
+    );
     for (const i of [15, 16, 17]) expected.set(`small/${i}`, undefined);
     // Deleted, then written again.
     const again = Buffer.from('back again');
@@ -112,24 +122,47 @@ describe('S3 durability across kill -9', () => {
     const large = bytes(2 * 1024 * 1024, 3);
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'large-then-small', Body: large }));
     const smallAfter = Buffer.from('small after large');
-    etags.set('large-then-small', (await s3.send(new PutObjectCommand({ Bucket: B, Key: 'large-then-small', Body: smallAfter }))).ETag!);
+    etags.set(
+      'large-then-small',
+      (await s3.send(new PutObjectCommand({ Bucket: B, Key: 'large-then-small', Body: smallAfter }))).ETag!,
+    );
     expected.set('large-then-small', smallAfter);
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'small-then-large', Body: 'tiny' }));
-    etags.set('small-then-large', (await s3.send(new PutObjectCommand({ Bucket: B, Key: 'small-then-large', Body: large }))).ETag!);
+    etags.set(
+      'small-then-large',
+      (await s3.send(new PutObjectCommand({ Bucket: B, Key: 'small-then-large', Body: large }))).ETag!,
+    );
     expected.set('small-then-large', large);
     // A completed multipart upload, and one left unfinished.
     const parts = [bytes(5 * 1024 * 1024, 9), bytes(1000, 10)];
     const mpu = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'multi' }));
     const done = [];
     for (const [i, Body] of parts.entries()) {
-      const p = await s3.send(new UploadPartCommand({ Bucket: B, Key: 'multi', UploadId: mpu.UploadId, PartNumber: i + 1, Body }));
+      const p = await s3.send(
+        new UploadPartCommand({ Bucket: B, Key: 'multi', UploadId: mpu.UploadId, PartNumber: i + 1, Body }),
+      );
       done.push({ PartNumber: i + 1, ETag: p.ETag });
     }
-    const completed = await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'multi', UploadId: mpu.UploadId, MultipartUpload: { Parts: done } }));
+    const completed = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: 'multi',
+        UploadId: mpu.UploadId,
+        MultipartUpload: { Parts: done },
+      }),
+    );
     expected.set('multi', Buffer.concat(parts));
     etags.set('multi', completed.ETag!);
     const unfinished = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'unfinished' }));
-    const p1 = await s3.send(new UploadPartCommand({ Bucket: B, Key: 'unfinished', UploadId: unfinished.UploadId, PartNumber: 1, Body: 'only part' }));
+    const p1 = await s3.send(
+      new UploadPartCommand({
+        Bucket: B,
+        Key: 'unfinished',
+        UploadId: unfinished.UploadId,
+        PartNumber: 1,
+        Body: 'only part',
+      }),
+    );
     pendingUpload = { UploadId: unfinished.UploadId!, ETag: p1.ETag! };
 
     // The small writes are still only in the journal: the restart must replay it.
@@ -140,20 +173,36 @@ describe('S3 durability across kill -9', () => {
     const after = await startServer();
     await verify(after);
     assert.equal((await after.send(new HeadObjectCommand({ Bucket: B, Key: 'small/30' }))).Metadata?.i, '30');
-    assert.deepEqual((await after.send(new GetBucketTaggingCommand({ Bucket: B }))).TagSet, [{ Key: 'created-by', Value: 'test' }]);
+    assert.deepEqual((await after.send(new GetBucketTaggingCommand({ Bucket: B }))).TagSet, [
+      { Key: 'created-by', Value: 'test' },
+    ]);
     const uploads = await after.send(new ListMultipartUploadsCommand({ Bucket: B }));
-    assert.deepEqual(uploads.Uploads?.map((u) => [u.Key, u.UploadId]), [['unfinished', pendingUpload.UploadId]]);
+    assert.deepEqual(
+      uploads.Uploads?.map((u) => [u.Key, u.UploadId]),
+      [['unfinished', pendingUpload.UploadId]],
+    );
   });
 
   it('keeps writes made after a restart through a second kill -9', async () => {
-    const s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
+    const s3 = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: ROOT,
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
     const more = Buffer.from('written after the first crash');
     etags.set('small/0', (await s3.send(new PutObjectCommand({ Bucket: B, Key: 'small/0', Body: more }))).ETag!);
     expected.set('small/0', more);
     await s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'small/1' }));
     expected.set('small/1', undefined);
     const completed = await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: B, Key: 'unfinished', UploadId: pendingUpload!.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: pendingUpload!.ETag }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: 'unfinished',
+        UploadId: pendingUpload!.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: pendingUpload!.ETag }] },
+      }),
     );
     expected.set('unfinished', Buffer.from('only part'));
     etags.set('unfinished', completed.ETag!);

@@ -40,10 +40,17 @@ beforeEach(() => {
   server.backend.s3.setTopicTarget(undefined);
 });
 
-type Failure = Error & { ArgumentName?: string; ArgumentValue?: string; ArgumentName1?: string; ArgumentValue1?: string };
+type Failure = Error & {
+  ArgumentName?: string;
+  ArgumentValue?: string;
+  ArgumentName1?: string;
+  ArgumentValue1?: string;
+};
 
 const put = (NotificationConfiguration: NotificationConfiguration, SkipDestinationValidation?: boolean) =>
-  s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: B, NotificationConfiguration, SkipDestinationValidation }));
+  s3.send(
+    new PutBucketNotificationConfigurationCommand({ Bucket: B, NotificationConfiguration, SkipDestinationValidation }),
+  );
 const get = () => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: B }));
 
 describe('S3 notification configuration', () => {
@@ -56,12 +63,23 @@ describe('S3 notification configuration', () => {
           Id: 'resize',
           LambdaFunctionArn: FN,
           Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }, { Name: 'SUFFIX' as 'suffix', Value: '.jpg' }] } },
+          Filter: {
+            Key: {
+              FilterRules: [
+                { Name: 'prefix', Value: 'images/' },
+                { Name: 'SUFFIX' as 'suffix', Value: '.jpg' },
+              ],
+            },
+          },
         },
         { LambdaFunctionArn: OTHER, Events: ['s3:ObjectRemoved:Delete', 's3:ObjectCreated:Copy'] },
       ],
-      TopicConfigurations: [{ Id: 't', TopicArn: 'arn:aws:sns:us-east-1:000000000000:topic', Events: ['s3:ObjectCreated:Put'] }],
-      QueueConfigurations: [{ Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:queue', Events: ['s3:ObjectRemoved:*'] }],
+      TopicConfigurations: [
+        { Id: 't', TopicArn: 'arn:aws:sns:us-east-1:000000000000:topic', Events: ['s3:ObjectCreated:Put'] },
+      ],
+      QueueConfigurations: [
+        { Id: 'q', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:queue', Events: ['s3:ObjectRemoved:*'] },
+      ],
       EventBridgeConfiguration: {},
     });
     const got = await get();
@@ -71,32 +89,65 @@ describe('S3 notification configuration', () => {
       Id: 'resize',
       LambdaFunctionArn: FN,
       Events: ['s3:ObjectCreated:*'],
-      Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'images/' }, { Name: 'Suffix', Value: '.jpg' }] } },
+      Filter: {
+        Key: {
+          FilterRules: [
+            { Name: 'Prefix', Value: 'images/' },
+            { Name: 'Suffix', Value: '.jpg' },
+          ],
+        },
+      },
     });
     assert.ok(other?.Id && other.Id.length > 8, 'a missing Id is generated');
     assert.deepEqual(other?.Events, ['s3:ObjectRemoved:Delete', 's3:ObjectCreated:Copy']);
-    assert.deepEqual(got.TopicConfigurations, [{ Id: 't', TopicArn: 'arn:aws:sns:us-east-1:000000000000:topic', Events: ['s3:ObjectCreated:Put'] }]);
+    assert.deepEqual(got.TopicConfigurations, [
+      { Id: 't', TopicArn: 'arn:aws:sns:us-east-1:000000000000:topic', Events: ['s3:ObjectCreated:Put'] },
+    ]);
     assert.equal(got.QueueConfigurations?.[0]?.QueueArn, 'arn:aws:sqs:us-east-1:000000000000:queue');
     assert.deepEqual(got.EventBridgeConfiguration, {});
     // The wire shape: un-wrapped CloudFunctionConfiguration elements.
     const raw = await s3Raw(server.url, { method: 'GET', path: `/${B}`, query: 'notification' });
-    assert.match(raw.text, /<CloudFunctionConfiguration><Id>resize<\/Id><CloudFunction>arn:aws:lambda:[^<]*<\/CloudFunction><Event>s3:ObjectCreated:\*<\/Event>/);
+    assert.match(
+      raw.text,
+      /<CloudFunctionConfiguration><Id>resize<\/Id><CloudFunction>arn:aws:lambda:[^<]*<\/CloudFunction><Event>s3:ObjectCreated:\*<\/Event>/,
+    );
   });
 
   it('validates ARNs, filter rule names and event names', async () => {
-    await assert.rejects(put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'not-an-arn', Events: ['s3:ObjectCreated:*'] }] }), (e: Failure) => {
-      assert.equal(e.name, 'InvalidArgument');
-      assert.equal(e.message, 'The ARN could not be parsed');
-      assert.equal(e.ArgumentName, 'CloudFunction');
-      assert.equal(e.ArgumentValue, 'not-an-arn');
-      return true;
-    });
     await assert.rejects(
-      put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'middle' as 'prefix', Value: 'x' }] } } }] }),
+      put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'not-an-arn', Events: ['s3:ObjectCreated:*'] }] }),
+      (e: Failure) => {
+        assert.equal(e.name, 'InvalidArgument');
+        assert.equal(e.message, 'The ARN could not be parsed');
+        assert.equal(e.ArgumentName, 'CloudFunction');
+        assert.equal(e.ArgumentValue, 'not-an-arn');
+        return true;
+      },
+    );
+    await assert.rejects(
+      put({
+        LambdaFunctionConfigurations: [
+          {
+            LambdaFunctionArn: FN,
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'middle' as 'prefix', Value: 'x' }] } },
+          },
+        ],
+      }),
       (e: Failure) => e.name === 'InvalidArgument' && e.message === 'filter rule name must be either prefix or suffix',
     );
-    await assert.rejects(put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:Everything' as 's3:ObjectCreated:*'] }] }), { name: 'InvalidArgument' });
-    const broken = await s3Raw(server.url, { method: 'PUT', path: `/${B}`, query: 'notification', body: '<NotificationConfiguration><CloudFunctionConfiguration>' });
+    await assert.rejects(
+      put({
+        LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:Everything' as 's3:ObjectCreated:*'] }],
+      }),
+      { name: 'InvalidArgument' },
+    );
+    const broken = await s3Raw(server.url, {
+      method: 'PUT',
+      path: `/${B}`,
+      query: 'notification',
+      body: '<NotificationConfiguration><CloudFunctionConfiguration>',
+    });
     assert.equal(errorCode(broken), 'MalformedXML');
     assert.equal((await get()).LambdaFunctionConfigurations?.length, 2, 'refused changes keep the old configuration');
   });
@@ -107,16 +158,27 @@ describe('S3 notification configuration', () => {
       asked.push([bucket, owner, arns]);
       return arns.filter((a) => a === OTHER);
     });
-    await assert.rejects(put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'] }, { LambdaFunctionArn: OTHER, Events: ['s3:ObjectCreated:*'] }] }), (e: Failure) => {
-      assert.equal(e.name, 'InvalidArgument');
-      assert.equal(e.message, 'Unable to validate the following destination configurations');
-      assert.equal(e.ArgumentName1, `${OTHER}, null`);
-      assert.equal(e.ArgumentValue1, `Not authorized to invoke function [${OTHER}]`);
-      return true;
-    });
+    await assert.rejects(
+      put({
+        LambdaFunctionConfigurations: [
+          { LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'] },
+          { LambdaFunctionArn: OTHER, Events: ['s3:ObjectCreated:*'] },
+        ],
+      }),
+      (e: Failure) => {
+        assert.equal(e.name, 'InvalidArgument');
+        assert.equal(e.message, 'Unable to validate the following destination configurations');
+        assert.equal(e.ArgumentName1, `${OTHER}, null`);
+        assert.equal(e.ArgumentValue1, `Not authorized to invoke function [${OTHER}]`);
+        return true;
+      },
+    );
     assert.deepEqual(asked, [[B, '000000000000', [FN, OTHER]]]);
     await put({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: OTHER, Events: ['s3:ObjectCreated:*'] }] }, true);
-    assert.deepEqual((await get()).LambdaFunctionConfigurations?.map((c) => c.LambdaFunctionArn), [OTHER]);
+    assert.deepEqual(
+      (await get()).LambdaFunctionConfigurations?.map((c) => c.LambdaFunctionArn),
+      [OTHER],
+    );
   });
 
   it('an empty configuration removes every target', async () => {
@@ -137,7 +199,19 @@ describe('S3 object events for Lambda', () => {
     });
     await put({
       LambdaFunctionConfigurations: [
-        { Id: 'resize', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix' as 'prefix', Value: 'images/' }, { Name: 'Suffix' as 'suffix', Value: '.jpg' }] } } },
+        {
+          Id: 'resize',
+          LambdaFunctionArn: FN,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: {
+            Key: {
+              FilterRules: [
+                { Name: 'Prefix' as 'prefix', Value: 'images/' },
+                { Name: 'Suffix' as 'suffix', Value: '.jpg' },
+              ],
+            },
+          },
+        },
         { Id: 'cleanup', LambdaFunctionArn: OTHER, Events: ['s3:ObjectRemoved:Delete'] },
       ],
     });
@@ -163,18 +237,34 @@ describe('S3 object events for Lambda', () => {
     assert.match(event.requestId, /^[0-9A-F]{16}$/);
     assert.equal(event.principalId, 'AWS:000000000000');
     assert.ok(!Number.isNaN(Date.parse(event.eventTime)));
-    assert.deepEqual(destinations, [{ id: 'resize', functionArn: FN, events: ['s3:ObjectCreated:*'], prefix: 'images/', suffix: '.jpg' }]);
+    assert.deepEqual(destinations, [
+      { id: 'resize', functionArn: FN, events: ['s3:ObjectCreated:*'], prefix: 'images/', suffix: '.jpg' },
+    ]);
   });
 
   it('reports Copy, CompleteMultipartUpload, Delete and each DeleteObjects key, in sequencer order', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'src.bin', Body: 'x' }));
     await s3.send(new CopyObjectCommand({ Bucket: B, Key: 'images/copy.jpg', CopySource: `${B}/src.bin` }));
     const mpu = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'images/mpu.jpg' }));
-    const part = await s3.send(new UploadPartCommand({ Bucket: B, Key: 'images/mpu.jpg', UploadId: mpu.UploadId, PartNumber: 1, Body: 'part' }));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: 'images/mpu.jpg', UploadId: mpu.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: B, Key: 'images/mpu.jpg', UploadId: mpu.UploadId, PartNumber: 1, Body: 'part' }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: 'images/mpu.jpg',
+        UploadId: mpu.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
     await s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'src.bin' }));
     await s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'never-existed' }));
-    await s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: 'images/copy.jpg' }, { Key: 'images/mpu.jpg' }] } }));
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: B,
+        Delete: { Objects: [{ Key: 'images/copy.jpg' }, { Key: 'images/mpu.jpg' }] },
+      }),
+    );
     assert.deepEqual(
       seen.map((s) => [s.event.eventName, s.event.key, s.destinations.map((d) => d.id).join()]),
       [

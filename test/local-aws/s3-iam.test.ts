@@ -25,12 +25,27 @@ let root: S3Client;
 
 async function session(roleName: string, statements: object[]): Promise<S3Client> {
   const iam = new IAMClient(server.clientConfig());
-  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+  };
   await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
-  await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
-  const out = await new STSClient(server.clientConfig()).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, RoleSessionName: 'run' }));
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'p',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    }),
+  );
+  const out = await new STSClient(server.clientConfig()).send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, RoleSessionName: 'run' }),
+  );
   const c = out.Credentials!;
-  const credentials: Credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
+  const credentials: Credentials = {
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken,
+  };
   return new S3Client(server.clientConfig({ credentials }));
 }
 
@@ -65,46 +80,75 @@ describe('S3 with IAM role sessions', () => {
     const r = await worker.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'images/a.jpg' }));
     assert.equal(await r.Body!.transformToString(), 'image');
     await worker.send(new PutObjectCommand({ Bucket: 'iam-dst', Key: 'resized-a.jpg', Body: 'small' }));
-    await assert.rejects(worker.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'private/b.txt' })), (e: Error & { $metadata: { httpStatusCode: number } }) => {
-      assert.equal(e.name, 'AccessDenied');
-      assert.equal(e.$metadata.httpStatusCode, 403);
-      assert.equal(
-        e.message,
-        `User: ${SESSION_ARN} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::iam-src/private/b.txt" because no identity-based policy allows the s3:GetObject action`,
-      );
-      return true;
+    await assert.rejects(
+      worker.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'private/b.txt' })),
+      (e: Error & { $metadata: { httpStatusCode: number } }) => {
+        assert.equal(e.name, 'AccessDenied');
+        assert.equal(e.$metadata.httpStatusCode, 403);
+        assert.equal(
+          e.message,
+          `User: ${SESSION_ARN} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::iam-src/private/b.txt" because no identity-based policy allows the s3:GetObject action`,
+        );
+        return true;
+      },
+    );
+    await assert.rejects(worker.send(new PutObjectCommand({ Bucket: 'iam-src', Key: 'images/evil.jpg', Body: 'x' })), {
+      name: 'AccessDenied',
     });
-    await assert.rejects(worker.send(new PutObjectCommand({ Bucket: 'iam-src', Key: 'images/evil.jpg', Body: 'x' })), { name: 'AccessDenied' });
     await assert.rejects(worker.send(new ListObjectsV2Command({ Bucket: 'iam-src' })), { name: 'AccessDenied' });
-    await assert.rejects(root.send(new HeadObjectCommand({ Bucket: 'iam-src', Key: 'images/evil.jpg' })), { name: 'NotFound' });
+    await assert.rejects(root.send(new HeadObjectCommand({ Bucket: 'iam-src', Key: 'images/evil.jpg' })), {
+      name: 'NotFound',
+    });
   });
 
   it('a missing key is 403 without s3:ListBucket and 404 with it', async () => {
-    await assert.rejects(worker.send(new HeadObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), (e: Error & { $metadata: { httpStatusCode: number } }) => {
-      assert.equal(e.$metadata.httpStatusCode, 403);
-      return true;
+    await assert.rejects(
+      worker.send(new HeadObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })),
+      (e: Error & { $metadata: { httpStatusCode: number } }) => {
+        assert.equal(e.$metadata.httpStatusCode, 403);
+        return true;
+      },
+    );
+    await assert.rejects(worker.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), {
+      name: 'AccessDenied',
     });
-    await assert.rejects(worker.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), { name: 'AccessDenied' });
-    await assert.rejects(lister.send(new HeadObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), { name: 'NotFound' });
-    await assert.rejects(lister.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), { name: 'NoSuchKey' });
+    await assert.rejects(lister.send(new HeadObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), {
+      name: 'NotFound',
+    });
+    await assert.rejects(lister.send(new GetObjectCommand({ Bucket: 'iam-src', Key: 'images/missing.jpg' })), {
+      name: 'NoSuchKey',
+    });
   });
 
   it('CopyObject needs s3:GetObject on the source and s3:PutObject on the destination', async () => {
-    await worker.send(new CopyObjectCommand({ Bucket: 'iam-dst', Key: 'copied.jpg', CopySource: 'iam-src/images/a.jpg' }));
-    await assert.rejects(worker.send(new CopyObjectCommand({ Bucket: 'iam-dst', Key: 'c2', CopySource: 'iam-src/private/b.txt' })), (e: Error) => {
-      assert.equal(e.name, 'AccessDenied');
-      assert.match(e.message, /s3:GetObject on resource: "arn:aws:s3:::iam-src\/private\/b\.txt"/);
-      return true;
-    });
-    await assert.rejects(worker.send(new CopyObjectCommand({ Bucket: 'iam-src', Key: 'images/c3', CopySource: 'iam-src/images/a.jpg' })), (e: Error) => {
-      assert.match(e.message, /s3:PutObject on resource: "arn:aws:s3:::iam-src\/images\/c3"/);
-      return true;
-    });
+    await worker.send(
+      new CopyObjectCommand({ Bucket: 'iam-dst', Key: 'copied.jpg', CopySource: 'iam-src/images/a.jpg' }),
+    );
+    await assert.rejects(
+      worker.send(new CopyObjectCommand({ Bucket: 'iam-dst', Key: 'c2', CopySource: 'iam-src/private/b.txt' })),
+      (e: Error) => {
+        assert.equal(e.name, 'AccessDenied');
+        assert.match(e.message, /s3:GetObject on resource: "arn:aws:s3:::iam-src\/private\/b\.txt"/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      worker.send(new CopyObjectCommand({ Bucket: 'iam-src', Key: 'images/c3', CopySource: 'iam-src/images/a.jpg' })),
+      (e: Error) => {
+        assert.match(e.message, /s3:PutObject on resource: "arn:aws:s3:::iam-src\/images\/c3"/);
+        return true;
+      },
+    );
   });
 
   it('DeleteObjects authorises each key: refused keys come back as errors, the rest is deleted', async () => {
-    const r = await worker.send(new DeleteObjectsCommand({ Bucket: 'iam-dst', Delete: { Objects: [{ Key: 'tmp/y' }, { Key: 'keep/x' }] } }));
-    assert.deepEqual(r.Deleted?.map((d) => d.Key), ['tmp/y']);
+    const r = await worker.send(
+      new DeleteObjectsCommand({ Bucket: 'iam-dst', Delete: { Objects: [{ Key: 'tmp/y' }, { Key: 'keep/x' }] } }),
+    );
+    assert.deepEqual(
+      r.Deleted?.map((d) => d.Key),
+      ['tmp/y'],
+    );
     assert.equal(r.Errors?.length, 1);
     assert.equal(r.Errors?.[0]?.Key, 'keep/x');
     assert.equal(r.Errors?.[0]?.Code, 'AccessDenied');

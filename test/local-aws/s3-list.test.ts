@@ -65,7 +65,10 @@ async function listAll(input: Omit<ListObjectsV2CommandInput, 'Bucket'>) {
 describe('S3 ListObjectsV2', () => {
   it('lists every key in UTF-8 binary order with sizes, ETags and storage class', async () => {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: B }));
-    assert.deepEqual(r.Contents?.map((c) => c.Key), utf8Sorted);
+    assert.deepEqual(
+      r.Contents?.map((c) => c.Key),
+      utf8Sorted,
+    );
     assert.equal(r.KeyCount, KEYS.length);
     assert.equal(r.IsTruncated, false);
     assert.equal(r.Name, B);
@@ -82,12 +85,24 @@ describe('S3 ListObjectsV2', () => {
 
   it('rolls keys up into CommonPrefixes with a delimiter, and KeyCount counts both', async () => {
     const top = await s3.send(new ListObjectsV2Command({ Bucket: B, Delimiter: '/' }));
-    assert.deepEqual(top.CommonPrefixes?.map((p) => p.Prefix), ['photos/', 'z/']);
-    assert.deepEqual(top.Contents?.map((c) => c.Key), utf8Sorted.filter((k) => !k.includes('/')));
+    assert.deepEqual(
+      top.CommonPrefixes?.map((p) => p.Prefix),
+      ['photos/', 'z/'],
+    );
+    assert.deepEqual(
+      top.Contents?.map((c) => c.Key),
+      utf8Sorted.filter((k) => !k.includes('/')),
+    );
     assert.equal(top.KeyCount, 2 + utf8Sorted.filter((k) => !k.includes('/')).length);
     const photos = await s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: 'photos/', Delimiter: '/' }));
-    assert.deepEqual(photos.CommonPrefixes?.map((p) => p.Prefix), ['photos/2023/', 'photos/2024/']);
-    assert.deepEqual(photos.Contents?.map((c) => c.Key), ['photos/top.jpg']);
+    assert.deepEqual(
+      photos.CommonPrefixes?.map((p) => p.Prefix),
+      ['photos/2023/', 'photos/2024/'],
+    );
+    assert.deepEqual(
+      photos.Contents?.map((c) => c.Key),
+      ['photos/top.jpg'],
+    );
     assert.equal(photos.Prefix, 'photos/');
     assert.equal(photos.Delimiter, '/');
     const none = await s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: 'nothing-here/' }));
@@ -101,7 +116,10 @@ describe('S3 ListObjectsV2', () => {
     assert.equal(all.pages, Math.ceil(KEYS.length / 3));
     const rolled = await listAll({ MaxKeys: 1, Delimiter: '/' });
     assert.deepEqual(rolled.prefixes, ['photos/', 'z/']);
-    assert.deepEqual(rolled.keys, utf8Sorted.filter((k) => !k.includes('/')));
+    assert.deepEqual(
+      rolled.keys,
+      utf8Sorted.filter((k) => !k.includes('/')),
+    );
     const exact = await s3.send(new ListObjectsV2Command({ Bucket: B, MaxKeys: KEYS.length }));
     assert.equal(exact.IsTruncated, false, 'exactly max-keys keys is not truncated');
     const zero = await s3.send(new ListObjectsV2Command({ Bucket: B, MaxKeys: 0 }));
@@ -110,10 +128,17 @@ describe('S3 ListObjectsV2', () => {
 
   it('starts after start-after, and refuses an empty or forged continuation token', async () => {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: B, StartAfter: 'photos/2023/jan.jpg' }));
-    assert.deepEqual(r.Contents?.map((c) => c.Key), utf8Sorted.slice(utf8Sorted.indexOf('photos/2023/jan.jpg') + 1));
+    assert.deepEqual(
+      r.Contents?.map((c) => c.Key),
+      utf8Sorted.slice(utf8Sorted.indexOf('photos/2023/jan.jpg') + 1),
+    );
     assert.equal(r.StartAfter, 'photos/2023/jan.jpg');
     for (const token of ['', 'garbage']) {
-      const raw = await s3Raw(server.url, { method: 'GET', path: `/${B}`, query: `continuation-token=${token}&list-type=2` });
+      const raw = await s3Raw(server.url, {
+        method: 'GET',
+        path: `/${B}`,
+        query: `continuation-token=${token}&list-type=2`,
+      });
       assert.equal(raw.status, 400);
       assert.equal(errorCode(raw), 'InvalidArgument');
       assert.match(raw.text, /The continuation token provided is incorrect/);
@@ -123,8 +148,14 @@ describe('S3 ListObjectsV2', () => {
   it('URL-encodes keys and prefixes with encoding-type=url (+ as %2B)', async () => {
     const r = await s3.send(new ListObjectsV2Command({ Bucket: B, EncodingType: 'url', Prefix: 'p', Delimiter: '/' }));
     assert.equal(r.EncodingType, 'url');
-    assert.deepEqual(r.Contents?.map((c) => c.Key), ['plus%2Bkey']);
-    assert.deepEqual(r.CommonPrefixes?.map((p) => p.Prefix), ['photos/']);
+    assert.deepEqual(
+      r.Contents?.map((c) => c.Key),
+      ['plus%2Bkey'],
+    );
+    assert.deepEqual(
+      r.CommonPrefixes?.map((p) => p.Prefix),
+      ['photos/'],
+    );
     const s = await s3.send(new ListObjectsV2Command({ Bucket: B, EncodingType: 'url', Prefix: 'space' }));
     assert.equal(decodeURIComponent(s.Contents![0]!.Key!.replace(/\+/g, ' ')), 'space key');
     const bad = await s3Raw(server.url, { method: 'GET', path: `/${B}`, query: 'encoding-type=base64&list-type=2' });
@@ -134,7 +165,9 @@ describe('S3 ListObjectsV2', () => {
   });
 
   it('answers NoSuchBucket for a missing bucket', async () => {
-    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: 'no-such-list-bucket' })), { name: 'NoSuchBucket' });
+    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: 'no-such-list-bucket' })), {
+      name: 'NoSuchBucket',
+    });
   });
 });
 
@@ -143,10 +176,16 @@ describe('S3 ListObjects (v1) and ListObjectVersions', () => {
     const first = await s3.send(new ListObjectsCommand({ Bucket: B, MaxKeys: 4 }));
     assert.equal(first.IsTruncated, true);
     assert.equal(first.NextMarker, undefined, 'no NextMarker without a delimiter');
-    assert.deepEqual(first.Contents?.map((c) => c.Key), utf8Sorted.slice(0, 4));
+    assert.deepEqual(
+      first.Contents?.map((c) => c.Key),
+      utf8Sorted.slice(0, 4),
+    );
     assert.ok(first.Contents?.[0]?.Owner?.ID, 'v1 always lists the owner');
     const second = await s3.send(new ListObjectsCommand({ Bucket: B, Marker: first.Contents![3]!.Key }));
-    assert.deepEqual(second.Contents?.map((c) => c.Key), utf8Sorted.slice(4));
+    assert.deepEqual(
+      second.Contents?.map((c) => c.Key),
+      utf8Sorted.slice(4),
+    );
     const rolled = await s3.send(new ListObjectsCommand({ Bucket: B, Delimiter: '/', MaxKeys: 2 }));
     assert.equal(rolled.IsTruncated, true);
     assert.ok(rolled.NextMarker);
@@ -159,15 +198,27 @@ describe('S3 ListObjects (v1) and ListObjectVersions', () => {
 
   it('lists every object as version "null", the latest, and pages by key marker', async () => {
     const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B }));
-    assert.deepEqual(r.Versions?.map((v) => v.Key), utf8Sorted);
+    assert.deepEqual(
+      r.Versions?.map((v) => v.Key),
+      utf8Sorted,
+    );
     assert.ok(r.Versions?.every((v) => v.VersionId === 'null' && v.IsLatest === true && typeof v.Size === 'number'));
     assert.equal(r.DeleteMarkers, undefined);
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: B, MaxKeys: 3 }));
     assert.equal(page.IsTruncated, true);
     assert.equal(page.NextKeyMarker, utf8Sorted[2]);
     assert.equal(page.NextVersionIdMarker, 'null');
-    const next = await s3.send(new ListObjectVersionsCommand({ Bucket: B, KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker }));
-    assert.deepEqual(next.Versions?.map((v) => v.Key), utf8Sorted.slice(3));
+    const next = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: B,
+        KeyMarker: page.NextKeyMarker,
+        VersionIdMarker: page.NextVersionIdMarker,
+      }),
+    );
+    assert.deepEqual(
+      next.Versions?.map((v) => v.Key),
+      utf8Sorted.slice(3),
+    );
   });
 });
 
@@ -177,16 +228,31 @@ describe('S3 DeleteObjects', () => {
     const keys = ['one', 'two', 'dir/three', 'with space+plus'];
     for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: 'batch-delete', Key, Body: Key }));
     const r = await s3.send(
-      new DeleteObjectsCommand({ Bucket: 'batch-delete', Delete: { Objects: [{ Key: 'one' }, { Key: 'missing' }, { Key: 'two', VersionId: 'null' }] } }),
+      new DeleteObjectsCommand({
+        Bucket: 'batch-delete',
+        Delete: { Objects: [{ Key: 'one' }, { Key: 'missing' }, { Key: 'two', VersionId: 'null' }] },
+      }),
     );
-    assert.deepEqual(r.Deleted?.map((d) => d.Key), ['one', 'missing', 'two']);
+    assert.deepEqual(
+      r.Deleted?.map((d) => d.Key),
+      ['one', 'missing', 'two'],
+    );
     assert.equal(r.Deleted?.[2]?.VersionId, 'null');
     assert.equal(r.Errors, undefined);
     const quiet = await s3.send(
-      new DeleteObjectsCommand({ Bucket: 'batch-delete', Delete: { Quiet: true, Objects: [{ Key: 'dir/three' }, { Key: 'with space+plus' }, { Key: 'x', VersionId: 'bogus' }] } }),
+      new DeleteObjectsCommand({
+        Bucket: 'batch-delete',
+        Delete: {
+          Quiet: true,
+          Objects: [{ Key: 'dir/three' }, { Key: 'with space+plus' }, { Key: 'x', VersionId: 'bogus' }],
+        },
+      }),
     );
     assert.equal(quiet.Deleted, undefined);
-    assert.deepEqual(quiet.Errors?.map((e) => [e.Key, e.Code]), [['x', 'NoSuchVersion']]);
+    assert.deepEqual(
+      quiet.Errors?.map((e) => [e.Key, e.Code]),
+      [['x', 'NoSuchVersion']],
+    );
     const left = await s3.send(new ListObjectsV2Command({ Bucket: 'batch-delete' }));
     assert.equal(left.KeyCount, 0);
   });
@@ -197,10 +263,22 @@ describe('S3 DeleteObjects', () => {
     assert.equal(missing.status, 400);
     assert.equal(errorCode(missing), 'InvalidRequest');
     const tooMany = `<Delete>${'<Object><Key>k</Key></Object>'.repeat(1001)}</Delete>`;
-    const big = await s3Raw(server.url, { method: 'POST', path: '/batch-delete', query: 'delete', body: tooMany, headers: { 'content-md5': md5(tooMany) } });
+    const big = await s3Raw(server.url, {
+      method: 'POST',
+      path: '/batch-delete',
+      query: 'delete',
+      body: tooMany,
+      headers: { 'content-md5': md5(tooMany) },
+    });
     assert.equal(errorCode(big), 'MalformedXML');
     const empty = '<Delete></Delete>';
-    const none = await s3Raw(server.url, { method: 'POST', path: '/batch-delete', query: 'delete', body: empty, headers: { 'content-md5': md5(empty) } });
+    const none = await s3Raw(server.url, {
+      method: 'POST',
+      path: '/batch-delete',
+      query: 'delete',
+      body: empty,
+      headers: { 'content-md5': md5(empty) },
+    });
     assert.equal(errorCode(none), 'MalformedXML');
   });
 });

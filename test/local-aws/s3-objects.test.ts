@@ -85,7 +85,16 @@ describe('S3 objects: put, get, head, delete', () => {
   });
 
   it('keeps keys as opaque strings: dots, double slashes, spaces, plus, percent, unicode', async () => {
-    const keys = ['../../etc/passwd', 'a//b/./c/../d', 'sp ace+plus%25percent', 'ünï/cödé 日本 🍊.jpg', '..', '.', 'trailing/', ' lead and trail '];
+    const keys = [
+      '../../etc/passwd',
+      'a//b/./c/../d',
+      'sp ace+plus%25percent',
+      'ünï/cödé 日本 🍊.jpg',
+      '..',
+      '.',
+      'trailing/',
+      ' lead and trail ',
+    ];
     for (const [i, key] of keys.entries()) {
       await s3.send(new PutObjectCommand({ Bucket: B, Key: key, Body: `body ${i}` }));
     }
@@ -109,7 +118,9 @@ describe('S3 objects: put, get, head, delete', () => {
       return true;
     });
     await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: B, Key: 'nope' })), { name: 'NotFound' });
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' })), { name: 'NoSuchBucket' });
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'no-such-bucket-here', Key: 'k' })), {
+      name: 'NoSuchBucket',
+    });
   });
 
   it('overwrites, deletes (idempotently) and forgets', async () => {
@@ -168,12 +179,17 @@ describe('S3 objects: ranges and conditions', () => {
   });
 
   it('answers 416 InvalidRange past the end, and ignores ranges S3 ignores', async () => {
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', Range: 'bytes=20-' })), (e: Error & { $metadata: { httpStatusCode: number } }) => {
-      assert.equal(e.name, 'InvalidRange');
-      assert.equal(e.$metadata.httpStatusCode, 416);
-      return true;
+    await assert.rejects(
+      s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', Range: 'bytes=20-' })),
+      (e: Error & { $metadata: { httpStatusCode: number } }) => {
+        assert.equal(e.name, 'InvalidRange');
+        assert.equal(e.$metadata.httpStatusCode, 416);
+        return true;
+      },
+    );
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'empty', Range: 'bytes=0-' })), {
+      name: 'InvalidRange',
     });
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'empty', Range: 'bytes=0-' })), { name: 'InvalidRange' });
     for (const range of ['bytes=5-2', 'items=0-1', 'bytes=0-1,4-5', 'bytes=abc']) {
       const { r, text } = await getText('range', { Range: range });
       assert.equal(r.$metadata.httpStatusCode, 200, range);
@@ -184,24 +200,39 @@ describe('S3 objects: ranges and conditions', () => {
   it('evaluates If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since', async () => {
     const etag = `"${md5(body)}"`;
     assert.equal((await getText('range', { IfMatch: etag })).text, body);
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfMatch: '"0000"' })), { name: 'PreconditionFailed' });
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfNoneMatch: etag })), (e: Error & { $metadata: { httpStatusCode: number } }) => {
-      assert.equal(e.$metadata.httpStatusCode, 304);
-      return true;
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfMatch: '"0000"' })), {
+      name: 'PreconditionFailed',
     });
+    await assert.rejects(
+      s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfNoneMatch: etag })),
+      (e: Error & { $metadata: { httpStatusCode: number } }) => {
+        assert.equal(e.$metadata.httpStatusCode, 304);
+        return true;
+      },
+    );
     const future = new Date(Date.now() + 3600_000);
     const past = new Date(Date.now() - 3600_000);
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfModifiedSince: future })), (e: Error & { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode === 304);
+    await assert.rejects(
+      s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfModifiedSince: future })),
+      (e: Error & { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode === 304,
+    );
     assert.equal((await getText('range', { IfModifiedSince: past })).text, body);
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfUnmodifiedSince: past })), { name: 'PreconditionFailed' });
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: B, Key: 'range', IfUnmodifiedSince: past })), {
+      name: 'PreconditionFailed',
+    });
     // If-Match that holds wins over a failing If-Unmodified-Since.
     assert.equal((await getText('range', { IfMatch: etag, IfUnmodifiedSince: past })).text, body);
-    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: B, Key: 'range', IfMatch: '"nope"' })), (e: Error & { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode === 412);
+    await assert.rejects(
+      s3.send(new HeadObjectCommand({ Bucket: B, Key: 'range', IfMatch: '"nope"' })),
+      (e: Error & { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode === 412,
+    );
   });
 
   it('supports conditional writes (If-None-Match: *)', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'once', Body: 'first', IfNoneMatch: '*' }));
-    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: B, Key: 'once', Body: 'second', IfNoneMatch: '*' })), { name: 'PreconditionFailed' });
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: B, Key: 'once', Body: 'second', IfNoneMatch: '*' })), {
+      name: 'PreconditionFailed',
+    });
     assert.equal((await getText('once')).text, 'first');
   });
 });
@@ -217,9 +248,14 @@ describe('S3 objects: checksums and digests', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'ck' }));
     assert.equal(head.ChecksumCRC32, undefined);
     for (const algorithm of ['SHA256', 'SHA1', 'CRC32C'] as const) {
-      const p = await s3.send(new PutObjectCommand({ Bucket: B, Key: `ck-${algorithm}`, Body: body, ChecksumAlgorithm: algorithm }));
+      const p = await s3.send(
+        new PutObjectCommand({ Bucket: B, Key: `ck-${algorithm}`, Body: body, ChecksumAlgorithm: algorithm }),
+      );
       const field = `Checksum${algorithm}` as const;
-      assert.equal(p[field], checksumBase64(algorithm.toLowerCase() as 'sha256' | 'sha1' | 'crc32c', Buffer.from(body)));
+      assert.equal(
+        p[field],
+        checksumBase64(algorithm.toLowerCase() as 'sha256' | 'sha1' | 'crc32c', Buffer.from(body)),
+      );
       const h = await s3.send(new HeadObjectCommand({ Bucket: B, Key: `ck-${algorithm}`, ChecksumMode: 'ENABLED' }));
       assert.equal(h[field], p[field]);
     }
@@ -228,13 +264,26 @@ describe('S3 objects: checksums and digests', () => {
   it('refuses a wrong checksum with BadDigest and a malformed one with InvalidRequest', async () => {
     await assert.rejects(
       s3.send(new PutObjectCommand({ Bucket: B, Key: 'bad-ck', Body: 'data', ChecksumCRC32: 'AAAAAA==' })),
-      (e: Error) => e.name === 'BadDigest' && e.message === 'The CRC32 you specified did not match the calculated checksum.',
+      (e: Error) =>
+        e.name === 'BadDigest' && e.message === 'The CRC32 you specified did not match the calculated checksum.',
     );
     await assert.rejects(
-      s3.send(new PutObjectCommand({ Bucket: B, Key: 'bad-ck', Body: 'data', ChecksumSHA256: checksumBase64('sha256', Buffer.from('other')) })),
+      s3.send(
+        new PutObjectCommand({
+          Bucket: B,
+          Key: 'bad-ck',
+          Body: 'data',
+          ChecksumSHA256: checksumBase64('sha256', Buffer.from('other')),
+        }),
+      ),
       (e: Error) => e.name === 'BadDigest' && /SHA256/.test(e.message),
     );
-    const raw = await s3Raw(server.url, { method: 'PUT', path: `/${B}/bad-ck`, body: 'data', headers: { 'x-amz-checksum-crc32': 'not base64!' } });
+    const raw = await s3Raw(server.url, {
+      method: 'PUT',
+      path: `/${B}/bad-ck`,
+      body: 'data',
+      headers: { 'x-amz-checksum-crc32': 'not base64!' },
+    });
     assert.equal(raw.status, 400);
     assert.equal(errorCode(raw), 'InvalidRequest');
     assert.match(raw.text, /Value for x-amz-checksum-crc32 header is invalid/);
@@ -242,7 +291,10 @@ describe('S3 objects: checksums and digests', () => {
       method: 'PUT',
       path: `/${B}/bad-ck`,
       body: 'data',
-      headers: { 'x-amz-checksum-crc32': checksumBase64('crc32', Buffer.from('data')), 'x-amz-checksum-sha1': checksumBase64('sha1', Buffer.from('data')) },
+      headers: {
+        'x-amz-checksum-crc32': checksumBase64('crc32', Buffer.from('data')),
+        'x-amz-checksum-sha1': checksumBase64('sha1', Buffer.from('data')),
+      },
     });
     assert.equal(errorCode(two), 'InvalidRequest');
     assert.match(two.text, /Multiple checksum Types are not allowed/);
@@ -254,16 +306,21 @@ describe('S3 objects: checksums and digests', () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'md5', Body: 'abc', ContentMD5: good }));
     await assert.rejects(
       s3.send(new PutObjectCommand({ Bucket: B, Key: 'md5', Body: 'abd', ContentMD5: good })),
-      (e: Error) => e.name === 'BadDigest' && e.message === 'The Content-MD5 you specified did not match what we received.',
+      (e: Error) =>
+        e.name === 'BadDigest' && e.message === 'The Content-MD5 you specified did not match what we received.',
     );
-    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: B, Key: 'md5', Body: 'abc', ContentMD5: 'short' })), { name: 'InvalidDigest' });
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: B, Key: 'md5', Body: 'abc', ContentMD5: 'short' })), {
+      name: 'InvalidDigest',
+    });
     assert.equal((await getText('md5')).text, 'abc');
   });
 
   it('accepts streaming (aws-chunked, trailing CRC32) uploads of a Readable with ContentLength', async () => {
     const parts = [Buffer.alloc(70_000, 'a'), Buffer.alloc(33, 'b'), Buffer.alloc(100_000, 'c')];
     const all = Buffer.concat(parts);
-    const put = await s3.send(new PutObjectCommand({ Bucket: B, Key: 'stream', Body: Readable.from(parts), ContentLength: all.length }));
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: B, Key: 'stream', Body: Readable.from(parts), ContentLength: all.length }),
+    );
     assert.equal(put.ETag, `"${md5(all)}"`);
     assert.equal(put.ChecksumCRC32, checksumBase64('crc32', all));
     const r = await s3.send(new GetObjectCommand({ Bucket: B, Key: 'stream', ChecksumMode: 'ENABLED' }));
@@ -276,7 +333,9 @@ describe('S3 objects: copy, tags, presigned URLs', () => {
   it('copies with COPY and REPLACE metadata directives, URL-encoded sources and across buckets', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'copy-target' }));
     const key = 'src dir/ä+b%.txt';
-    await s3.send(new PutObjectCommand({ Bucket: B, Key: key, Body: 'copy me', ContentType: 'text/x-a', Metadata: { m: '1' } }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: B, Key: key, Body: 'copy me', ContentType: 'text/x-a', Metadata: { m: '1' } }),
+    );
     const source = `${B}/${encodeURIComponent(key)}`;
     const copied = await s3.send(new CopyObjectCommand({ Bucket: 'copy-target', Key: 'dst', CopySource: source }));
     assert.equal(copied.CopyObjectResult?.ETag, `"${md5('copy me')}"`);
@@ -286,7 +345,14 @@ describe('S3 objects: copy, tags, presigned URLs', () => {
     assert.equal(a.ContentType, 'text/x-a');
     assert.deepEqual(a.Metadata, { m: '1' });
     await s3.send(
-      new CopyObjectCommand({ Bucket: 'copy-target', Key: 'dst2', CopySource: `/${source}`, MetadataDirective: 'REPLACE', ContentType: 'text/x-b', Metadata: { n: '2' } }),
+      new CopyObjectCommand({
+        Bucket: 'copy-target',
+        Key: 'dst2',
+        CopySource: `/${source}`,
+        MetadataDirective: 'REPLACE',
+        ContentType: 'text/x-b',
+        Metadata: { n: '2' },
+      }),
     );
     const b = await s3.send(new HeadObjectCommand({ Bucket: 'copy-target', Key: 'dst2' }));
     assert.equal(b.ContentType, 'text/x-b');
@@ -301,46 +367,90 @@ describe('S3 objects: copy, tags, presigned URLs', () => {
 
   it('refuses to copy an object onto itself without a change, allows it with REPLACE', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'self', Body: 'me', Metadata: { v: '1' } }));
-    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'self', CopySource: `${B}/self` })), (e: Error) => {
-      assert.equal(e.name, 'InvalidRequest');
-      assert.match(e.message, /copy an object to itself without changing/);
-      return true;
-    });
-    await s3.send(new CopyObjectCommand({ Bucket: B, Key: 'self', CopySource: `${B}/self`, MetadataDirective: 'REPLACE', Metadata: { v: '2' } }));
+    await assert.rejects(
+      s3.send(new CopyObjectCommand({ Bucket: B, Key: 'self', CopySource: `${B}/self` })),
+      (e: Error) => {
+        assert.equal(e.name, 'InvalidRequest');
+        assert.match(e.message, /copy an object to itself without changing/);
+        return true;
+      },
+    );
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: B,
+        Key: 'self',
+        CopySource: `${B}/self`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { v: '2' },
+      }),
+    );
     assert.deepEqual((await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'self' }))).Metadata, { v: '2' });
   });
 
   it('answers copy errors: missing source, bad source header, failed copy-source condition', async () => {
-    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: `${B}/missing` })), { name: 'NoSuchKey' });
-    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: `no-such-bucket-xyz/k` })), { name: 'NoSuchBucket' });
-    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: 'just-a-bucket' })), { name: 'InvalidArgument' });
-    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: `${B}/self`, CopySourceIfMatch: '"nope"' })), { name: 'PreconditionFailed' });
+    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: `${B}/missing` })), {
+      name: 'NoSuchKey',
+    });
+    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: `no-such-bucket-xyz/k` })), {
+      name: 'NoSuchBucket',
+    });
+    await assert.rejects(s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: 'just-a-bucket' })), {
+      name: 'InvalidArgument',
+    });
+    await assert.rejects(
+      s3.send(new CopyObjectCommand({ Bucket: B, Key: 'x', CopySource: `${B}/self`, CopySourceIfMatch: '"nope"' })),
+      { name: 'PreconditionFailed' },
+    );
   });
 
   it('puts, gets and deletes object tags, keeping ETag and Last-Modified', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'tagged', Body: 'tags' }));
     const before = await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'tagged' }));
-    await s3.send(new PutObjectTaggingCommand({ Bucket: B, Key: 'tagged', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }));
-    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'tagged' }))).TagSet, [{ Key: 'k', Value: 'v' }]);
+    await s3.send(
+      new PutObjectTaggingCommand({ Bucket: B, Key: 'tagged', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }),
+    );
+    assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'tagged' }))).TagSet, [
+      { Key: 'k', Value: 'v' },
+    ]);
     const afterTag = await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'tagged' }));
     assert.equal(afterTag.ETag, before.ETag);
     assert.equal(afterTag.LastModified?.getTime(), before.LastModified?.getTime());
     await assert.rejects(
-      s3.send(new PutObjectTaggingCommand({ Bucket: B, Key: 'tagged', Tagging: { TagSet: [{ Key: 'k', Value: '1' }, { Key: 'k', Value: '2' }] } })),
+      s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: B,
+          Key: 'tagged',
+          Tagging: {
+            TagSet: [
+              { Key: 'k', Value: '1' },
+              { Key: 'k', Value: '2' },
+            ],
+          },
+        }),
+      ),
       (e: Error) => e.name === 'InvalidTag' && e.message === 'Cannot provide multiple Tags with the same key',
     );
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: B, Key: 'tagged' }));
     assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: B, Key: 'tagged' }))).TagSet ?? [], []);
-    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: B, Key: 'tagged' }))).Body!.transformToString(), 'tags');
+    assert.equal(
+      await (await s3.send(new GetObjectCommand({ Bucket: B, Key: 'tagged' }))).Body!.transformToString(),
+      'tags',
+    );
   });
 
   it('serves presigned GET and PUT URLs, and refuses an expired one', async () => {
-    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt' }), { expiresIn: 300 });
-    const put = await fetch(putUrl, { method: 'PUT', body: 'via presigned' });
-    assert.equal(put.status, 200, await put.text());
-    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt', ResponseContentType: 'text/x-custom' }), {
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt' }), {
       expiresIn: 300,
     });
+    const put = await fetch(putUrl, { method: 'PUT', body: 'via presigned' });
+    assert.equal(put.status, 200, await put.text());
+    const getUrl = await getSignedUrl(
+      s3,
+      new GetObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt', ResponseContentType: 'text/x-custom' }),
+      {
+        expiresIn: 300,
+      },
+    );
     const got = await fetch(getUrl);
     assert.equal(got.status, 200);
     assert.equal(await got.text(), 'via presigned');
@@ -358,7 +468,9 @@ describe('S3 objects: copy, tags, presigned URLs', () => {
 
   it('refuses a presigned URL with a tampered signature, an unknown key or a changed object key', async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt', Body: 'via presigned' }));
-    const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt' }), { expiresIn: 300 }));
+    const url = new URL(
+      await getSignedUrl(s3, new GetObjectCommand({ Bucket: B, Key: 'presigned/ä b.txt' }), { expiresIn: 300 }),
+    );
     const refused = async (u: URL, code: string) => {
       const res = await fetch(u);
       const text = await res.text();
@@ -371,8 +483,14 @@ describe('S3 objects: copy, tags, presigned URLs', () => {
     tampered.searchParams.set('X-Amz-Signature', (sig[0] === '0' ? '1' : '0') + sig.slice(1));
     await refused(tampered, 'SignatureDoesNotMatch');
     const unknown = new URL(url);
-    unknown.searchParams.set('X-Amz-Credential', url.searchParams.get('X-Amz-Credential')!.replace(/^test\//, 'AKIAIOSFODNN7EXAMPLE/'));
-    assert.match(await refused(unknown, 'InvalidAccessKeyId'), /<AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE<\/AWSAccessKeyId>/);
+    unknown.searchParams.set(
+      'X-Amz-Credential',
+      url.searchParams.get('X-Amz-Credential')!.replace(/^test\//, 'AKIAIOSFODNN7EXAMPLE/'),
+    );
+    assert.match(
+      await refused(unknown, 'InvalidAccessKeyId'),
+      /<AWSAccessKeyId>AKIAIOSFODNN7EXAMPLE<\/AWSAccessKeyId>/,
+    );
     await s3.send(new PutObjectCommand({ Bucket: B, Key: 'presigned/other.txt', Body: 'other' }));
     const otherKey = new URL(url);
     otherKey.pathname = url.pathname.replace(/[^/]+$/, 'other.txt');

@@ -53,14 +53,25 @@ async function putSignedChunks(p: ChunkedPut): Promise<RawResponse> {
 
   const url = new URL(`${server.url}/${B}/${p.key}`);
   const date = new Date();
-  const payload = p.sha1Trailer === undefined ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
+  const payload =
+    p.sha1Trailer === undefined ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
   const extra: Record<string, string> = {
     'content-encoding': 'aws-chunked',
     'content-length': String(length),
     'x-amz-decoded-content-length': String(decoded.length),
   };
   if (p.sha1Trailer !== undefined) extra['x-amz-trailer'] = 'x-amz-checksum-sha1';
-  const headers = signHeaders({ method: 'PUT', url, headers: extra, body: '', region: 'us-east-1', service: 's3', ...ROOT, date, payloadHash: payload });
+  const headers = signHeaders({
+    method: 'PUT',
+    url,
+    headers: extra,
+    body: '',
+    region: 'us-east-1',
+    service: 's3',
+    ...ROOT,
+    date,
+    payloadHash: payload,
+  });
   const amzDate = headers['x-amz-date']!;
   const scope = credentialScope(amzDate.slice(0, 8), 'us-east-1', 's3');
   const key = signingKey(ROOT.secretAccessKey, amzDate.slice(0, 8), 'us-east-1', 's3');
@@ -114,12 +125,21 @@ describe('S3 aws-chunked with chunk signatures', () => {
     assert.equal(ok.headers['x-amz-checksum-sha1'], sha1(body));
     assert.ok((await stored('trailer')).equals(body));
 
-    const wrong = await putSignedChunks({ key: 'wrong-sha1', chunks, sha1Trailer: sha1(Buffer.from('something else')) });
+    const wrong = await putSignedChunks({
+      key: 'wrong-sha1',
+      chunks,
+      sha1Trailer: sha1(Buffer.from('something else')),
+    });
     assert.equal(wrong.status, 400, wrong.text);
     assert.equal(errorCode(wrong), 'BadDigest');
     assert.match(wrong.text, /<Message>The SHA1 you specified did not match the calculated checksum\.<\/Message>/);
 
-    const forged = await putSignedChunks({ key: 'forged-trailer', chunks, sha1Trailer: sha1(body), badTrailerSignature: true });
+    const forged = await putSignedChunks({
+      key: 'forged-trailer',
+      chunks,
+      sha1Trailer: sha1(body),
+      badTrailerSignature: true,
+    });
     assert.equal(forged.status, 403, forged.text);
     assert.equal(errorCode(forged), 'SignatureDoesNotMatch');
   });

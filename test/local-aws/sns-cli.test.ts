@@ -10,13 +10,24 @@ import { awsCli, awsCliOk, startTestServer, type TestServer } from '../helpers/l
 
 let server: TestServer;
 let fnArn: string;
-const cli = async (...args: string[]) => JSON.parse((await awsCliOk(server.url, args)) || '{}') as Record<string, unknown>;
+const cli = async (...args: string[]) =>
+  JSON.parse((await awsCliOk(server.url, args)) || '{}') as Record<string, unknown>;
 
 before(async () => {
   server = await startTestServer();
   const role = await createRole(new IAMClient(server.clientConfig()), 'sns-cli-echo');
   const lambda = new LambdaClient(server.clientConfig());
-  fnArn = (await lambda.send(new CreateFunctionCommand({ FunctionName: 'echo', Role: role, Runtime: 'nodejs24.x', Handler: 'index.echo', Code: { ZipFile: handlerZip() } }))).FunctionArn!;
+  fnArn = (
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'echo',
+        Role: role,
+        Runtime: 'nodejs24.x',
+        Handler: 'index.echo',
+        Code: { ZipFile: handlerZip() },
+      }),
+    )
+  ).FunctionArn!;
   await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'echo' });
 });
 after(async () => {
@@ -25,29 +36,81 @@ after(async () => {
 
 describe('aws sns', () => {
   it('create-topic, subscribe --protocol lambda, publish (delivered), list-subscriptions-by-topic, delete-topic', async () => {
-    const { TopicArn } = (await cli('sns', 'create-topic', '--name', 'cli-topic', '--tags', 'Key=created-by,Value=test')) as { TopicArn: string };
+    const { TopicArn } = (await cli(
+      'sns',
+      'create-topic',
+      '--name',
+      'cli-topic',
+      '--tags',
+      'Key=created-by,Value=test',
+    )) as { TopicArn: string };
     assert.equal(TopicArn, 'arn:aws:sns:us-east-1:000000000000:cli-topic');
-    await cli('lambda', 'add-permission', '--function-name', 'echo', '--statement-id', 'sns', '--action', 'lambda:InvokeFunction', '--principal', 'sns.amazonaws.com', '--source-arn', TopicArn);
-    const { SubscriptionArn } = (await cli('sns', 'subscribe', '--topic-arn', TopicArn, '--protocol', 'lambda', '--notification-endpoint', fnArn)) as { SubscriptionArn: string };
+    await cli(
+      'lambda',
+      'add-permission',
+      '--function-name',
+      'echo',
+      '--statement-id',
+      'sns',
+      '--action',
+      'lambda:InvokeFunction',
+      '--principal',
+      'sns.amazonaws.com',
+      '--source-arn',
+      TopicArn,
+    );
+    const { SubscriptionArn } = (await cli(
+      'sns',
+      'subscribe',
+      '--topic-arn',
+      TopicArn,
+      '--protocol',
+      'lambda',
+      '--notification-endpoint',
+      fnArn,
+    )) as { SubscriptionArn: string };
     assert.ok(SubscriptionArn.startsWith(`${TopicArn}:`));
-    const listed = (await cli('sns', 'list-subscriptions-by-topic', '--topic-arn', TopicArn)) as { Subscriptions: Array<Record<string, string>> };
-    assert.deepEqual(listed.Subscriptions, [{ SubscriptionArn, Owner: '000000000000', Protocol: 'lambda', Endpoint: fnArn, TopicArn }]);
+    const listed = (await cli('sns', 'list-subscriptions-by-topic', '--topic-arn', TopicArn)) as {
+      Subscriptions: Array<Record<string, string>>;
+    };
+    assert.deepEqual(listed.Subscriptions, [
+      { SubscriptionArn, Owner: '000000000000', Protocol: 'lambda', Endpoint: fnArn, TopicArn },
+    ]);
     const { MessageId } = (await cli(
-      'sns', 'publish', '--topic-arn', TopicArn, '--subject', 'From the CLI', '--message', 'hello from aws sns publish',
-      '--message-attributes', JSON.stringify({ colour: { DataType: 'String', StringValue: 'blue' } }),
+      'sns',
+      'publish',
+      '--topic-arn',
+      TopicArn,
+      '--subject',
+      'From the CLI',
+      '--message',
+      'hello from aws sns publish',
+      '--message-attributes',
+      JSON.stringify({ colour: { DataType: 'String', StringValue: 'blue' } }),
     )) as { MessageId: string };
     // The echo handler logs the event it got: the SNS record, as the CLI shows it.
     const logged = await eventually('the function to log the SNS event', async () => {
-      const r = (await cli('logs', 'filter-log-events', '--log-group-name', '/aws/lambda/echo', '--filter-pattern', `"${MessageId}"`)) as { events: Array<{ message: string }> };
+      const r = (await cli(
+        'logs',
+        'filter-log-events',
+        '--log-group-name',
+        '/aws/lambda/echo',
+        '--filter-pattern',
+        `"${MessageId}"`,
+      )) as { events: Array<{ message: string }> };
       return r.events.find((e) => e.message.includes('echo got'))?.message;
     });
-    const event = JSON.parse(logged.slice(logged.indexOf('echo got') + 'echo got '.length)) as { Records: Array<{ EventSource: string; EventSubscriptionArn: string; Sns: Record<string, unknown> }> };
+    const event = JSON.parse(logged.slice(logged.indexOf('echo got') + 'echo got '.length)) as {
+      Records: Array<{ EventSource: string; EventSubscriptionArn: string; Sns: Record<string, unknown> }>;
+    };
     assert.equal(event.Records[0]!.EventSource, 'aws:sns');
     assert.equal(event.Records[0]!.EventSubscriptionArn, SubscriptionArn);
     assert.equal(event.Records[0]!.Sns.Message, 'hello from aws sns publish');
     assert.equal(event.Records[0]!.Sns.Subject, 'From the CLI');
     assert.deepEqual(event.Records[0]!.Sns.MessageAttributes, { colour: { Type: 'String', Value: 'blue' } });
-    const attrs = (await cli('sns', 'get-topic-attributes', '--topic-arn', TopicArn)) as { Attributes: Record<string, string> };
+    const attrs = (await cli('sns', 'get-topic-attributes', '--topic-arn', TopicArn)) as {
+      Attributes: Record<string, string>;
+    };
     assert.equal(attrs.Attributes.SubscriptionsConfirmed, '1');
     assert.equal(attrs.Attributes.NumberOfNotificationsDelivered, '1');
     await cli('sns', 'delete-topic', '--topic-arn', TopicArn);
@@ -56,12 +119,35 @@ describe('aws sns', () => {
   });
 
   it('prints errors as AWS words them', async () => {
-    const missing = await awsCli(server.url, ['sns', 'get-topic-attributes', '--topic-arn', 'arn:aws:sns:us-east-1:000000000000:cli-topic']);
+    const missing = await awsCli(server.url, [
+      'sns',
+      'get-topic-attributes',
+      '--topic-arn',
+      'arn:aws:sns:us-east-1:000000000000:cli-topic',
+    ]);
     assert.notEqual(missing.code, 0);
-    assert.match(missing.stderr, /An error occurred \(NotFound\) when calling the GetTopicAttributes operation( \(reached max retries: \d+\))?: Topic does not exist/);
+    assert.match(
+      missing.stderr,
+      /An error occurred \(NotFound\) when calling the GetTopicAttributes operation( \(reached max retries: \d+\))?: Topic does not exist/,
+    );
     const name = await awsCli(server.url, ['sns', 'create-topic', '--name', 'no spaces']);
-    assert.match(name.stderr, /\(InvalidParameter\) when calling the CreateTopic operation( \(reached max retries: \d+\))?: Invalid parameter: Topic Name/);
-    const email = await awsCli(server.url, ['sns', 'subscribe', '--topic-arn', 'arn:aws:sns:us-east-1:000000000000:nope', '--protocol', 'email', '--notification-endpoint', 'a@example.com']);
-    assert.match(email.stderr, /\(NotFound\) when calling the Subscribe operation( \(reached max retries: \d+\))?: Topic does not exist/);
+    assert.match(
+      name.stderr,
+      /\(InvalidParameter\) when calling the CreateTopic operation( \(reached max retries: \d+\))?: Invalid parameter: Topic Name/,
+    );
+    const email = await awsCli(server.url, [
+      'sns',
+      'subscribe',
+      '--topic-arn',
+      'arn:aws:sns:us-east-1:000000000000:nope',
+      '--protocol',
+      'email',
+      '--notification-endpoint',
+      'a@example.com',
+    ]);
+    assert.match(
+      email.stderr,
+      /\(NotFound\) when calling the Subscribe operation( \(reached max retries: \d+\))?: Topic does not exist/,
+    );
   });
 });

@@ -51,18 +51,39 @@ async function failure(call: Promise<unknown>): Promise<{ name: string; message:
   assert.fail('the call succeeded');
 }
 
-const attributes = async (TopicArn: string) => (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes ?? {};
+const attributes = async (TopicArn: string) =>
+  (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes ?? {};
 
 describe('topics', () => {
   it('CreateTopic is idempotent for the same name, attributes and tags, and refuses different ones', async () => {
-    const first = await sns.send(new CreateTopicCommand({ Name: 'uploads', Attributes: { DisplayName: 'Uploads' }, Tags: [{ Key: 'team', Value: 'a' }] }));
+    const first = await sns.send(
+      new CreateTopicCommand({
+        Name: 'uploads',
+        Attributes: { DisplayName: 'Uploads' },
+        Tags: [{ Key: 'team', Value: 'a' }],
+      }),
+    );
     assert.equal(first.TopicArn, arnOf('uploads'));
-    const again = await sns.send(new CreateTopicCommand({ Name: 'uploads', Attributes: { DisplayName: 'Uploads' }, Tags: [{ Key: 'team', Value: 'a' }] }));
+    const again = await sns.send(
+      new CreateTopicCommand({
+        Name: 'uploads',
+        Attributes: { DisplayName: 'Uploads' },
+        Tags: [{ Key: 'team', Value: 'a' }],
+      }),
+    );
     assert.equal(again.TopicArn, first.TopicArn);
     assert.equal((await sns.send(new CreateTopicCommand({ Name: 'uploads' }))).TopicArn, first.TopicArn);
-    const attrs = await failure(sns.send(new CreateTopicCommand({ Name: 'uploads', Attributes: { DisplayName: 'Other' } })));
-    assert.deepEqual(attrs, { name: 'InvalidParameterException', message: 'Invalid parameter: Attributes Reason: Topic already exists with different attributes', status: 400 });
-    const tags = await failure(sns.send(new CreateTopicCommand({ Name: 'uploads', Tags: [{ Key: 'team', Value: 'b' }] })));
+    const attrs = await failure(
+      sns.send(new CreateTopicCommand({ Name: 'uploads', Attributes: { DisplayName: 'Other' } })),
+    );
+    assert.deepEqual(attrs, {
+      name: 'InvalidParameterException',
+      message: 'Invalid parameter: Attributes Reason: Topic already exists with different attributes',
+      status: 400,
+    });
+    const tags = await failure(
+      sns.send(new CreateTopicCommand({ Name: 'uploads', Tags: [{ Key: 'team', Value: 'b' }] })),
+    );
     assert.equal(tags.message, 'Invalid parameter: Tags Reason: Topic already exists with different tags');
   });
 
@@ -72,9 +93,16 @@ describe('topics', () => {
       assert.equal(e.name, 'InvalidParameterException', Name);
       assert.equal(e.message, 'Invalid parameter: Topic Name');
     }
-    const fifo = await failure(sns.send(new CreateTopicCommand({ Name: 'orders.fifo', Attributes: { FifoTopic: 'true' } })));
-    assert.match(fifo.message, /^Invalid parameter: Attributes Reason: FifoTopic: FIFO topics are not supported by the local AWS endpoint/);
-    const badFifoName = await failure(sns.send(new CreateTopicCommand({ Name: 'orders', Attributes: { FifoTopic: 'true' } })));
+    const fifo = await failure(
+      sns.send(new CreateTopicCommand({ Name: 'orders.fifo', Attributes: { FifoTopic: 'true' } })),
+    );
+    assert.match(
+      fifo.message,
+      /^Invalid parameter: Attributes Reason: FifoTopic: FIFO topics are not supported by the local AWS endpoint/,
+    );
+    const badFifoName = await failure(
+      sns.send(new CreateTopicCommand({ Name: 'orders', Attributes: { FifoTopic: 'true' } })),
+    );
     assert.match(badFifoName.message, /Fifo Topic names must end with \.fifo/);
     const unknown = await failure(sns.send(new CreateTopicCommand({ Name: 'x', Attributes: { Colour: 'blue' } })));
     assert.equal(unknown.name, 'InvalidParameterException');
@@ -101,44 +129,98 @@ describe('topics', () => {
 
   it('SetTopicAttributes changes DisplayName and Policy, and checks them', async () => {
     const arn = (await sns.send(new CreateTopicCommand({ Name: 'settable' }))).TopicArn!;
-    await sns.send(new SetTopicAttributesCommand({ TopicArn: arn, AttributeName: 'DisplayName', AttributeValue: 'Settable' }));
+    await sns.send(
+      new SetTopicAttributesCommand({ TopicArn: arn, AttributeName: 'DisplayName', AttributeValue: 'Settable' }),
+    );
     const policy = {
       Version: '2012-10-17',
-      Statement: [{ Sid: 's3', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sns:Publish', Resource: arn }],
+      Statement: [
+        {
+          Sid: 's3',
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: arn,
+        },
+      ],
     };
-    await sns.send(new SetTopicAttributesCommand({ TopicArn: arn, AttributeName: 'Policy', AttributeValue: JSON.stringify(policy) }));
+    await sns.send(
+      new SetTopicAttributesCommand({ TopicArn: arn, AttributeName: 'Policy', AttributeValue: JSON.stringify(policy) }),
+    );
     const a = await attributes(arn);
     assert.equal(a.DisplayName, 'Settable');
     assert.deepEqual(JSON.parse(a.Policy!), policy);
-    const set = (AttributeName: string, AttributeValue: string) => failure(sns.send(new SetTopicAttributesCommand({ TopicArn: arn, AttributeName, AttributeValue })));
-    assert.deepEqual(await set('Colour', 'blue'), { name: 'InvalidParameterException', message: 'Invalid parameter: AttributeName', status: 400 });
+    const set = (AttributeName: string, AttributeValue: string) =>
+      failure(sns.send(new SetTopicAttributesCommand({ TopicArn: arn, AttributeName, AttributeValue })));
+    assert.deepEqual(await set('Colour', 'blue'), {
+      name: 'InvalidParameterException',
+      message: 'Invalid parameter: AttributeName',
+      status: 400,
+    });
     assert.equal((await set('Policy', '{not json')).message, 'Invalid parameter: Policy Error: null');
     const s3Action = { ...policy, Statement: [{ ...policy.Statement[0], Action: 's3:GetObject' }] };
-    assert.equal((await set('Policy', JSON.stringify(s3Action))).message, 'Invalid parameter: Policy statement action out of service scope!');
-    const ghost = { ...policy, Statement: [{ ...policy.Statement[0], Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ghost` } }] };
-    assert.equal((await set('Policy', JSON.stringify(ghost))).message, 'Invalid parameter: Policy Error: PrincipalNotFound');
-    assert.equal((await set('Policy', 'x'.repeat(31 * 1024))).message, 'Invalid parameter: Policy exceeds the maximum size of 30 KB.');
+    assert.equal(
+      (await set('Policy', JSON.stringify(s3Action))).message,
+      'Invalid parameter: Policy statement action out of service scope!',
+    );
+    const ghost = {
+      ...policy,
+      Statement: [{ ...policy.Statement[0], Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ghost` } }],
+    };
+    assert.equal(
+      (await set('Policy', JSON.stringify(ghost))).message,
+      'Invalid parameter: Policy Error: PrincipalNotFound',
+    );
+    assert.equal(
+      (await set('Policy', 'x'.repeat(31 * 1024))).message,
+      'Invalid parameter: Policy exceeds the maximum size of 30 KB.',
+    );
     assert.equal((await set('SignatureVersion', '3')).message, 'Invalid parameter: SignatureVersion');
   });
 
   it('AddPermission and RemovePermission edit the topic policy', async () => {
     const arn = (await sns.send(new CreateTopicCommand({ Name: 'shared' }))).TopicArn!;
-    await sns.send(new AddPermissionCommand({ TopicArn: arn, Label: 'partner', AWSAccountId: ['111122223333'], ActionName: ['Publish', 'Subscribe'] }));
-    let statements = JSON.parse((await attributes(arn)).Policy!).Statement as Array<{ Sid: string; Principal: unknown; Action: unknown }>;
-    assert.deepEqual(statements.find((s) => s.Sid === 'partner'), {
-      Sid: 'partner',
-      Effect: 'Allow',
-      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
-      Action: ['SNS:Publish', 'SNS:Subscribe'],
-      Resource: arn,
-    });
-    const dup = await failure(sns.send(new AddPermissionCommand({ TopicArn: arn, Label: 'partner', AWSAccountId: [ACCOUNT], ActionName: ['Publish'] })));
+    await sns.send(
+      new AddPermissionCommand({
+        TopicArn: arn,
+        Label: 'partner',
+        AWSAccountId: ['111122223333'],
+        ActionName: ['Publish', 'Subscribe'],
+      }),
+    );
+    let statements = JSON.parse((await attributes(arn)).Policy!).Statement as Array<{
+      Sid: string;
+      Principal: unknown;
+      Action: unknown;
+    }>;
+    assert.deepEqual(
+      statements.find((s) => s.Sid === 'partner'),
+      {
+        Sid: 'partner',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+        Action: ['SNS:Publish', 'SNS:Subscribe'],
+        Resource: arn,
+      },
+    );
+    const dup = await failure(
+      sns.send(
+        new AddPermissionCommand({ TopicArn: arn, Label: 'partner', AWSAccountId: [ACCOUNT], ActionName: ['Publish'] }),
+      ),
+    );
     assert.equal(dup.message, 'Invalid parameter: Statement already exists');
-    const scope = await failure(sns.send(new AddPermissionCommand({ TopicArn: arn, Label: 'x', AWSAccountId: [ACCOUNT], ActionName: ['GetObject'] })));
+    const scope = await failure(
+      sns.send(
+        new AddPermissionCommand({ TopicArn: arn, Label: 'x', AWSAccountId: [ACCOUNT], ActionName: ['GetObject'] }),
+      ),
+    );
     assert.equal(scope.message, 'Invalid parameter: Policy statement action out of service scope!');
     await sns.send(new RemovePermissionCommand({ TopicArn: arn, Label: 'partner' }));
     statements = JSON.parse((await attributes(arn)).Policy!).Statement;
-    assert.deepEqual(statements.map((s) => s.Sid), ['__default_statement_ID']);
+    assert.deepEqual(
+      statements.map((s) => s.Sid),
+      ['__default_statement_ID'],
+    );
   });
 
   it('answers NotFound for a missing topic and InvalidParameter for a malformed ARN', async () => {
@@ -150,7 +232,9 @@ describe('topics', () => {
     const malformed = await failure(sns.send(new GetTopicAttributesCommand({ TopicArn: 'not-an-arn' })));
     assert.equal(malformed.name, 'InvalidParameterException');
     assert.equal(malformed.message, 'Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1');
-    const otherRegion = await failure(sns.send(new GetTopicAttributesCommand({ TopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:uploads` })));
+    const otherRegion = await failure(
+      sns.send(new GetTopicAttributesCommand({ TopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:uploads` })),
+    );
     assert.equal(otherRegion.message, 'Invalid parameter: TopicArn');
   });
 
@@ -172,14 +256,31 @@ describe('topics', () => {
   });
 
   it('tags: TagResource, ListTagsForResource, UntagResource, the 50-tag quota, ResourceNotFound', async () => {
-    const arn = (await sns.send(new CreateTopicCommand({ Name: 'tagged', Tags: [{ Key: 'a', Value: '1' }] }))).TopicArn!;
-    await sns.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'b', Value: '2' }, { Key: 'a', Value: 'one' }] }));
+    const arn = (await sns.send(new CreateTopicCommand({ Name: 'tagged', Tags: [{ Key: 'a', Value: '1' }] })))
+      .TopicArn!;
+    await sns.send(
+      new TagResourceCommand({
+        ResourceArn: arn,
+        Tags: [
+          { Key: 'b', Value: '2' },
+          { Key: 'a', Value: 'one' },
+        ],
+      }),
+    );
     const listed = await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }));
-    assert.deepEqual(listed.Tags, [{ Key: 'a', Value: 'one' }, { Key: 'b', Value: '2' }]);
+    assert.deepEqual(listed.Tags, [
+      { Key: 'a', Value: 'one' },
+      { Key: 'b', Value: '2' },
+    ]);
     await sns.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['a'] }));
-    assert.deepEqual((await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'b', Value: '2' }]);
+    assert.deepEqual((await sns.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags, [
+      { Key: 'b', Value: '2' },
+    ]);
     const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
-    assert.equal((await failure(sns.send(new TagResourceCommand({ ResourceArn: arn, Tags: many })))).name, 'TagLimitExceededException');
+    assert.equal(
+      (await failure(sns.send(new TagResourceCommand({ ResourceArn: arn, Tags: many })))).name,
+      'TagLimitExceededException',
+    );
     const missing = await failure(sns.send(new ListTagsForResourceCommand({ ResourceArn: arnOf('nope') })));
     assert.deepEqual(missing, { name: 'ResourceNotFoundException', message: 'Resource does not exist', status: 404 });
   });
@@ -190,12 +291,21 @@ describe('subscriptions', () => {
     const arn = (await sns.send(new CreateTopicCommand({ Name: 'subs' }))).TopicArn!;
     const sub = await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'lambda', Endpoint: FN }));
     assert.match(sub.SubscriptionArn!, new RegExp(`^${arn}:[0-9a-f-]{36}$`));
-    const again = await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'lambda', Endpoint: FN, ReturnSubscriptionArn: true }));
+    const again = await sns.send(
+      new SubscribeCommand({ TopicArn: arn, Protocol: 'lambda', Endpoint: FN, ReturnSubscriptionArn: true }),
+    );
     assert.equal(again.SubscriptionArn, sub.SubscriptionArn);
     const byTopic = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }));
-    assert.deepEqual(byTopic.Subscriptions, [{ SubscriptionArn: sub.SubscriptionArn, Owner: ACCOUNT, Protocol: 'lambda', Endpoint: FN, TopicArn: arn }]);
-    assert.ok((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions?.some((s) => s.SubscriptionArn === sub.SubscriptionArn));
-    const a = (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: sub.SubscriptionArn }))).Attributes!;
+    assert.deepEqual(byTopic.Subscriptions, [
+      { SubscriptionArn: sub.SubscriptionArn, Owner: ACCOUNT, Protocol: 'lambda', Endpoint: FN, TopicArn: arn },
+    ]);
+    assert.ok(
+      (await sns.send(new ListSubscriptionsCommand({}))).Subscriptions?.some(
+        (s) => s.SubscriptionArn === sub.SubscriptionArn,
+      ),
+    );
+    const a = (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: sub.SubscriptionArn })))
+      .Attributes!;
     assert.equal(a.PendingConfirmation, 'false');
     assert.equal(a.ConfirmationWasAuthenticated, 'true');
     assert.equal(a.Endpoint, FN);
@@ -206,11 +316,14 @@ describe('subscriptions', () => {
     const after = await attributes(arn);
     assert.equal(after.SubscriptionsConfirmed, '0');
     assert.equal(after.SubscriptionsDeleted, '1');
-    assert.deepEqual(await failure(sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: sub.SubscriptionArn }))), {
-      name: 'NotFoundException',
-      message: 'Subscription does not exist',
-      status: 404,
-    });
+    assert.deepEqual(
+      await failure(sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: sub.SubscriptionArn }))),
+      {
+        name: 'NotFoundException',
+        message: 'Subscription does not exist',
+        status: 404,
+      },
+    );
   });
 
   it('refuses other protocols (not delivered locally), bad endpoints and raw delivery to Lambda', async () => {
@@ -219,13 +332,30 @@ describe('subscriptions', () => {
       failure(sns.send(new SubscribeCommand({ TopicArn: arn, Protocol, Endpoint, Attributes })));
     const sqs = await subscribe('sqs', `arn:aws:sqs:us-east-1:${ACCOUNT}:q`);
     assert.equal(sqs.name, 'InvalidParameterException');
-    assert.match(sqs.message, /delivers only to Lambda functions \(protocol lambda\); sqs subscriptions are not supported locally/);
-    assert.equal((await subscribe('carrier-pigeon', 'x')).message, 'Invalid parameter: Amazon SNS does not support this protocol string: carrier-pigeon');
+    assert.match(
+      sqs.message,
+      /delivers only to Lambda functions \(protocol lambda\); sqs subscriptions are not supported locally/,
+    );
+    assert.equal(
+      (await subscribe('carrier-pigeon', 'x')).message,
+      'Invalid parameter: Amazon SNS does not support this protocol string: carrier-pigeon',
+    );
     assert.equal((await subscribe('lambda', 'arn:aws:s3:::bucket')).message, 'Invalid parameter: Lambda endpoint ARN');
-    assert.equal((await subscribe('lambda', FN, { RawMessageDelivery: 'true' })).message, 'Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support raw message delivery.');
-    assert.equal((await subscribe('lambda', FN, { Colour: 'blue' })).message, 'Invalid parameter: Attributes Reason: AttributeName');
-    assert.equal((await subscribe('lambda', FN, { FilterPolicy: '{}' })).message, 'Invalid parameter: Attributes Reason: FilterPolicy: not supported by the local AWS endpoint');
-    const missing = await failure(sns.send(new SubscribeCommand({ TopicArn: arnOf('nope'), Protocol: 'lambda', Endpoint: FN })));
+    assert.equal(
+      (await subscribe('lambda', FN, { RawMessageDelivery: 'true' })).message,
+      'Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support raw message delivery.',
+    );
+    assert.equal(
+      (await subscribe('lambda', FN, { Colour: 'blue' })).message,
+      'Invalid parameter: Attributes Reason: AttributeName',
+    );
+    assert.equal(
+      (await subscribe('lambda', FN, { FilterPolicy: '{}' })).message,
+      'Invalid parameter: Attributes Reason: FilterPolicy: not supported by the local AWS endpoint',
+    );
+    const missing = await failure(
+      sns.send(new SubscribeCommand({ TopicArn: arnOf('nope'), Protocol: 'lambda', Endpoint: FN })),
+    );
     assert.equal(missing.name, 'NotFoundException');
   });
 
@@ -234,8 +364,15 @@ describe('subscriptions', () => {
     const sub = await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'lambda', Endpoint: FN }));
     await sns.send(new DeleteTopicCommand({ TopicArn: arn }));
     await sns.send(new DeleteTopicCommand({ TopicArn: arn }));
-    assert.equal((await failure(sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn })))).name, 'NotFoundException');
-    assert.ok(!(await sns.send(new ListSubscriptionsCommand({}))).Subscriptions?.some((s) => s.SubscriptionArn === sub.SubscriptionArn));
+    assert.equal(
+      (await failure(sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn })))).name,
+      'NotFoundException',
+    );
+    assert.ok(
+      !(await sns.send(new ListSubscriptionsCommand({}))).Subscriptions?.some(
+        (s) => s.SubscriptionArn === sub.SubscriptionArn,
+      ),
+    );
   });
 });
 
@@ -262,22 +399,42 @@ describe('Publish', () => {
 
   it('checks the message, subject, size, attributes and structure as SNS does', async () => {
     const arn = (await sns.send(new CreateTopicCommand({ Name: 'checked' }))).TopicArn!;
-    const publish = (input: Omit<ConstructorParameters<typeof PublishCommand>[0], 'TopicArn'>) => failure(sns.send(new PublishCommand({ TopicArn: arn, ...input })));
+    const publish = (input: Omit<ConstructorParameters<typeof PublishCommand>[0], 'TopicArn'>) =>
+      failure(sns.send(new PublishCommand({ TopicArn: arn, ...input })));
     assert.equal((await publish({ Message: '' })).message, 'Invalid parameter: Empty message');
     assert.equal((await publish({ Message: 'm', Subject: 'two\nlines' })).message, 'Invalid parameter: Subject');
     assert.equal((await publish({ Message: 'm', Subject: 's'.repeat(100) })).message, 'Invalid parameter: Subject');
     assert.equal((await publish({ Message: 'x'.repeat(262145) })).message, 'Invalid parameter: Message too long');
-    const attr = await publish({ Message: 'm', MessageAttributes: { n: { DataType: 'Number', StringValue: 'twelve' } } });
-    assert.deepEqual(attr, { name: 'InvalidParameterValueException', message: "Could not cast message attribute 'n' value to number.", status: 400 });
+    const attr = await publish({
+      Message: 'm',
+      MessageAttributes: { n: { DataType: 'Number', StringValue: 'twelve' } },
+    });
+    assert.deepEqual(attr, {
+      name: 'InvalidParameterValueException',
+      message: "Could not cast message attribute 'n' value to number.",
+      status: 400,
+    });
     const type = await publish({ Message: 'm', MessageAttributes: { a: { DataType: 'Date', StringValue: 'x' } } });
     assert.match(type.message, /has an invalid message attribute type/);
-    const name = await publish({ Message: 'm', MessageAttributes: { 'a..b': { DataType: 'String', StringValue: 'x' } } });
+    const name = await publish({
+      Message: 'm',
+      MessageAttributes: { 'a..b': { DataType: 'String', StringValue: 'x' } },
+    });
     assert.equal(name.message, "Message attribute name can not have successive '.' character.");
-    assert.equal((await publish({ Message: '{"email":"x"}', MessageStructure: 'json' })).message, 'Invalid parameter: Message Structure - No default entry in JSON message body');
-    assert.equal((await publish({ Message: 'nope', MessageStructure: 'json' })).message, 'Invalid parameter: Message Structure - JSON message body failed to parse');
+    assert.equal(
+      (await publish({ Message: '{"email":"x"}', MessageStructure: 'json' })).message,
+      'Invalid parameter: Message Structure - No default entry in JSON message body',
+    );
+    assert.equal(
+      (await publish({ Message: 'nope', MessageStructure: 'json' })).message,
+      'Invalid parameter: Message Structure - JSON message body failed to parse',
+    );
     const none = await failure(sns.send(new PublishCommand({ Message: 'm' })));
     assert.equal(none.message, 'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
-    assert.equal((await failure(sns.send(new PublishCommand({ TopicArn: arnOf('nope'), Message: 'm' })))).name, 'NotFoundException');
+    assert.equal(
+      (await failure(sns.send(new PublishCommand({ TopicArn: arnOf('nope'), Message: 'm' })))).name,
+      'NotFoundException',
+    );
   });
 });
 
@@ -287,13 +444,19 @@ describe('IAM and the topic policy', () => {
 
   before(async () => {
     const iam = new IAMClient(server.clientConfig());
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+    };
     await iam.send(new CreateRoleCommand({ RoleName: 'publisher', AssumeRolePolicyDocument: JSON.stringify(trust) }));
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'publisher',
         PolicyName: 'sns',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: arnOf('allowed-*') }] }),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: arnOf('allowed-*') }],
+        }),
       }),
     );
     const sts = new STSClient(server.clientConfig());
@@ -313,18 +476,43 @@ describe('IAM and the topic policy', () => {
       message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/publisher/worker is not authorized to perform: SNS:Publish on resource: ${other} because no identity-based policy allows the SNS:Publish action`,
       status: 403,
     });
-    assert.equal((await failure(as.send(new CreateTopicCommand({ Name: 'mine' })))).name, 'AuthorizationErrorException');
+    assert.equal(
+      (await failure(as.send(new CreateTopicCommand({ Name: 'mine' })))).name,
+      'AuthorizationErrorException',
+    );
     assert.equal((await failure(as.send(new ListTopicsCommand({})))).name, 'AuthorizationErrorException');
     // A topic policy naming the role allows it; an explicit Deny there wins over the role's Allow.
     const byPolicy = {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['SNS:Publish', 'SNS:GetTopicAttributes'], Resource: other }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: ROLE },
+          Action: ['SNS:Publish', 'SNS:GetTopicAttributes'],
+          Resource: other,
+        },
+      ],
     };
-    await sns.send(new SetTopicAttributesCommand({ TopicArn: other, AttributeName: 'Policy', AttributeValue: JSON.stringify(byPolicy) }));
+    await sns.send(
+      new SetTopicAttributesCommand({
+        TopicArn: other,
+        AttributeName: 'Policy',
+        AttributeValue: JSON.stringify(byPolicy),
+      }),
+    );
     assert.ok((await as.send(new PublishCommand({ TopicArn: other, Message: 'm' }))).MessageId);
     assert.equal((await as.send(new GetTopicAttributesCommand({ TopicArn: other }))).Attributes?.TopicArn, other);
-    const deny = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: { AWS: ROLE }, Action: 'SNS:Publish', Resource: allowed }] };
-    await sns.send(new SetTopicAttributesCommand({ TopicArn: allowed, AttributeName: 'Policy', AttributeValue: JSON.stringify(deny) }));
+    const deny = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: { AWS: ROLE }, Action: 'SNS:Publish', Resource: allowed }],
+    };
+    await sns.send(
+      new SetTopicAttributesCommand({
+        TopicArn: allowed,
+        AttributeName: 'Policy',
+        AttributeValue: JSON.stringify(deny),
+      }),
+    );
     const explicit = await failure(as.send(new PublishCommand({ TopicArn: allowed, Message: 'm' })));
     assert.match(explicit.message, /with an explicit deny in a resource-based policy$/);
   });
@@ -332,7 +520,8 @@ describe('IAM and the topic policy', () => {
 
 describe('durability', () => {
   it('keeps topics, subscriptions and counters across a restart', async () => {
-    const arn = (await sns.send(new CreateTopicCommand({ Name: 'durable', Attributes: { DisplayName: 'Kept' } }))).TopicArn!;
+    const arn = (await sns.send(new CreateTopicCommand({ Name: 'durable', Attributes: { DisplayName: 'Kept' } })))
+      .TopicArn!;
     const sub = await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'lambda', Endpoint: FN }));
     await sns.send(new PublishCommand({ TopicArn: arn, Message: 'to a missing function' }));
     const dataDir = server.dataDir;
@@ -344,6 +533,9 @@ describe('durability', () => {
     assert.equal(a.NumberOfMessagesPublished, '1');
     assert.equal(a.NumberOfNotificationsFailed, '1');
     const subs = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }));
-    assert.deepEqual(subs.Subscriptions?.map((s) => s.SubscriptionArn), [sub.SubscriptionArn]);
+    assert.deepEqual(
+      subs.Subscriptions?.map((s) => s.SubscriptionArn),
+      [sub.SubscriptionArn],
+    );
   });
 });

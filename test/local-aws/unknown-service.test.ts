@@ -16,10 +16,21 @@ after(async () => {
 
 const SERVED = /it serves s3, iam, sts, logs, lambda and sns/;
 
-async function signed(service: string, init: { method: string; path: string; headers: Record<string, string>; body?: string }) {
+async function signed(
+  service: string,
+  init: { method: string; path: string; headers: Record<string, string>; body?: string },
+) {
   const url = new URL(server.url + init.path);
   const body = init.body ?? '';
-  const headers = signHeaders({ method: init.method, url, headers: init.headers, body, region: 'us-east-1', service, ...ROOT });
+  const headers = signHeaders({
+    method: init.method,
+    url,
+    headers: init.headers,
+    body,
+    region: 'us-east-1',
+    service,
+    ...ROOT,
+  });
   return fetch(url, { method: init.method, headers, body: init.method === 'GET' ? undefined : body });
 }
 
@@ -44,12 +55,15 @@ describe('a service the endpoint does not serve', () => {
 
   it('the real SDK (an unsigned Cognito Identity call, JSON 1.1) gets UnknownService naming the target', async () => {
     const client = new CognitoIdentityClient({ endpoint: server.url, region: 'us-east-1', maxAttempts: 1 });
-    await assert.rejects(client.send(new GetIdCommand({ IdentityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000' })), (e: Error) => {
-      assert.equal(e.name, 'UnknownService');
-      assert.match(e.message, /does not serve the service of X-Amz-Target "AWSCognitoIdentityService\.GetId"/);
-      assert.match(e.message, SERVED);
-      return true;
-    });
+    await assert.rejects(
+      client.send(new GetIdCommand({ IdentityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000' })),
+      (e: Error) => {
+        assert.equal(e.name, 'UnknownService');
+        assert.match(e.message, /does not serve the service of X-Amz-Target "AWSCognitoIdentityService\.GetId"/);
+        assert.match(e.message, SERVED);
+        return true;
+      },
+    );
   });
 
   it('answers each protocol in its own envelope', async () => {
@@ -72,7 +86,10 @@ describe('a service the endpoint does not serve', () => {
       body: 'Action=ListQueues&Version=2012-11-05',
     });
     assert.equal(query.status, 400);
-    assert.match(await query.text(), /<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>UnknownService<\/Code><Message>[^<]*&quot;sqs&quot;/);
+    assert.match(
+      await query.text(),
+      /<ErrorResponse[^>]*><Error><Type>Sender<\/Type><Code>UnknownService<\/Code><Message>[^<]*&quot;sqs&quot;/,
+    );
 
     const restJson = await signed('apigateway', { method: 'GET', path: '/restapis', headers: {} });
     assert.equal(restJson.headers.get('x-amzn-errortype'), 'UnknownService');

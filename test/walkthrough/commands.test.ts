@@ -46,7 +46,16 @@ describe('the one-shot summary', () => {
   it('gives a teardown command with the flags that chose the settings, and it finds the same resources', async () => {
     const cwd = scratch('summary-flags-');
     // The region and names come from flags (the environment says us-east-1 and the defaults).
-    const flags = ['--region', 'eu-west-1', '--source-bucket', 'flagged-src', '--role-name', 'Flagged+Role', '--function-name', 'Flagged'];
+    const flags = [
+      '--region',
+      'eu-west-1',
+      '--source-bucket',
+      'flagged-src',
+      '--role-name',
+      'Flagged+Role',
+      '--function-name',
+      'Flagged',
+    ];
     const r = await runScript('all.ts', ['--until', 'buckets', ...flags], { cwd, env });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Stopped after step buckets \(--until buckets\)/);
@@ -54,14 +63,26 @@ describe('the one-shot summary', () => {
     assert.match(r.stdout, /Continue with: npm run walkthrough -- --region eu-west-1 /);
     const line = /Tear it all down with: (.*)/.exec(r.stdout)?.[1];
     assert.ok(line, r.stdout);
-    for (const f of ['--region eu-west-1', '--source-bucket flagged-src', '--role-name Flagged+Role', '--function-name Flagged']) assert.ok(line.includes(f), line);
+    for (const f of [
+      '--region eu-west-1',
+      '--source-bucket flagged-src',
+      '--role-name Flagged+Role',
+      '--function-name Flagged',
+    ])
+      assert.ok(line.includes(f), line);
     // AWS_ENDPOINT_URL came from the environment: said, not repeated as a flag (the flag overrode AWS_REGION).
     assert.match(line, /\(with the same AWS_ENDPOINT_URL in your environment or \.env\)$/);
     const s3 = new S3Client({ ...server.clientConfig(), region: 'eu-west-1' });
-    assert.deepEqual(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name).sort(), ['flagged-src', 'flagged-src-resized']);
+    assert.deepEqual(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name).sort(), [
+      'flagged-src',
+      'flagged-src-resized',
+    ]);
 
     const down = await runPrinted(line, cwd);
-    assert.ok(reported(down, 'removed').some((l) => l.includes('role Flagged+Role')), down);
+    assert.ok(
+      reported(down, 'removed').some((l) => l.includes('role Flagged+Role')),
+      down,
+    );
     assert.match(down, /everything the walkthrough created is gone \(.*region eu-west-1/);
     assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
     assert.deepEqual((await new IAMClient(server.clientConfig()).send(new ListRolesCommand({}))).Roles ?? [], []);
@@ -83,7 +104,10 @@ describe('teardown with nothing to find', () => {
     const r = await runScript('90-teardown.ts', ['--region', 'ap-south-1'], { cwd, env });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.doesNotMatch(r.stdout, /everything the walkthrough created is gone/);
-    assert.match(r.stdout, /no state file at \S*state-endpoint-[^ ]*-000000000000-ap-south-1\.json, and nothing of the walkthrough's was found on the endpoint http:\/\/127\.0\.0\.1:\d+, account 000000000000, region ap-south-1/);
+    assert.match(
+      r.stdout,
+      /no state file at \S*state-endpoint-[^ ]*-000000000000-ap-south-1\.json, and nothing of the walkthrough's was found on the endpoint http:\/\/127\.0\.0\.1:\d+, account 000000000000, region ap-south-1/,
+    );
     assert.match(r.stdout, /run teardown with the same ones/);
   });
 });
@@ -101,7 +125,11 @@ describe('flags', () => {
     assert.deepEqual(reported(typo.stdout, 'removed'), []);
     const s3 = new S3Client(server.clientConfig());
     assert.equal(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).length, 2);
-    for (const [script, args] of [['all.ts', ['--dryrun']], ['10-role.ts', ['--image', 'x.jpg']], ['00-env.ts', ['--export', '--regoin', 'eu-west-1']]] as const) {
+    for (const [script, args] of [
+      ['all.ts', ['--dryrun']],
+      ['10-role.ts', ['--image', 'x.jpg']],
+      ['00-env.ts', ['--export', '--regoin', 'eu-west-1']],
+    ] as const) {
       const r = await runScript(script, [...args], { cwd, env });
       assert.equal(r.code, 2, `${script} ${args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /Unknown flag/);
@@ -117,14 +145,24 @@ describe('flags', () => {
       const named = /walkthrough\/((?:extras\/)?[\w-]+\.ts)/.exec(line)?.[1];
       if (named && named in SCRIPT_FLAGS) return named as keyof typeof SCRIPT_FLAGS;
       const npm = /npm run (walkthrough|teardown|tune)\b/.exec(line)?.[1];
-      return npm === 'walkthrough' ? 'all.ts' : npm === 'teardown' ? '90-teardown.ts' : npm === 'tune' ? 'extras/tune.ts' : undefined;
+      return npm === 'walkthrough'
+        ? 'all.ts'
+        : npm === 'teardown'
+          ? '90-teardown.ts'
+          : npm === 'tune'
+            ? 'extras/tune.ts'
+            : undefined;
     };
     let checked = 0;
     for (const line of readme.split('\n')) {
       const script = scriptOf(line);
       if (!script) continue;
       // aws-cli commands quoted on the same line have flags of their own; links are not flags.
-      const flags = line.replace(/`aws [^`]*`/g, '').replace(/\]\(#[^)]*\)/g, '').match(/(?<![\w-])--[a-z][a-z-]*[a-z]/g) ?? [];
+      const flags =
+        line
+          .replace(/`aws [^`]*`/g, '')
+          .replace(/\]\(#[^)]*\)/g, '')
+          .match(/(?<![\w-])--[a-z][a-z-]*[a-z]/g) ?? [];
       for (const flag of flags) {
         const accepts = (args: string[]) => {
           try {
@@ -146,12 +184,23 @@ describe('flags', () => {
 describe('real AWS confirmation', () => {
   it('00-env.ts --export only reads, so it asks nothing even with TARGET=aws and no terminal', async () => {
     // "Real AWS" whose STS is the test server (AWS_ENDPOINT_URL_STS is the SDK's per-service setting).
-    const awsEnv = scriptEnv({ ...endpointEnv(server.url), AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_STS: server.url, TARGET: 'aws' });
+    const awsEnv = scriptEnv({
+      ...endpointEnv(server.url),
+      AWS_ENDPOINT_URL: undefined,
+      AWS_ENDPOINT_URL_STS: server.url,
+      TARGET: 'aws',
+    });
     const cwd = scratch('export-aws-');
     const r = await runScript('00-env.ts', ['--export'], { cwd, env: awsEnv });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^export TARGET=aws$/m);
-    assert.ok(r.stdout.trim().split('\n').every((l) => /^export [A-Z_]+=\S+$/.test(l)), r.stdout);
+    assert.ok(
+      r.stdout
+        .trim()
+        .split('\n')
+        .every((l) => /^export [A-Z_]+=\S+$/.test(l)),
+      r.stdout,
+    );
     assert.match(r.stderr, /real AWS: account 000000000000 .*read only/);
     // A step that changes things still refuses without a terminal and without --yes.
     const step = await runScript('10-role.ts', [], { cwd, env: awsEnv });
@@ -169,7 +218,13 @@ describe('real AWS confirmation', () => {
     let question = '';
     asked.on('data', (d: Buffer) => (question += d.toString()));
     const report = new Reporter({ cli: false, out: new PassThrough() });
-    const answered = confirmOnAws({ accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me', userId: 'AIDA' }, 'eu-west-1', minimist([]), report, { input, output: asked, isTTY: true });
+    const answered = confirmOnAws(
+      { accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/me', userId: 'AIDA' },
+      'eu-west-1',
+      minimist([]),
+      report,
+      { input, output: asked, isTTY: true },
+    );
     input.write('y\n');
     await answered;
     assert.match(question, /Proceed in account 123456789012, region eu-west-1\? \[y\/N\]/);
@@ -187,7 +242,23 @@ describe('the README troubleshooting', () => {
     const printed = [
       explain(named('BucketNotEmpty')).message,
       explain(named('ResourceConflictException')).message,
-      (waiterError({ cliTarget: { region: 'us-east-1' } }, Object.assign(new Error(JSON.stringify({ state: 'TIMEOUT', reason: { Configuration: { State: 'Active', LastUpdateStatus: 'InProgress' } } })), { name: 'TimeoutError' }), 'CreateThumbnail', 'finish its update', 300) as Error).message,
+      (
+        waiterError(
+          { cliTarget: { region: 'us-east-1' } },
+          Object.assign(
+            new Error(
+              JSON.stringify({
+                state: 'TIMEOUT',
+                reason: { Configuration: { State: 'Active', LastUpdateStatus: 'InProgress' } },
+              }),
+            ),
+            { name: 'TimeoutError' },
+          ),
+          'CreateThumbnail',
+          'finish its update',
+          300,
+        ) as Error
+      ).message,
     ];
     for (const message of printed) assert.ok(readme.includes(message), `README lacks: ${message}`);
   });

@@ -50,7 +50,8 @@ function changeOf(method: string, url: string, headers: http.IncomingHttpHeaders
 function springTrap(req: ProxiedRequest): Interception {
   const change = changeOf(req.method, req.url, req.headers, req.body);
   const t = trap;
-  if (t === undefined || change === undefined || t.sprung !== undefined || t.seen.push(change) !== t.after) return undefined;
+  if (t === undefined || change === undefined || t.sprung !== undefined || t.seen.push(change) !== t.after)
+    return undefined;
   return {
     cutAfterUpstream: (status) => {
       t.sprung = `${change} (answered ${status})`;
@@ -82,16 +83,31 @@ async function run(script: string, cwd: string, k?: number): Promise<{ r: Script
   }
 }
 
-
 /** Everything the walkthrough creates, as the endpoint lists it. */
 async function leftovers(): Promise<string[]> {
   const config = server.clientConfig();
   const out: string[] = [];
-  out.push(...((await new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => `bucket ${b.Name}`));
-  out.push(...((await new IAMClient(config).send(new ListRolesCommand({}))).Roles ?? []).map((r) => `role ${r.RoleName}`));
-  out.push(...((await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => `function ${f.FunctionName}`));
-  out.push(...((await new CloudWatchLogsClient(config).send(new DescribeLogGroupsCommand({}))).logGroups ?? []).map((g) => `log group ${g.logGroupName}`));
-  out.push(...((await new SNSClient(config).send(new ListTopicsCommand({}))).Topics ?? []).map((x) => `topic ${x.TopicArn}`));
+  out.push(
+    ...((await new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({}))).Buckets ?? []).map(
+      (b) => `bucket ${b.Name}`,
+    ),
+  );
+  out.push(
+    ...((await new IAMClient(config).send(new ListRolesCommand({}))).Roles ?? []).map((r) => `role ${r.RoleName}`),
+  );
+  out.push(
+    ...((await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions ?? []).map(
+      (f) => `function ${f.FunctionName}`,
+    ),
+  );
+  out.push(
+    ...((await new CloudWatchLogsClient(config).send(new DescribeLogGroupsCommand({}))).logGroups ?? []).map(
+      (g) => `log group ${g.logGroupName}`,
+    ),
+  );
+  out.push(
+    ...((await new SNSClient(config).send(new ListTopicsCommand({}))).Topics ?? []).map((x) => `topic ${x.TopicArn}`),
+  );
   return out;
 }
 
@@ -99,7 +115,11 @@ async function leftovers(): Promise<string[]> {
  * For every change of a clean set-up (or those `which` picks): killed right after it, the next run
  * completes; then teardown, killed after its k-th deletion and run again, leaves nothing.
  */
-async function everyInterruption(t: { diagnostic(message: string): void }, extraEnv: NodeJS.ProcessEnv, which: (change: string) => boolean): Promise<void> {
+async function everyInterruption(
+  t: { diagnostic(message: string): void },
+  extraEnv: NodeJS.ProcessEnv,
+  which: (change: string) => boolean,
+): Promise<void> {
   const saved = env;
   env = { ...env, ...extraEnv };
   try {

@@ -35,23 +35,41 @@ async function buildArm64(): Promise<{ sha: string; zip: Buffer }> {
 }
 
 describe('deployment package for arm64', () => {
-  it('holds sharp for linux-arm64 (not this machine\'s), and two fresh builds give the same bytes', async () => {
+  it("holds sharp for linux-arm64 (not this machine's), and two fresh builds give the same bytes", async () => {
     const first = await buildArm64();
-    const names = Object.keys(unzipSync(first.zip, { filter: (f) => !f.name.endsWith('/') && f.size >= 0 && !/\.so|\.node$/.test(f.name) }));
+    const names = Object.keys(
+      unzipSync(first.zip, { filter: (f) => !f.name.endsWith('/') && f.size >= 0 && !/\.so|\.node$/.test(f.name) }),
+    );
     assert.ok(names.includes('index.mjs'));
-    assert.ok(names.includes('node_modules/@img/sharp-linux-arm64/package.json'), names.filter((n) => n.includes('@img')).join('\n'));
+    assert.ok(
+      names.includes('node_modules/@img/sharp-linux-arm64/package.json'),
+      names.filter((n) => n.includes('@img')).join('\n'),
+    );
     assert.ok(names.includes('node_modules/@img/sharp-libvips-linux-arm64/package.json'));
-    assert.ok(!names.some((n) => n.includes('sharp-linux-x64') || n.includes('sharp-libvips-linux-x64')), 'no x64 binaries');
+    assert.ok(
+      !names.some((n) => n.includes('sharp-linux-x64') || n.includes('sharp-libvips-linux-x64')),
+      'no x64 binaries',
+    );
     assert.ok(!names.some((n) => n.startsWith('node_modules/@aws-sdk/')), 'the SDK is left to the runtime');
     // sharp's dependencies at this project's installed versions, not the newest in their ranges.
-    const files = unzipSync(first.zip, { filter: (f) => /^node_modules\/(semver|detect-libc|@img\/colour)\/package\.json$/.test(f.name) });
-    const installed = (name: string) => (JSON.parse(fs.readFileSync(path.join('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    const files = unzipSync(first.zip, {
+      filter: (f) => /^node_modules\/(semver|detect-libc|@img\/colour)\/package\.json$/.test(f.name),
+    });
+    const installed = (name: string) =>
+      (JSON.parse(fs.readFileSync(path.join('node_modules', name, 'package.json'), 'utf8')) as { version: string })
+        .version;
     for (const name of ['semver', 'detect-libc', '@img/colour']) {
       const packaged = files[`node_modules/${name}/package.json`];
       assert.ok(packaged, `${name} is in the package`);
-      assert.equal((JSON.parse(Buffer.from(packaged).toString('utf8')) as { version: string }).version, installed(name), name);
+      assert.equal(
+        (JSON.parse(Buffer.from(packaged).toString('utf8')) as { version: string }).version,
+        installed(name),
+        name,
+      );
     }
-    const manifest = JSON.parse(Buffer.from(unzipSync(first.zip, { filter: (f) => f.name === 'package.json' })['package.json']!).toString('utf8')) as { overrides: Record<string, string> };
+    const manifest = JSON.parse(
+      Buffer.from(unzipSync(first.zip, { filter: (f) => f.name === 'package.json' })['package.json']!).toString('utf8'),
+    ) as { overrides: Record<string, string> };
     assert.equal(manifest.overrides.semver, installed('semver'));
     const second = await buildArm64();
     assert.equal(second.sha, first.sha);

@@ -84,19 +84,28 @@ describe('the printed aws-cli commands', () => {
     // Everything the commands made is what the walkthrough itself would have made.
     const real = await runScript('all.ts', [], { cwd, env });
     assert.equal(real.code, 0, real.stderr + real.stdout);
-    assert.deepEqual(reported(real.stdout, 'created').filter((l) => !l.includes('package')), []);
+    assert.deepEqual(
+      reported(real.stdout, 'created').filter((l) => !l.includes('package')),
+      [],
+    );
     assert.deepEqual(reported(real.stdout, 'changed'), []);
 
     // The test step's commands, with its tricky key (spaces, "+", accents): upload, invoke, wait, download.
     const tested = await runScript('60-test.ts', ['--cli'], { cwd, env });
     assert.equal(tested.code, 0, tested.stderr + tested.stdout);
     const testCommands = printedCommands(tested.stdout).filter((c) => !/ logs /.test(c));
-    for (const op of ['put-object', 'lambda invoke', 'wait object-exists', 'get-object']) assert.ok(testCommands.some((c) => c.includes(op)), `${op} in ${testCommands.join('\n')}`);
+    for (const op of ['put-object', 'lambda invoke', 'wait object-exists', 'get-object'])
+      assert.ok(
+        testCommands.some((c) => c.includes(op)),
+        `${op} in ${testCommands.join('\n')}`,
+      );
     // Start from nothing, so the wait and the download really are the commands' doing.
     const s3 = new S3Client(server.clientConfig());
     const dest = 's3-thumbnail-src-000000000000-us-east-1-resized';
-    for (const o of (await s3.send(new ListObjectsV2Command({ Bucket: dest }))).Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: dest, Key: o.Key }));
-    for (const f of fs.readdirSync(path.join(cwd, 'out')).filter((f) => f.endsWith('-upload.jpg'))) fs.rmSync(path.join(cwd, 'out', f));
+    for (const o of (await s3.send(new ListObjectsV2Command({ Bucket: dest }))).Contents ?? [])
+      await s3.send(new DeleteObjectCommand({ Bucket: dest, Key: o.Key }));
+    for (const f of fs.readdirSync(path.join(cwd, 'out')).filter((f) => f.endsWith('-upload.jpg')))
+      fs.rmSync(path.join(cwd, 'out', f));
     await runVerbatim(testCommands, cwd);
     const saved = fs.readdirSync(path.join(cwd, 'out')).filter((f) => f.endsWith('-upload.jpg'));
     assert.equal(saved.length, 1, saved.join(', '));
@@ -107,7 +116,11 @@ describe('the printed aws-cli commands', () => {
     const plannedDown = await runScript('90-teardown.ts', ['--dry-run', '--cli'], { cwd, env });
     assert.equal(plannedDown.code, 0, plannedDown.stderr + plannedDown.stdout);
     const downCommands = printedCommands(plannedDown.stdout);
-    for (const op of ['delete-function', 'delete-role', 'delete-objects', 'delete-bucket']) assert.ok(downCommands.some((c) => c.includes(op)), `${op} in ${downCommands.join('\n')}`);
+    for (const op of ['delete-function', 'delete-role', 'delete-objects', 'delete-bucket'])
+      assert.ok(
+        downCommands.some((c) => c.includes(op)),
+        `${op} in ${downCommands.join('\n')}`,
+      );
     await runVerbatim(downCommands, cwd);
     const down = await runScript('90-teardown.ts', [], { cwd, env });
     assert.equal(down.code, 0, down.stderr + down.stdout);
@@ -124,7 +137,9 @@ describe('least privilege', () => {
     const iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
     const RoleName = 'CreateThumbnail-us-east-1-role';
     const PolicyName = 'CreateThumbnail-thumbnails';
-    const current = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }))).PolicyDocument!));
+    const current = JSON.parse(
+      decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }))).PolicyDocument!),
+    );
     current.Statement = current.Statement.filter((s: { Sid?: string }) => s.Sid !== 'WriteThumbnails');
     await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName, PolicyDocument: JSON.stringify(current) }));
     const denied = await runScript('60-test.ts', [], { cwd, env });

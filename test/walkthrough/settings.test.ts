@@ -44,7 +44,12 @@ describe('settings', () => {
   });
 
   it('refuses bad values with a message that says where to fix them', () => {
-    assert.throws(() => settingsFrom({ THUMBNAIL_WIDTH: 'abc' }), (e: unknown) => e instanceof UserError && /THUMBNAIL_WIDTH must be a whole number from 1 to 10000, got "abc" \(from environment\)/.test(e.message));
+    assert.throws(
+      () => settingsFrom({ THUMBNAIL_WIDTH: 'abc' }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        /THUMBNAIL_WIDTH must be a whole number from 1 to 10000, got "abc" \(from environment\)/.test(e.message),
+    );
     assert.throws(() => settingsFrom({}, ['--memory', '64']), /MEMORY_SIZE must be a whole number from 128 to 10240/);
     assert.throws(() => settingsFrom({ SOURCE_BUCKET: 'My_Bucket' }), /not a valid S3 bucket name/);
     assert.throws(() => settingsFrom({ SOURCE_BUCKET: 'same-name', DEST_BUCKET: 'same-name' }), /must differ/);
@@ -52,7 +57,10 @@ describe('settings', () => {
     assert.throws(() => settingsFrom({ RUNTIME: 'python3.13' }), /not a current Node.js runtime/);
     assert.throws(() => settingsFrom({ ARCHITECTURE: 'amd64' }), /x86_64 or arm64/);
     assert.throws(() => settingsFrom({ TARGET: 'azure' }), /TARGET must be "local"/);
-    assert.throws(() => settingsFrom({ TARGET: 'aws', AWS_ENDPOINT_URL: 'http://localhost:4566' }), /TARGET=aws, but AWS_ENDPOINT_URL is set/);
+    assert.throws(
+      () => settingsFrom({ TARGET: 'aws', AWS_ENDPOINT_URL: 'http://localhost:4566' }),
+      /TARGET=aws, but AWS_ENDPOINT_URL is set/,
+    );
     assert.throws(() => settingsFrom({ FUNCTION_NAME: 'has space' }), /FUNCTION_NAME "has space"/);
   });
 
@@ -69,12 +77,20 @@ describe('least-privilege policy', () => {
 
   it('reads only the source, writes only the destination, logs only its own group', () => {
     const actions = policy.Statement.flatMap((st) => [st.Action].flat());
-    assert.deepEqual(actions.sort(), ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:PutObject']);
+    assert.deepEqual(actions.sort(), [
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
     const resources = policy.Statement.flatMap((st) => [st.Resource].flat()) as string[];
     assert.ok(resources.every((r) => !r.endsWith(':*:*') && r !== '*' && !r.startsWith('arn:aws:s3:::*')));
     assert.ok(resources.includes(`arn:aws:s3:::${s.sourceBucket}/*`));
     assert.ok(resources.includes(`arn:aws:s3:::${s.destBucket}/*`));
-    assert.ok(resources.every((r) => !r.startsWith('arn:aws:logs') || r.includes(':log-group:/aws/lambda/CreateThumbnail')));
+    assert.ok(
+      resources.every((r) => !r.startsWith('arn:aws:logs') || r.includes(':log-group:/aws/lambda/CreateThumbnail')),
+    );
   });
 
   it('trusts lambda.amazonaws.com only, and compares documents by meaning', () => {
@@ -111,8 +127,14 @@ describe('aws-cli equivalents', () => {
   });
 
   it('carry region and endpoint', () => {
-    const cmd = awsCommand({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:4599' }, 'iam', 'get-role', { 'role-name': 'r', tags: ['Key=a,Value=b', 'Key=c,Value=d'] });
-    assert.equal(cmd, 'aws iam get-role --role-name r --tags Key=a,Value=b Key=c,Value=d --region eu-west-1 --endpoint-url http://127.0.0.1:4599');
+    const cmd = awsCommand({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:4599' }, 'iam', 'get-role', {
+      'role-name': 'r',
+      tags: ['Key=a,Value=b', 'Key=c,Value=d'],
+    });
+    assert.equal(
+      cmd,
+      'aws iam get-role --role-name r --tags Key=a,Value=b Key=c,Value=d --region eu-west-1 --endpoint-url http://127.0.0.1:4599',
+    );
   });
 });
 

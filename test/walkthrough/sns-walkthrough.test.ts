@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GetPolicyCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetBucketNotificationConfigurationCommand, HeadObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetBucketNotificationConfigurationCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
@@ -58,7 +64,11 @@ async function run(script: string, args: string[] = [], extra: NodeJS.ProcessEnv
 
 const notification = () => s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: SRC }));
 const policyStatements = async (TopicArn: string) =>
-  JSON.parse((await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes!.Policy!).Statement as Array<{ Sid?: string; Principal?: unknown; Condition?: unknown }>;
+  JSON.parse((await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes!.Policy!).Statement as Array<{
+    Sid?: string;
+    Principal?: unknown;
+    Condition?: unknown;
+  }>;
 const thumbnailExists = (Key: string) =>
   s3.send(new HeadObjectCommand({ Bucket: DEST, Key })).then(
     () => true,
@@ -78,7 +88,13 @@ describe('TRIGGER=sns', () => {
     ])
       assert.match(would, what);
     assert.match(r.stdout, /This was a dry run: nothing was changed/);
-    assert.equal(reported(r.stdout, 'created').length + reported(r.stdout, 'changed').length + reported(r.stdout, 'removed').length, 0, r.stdout);
+    assert.equal(
+      reported(r.stdout, 'created').length +
+        reported(r.stdout, 'changed').length +
+        reported(r.stdout, 'removed').length,
+      0,
+      r.stdout,
+    );
     // Nothing on the endpoint, nothing on disk.
     assert.deepEqual((await sns.send(new ListTopicsCommand({}))).Topics ?? [], []);
     assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
@@ -90,23 +106,42 @@ describe('TRIGGER=sns', () => {
     const r = await run('all.ts', ['--trigger', 'sns']);
     const created = reported(r.stdout, 'created').join('\n');
     assert.match(created, /topic CreateThumbnail-uploads \(tagged created-by=s3-thumbnail-walkthrough\)/);
-    assert.match(created, /topic policy s3-publish-.*: s3\.amazonaws\.com may publish to CreateThumbnail-uploads for arn:aws:s3:::s3-thumbnail-src-/);
-    assert.match(created, /permission sns-invoke-CreateThumbnail-uploads: sns\.amazonaws\.com may invoke CreateThumbnail/);
+    assert.match(
+      created,
+      /topic policy s3-publish-.*: s3\.amazonaws\.com may publish to CreateThumbnail-uploads for arn:aws:s3:::s3-thumbnail-src-/,
+    );
+    assert.match(
+      created,
+      /permission sns-invoke-CreateThumbnail-uploads: sns\.amazonaws\.com may invoke CreateThumbnail/,
+    );
     assert.match(created, /subscription: CreateThumbnail receives what CreateThumbnail-uploads publishes/);
     assert.match(created, /notification CreateThumbnail-thumbnails-sns: .* -> topic CreateThumbnail-uploads/);
     assert.match(r.stdout, /\(b\) upload: .* is a 200x\d+ jpeg/);
     // What it made, as the SDK sees it.
     const n = await notification();
     assert.equal(n.LambdaFunctionConfigurations, undefined);
-    assert.deepEqual(n.TopicConfigurations?.map((c) => [c.Id, c.TopicArn]), [['CreateThumbnail-thumbnails-sns', TOPIC]]);
+    assert.deepEqual(
+      n.TopicConfigurations?.map((c) => [c.Id, c.TopicArn]),
+      [['CreateThumbnail-thumbnails-sns', TOPIC]],
+    );
     const s3Statement = (await policyStatements(TOPIC)).find((st) => st.Sid?.startsWith('s3-publish-'));
     assert.deepEqual(s3Statement?.Principal, { Service: 's3.amazonaws.com' });
-    assert.deepEqual(s3Statement?.Condition, { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${SRC}` }, StringEquals: { 'aws:SourceAccount': ACCOUNT } });
+    assert.deepEqual(s3Statement?.Condition, {
+      ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${SRC}` },
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+    });
     const subs = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions ?? [];
-    assert.deepEqual(subs.map((s) => [s.Protocol, s.Endpoint]), [['lambda', FUNCTION]]);
-    assert.deepEqual((await sns.send(new ListTagsForResourceCommand({ ResourceArn: TOPIC }))).Tags, [{ Key: 'created-by', Value: 's3-thumbnail-walkthrough' }]);
+    assert.deepEqual(
+      subs.map((s) => [s.Protocol, s.Endpoint]),
+      [['lambda', FUNCTION]],
+    );
+    assert.deepEqual((await sns.send(new ListTagsForResourceCommand({ ResourceArn: TOPIC }))).Tags, [
+      { Key: 'created-by', Value: 's3-thumbnail-walkthrough' },
+    ]);
     const fnPolicy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'CreateThumbnail' }))).Policy!);
-    const snsStatement = fnPolicy.Statement.find((st: { Sid: string }) => st.Sid === 'sns-invoke-CreateThumbnail-uploads');
+    const snsStatement = fnPolicy.Statement.find(
+      (st: { Sid: string }) => st.Sid === 'sns-invoke-CreateThumbnail-uploads',
+    );
     assert.deepEqual(snsStatement.Condition, { ArnLike: { 'AWS:SourceArn': TOPIC } });
     // The S3 test event went through too (the handler skips it); and deliveries all succeeded.
     const attributes = (await sns.send(new GetTopicAttributesCommand({ TopicArn: TOPIC }))).Attributes!;
@@ -118,7 +153,10 @@ describe('TRIGGER=sns', () => {
     const r = await run('65-publish.ts', ['--cli'], { TRIGGER: 'sns' });
     const command = /^\s+\$ (aws sns publish .*)$/m.exec(r.stdout)?.[1];
     assert.ok(command, r.stdout);
-    assert.match(command, /^aws sns publish --topic-arn arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads --subject 'Hand-made S3 event' --message file:\/\/out\/sns-message\.json/);
+    assert.match(
+      command,
+      /^aws sns publish --topic-arn arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads --subject 'Hand-made S3 event' --message file:\/\/out\/sns-message\.json/,
+    );
     assert.match(r.stdout, /nothing in it names the function/);
     assert.match(r.stdout, /the function, triggered through the topic, wrote s3:\/\/.* again: a 200x\d+ jpeg/);
     const thumbKey = /wrote s3:\/\/[^/]+\/(.+) again/.exec(r.stdout)![1]!;
@@ -132,24 +170,42 @@ describe('TRIGGER=sns', () => {
 
   it('switching TRIGGER to lambda and back leaves exactly one of the two notification entries', async () => {
     const toLambda = await run('50-trigger.ts');
-    assert.match(reported(toLambda.stdout, 'removed').join('\n'), /notification CreateThumbnail-thumbnails-sns \(the sns trigger\)/);
+    assert.match(
+      reported(toLambda.stdout, 'removed').join('\n'),
+      /notification CreateThumbnail-thumbnails-sns \(the sns trigger\)/,
+    );
     let n = await notification();
     assert.equal(n.TopicConfigurations, undefined);
-    assert.deepEqual(n.LambdaFunctionConfigurations?.map((c) => [c.Id, c.LambdaFunctionArn]), [['CreateThumbnail-thumbnails', FUNCTION]]);
+    assert.deepEqual(
+      n.LambdaFunctionConfigurations?.map((c) => [c.Id, c.LambdaFunctionArn]),
+      [['CreateThumbnail-thumbnails', FUNCTION]],
+    );
     const back = await run('50-trigger.ts', ['--trigger', 'sns']);
-    assert.deepEqual(reported(back.stdout, 'created').map((l) => l.replace(/:.*/, '')), ['+ created notification CreateThumbnail-thumbnails-sns']);
+    assert.deepEqual(
+      reported(back.stdout, 'created').map((l) => l.replace(/:.*/, '')),
+      ['+ created notification CreateThumbnail-thumbnails-sns'],
+    );
     assert.equal(reported(back.stdout, 'changed').length, 0);
     // The topic, its policy, the permission and the subscription were all still in place.
-    assert.deepEqual(reported(back.stdout, 'found').map((l) => l.replace(/^= found\s+/, '')), ['topic CreateThumbnail-uploads']);
+    assert.deepEqual(
+      reported(back.stdout, 'found').map((l) => l.replace(/^= found\s+/, '')),
+      ['topic CreateThumbnail-uploads'],
+    );
     assert.equal(reported(back.stdout, 'same').length, 3, back.stdout);
     n = await notification();
     assert.equal(n.LambdaFunctionConfigurations, undefined);
-    assert.deepEqual(n.TopicConfigurations?.map((c) => c.Id), ['CreateThumbnail-thumbnails-sns']);
+    assert.deepEqual(
+      n.TopicConfigurations?.map((c) => c.Id),
+      ['CreateThumbnail-thumbnails-sns'],
+    );
   });
 
   it('teardown removes the topic with its subscription and policy, and everything else', async () => {
     const down = await run('90-teardown.ts');
-    assert.match(reported(down.stdout, 'removed').join('\n'), /topic CreateThumbnail-uploads \(with its subscriptions and policy\)/);
+    assert.match(
+      reported(down.stdout, 'removed').join('\n'),
+      /topic CreateThumbnail-uploads \(with its subscriptions and policy\)/,
+    );
     assert.match(down.stdout, /everything the walkthrough created is gone/);
     assert.deepEqual((await sns.send(new ListTopicsCommand({}))).Topics ?? [], []);
     const orphan = await runScript('65-publish.ts', [], { cwd, env });
@@ -157,13 +213,28 @@ describe('TRIGGER=sns', () => {
     assert.match(orphan.stderr, /There is no topic between the bucket and the function/);
   });
 
-  it("a topic the walkthrough did not create: used as is, and teardown removes only the subscription and statement it added", async () => {
+  it('a topic the walkthrough did not create: used as is, and teardown removes only the subscription and statement it added', async () => {
     const own = (await sns.send(new CreateTopicCommand({ Name: 'users-topic' }))).TopicArn!;
-    const theirs = { Sid: 'theirs', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'SNS:Publish', Resource: own };
-    await sns.send(new SetTopicAttributesCommand({ TopicArn: own, AttributeName: 'Policy', AttributeValue: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }) }));
+    const theirs = {
+      Sid: 'theirs',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'SNS:Publish',
+      Resource: own,
+    };
+    await sns.send(
+      new SetTopicAttributesCommand({
+        TopicArn: own,
+        AttributeName: 'Policy',
+        AttributeValue: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }),
+      }),
+    );
     const up = await run('all.ts', ['--until', 'trigger'], { TRIGGER: 'sns', TOPIC_NAME: 'users-topic' });
     assert.match(reported(up.stdout, 'found').join('\n'), /topic users-topic \(not created by this walkthrough/);
-    assert.deepEqual((await policyStatements(own)).map((s) => s.Sid), ['theirs', `s3-publish-${SRC}`]);
+    assert.deepEqual(
+      (await policyStatements(own)).map((s) => s.Sid),
+      ['theirs', `s3-publish-${SRC}`],
+    );
     const down = await run('90-teardown.ts');
     assert.match(reported(down.stdout, 'kept').join('\n'), /topic users-topic \(not created by this walkthrough\)/);
     assert.deepEqual(await policyStatements(own), [theirs]);
@@ -179,21 +250,37 @@ describe('TRIGGER=sns', () => {
       },
     });
     assert.notEqual(killed.code, 0);
-    assert.equal((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions?.length ?? 0, 0, 'killed before it subscribed');
+    assert.equal(
+      (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions?.length ?? 0,
+      0,
+      'killed before it subscribed',
+    );
     const r = await run('all.ts', ['--trigger', 'sns']);
     assert.match(reported(r.stdout, 'found').join('\n'), /found +topic CreateThumbnail-uploads$/m);
     assert.doesNotMatch(r.stdout, /^\+ created +topic CreateThumbnail-uploads/m);
-    assert.match(reported(r.stdout, 'created').join('\n'), /subscription: CreateThumbnail receives what CreateThumbnail-uploads publishes/);
+    assert.match(
+      reported(r.stdout, 'created').join('\n'),
+      /subscription: CreateThumbnail receives what CreateThumbnail-uploads publishes/,
+    );
     assert.match(r.stdout, /\(b\) upload: .* is a 200x\d+ jpeg/);
     const subs = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions ?? [];
-    assert.deepEqual(subs.map((x) => [x.Protocol, x.Endpoint]), [['lambda', FUNCTION]]);
-    assert.deepEqual((await notification()).TopicConfigurations?.map((c) => c.Id), ['CreateThumbnail-thumbnails-sns']);
+    assert.deepEqual(
+      subs.map((x) => [x.Protocol, x.Endpoint]),
+      [['lambda', FUNCTION]],
+    );
+    assert.deepEqual(
+      (await notification()).TopicConfigurations?.map((c) => c.Id),
+      ['CreateThumbnail-thumbnails-sns'],
+    );
   });
 
   it("65-publish's hint names where the local endpoint logs a refused delivery", () => {
     const local = deliveryLogWhere('local');
     assert.match(local, /\[local-aws\] sns: delivery of <message id> to <function> failed: <reason>/);
     assert.ok(local.endsWith(`(in ${path.join(loadConfig().dataDir, 'server.log')})`), local);
-    assert.match(deliveryLogWhere('endpoint'), /in the output of the endpoint's process; <data dir>\/server\.log when started with npm run local:start/);
+    assert.match(
+      deliveryLogWhere('endpoint'),
+      /in the output of the endpoint's process; <data dir>\/server\.log when started with npm run local:start/,
+    );
   });
 });

@@ -79,7 +79,10 @@ describe('npm run walkthrough', () => {
     const buckets = (await c.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
     assert.deepEqual(buckets, ['users-own-bucket']);
     assert.deepEqual((await c.lambda.send(new ListFunctionsCommand({}))).Functions ?? [], []);
-    assert.deepEqual(((await c.iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName), []);
+    assert.deepEqual(
+      ((await c.iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName),
+      [],
+    );
     assert.deepEqual((await c.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [], []);
     assert.deepEqual(fs.readdirSync(path.join(cwd, '.walkthrough')), []);
     const again = await runScript('90-teardown.ts', [], { cwd, env });

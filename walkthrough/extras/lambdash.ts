@@ -27,7 +27,8 @@ export async function lambdash(words: string[]): Promise<number> {
       return 0;
     }
     if (args.teardown && args.command) throw new UserError('--teardown takes no command.');
-    if (!args.teardown && !args.deploy && !args.command) throw new UserError('No command given.', 'For example: npm run lambdash -- uname -a   (see --help)');
+    if (!args.teardown && !args.deploy && !args.command)
+      throw new UserError('No command given.', 'For example: npm run lambdash -- uname -a   (see --help)');
     const c = await connectLambdash(args);
     if (args.teardown) {
       await teardown(c);

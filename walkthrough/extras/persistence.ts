@@ -41,16 +41,22 @@ export interface Row extends ProbeAnswer {
 function count(raw: unknown, name: string, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new UserError(`--${name} ${String(raw)}: give a whole number from 0 to ${max}.`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new UserError(`--${name} ${String(raw)}: give a whole number from 0 to ${max}.`);
   return n;
 }
 
 async function invokeProbe(ctx: Ctx, name: string, holdMs: number): Promise<Omit<Row, 'n' | 'sent' | 'environment'>> {
   const r = await invokeTail(ctx, name, { holdMs });
-  if (r.functionError) throw new UserError(`The probe failed: ${errorTypeOf(r.payload)}`, `Its log: aws logs tail /aws/lambda/${name}`);
+  if (r.functionError)
+    throw new UserError(`The probe failed: ${errorTypeOf(r.payload)}`, `Its log: aws logs tail /aws/lambda/${name}`);
   const answer = JSON.parse(r.payload) as ProbeAnswer;
   const report = parseReport(r.logTail);
-  return { ...answer, cold: report ? report.initDurationMs !== undefined : answer.count === 1, billedMs: report?.billedDurationMs };
+  return {
+    ...answer,
+    cold: report ? report.initDurationMs !== undefined : answer.count === 1,
+    billedMs: report?.billedDurationMs,
+  };
 }
 
 export async function persistence(ctx: Ctx, opts: PersistenceOptions): Promise<Row[]> {
@@ -59,7 +65,13 @@ export async function persistence(ctx: Ctx, opts: PersistenceOptions): Promise<R
   const name = probe.functionName;
   // A configuration change retires every environment: the run starts with none warm, on AWS too.
   const runId = new Date().toISOString();
-  if (await updateFunctionConfiguration(ctx, { FunctionName: name, Environment: { Variables: { PERSISTENCE_RUN: runId } } }, 'environment')) {
+  if (
+    await updateFunctionConfiguration(
+      ctx,
+      { FunctionName: name, Environment: { Variables: { PERSISTENCE_RUN: runId } } },
+      'environment',
+    )
+  ) {
     await report.wait(`waiting for ${name}'s new configuration`, () => waitUpdated(ctx, name));
     report.changed(`configuration of ${name} (PERSISTENCE_RUN=${runId}): this run starts without a warm environment`);
   }
@@ -113,7 +125,8 @@ export function conclusion(rows: Row[]): string[] {
   const lines = [
     `${rows.length} invocation(s) were served by ${envs} execution environment(s); ${hits} found the module-scope value and ${tmpHits} the /tmp file an earlier invocation had left.`,
   ];
-  if (restarted) lines.push('One environment restarted its runtime in between: module scope was new, but /tmp kept its files.');
+  if (restarted)
+    lines.push('One environment restarted its runtime in between: module scope was new, but /tmp kept its files.');
   lines.push(
     'An environment is reused for as long as it stays warm, so whatever is kept in module scope or /tmp (clients, connections, downloaded files) is paid for once per environment rather than once per invocation: useful caching.',
     'But invocations that overlap get environments of their own and any invocation may land in a new one, so never assume a fresh start (nor a warm cache): set up what you need, and clean up whatever must not leak into the next invocation.',
@@ -159,7 +172,11 @@ export async function main(args: string[]): Promise<void> {
     ctx.report.print(rowsTable(rows));
     ctx.report.print('');
     for (const line of conclusion(rows)) ctx.report.print(chalk.bold(line));
-    ctx.report.print(chalk.gray(`Remove the probe with: npx tsx walkthrough/extras/persistence.ts --teardown (npm run teardown removes it too)`));
+    ctx.report.print(
+      chalk.gray(
+        `Remove the probe with: npx tsx walkthrough/extras/persistence.ts --teardown (npm run teardown removes it too)`,
+      ),
+    );
   } catch (err) {
     fail(err);
   }

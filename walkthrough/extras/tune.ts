@@ -7,7 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chalk, type minimist } from 'zx';
-import { getFunction, invokeTail, invokeTailCli, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
+import {
+  getFunction,
+  invokeTail,
+  invokeTailCli,
+  updateFunctionConfiguration,
+  waitUpdated,
+} from '../lib/actions/lambda.ts';
 import { waitForObject } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
@@ -60,17 +66,25 @@ export interface TuneOutcome {
 
 export function parseSizes(raw: unknown): number[] {
   if (raw === undefined || raw === '' || raw === true) return DEFAULT_SIZES;
-  const sizes = String(raw).split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const sizes = String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const bad = sizes.find((n) => !Number.isInteger(n) || n < 128 || n > 10240);
   if (sizes.length === 0 || bad !== undefined)
-    throw new UserError(`--memory ${String(raw)}: memory sizes are whole numbers of MB from 128 to 10240, separated by commas.`, 'For example: --memory 128,512,1769');
+    throw new UserError(
+      `--memory ${String(raw)}: memory sizes are whole numbers of MB from 128 to 10240, separated by commas.`,
+      'For example: --memory 128,512,1769',
+    );
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
 export function parseRuns(raw: unknown): number {
   if (raw === undefined) return DEFAULT_RUNS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UserError(`--runs ${String(raw)}: give a whole number of warm runs per size, 1 to 100.`);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new UserError(`--runs ${String(raw)}: give a whole number of warm runs per size, 1 to 100.`);
   return n;
 }
 
@@ -82,7 +96,10 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   const name = state.data.function?.name ?? s.functionName;
   const fn = state.data.function ? await getFunction(ctx, name) : undefined;
   if (!fn?.Configuration || !state.data.sourceBucket)
-    throw new UserError(`The walkthrough is not set up here: no function ${name} (and its source bucket) to tune.`, 'Run npm run walkthrough first.');
+    throw new UserError(
+      `The walkthrough is not set up here: no function ${name} (and its source bucket) to tune.`,
+      'Run npm run walkthrough first.',
+    );
   const config = fn.Configuration;
   const architecture = config.Architectures?.[0] ?? 'x86_64';
   const prices = loadPrices(opts.pricesFile);
@@ -97,25 +114,40 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   // A run killed before it could restore the memory left the original size in the state file.
   const interrupted = state.data.tuning?.functionName === name ? state.data.tuning : undefined;
   const originalMemory = interrupted?.originalMemorySize ?? config.MemorySize ?? 128;
-  if (interrupted) report.info(`an earlier tune run did not finish; ${name}'s original memory size was ${originalMemory} MB`);
+  if (interrupted)
+    report.info(`an earlier tune run did not finish; ${name}'s original memory size was ${originalMemory} MB`);
 
   const image = await loadTuneImage(OUT_DIR, opts.image);
   const key = `tune/${image.name}`;
   const bucket = state.data.sourceBucket.name;
   if (ctx.dryRun) {
-    report.would(`upload ${image.file} to s3://${bucket}/${key}, then for each of ${opts.sizes.join(', ')} MB: set the memory of ${name}, invoke it ${opts.runs + 1} times; finally restore ${originalMemory} MB`);
+    report.would(
+      `upload ${image.file} to s3://${bucket}/${key}, then for each of ${opts.sizes.join(', ')} MB: set the memory of ${name}, invoke it ${opts.runs + 1} times; finally restore ${originalMemory} MB`,
+    );
     return undefined;
   }
   const upload = await uploadOnce(ctx, bucket, key, image);
   // The upload triggers the function once: let that finish before measuring.
   if (upload.uploaded && state.data.notification) await waitForThumbnail(ctx, `resized-${key}`);
-  const event = s3PutEvent({ bucket, key, size: image.bytes.length, eTag: upload.eTag, region: s.region, partition: partitionOf(ctx.identity.arn), configurationId: 'tune' });
+  const event = s3PutEvent({
+    bucket,
+    key,
+    size: image.bytes.length,
+    eTag: upload.eTag,
+    region: s.region,
+    partition: partitionOf(ctx.identity.arn),
+    configurationId: 'tune',
+  });
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const eventFile = path.join(OUT_DIR, 'tune-event.json');
   fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
 
-  state.update((x) => (x.tuning = { functionName: name, originalMemorySize: originalMemory, startedAt: new Date().toISOString() }));
-  report.info(`if this is stopped hard, restore the memory with: aws lambda update-function-configuration --function-name ${name} --memory-size ${originalMemory}`);
+  state.update(
+    (x) => (x.tuning = { functionName: name, originalMemorySize: originalMemory, startedAt: new Date().toISOString() }),
+  );
+  report.info(
+    `if this is stopped hard, restore the memory with: aws lambda update-function-configuration --function-name ${name} --memory-size ${originalMemory}`,
+  );
   const results: SizeResult[] = [];
   let current = config.MemorySize ?? 128;
   try {
@@ -126,13 +158,16 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
         current = size;
       }
       ctx.report.cli(invokeTailCli(ctx, name, eventFile, path.join(OUT_DIR, 'tune-response.json')));
-      const result = await report.wait(`${size} MB: 1 cold + ${opts.runs} warm invocations`, () => measure(ctx, name, event, size, opts.runs, signal));
+      const result = await report.wait(`${size} MB: 1 cold + ${opts.runs} warm invocations`, () =>
+        measure(ctx, name, event, size, opts.runs, signal),
+      );
       result.vcpu = cpu.share?.(size);
       results.push(result);
       if (result.error) report.info(`${size} MB: ${result.error}`);
     }
   } catch (err) {
-    if (err instanceof Interrupted) throw new UserError(`Interrupted; ${name}'s memory is back at ${originalMemory} MB.`);
+    if (err instanceof Interrupted)
+      throw new UserError(`Interrupted; ${name}'s memory is back at ${originalMemory} MB.`);
     throw err;
   } finally {
     if (current !== originalMemory) await setMemory(ctx, name, originalMemory, 'restore');
@@ -144,7 +179,17 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   const summaryBySize = new Map(summaries.map((x) => [x.memoryMb, x]));
   // Where CPU does not follow memory, comparing sizes means nothing: no recommendation, no chart.
   const recommendations = cpu.enforced ? recommend(summaries) : undefined;
-  const outcome: TuneOutcome = { functionName: name, architecture, originalMemory, results, summaries, recommendations, cpu, prices, image };
+  const outcome: TuneOutcome = {
+    functionName: name,
+    architecture,
+    originalMemory,
+    results,
+    summaries,
+    recommendations,
+    cpu,
+    prices,
+    image,
+  };
   printOutcome(ctx, outcome, opts, summaryBySize);
   if (summaries.length > 0 && cpu.enforced) outcome.svgPath = writeChart(outcome, opts, s.region);
   if (outcome.svgPath) report.info(`chart: ${outcome.svgPath}`);
@@ -163,7 +208,14 @@ async function setMemory(ctx: Ctx, name: string, size: number, why: 'tune' | 're
   if (why === 'restore') ctx.report.changed(`memory of ${name} restored to ${size} MB`);
 }
 
-async function measure(ctx: Ctx, name: string, event: unknown, size: number, runs: number, signal?: AbortSignal): Promise<SizeResult> {
+async function measure(
+  ctx: Ctx,
+  name: string,
+  event: unknown,
+  size: number,
+  runs: number,
+  signal?: AbortSignal,
+): Promise<SizeResult> {
   const result: SizeResult = { memoryMb: size, runs: [] };
   for (let i = 0; i <= runs; i++) {
     if (signal?.aborted) throw new Interrupted();
@@ -211,7 +263,9 @@ function printOutcome(ctx: Ctx, o: TuneOutcome, opts: TuneOptions, summaryBySize
   const heading = `${o.functionName} (${o.architecture}) on ${o.image.description}: mean of ${opts.runs} warm run(s) per size (slowest and fastest 20% left out)`;
   out(chalk.bold(o.cpu.enforced ? heading : `Measured, NOT meaningful across sizes: ${heading}`));
   out(resultsTable(o.results, summaryBySize));
-  out(`  cost/invocation = billed ms / 1000 x memory MB / 1024 x ${o.prices.architectures[o.architecture]!.perGbSecond} per GB-s + ${o.prices.architectures[o.architecture]!.perRequest} per request (${o.prices.currency}, ${o.prices.region}, prices of ${o.prices.taken})`);
+  out(
+    `  cost/invocation = billed ms / 1000 x memory MB / 1024 x ${o.prices.architectures[o.architecture]!.perGbSecond} per GB-s + ${o.prices.architectures[o.architecture]!.perRequest} per request (${o.prices.currency}, ${o.prices.region}, prices of ${o.prices.taken})`,
+  );
   if (o.summaries.length === 0 || !o.recommendations) return;
   out();
   out(barChart(o.summaries));
@@ -268,7 +322,11 @@ function savedResults(o: TuneOutcome): SavedResults {
         billedRuns: r.runs.map((x) => x.billedDurationMs),
       };
     }),
-    recommendations: rec && { fastest: rec.fastest.memoryMb, cheapest: rec.cheapest.memoryMb, balanced: rec.balanced.memoryMb },
+    recommendations: rec && {
+      fastest: rec.fastest.memoryMb,
+      cheapest: rec.cheapest.memoryMb,
+      balanced: rec.balanced.memoryMb,
+    },
   };
 }
 
@@ -309,7 +367,9 @@ export async function main(args: string[]): Promise<void> {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
-    console.error(`\n${sig}: stopping after the current invocation and restoring the memory size (again to quit at once)`);
+    console.error(
+      `\n${sig}: stopping after the current invocation and restoring the memory size (again to quit at once)`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);

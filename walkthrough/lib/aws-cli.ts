@@ -16,7 +16,13 @@ export interface CliTarget {
 }
 
 /** `aws <service> <command> [positional...] --flag value ... --region R [--endpoint-url URL]` */
-export function awsCommand(target: CliTarget, service: string, command: string, args: CliArgs = {}, positional: string[] = []): string {
+export function awsCommand(
+  target: CliTarget,
+  service: string,
+  command: string,
+  args: CliArgs = {},
+  positional: string[] = [],
+): string {
   const parts = ['aws', service, command, ...positional.map(shellQuote)];
   for (const [flag, value] of Object.entries(args)) {
     if (value === undefined || value === false) continue;

@@ -12,7 +12,14 @@ import { loadConfig } from '../../local-aws/config.ts';
 import { startInBackground } from '../../local-aws/control.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { errorContext, UserError } from './errors.ts';
-import { collectSettings, parseSettings, resolveNames, type ResolvedSettings, type SettingName, type SettingSource } from './settings.ts';
+import {
+  collectSettings,
+  parseSettings,
+  resolveNames,
+  type ResolvedSettings,
+  type SettingName,
+  type SettingSource,
+} from './settings.ts';
 import { StateFile, stateFile } from './state.ts';
 import { Reporter } from './ui.ts';
 
@@ -104,7 +111,11 @@ export async function confirmOnAws(
 
 /** Where the steps run, in words: the local endpoint, another endpoint, or real AWS. */
 export function describeTarget(s: { target: string; endpoint?: string }): string {
-  return s.target === 'local' ? `the local endpoint at ${s.endpoint}` : s.target === 'endpoint' ? `the endpoint ${s.endpoint}` : 'real AWS';
+  return s.target === 'local'
+    ? `the local endpoint at ${s.endpoint}`
+    : s.target === 'endpoint'
+      ? `the endpoint ${s.endpoint}`
+      : 'real AWS';
 }
 
 /** The SDK warns on every run under Node 20; the env step says it once, in one line. */
@@ -132,13 +143,18 @@ export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions
       const started = await startInBackground(local);
       endpoint = started.url;
       credentials = { accessKeyId: local.accessKeyId, secretAccessKey: local.secretAccessKey };
-      if (!started.alreadyRunning) report.info(`started the local AWS endpoint at ${started.url} (stop it with: npm run local:stop)`);
+      if (!started.alreadyRunning)
+        report.info(`started the local AWS endpoint at ${started.url} (stop it with: npm run local:stop)`);
     }
     Object.assign(errorContext, { target: base.target, endpoint, region: base.region });
     region = base.region ?? (base.target === 'aws' ? '' : 'us-east-1');
     if (!region) {
       region = await new STSClient({}).config.region().catch(() => '');
-      if (!region) throw new UserError('No AWS region is set.', 'Set AWS_REGION (or pass --region), or add a region to your AWS profile.');
+      if (!region)
+        throw new UserError(
+          'No AWS region is set.',
+          'Set AWS_REGION (or pass --region), or add a region to your AWS profile.',
+        );
     }
     errorContext.region = region;
     clients = makeClients({
@@ -152,7 +168,10 @@ export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions
     identity = { accountId: who.Account ?? '', arn: who.Arn ?? '', userId: who.UserId ?? '' };
     base.endpoint = endpoint;
     if (base.target === 'aws') {
-      if (options.readOnly) report.info(`real AWS: account ${identity.accountId} as ${identity.arn}, region ${region} (read only: nothing is changed)`);
+      if (options.readOnly)
+        report.info(
+          `real AWS: account ${identity.accountId} as ${identity.arn}, region ${region} (read only: nothing is changed)`,
+        );
       else await confirmOnAws(identity, region, argv, report);
     }
   }

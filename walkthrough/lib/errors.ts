@@ -37,7 +37,16 @@ export function isNotFound(err: unknown): boolean {
 /** Where the current command talks to, for messages about an endpoint that does not answer (set by connect). */
 export const errorContext: { target?: 'local' | 'aws' | 'endpoint'; endpoint?: string; region?: string } = {};
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 /** Node's network error code (ECONNREFUSED, ENOTFOUND, ...), when that is what this is. */
 export function networkCode(err: unknown): string | undefined {
@@ -50,7 +59,14 @@ export function networkCode(err: unknown): string | undefined {
 
 function unreachable(code: string, message: string): { message: string; hint: string } {
   const { target, endpoint, region } = errorContext;
-  const what = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'its host name does not resolve' : code === 'ECONNREFUSED' ? 'nothing is listening there' : code === 'timeout' ? 'it did not answer in time' : 'the connection failed';
+  const what =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'its host name does not resolve'
+      : code === 'ECONNREFUSED'
+        ? 'nothing is listening there'
+        : code === 'timeout'
+          ? 'it did not answer in time'
+          : 'the connection failed';
   if (target === 'local')
     return {
       message: `The local AWS endpoint at ${endpoint} does not answer (${code}: ${what}).`,
@@ -59,7 +75,7 @@ function unreachable(code: string, message: string): { message: string; hint: st
   if (target === 'endpoint')
     return {
       message: `The endpoint ${endpoint} (AWS_ENDPOINT_URL) does not answer (${code}: ${what}).`,
-      hint: 'Start that service, or fix AWS_ENDPOINT_URL (or --endpoint-url); unset it to use the project\'s local endpoint (TARGET=local) or real AWS (TARGET=aws).',
+      hint: "Start that service, or fix AWS_ENDPOINT_URL (or --endpoint-url); unset it to use the project's local endpoint (TARGET=local) or real AWS (TARGET=aws).",
     };
   return {
     message: `AWS does not answer${region ? ` in region ${region}` : ''} (${code}: ${message}).`,
@@ -94,7 +110,10 @@ export function explain(err: unknown): { message: string; hint?: string } {
     case 'Throttling':
     case 'ThrottlingException':
     case 'SlowDown':
-      return { message: `AWS is throttling the requests, even after retrying (${code}: ${message}).`, hint: 'Wait a minute, then re-run this step: it resumes.' };
+      return {
+        message: `AWS is throttling the requests, even after retrying (${code}: ${message}).`,
+        hint: 'Wait a minute, then re-run this step: it resumes.',
+      };
     case 'CredentialsProviderError':
       return {
         message: `No AWS credentials found: ${message}`,
@@ -111,7 +130,10 @@ export function explain(err: unknown): { message: string; hint?: string } {
     case 'UnrecognizedClientException':
     case 'InvalidAccessKeyId':
     case 'SignatureDoesNotMatch':
-      return { message: `AWS refused the credentials (${code}): ${message}`, hint: 'Check AWS_PROFILE / AWS_ACCESS_KEY_ID and the secret key.' };
+      return {
+        message: `AWS refused the credentials (${code}): ${message}`,
+        hint: 'Check AWS_PROFILE / AWS_ACCESS_KEY_ID and the secret key.',
+      };
     case 'AccessDenied':
     case 'AccessDeniedException':
       return {

@@ -35,8 +35,17 @@ export function s3PutEvent(e: PutEventInput) {
         s3: {
           s3SchemaVersion: '1.0',
           configurationId: e.configurationId ?? 'walkthrough-test-event',
-          bucket: { name: e.bucket, ownerIdentity: { principalId: 'EXAMPLE' }, arn: `arn:${e.partition}:s3:::${e.bucket}` },
-          object: { key: encodeEventKey(e.key), size: e.size, eTag: e.eTag.replace(/"/g, ''), sequencer: now.getTime().toString(16).toUpperCase() },
+          bucket: {
+            name: e.bucket,
+            ownerIdentity: { principalId: 'EXAMPLE' },
+            arn: `arn:${e.partition}:s3:::${e.bucket}`,
+          },
+          object: {
+            key: encodeEventKey(e.key),
+            size: e.size,
+            eTag: e.eTag.replace(/"/g, ''),
+            sequencer: now.getTime().toString(16).toUpperCase(),
+          },
         },
       },
     ],
@@ -61,6 +70,14 @@ export async function sampleImage(label: string): Promise<Buffer> {
 /** Content type by the bytes, for the upload (the handler itself never trusts the name). */
 export async function imageContentType(bytes: Buffer): Promise<string> {
   const format = (await sharp(bytes).metadata()).format;
-  const types: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff', heif: 'image/avif', avif: 'image/avif' };
+  const types: Record<string, string> = {
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    webp: 'image/webp',
+    gif: 'image/gif',
+    tiff: 'image/tiff',
+    heif: 'image/avif',
+    avif: 'image/avif',
+  };
   return (format && types[format]) || 'application/octet-stream';
 }

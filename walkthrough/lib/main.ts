@@ -56,7 +56,7 @@ export function closestFlag(given: string, valid: string[]): string | undefined 
   let bestDistance = Infinity;
   for (const v of valid) {
     const d = v.startsWith(given) || given.startsWith(v) ? Math.min(distance(given, v), 1) : distance(given, v);
-    if (d < bestDistance) (best = v), (bestDistance = d);
+    if (d < bestDistance) ((best = v), (bestDistance = d));
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(given.length / 4)) ? best : undefined;
 }
@@ -79,9 +79,14 @@ export function parseArgs(args: string[], spec: FlagSpec = {}): minimist.ParsedA
     const shown = unknown.map((k) => (k.length === 1 ? `-${k}` : `--${k}`)).join(', ');
     throw new UsageError(`Unknown flag ${shown}${near ? `: did you mean --${near}?` : '.'} Nothing was done.`, listing);
   }
-  if (argv._.length > 0) throw new UsageError(`Unexpected argument ${argv._.map(String).join(' ')}: this script takes only flags. Nothing was done.`, listing);
+  if (argv._.length > 0)
+    throw new UsageError(
+      `Unexpected argument ${argv._.map(String).join(' ')}: this script takes only flags. Nothing was done.`,
+      listing,
+    );
   for (const flag of strings) {
-    if (argv[flag] === '' && args.some((a) => a === `--${flag}`)) throw new UsageError(`--${flag} needs a value. Nothing was done.`, listing);
+    if (argv[flag] === '' && args.some((a) => a === `--${flag}`))
+      throw new UsageError(`--${flag} needs a value. Nothing was done.`, listing);
   }
   return argv;
 }
@@ -93,7 +98,9 @@ export const COMMON_HELP = `Common flags:
   --yes                  do not ask for confirmation on real AWS
   --dry-run              change nothing, say what would be done
   --cli                  print the equivalent aws-cli commands
-  Settings (see env.example): ${Object.entries(FLAGS).map(([k, f]) => `--${f} (${k})`).join(', ')}`;
+  Settings (see env.example): ${Object.entries(FLAGS)
+    .map(([k, f]) => `--${f} (${k})`)
+    .join(', ')}`;
 
 /** True when the module is the script node was started with (so tests can import it). */
 export function isMain(importMetaUrl: string): boolean {
@@ -107,13 +114,22 @@ export function isMain(importMetaUrl: string): boolean {
 }
 
 /** Runs one step as a command: `npx tsx walkthrough/10-role.ts [flags]`. */
-export async function runStepMain(title: string, help: string, step: (ctx: Ctx) => Promise<unknown>, flags: FlagSpec = {}): Promise<void> {
+export async function runStepMain(
+  title: string,
+  help: string,
+  step: (ctx: Ctx) => Promise<unknown>,
+  flags: FlagSpec = {},
+): Promise<void> {
   try {
     const argv = parseArgs(process.argv.slice(2), flags);
     if (argv.help) {
       // The step's own flags its help text does not already describe.
-      const own = [...(flags.boolean ?? []), ...(flags.string ?? [])].map((f) => `--${f}`).filter((f) => !help.includes(f));
-      console.log(`${title}\n\n${help}${own.length ? `\n  (this step's own flags: ${own.join(' ')})` : ''}\n\n${COMMON_HELP}`);
+      const own = [...(flags.boolean ?? []), ...(flags.string ?? [])]
+        .map((f) => `--${f}`)
+        .filter((f) => !help.includes(f));
+      console.log(
+        `${title}\n\n${help}${own.length ? `\n  (this step's own flags: ${own.join(' ')})` : ''}\n\n${COMMON_HELP}`,
+      );
       return;
     }
     const ctx = await connect(argv);

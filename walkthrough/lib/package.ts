@@ -13,8 +13,9 @@ import { zipEntries } from './zip.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'resize');
-export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR) : path.join(PROJECT_ROOT, 'build');
-
+export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR
+  ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR)
+  : path.join(PROJECT_ROOT, 'build');
 
 export interface BuiltPackage {
   zipPath: string;
@@ -38,7 +39,9 @@ export function cpuOf(architecture: Architecture): 'x64' | 'arm64' {
 }
 
 export function sharpVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -48,7 +51,9 @@ export function sharpVersion(): string {
  */
 export function pinnedSharpDependencies(): Record<string, string> {
   const modules = path.join(PROJECT_ROOT, 'node_modules');
-  const sharpPkg = JSON.parse(fs.readFileSync(path.join(modules, 'sharp', 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const sharpPkg = JSON.parse(fs.readFileSync(path.join(modules, 'sharp', 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
   const pinned: Record<string, string> = {};
   for (const name of Object.keys(sharpPkg.dependencies ?? {}).sort()) {
     const nested = path.join(modules, 'sharp', 'node_modules', name, 'package.json');
@@ -78,7 +83,8 @@ export function inputsHash(architecture: Architecture): string {
     h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
   }
   // This build recipe itself, and the zip writer (its bytes are the package's bytes).
-  for (const recipe of [import.meta.url, new URL('./zip.ts', import.meta.url).href]) h.update(fs.readFileSync(fileURLToPath(recipe)));
+  for (const recipe of [import.meta.url, new URL('./zip.ts', import.meta.url).href])
+    h.update(fs.readFileSync(fileURLToPath(recipe)));
   return h.digest('hex');
 }
 
@@ -102,12 +108,22 @@ export function reusablePackage(architecture: Architecture): BuiltPackage | unde
   if (manifest.inputsHash !== hash) return undefined;
   const zip = fs.readFileSync(p.zip);
   if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
-  return { zipPath: p.zip, codeSha256: manifest.codeSha256, size: zip.length, inputsHash: hash, architecture, sharpVersion: manifest.sharpVersion, reused: true };
+  return {
+    zipPath: p.zip,
+    codeSha256: manifest.codeSha256,
+    size: zip.length,
+    inputsHash: hash,
+    architecture,
+    sharpVersion: manifest.sharpVersion,
+    reused: true,
+  };
 }
 
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
 export function zipFolder(dir: string): Promise<Buffer> {
-  return zipEntries(listFiles(dir).map((rel) => ({ name: rel.split(path.sep).join('/'), data: fs.readFileSync(path.join(dir, rel)) })));
+  return zipEntries(
+    listFiles(dir).map((rel) => ({ name: rel.split(path.sep).join('/'), data: fs.readFileSync(path.join(dir, rel)) })),
+  );
 }
 
 /** One ESM file for Lambda's Node runtime; the AWS SDK is left out (the runtime has it), and `external`. */
@@ -125,7 +141,10 @@ export async function bundleHandler(entry: string, outfile: string, external: st
   });
 }
 
-export async function buildPackage(architecture: Architecture, log: (line: string) => void = () => {}): Promise<BuiltPackage> {
+export async function buildPackage(
+  architecture: Architecture,
+  log: (line: string) => void = () => {},
+): Promise<BuiltPackage> {
   const cpu = cpuOf(architecture);
   const hash = inputsHash(architecture);
   const version = sharpVersion();
@@ -139,11 +158,24 @@ export async function buildPackage(architecture: Architecture, log: (line: strin
     await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'), ['sharp']);
     fs.writeFileSync(
       path.join(stage, 'package.json'),
-      JSON.stringify({ name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version }, overrides: pinnedSharpDependencies() }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          name: 'resize-handler',
+          private: true,
+          type: 'module',
+          dependencies: { sharp: version },
+          overrides: pinnedSharpDependencies(),
+        },
+        null,
+        2,
+      ) + '\n',
     );
     log(`install sharp ${version} for linux-${cpu} (glibc)`);
     try {
-      await $({ cwd: stage, quiet: true })`npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev --ignore-scripts --no-bin-links --no-package-lock --no-audit --no-fund --prefer-offline`;
+      await $({
+        cwd: stage,
+        quiet: true,
+      })`npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev --ignore-scripts --no-bin-links --no-package-lock --no-audit --no-fund --prefer-offline`;
     } catch (err) {
       throw new UserError(
         `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
@@ -154,7 +186,10 @@ export async function buildPackage(architecture: Architecture, log: (line: strin
     // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
     for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
       if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
-        throw new UserError(`The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`, 'Delete the build/ folder and re-run this step.');
+        throw new UserError(
+          `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
+          'Delete the build/ folder and re-run this step.',
+        );
     }
     const zip = await zipFolder(stage);
     const p = paths(architecture);
@@ -164,7 +199,15 @@ export async function buildPackage(architecture: Architecture, log: (line: strin
     const manifest: Manifest = { inputsHash: hash, codeSha256, size: zip.length, sharpVersion: version };
     fs.writeFileSync(`${p.manifest}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
     fs.renameSync(`${p.manifest}.tmp`, p.manifest);
-    return { zipPath: p.zip, codeSha256, size: zip.length, inputsHash: hash, architecture, sharpVersion: version, reused: false };
+    return {
+      zipPath: p.zip,
+      codeSha256,
+      size: zip.length,
+      inputsHash: hash,
+      architecture,
+      sharpVersion: version,
+      reused: false,
+    };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

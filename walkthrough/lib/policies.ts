@@ -5,7 +5,10 @@ import type { ResolvedSettings } from './settings.ts';
 export const SUITE_TAG = { Key: 'created-by', Value: 's3-thumbnail-walkthrough' } as const;
 
 /** Does a tag list carry `tag` (by default the suite's own)? Tags decide what a teardown may remove. */
-export function hasTag(tags: ReadonlyArray<{ Key?: string; Value?: string }>, tag: { Key: string; Value: string } = SUITE_TAG): boolean {
+export function hasTag(
+  tags: ReadonlyArray<{ Key?: string; Value?: string }>,
+  tag: { Key: string; Value: string } = SUITE_TAG,
+): boolean {
   return tags.some((t) => t.Key === tag.Key && t.Value === tag.Value);
 }
 
@@ -35,11 +38,31 @@ export function thumbnailPolicy(s: ResolvedSettings, partition: string): PolicyD
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadSourceImages', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:${partition}:s3:::${s.sourceBucket}/*` },
-      { Sid: 'WriteThumbnails', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:${partition}:s3:::${s.destBucket}/*` },
+      {
+        Sid: 'ReadSourceImages',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: `arn:${partition}:s3:::${s.sourceBucket}/*`,
+      },
+      {
+        Sid: 'WriteThumbnails',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: `arn:${partition}:s3:::${s.destBucket}/*`,
+      },
       // The group ARN appears as `…:log-group:<name>` or `…:log-group:<name>:*` depending on the API.
-      { Sid: 'CreateOwnLogGroup', Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: [logGroupArn, `${logGroupArn}:*`] },
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:*` },
+      {
+        Sid: 'CreateOwnLogGroup',
+        Effect: 'Allow',
+        Action: 'logs:CreateLogGroup',
+        Resource: [logGroupArn, `${logGroupArn}:*`],
+      },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${logGroupArn}:*`,
+      },
     ],
   };
 }
@@ -49,7 +72,11 @@ export function samePolicy(a: unknown, b: unknown): boolean {
   const normalize = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(normalize);
     if (v && typeof v === 'object')
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, normalize((v as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, normalize((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
   return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));

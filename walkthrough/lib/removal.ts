@@ -2,7 +2,13 @@
 // disappeared meanwhile counts as removed, a role loses its policies before it goes, a bucket is
 // emptied of every version and unfinished upload.
 import type { ObjectIdentifier } from '@aws-sdk/client-s3';
-import { deleteRole, deleteRolePolicy, detachRolePolicy, listAttachedRolePolicies, listRolePolicies } from './actions/iam.ts';
+import {
+  deleteRole,
+  deleteRolePolicy,
+  detachRolePolicy,
+  listAttachedRolePolicies,
+  listRolePolicies,
+} from './actions/iam.ts';
 import type { ActionCtx } from './actions/run.ts';
 import { abortMultipartUpload, deleteObjects, listMultipartUploads, listObjectVersions } from './actions/s3.ts';
 import { isNotFound } from './errors.ts';
@@ -33,7 +39,8 @@ export async function emptyBucket(ctx: ActionCtx, bucket: string): Promise<numbe
   let removed = 0;
   let marker: { keyMarker?: string; versionIdMarker?: string } | undefined = {};
   while (marker) {
-    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } = await listObjectVersions(ctx, bucket, marker.keyMarker, marker.versionIdMarker);
+    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } =
+      await listObjectVersions(ctx, bucket, marker.keyMarker, marker.versionIdMarker);
     for (let i = 0; i < page.ids.length; i += 1000) {
       const batch = page.ids.slice(i, i + 1000);
       await deleteObjects(ctx, bucket, batch);
@@ -42,7 +49,8 @@ export async function emptyBucket(ctx: ActionCtx, bucket: string): Promise<numbe
     marker = page.next;
   }
   for (const upload of await listMultipartUploads(ctx, bucket)) {
-    if (upload.Key && upload.UploadId) await gone(() => abortMultipartUpload(ctx, bucket, upload.Key!, upload.UploadId!));
+    if (upload.Key && upload.UploadId)
+      await gone(() => abortMultipartUpload(ctx, bucket, upload.Key!, upload.UploadId!));
   }
   return removed;
 }

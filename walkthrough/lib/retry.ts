@@ -37,7 +37,8 @@ export async function pollUntil<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() + delay > deadline) throw new PollTimeout(`Timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for ${opts.what}.`);
+    if (Date.now() + delay > deadline)
+      throw new PollTimeout(`Timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for ${opts.what}.`);
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, opts.maxDelayMs ?? 2000);
   }

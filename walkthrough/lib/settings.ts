@@ -83,7 +83,8 @@ export function collectSettings(
   for (const [name, flag] of Object.entries(FLAGS) as Array<[SettingName, string]>) {
     const flagValue = argv[flag] as unknown;
     const envName = name === 'AWS_REGION' && !env.AWS_REGION && env.AWS_DEFAULT_REGION ? 'AWS_DEFAULT_REGION' : name;
-    if (flagValue !== undefined && flagValue !== true && flagValue !== '') out[name] = { value: String(flagValue), from: 'flag' };
+    if (flagValue !== undefined && flagValue !== true && flagValue !== '')
+      out[name] = { value: String(flagValue), from: 'flag' };
     else if (env[envName]) out[name] = { value: env[envName]!, from: 'environment' };
     else if (fromFile[name]) out[name] = { value: fromFile[name]!, from: '.env' };
   }
@@ -104,23 +105,29 @@ function int(name: SettingName, raw: SettingSource | undefined, fallback: number
 function pattern(name: SettingName, raw: SettingSource | undefined, re: RegExp, rule: string): string | undefined {
   if (!raw) return undefined;
   if (!re.test(raw.value))
-    throw new UserError(`${name} "${raw.value}" (from ${raw.from}) is not valid: ${rule}.`, `Fix it in ${raw.from === 'flag' ? `--${FLAGS[name]}` : raw.from}.`);
+    throw new UserError(
+      `${name} "${raw.value}" (from ${raw.from}) is not valid: ${rule}.`,
+      `Fix it in ${raw.from === 'flag' ? `--${FLAGS[name]}` : raw.from}.`,
+    );
   return raw.value;
 }
 
 export function validBucketName(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return 'it must be 3 to 63 characters long';
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return 'use lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name))
+    return 'use lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit';
   if (name.includes('..')) return 'two dots in a row are not allowed';
   if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'it must not look like an IP address';
-  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|\.mrap|--x-s3)$/.test(name)) return 'it uses a prefix or suffix AWS reserves';
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name) || /(-s3alias|--ol-s3|\.mrap|--x-s3)$/.test(name))
+    return 'it uses a prefix or suffix AWS reserves';
   return undefined;
 }
 
 function bucket(name: SettingName, raw: SettingSource | undefined): string | undefined {
   if (!raw) return undefined;
   const problem = validBucketName(raw.value);
-  if (problem) throw new UserError(`${name} "${raw.value}" (from ${raw.from}) is not a valid S3 bucket name: ${problem}.`);
+  if (problem)
+    throw new UserError(`${name} "${raw.value}" (from ${raw.from}) is not a valid S3 bucket name: ${problem}.`);
   return raw.value;
 }
 
@@ -128,7 +135,12 @@ export function parseSettings(raw: Partial<Record<SettingName, SettingSource>>):
   const targetRaw = raw.TARGET?.value ?? 'local';
   if (targetRaw !== 'local' && targetRaw !== 'aws')
     throw new UserError(`TARGET must be "local" (the project's local endpoint) or "aws", got "${targetRaw}".`);
-  const endpoint = pattern('AWS_ENDPOINT_URL', raw.AWS_ENDPOINT_URL, /^https?:\/\/[^\s/]+(\/.*)?$/, 'it must be an http(s):// URL');
+  const endpoint = pattern(
+    'AWS_ENDPOINT_URL',
+    raw.AWS_ENDPOINT_URL,
+    /^https?:\/\/[^\s/]+(\/.*)?$/,
+    'it must be an http(s):// URL',
+  );
   if (targetRaw === 'aws' && endpoint && raw.TARGET)
     throw new UserError(
       `TARGET=aws, but AWS_ENDPOINT_URL is set to ${endpoint} (from ${raw.AWS_ENDPOINT_URL?.from}).`,
@@ -152,15 +164,21 @@ export function parseSettings(raw: Partial<Record<SettingName, SettingSource>>):
   const sourceBucket = bucket('SOURCE_BUCKET', raw.SOURCE_BUCKET);
   const destBucket = bucket('DEST_BUCKET', raw.DEST_BUCKET);
   if (sourceBucket && destBucket && sourceBucket === destBucket)
-    throw new UserError('SOURCE_BUCKET and DEST_BUCKET must differ: writing thumbnails into the source bucket triggers the function again, forever.');
+    throw new UserError(
+      'SOURCE_BUCKET and DEST_BUCKET must differ: writing thumbnails into the source bucket triggers the function again, forever.',
+    );
   return {
     target,
     endpoint,
     region: pattern('AWS_REGION', raw.AWS_REGION, /^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected a region such as us-east-1'),
     profile: raw.AWS_PROFILE?.value,
     functionName:
-      pattern('FUNCTION_NAME', raw.FUNCTION_NAME, /^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, hyphens or underscores') ??
-      'CreateThumbnail',
+      pattern(
+        'FUNCTION_NAME',
+        raw.FUNCTION_NAME,
+        /^[A-Za-z0-9_-]{1,64}$/,
+        'use 1-64 letters, digits, hyphens or underscores',
+      ) ?? 'CreateThumbnail',
     sourceBucket,
     destBucket,
     roleName: pattern('ROLE_NAME', raw.ROLE_NAME, /^[\w+=,.@-]{1,64}$/, 'use 1-64 letters, digits and +=,.@_-'),
@@ -171,7 +189,12 @@ export function parseSettings(raw: Partial<Record<SettingName, SettingSource>>):
     timeout: int('TIMEOUT', raw.TIMEOUT, 30, 1, 900),
     logRetentionDays: int('LOG_RETENTION_DAYS', raw.LOG_RETENTION_DAYS, 14, 1, 3653),
     trigger,
-    topicName: pattern('TOPIC_NAME', raw.TOPIC_NAME, /^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 letters, digits, hyphens or underscores'),
+    topicName: pattern(
+      'TOPIC_NAME',
+      raw.TOPIC_NAME,
+      /^[A-Za-z0-9_-]{1,256}$/,
+      'use 1-256 letters, digits, hyphens or underscores',
+    ),
   };
 }
 
@@ -180,7 +203,8 @@ export function resolveNames(s: Settings, accountId: string, region: string): Re
   const sourceBucket = s.sourceBucket ?? `s3-thumbnail-src-${accountId}-${region}`;
   const destBucket = s.destBucket ?? `${sourceBucket}-resized`;
   const problem = validBucketName(destBucket);
-  if (problem) throw new UserError(`The destination bucket name "${destBucket}" is not valid (${problem}); set DEST_BUCKET.`);
+  if (problem)
+    throw new UserError(`The destination bucket name "${destBucket}" is not valid (${problem}); set DEST_BUCKET.`);
   if (sourceBucket === destBucket) throw new UserError('SOURCE_BUCKET and DEST_BUCKET must differ.');
   return {
     ...s,

@@ -98,8 +98,15 @@ export interface WalkthroughState {
 export const STATE_DIR = '.walkthrough';
 
 /** One state file per target, account and region; `name` tells the walkthrough's from an extra's (lambdash). */
-export function stateFile(target: TargetKind, endpoint: string | undefined, accountId: string, region: string, name = 'state'): string {
-  const where = target === 'endpoint' && endpoint ? `endpoint-${new URL(endpoint).host.replace(/[^A-Za-z0-9.-]/g, '_')}` : target;
+export function stateFile(
+  target: TargetKind,
+  endpoint: string | undefined,
+  accountId: string,
+  region: string,
+  name = 'state',
+): string {
+  const where =
+    target === 'endpoint' && endpoint ? `endpoint-${new URL(endpoint).host.replace(/[^A-Za-z0-9.-]/g, '_')}` : target;
   return path.resolve(STATE_DIR, `${name}-${where}-${accountId}-${region}.json`);
 }
 
@@ -118,7 +125,8 @@ export class StateFile<T extends { version: 1; updatedAt?: string } = Walkthroug
     this.existed = fs.existsSync(file);
     if (this.existed) {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-      if (parsed.version !== 1) throw new Error(`${file} has an unknown format (version ${String(parsed.version)}); move it away and re-run.`);
+      if (parsed.version !== 1)
+        throw new Error(`${file} has an unknown format (version ${String(parsed.version)}); move it away and re-run.`);
       this.data = parsed;
     } else {
       this.data = { version: 1, ...initial } as T;

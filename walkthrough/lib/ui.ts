@@ -52,15 +52,33 @@ export class Reporter {
     this.write(`${MARK[outcome]} ${text}`);
   }
 
-  created(text: string) { this.note('created', text); }
-  found(text: string) { this.note('found', text); }
-  changed(text: string) { this.note('changed', text); }
-  removed(text: string) { this.note('removed', text); }
-  unchanged(text: string) { this.note('unchanged', text); }
-  gone(text: string) { this.note('gone', text); }
-  would(text: string) { this.note('would', text); }
-  info(text: string) { this.note('info', text); }
-  kept(text: string) { this.note('kept', text); }
+  created(text: string) {
+    this.note('created', text);
+  }
+  found(text: string) {
+    this.note('found', text);
+  }
+  changed(text: string) {
+    this.note('changed', text);
+  }
+  removed(text: string) {
+    this.note('removed', text);
+  }
+  unchanged(text: string) {
+    this.note('unchanged', text);
+  }
+  gone(text: string) {
+    this.note('gone', text);
+  }
+  would(text: string) {
+    this.note('would', text);
+  }
+  info(text: string) {
+    this.note('info', text);
+  }
+  kept(text: string) {
+    this.note('kept', text);
+  }
 
   /** Records the aws-cli equivalent; printed with --cli. */
   cli(command: string): void {
@@ -75,7 +93,9 @@ export class Reporter {
 
   /** Did this run change anything (or, in a dry run, would it)? */
   get changedSomething(): boolean {
-    return this.lines.some((l) => l.outcome === 'created' || l.outcome === 'changed' || l.outcome === 'removed' || l.outcome === 'would');
+    return this.lines.some(
+      (l) => l.outcome === 'created' || l.outcome === 'changed' || l.outcome === 'removed' || l.outcome === 'would',
+    );
   }
 
   /** Runs a long wait with a spinner and the elapsed time (a plain line when not on a terminal). */
@@ -86,7 +106,10 @@ export class Reporter {
     if (this.tty) {
       const frames = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
       let i = 0;
-      timer = setInterval(() => this.out.write(`\r  ${frames[i++ % frames.length]} ${label} ${chalk.gray(elapsed())}   `), 100);
+      timer = setInterval(
+        () => this.out.write(`\r  ${frames[i++ % frames.length]} ${label} ${chalk.gray(elapsed())}   `),
+        100,
+      );
     }
     try {
       const value = await fn();

@@ -79,7 +79,13 @@ async function prepare(entry: ZipEntry, level: number): Promise<Prepared> {
   const deflated = await deflatePieces(entry.data, level);
   // Stored when deflate does not help (already-compressed data), as zip tools do.
   const stored = deflated.length >= entry.data.length;
-  return { name: Buffer.from(entry.name, 'utf8'), method: stored ? 0 : 8, body: stored ? entry.data : deflated, crc: crc32(entry.data), size: entry.data.length };
+  return {
+    name: Buffer.from(entry.name, 'utf8'),
+    method: stored ? 0 : 8,
+    body: stored ? entry.data : deflated,
+    crc: crc32(entry.data),
+    size: entry.data.length,
+  };
 }
 
 // Level 6 (zlib's and zip's default): level 9 takes twice as long for 0.1% less on sharp's libraries.

@@ -94,7 +94,9 @@ function postError(id, error, then) {
 function postInitError(error, then) {
   const body = toRapidResponse(error);
   flushMark('init');
-  call('POST', 'init/error', JSON.stringify(body), { 'lambda-runtime-function-error-type': String(body.errorType) }).then(then);
+  call('POST', 'init/error', JSON.stringify(body), {
+    'lambda-runtime-function-error-type': String(body.errorType),
+  }).then(then);
 }
 
 // ---- Process-level faults -----------------------------------------------------------------------
@@ -124,7 +126,10 @@ patchConsole();
 const taskRoot = realpath(process.env.LAMBDA_TASK_ROOT ?? process.cwd());
 isolateRequire(taskRoot);
 // ES modules: the same isolation, and the SDK from the runtime folder (see hooks.mjs).
-Module.register?.('./hooks.mjs', { parentURL: import.meta.url, data: { runtimeDir: process.env.LAMBDA_RUNTIME_DIR, taskRoot } });
+Module.register?.('./hooks.mjs', {
+  parentURL: import.meta.url,
+  data: { runtimeDir: process.env.LAMBDA_RUNTIME_DIR, taskRoot },
+});
 
 /** @param {string} p */
 function realpath(p) {
@@ -157,7 +162,11 @@ let handler = () => {};
 let isAsync = false;
 let streaming = false;
 
-loadHandler(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), process.env._HANDLER ?? '', createRequire(import.meta.url)).then(
+loadHandler(
+  process.env.LAMBDA_TASK_ROOT ?? process.cwd(),
+  process.env._HANDLER ?? '',
+  createRequire(import.meta.url),
+).then(
   (loaded) => {
     handler = /** @type {Function & Record<symbol, unknown>} */ (loaded);
     isAsync = handler.constructor?.name === 'AsyncFunction';
@@ -220,7 +229,8 @@ async function handleOnce() {
   try {
     const context = buildContext(headers, callbackContext);
     const result = handler(JSON.parse(next.body), context, callback);
-    if (result && typeof result.then === 'function') result.then(callbackContext.succeed, callbackContext.fail).catch(callbackContext.fail);
+    if (result && typeof result.then === 'function')
+      result.then(callbackContext.succeed, callbackContext.fail).catch(callbackContext.fail);
   } catch (err) {
     callback(err);
   }

@@ -194,7 +194,8 @@ export function prepareV2Base(cfs: CgroupFs, input: V2Input): V2Base | null {
   // 4. The mount root: exempt from "no internal processes", usable where we may write there.
   if (path.resolve(unified.point) !== path.resolve(own)) {
     const root = enable(cfs, unified.point);
-    if (root.size > 0 && mayCreateGroups(cfs, unified.point, input.pid)) return { dir: unified.point, controllers: root, how: 'mount-root' };
+    if (root.size > 0 && mayCreateGroups(cfs, unified.point, input.pid))
+      return { dir: unified.point, controllers: root, how: 'mount-root' };
   }
   return null;
 }

@@ -66,7 +66,12 @@ export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
   const cores = machineCores();
   const base = { cores, mbPerVcpu: MB_PER_VCPU };
   if (!enabled)
-    return { ...base, enforced: false, detail: 'CPU limits are switched off (LOCAL_AWS_LAMBDA_CPU_LIMITS=0): every environment may use the whole machine.' };
+    return {
+      ...base,
+      enforced: false,
+      detail:
+        'CPU limits are switched off (LOCAL_AWS_LAMBDA_CPU_LIMITS=0): every environment may use the whole machine.',
+    };
   const root = cpuCgroupSupport();
   if (!root)
     return {
@@ -91,7 +96,9 @@ export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
     mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
     detail:
       `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, capped at this machine's ${cores} core(s).` +
-      (root.kind === 'v2' && cgroupV2Base()?.leaf ? ` (The endpoint moved itself into ${cgroupV2Base()!.leaf} so that its group could delegate cpu.)` : ''),
+      (root.kind === 'v2' && cgroupV2Base()?.leaf
+        ? ` (The endpoint moved itself into ${cgroupV2Base()!.leaf} so that its group could delegate cpu.)`
+        : ''),
   };
 }
 
@@ -166,7 +173,9 @@ function errorText(err: unknown): string {
 /** One line on stderr naming the environment and the error; status output then says "not for all". */
 export function cpuLimitFailed(envId: string, what: string, err: unknown): void {
   refused.set(envId, `${what}: ${errorText(err)}`);
-  console.error(`[local-aws] lambda: CPU limit not applied to environment ${envId}: ${what} failed (${errorText(err)}); it may use the whole machine, so its durations do not follow its memory`);
+  console.error(
+    `[local-aws] lambda: CPU limit not applied to environment ${envId}: ${what} failed (${errorText(err)}); it may use the whole machine, so its durations do not follow its memory`,
+  );
 }
 
 /** Environments whose CPU limit failed so far, and the last reason. */

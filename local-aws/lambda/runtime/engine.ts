@@ -38,11 +38,17 @@ export function createExecutionEngine(backend: Backend): ExecutionEngine {
 
 /** AWS's answer to a synchronous invoke beyond the concurrency available to the function. */
 function tooManyRequests(): AwsError {
-  return new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, { Reason: 'ConcurrentInvocationLimitExceeded' });
+  return new AwsError('TooManyRequestsException', 'Rate Exceeded.', 429, {
+    Reason: 'ConcurrentInvocationLimitExceeded',
+  });
 }
 
 function roleNotAssumable(): AwsError {
-  return new AwsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.', 400);
+  return new AwsError(
+    'InvalidParameterValueException',
+    'The role defined for the function cannot be assumed by Lambda.',
+    400,
+  );
 }
 
 class Engine implements ExecutionEngine {
@@ -69,7 +75,11 @@ class Engine implements ExecutionEngine {
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const { spec } = req;
     if (!spec.runtime.startsWith('nodejs'))
-      throw new AwsError('InvalidRuntimeException', `The runtime ${spec.runtime} is not supported by the local endpoint (Node.js only).`, 502);
+      throw new AwsError(
+        'InvalidRuntimeException',
+        `The runtime ${spec.runtime} is not supported by the local endpoint (Node.js only).`,
+        502,
+      );
     // Lambda assumes the role for every new environment; a deleted role fails the invocation at once.
     if (!this.backend.iam.roleByArn(spec.roleArn)) throw roleNotAssumable();
     for (let attempt = 1; ; attempt++) {
@@ -81,7 +91,8 @@ class Engine implements ExecutionEngine {
         this.release(env);
       }
       if (result !== 'undelivered') return result;
-      if (attempt >= MAX_ATTEMPTS) throw new AwsError('ServiceException', 'The execution environment failed to start the invocation.', 500);
+      if (attempt >= MAX_ATTEMPTS)
+        throw new AwsError('ServiceException', 'The execution environment failed to start the invocation.', 500);
     }
   }
 
@@ -155,7 +166,13 @@ class Engine implements ExecutionEngine {
   private async create(pool: Pool, spec: FunctionSpec): Promise<Environment> {
     pool.starting++;
     try {
-      const session = await assumeRoleForService(this.backend, spec.roleArn, 'lambda.amazonaws.com', spec.functionName, SESSION_SECONDS);
+      const session = await assumeRoleForService(
+        this.backend,
+        spec.roleArn,
+        'lambda.amazonaws.com',
+        spec.functionName,
+        SESSION_SECONDS,
+      );
       this.runtimeDir ??= prepareRuntimeDir(this.backend.config.dataDir);
       const env = new Environment(spec, session, { ...this.ctx, runtimeDir: this.runtimeDir });
       this.generationOf.set(env, pool.generation);

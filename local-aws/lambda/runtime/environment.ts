@@ -106,7 +106,13 @@ export class Environment {
   /** Spawns the runtime and waits until it asks for its first event (or fails). */
   private async init(requestId: string): Promise<{ durationMs: number; failure?: out.Outcome }> {
     this.started = true;
-    this.sink = new LogSink(this.ctx.backend, this.spec.region, this.spec.logGroup, this.logStreamName, sessionCaller(this.session));
+    this.sink = new LogSink(
+      this.ctx.backend,
+      this.spec.region,
+      this.spec.logGroup,
+      this.logStreamName,
+      sessionCaller(this.session),
+    );
     this.collecting = [];
     const [version, versionArn] = runtimeVersion(this.spec.region);
     this.platformInfo(lines.initStartLine(this.spec.logFormat, version, versionArn));
@@ -115,7 +121,12 @@ export class Environment {
     try {
       proc = await this.spawn();
     } catch (e) {
-      const failure: out.Outcome = { kind: 'platform', errorType: 'Runtime.ExitError', errorMessage: `Error: ${(e as Error).message}`, status: 'error' };
+      const failure: out.Outcome = {
+        kind: 'platform',
+        errorType: 'Runtime.ExitError',
+        errorMessage: `Error: ${(e as Error).message}`,
+        status: 'error',
+      };
       return { durationMs: performance.now() - began, failure };
     }
     proc.startWatchdog();
@@ -215,7 +226,11 @@ export class Environment {
     return this.finish(requestId, outcome, { durationMs, initDurationMs });
   }
 
-  private async finishInitFailure(requestId: string, failure: out.Outcome, initDurationMs: number): Promise<InvokeResult> {
+  private async finishInitFailure(
+    requestId: string,
+    failure: out.Outcome,
+    initDurationMs: number,
+  ): Promise<InvokeResult> {
     if (this.spec.logFormat === 'Text' && failure.kind === 'platform')
       this.log(
         `INIT_REPORT Init Duration: ${initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: ${failure.status}\tError Type: ${failure.errorType}`,
@@ -233,7 +248,8 @@ export class Environment {
     const failed = outcome.kind === 'platform' ? outcome : undefined;
     if (failed?.status === 'timeout') this.log(lines.timeoutLine(requestId, spec.timeout));
     if (spec.logFormat === 'Text') this.log(lines.endLine(requestId));
-    const maxMemoryUsedMb = failed?.errorType === 'Runtime.OutOfMemory' ? spec.memorySize : Math.round((this.proc?.peakKb ?? 0) / 1024);
+    const maxMemoryUsedMb =
+      failed?.errorType === 'Runtime.OutOfMemory' ? spec.memorySize : Math.round((this.proc?.peakKb ?? 0) / 1024);
     const billedDurationMs = lines.billed(timing.durationMs);
     this.platformInfo(
       lines.reportLine(spec.logFormat, {
@@ -248,18 +264,31 @@ export class Environment {
       }),
     );
     // Lambda follows a runtime failure's REPORT with its message and type.
-    if (failed?.status === 'error' && failed.errorMessage.startsWith('RequestId:')) this.log(`${failed.errorMessage}\n${failed.errorType}`);
+    if (failed?.status === 'error' && failed.errorMessage.startsWith('RequestId:'))
+      this.log(`${failed.errorMessage}\n${failed.errorType}`);
     const logLines = this.collecting ?? [];
     this.collecting = undefined;
     await this.sink.flush();
-    const base = { requestId, logLines, billedDurationMs, maxMemoryUsedMb, logStreamName: this.logStreamName, ...timing };
+    const base = {
+      requestId,
+      logLines,
+      billedDurationMs,
+      maxMemoryUsedMb,
+      logStreamName: this.logStreamName,
+      ...timing,
+    };
     switch (outcome.kind) {
       case 'response':
         return { ...base, payload: outcome.body };
       case 'error':
         return { ...base, payload: outcome.body, functionError: 'Unhandled', errorType: outcome.errorType };
       case 'platform':
-        return { ...base, payload: out.platformPayload(outcome), functionError: 'Unhandled', errorType: outcome.errorType };
+        return {
+          ...base,
+          payload: out.platformPayload(outcome),
+          functionError: 'Unhandled',
+          errorType: outcome.errorType,
+        };
     }
   }
 
@@ -277,7 +306,13 @@ export class Environment {
     return out.runtimeExited(requestId, proc.exit ?? { code: null, signal: 'SIGKILL' });
   }
 
-  private onResult(kind: 'response' | 'error', requestId: string, body: Buffer, errorType: string | undefined, tooLarge: boolean): PostResult {
+  private onResult(
+    kind: 'response' | 'error',
+    requestId: string,
+    body: Buffer,
+    errorType: string | undefined,
+    tooLarge: boolean,
+  ): PostResult {
     const current = this.current;
     if (!current || current.requestId !== requestId) return 'unknown-id';
     if (current.outcome) return 'already-reported';

@@ -38,7 +38,11 @@ function isBare(specifier) {
 }
 
 /** Would Lambda find this package for function code? Only in the zip, or in the runtime's SDK. */
-function outsideTheFunction(/** @type {string} */ specifier, /** @type {string | undefined} */ parentURL, /** @type {string} */ url) {
+function outsideTheFunction(
+  /** @type {string} */ specifier,
+  /** @type {string | undefined} */ parentURL,
+  /** @type {string} */ url,
+) {
   if (!taskRoot || !parentURL?.startsWith(taskRoot) || !isBare(specifier)) return false;
   if (RUNTIME_SCOPES.some((scope) => specifier.startsWith(scope))) return false;
   return url.startsWith('file:') && url.includes('/node_modules/') && !url.startsWith(taskRoot);
@@ -47,7 +51,9 @@ function outsideTheFunction(/** @type {string} */ specifier, /** @type {string |
 /** @param {string} specifier @param {string | undefined} parentURL */
 function notFound(specifier, parentURL) {
   const err = /** @type {Error & { code: string }} */ (
-    new Error(`Cannot find package '${specifier}' imported from ${parentURL ? new URL(parentURL).pathname : 'the function'}`)
+    new Error(
+      `Cannot find package '${specifier}' imported from ${parentURL ? new URL(parentURL).pathname : 'the function'}`,
+    )
   );
   err.code = 'ERR_MODULE_NOT_FOUND';
   return err;

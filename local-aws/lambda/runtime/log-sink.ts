@@ -73,14 +73,18 @@ export class LogSink {
           this.streamReady = true;
         }
         if (!this.allowed('logs:PutLogEvents', streamArn)) return;
-        for (const batch of batches(events)) await this.backend.logs.putLogEvents(this.region, this.group, this.stream, batch);
+        for (const batch of batches(events))
+          await this.backend.logs.putLogEvents(this.region, this.group, this.stream, batch);
         return;
       } catch (e) {
         // The group or stream may have been deleted meanwhile: recreate once, then give up.
         this.streamReady = false;
         if (attempt === 1 && !this.warned) {
           this.warned = true;
-          console.error(`[local-aws] lambda: could not write logs to ${this.group}/${this.stream}:`, (e as Error).message);
+          console.error(
+            `[local-aws] lambda: could not write logs to ${this.group}/${this.stream}:`,
+            (e as Error).message,
+          );
         }
       }
     }

@@ -37,18 +37,21 @@ const refused = new Set<string>();
 export function memoryLimitFailed(envId: string, what: string, err: unknown): void {
   refused.add(envId);
   const why = err instanceof Error ? err.message : String(err);
-  console.error(`[local-aws] lambda: memory cgroup not applied to environment ${envId}: ${what} failed (${why}); only the watchdog limits its memory`);
+  console.error(
+    `[local-aws] lambda: memory cgroup not applied to environment ${envId}: ${what} failed (${why}); only the watchdog limits its memory`,
+  );
 }
 
 /** One line for status output: how function memory sizes are enforced on this machine. */
 export function describeMemoryEnforcement(): string {
-  const watchdog = fs.existsSync('/proc/self/status') ? 'a watchdog on each runtime\'s resident set (/proc)' : undefined;
+  const watchdog = fs.existsSync('/proc/self/status') ? "a watchdog on each runtime's resident set (/proc)" : undefined;
   const cgroup = cgroupSupport();
   const kernel = cgroup
     ? `a cgroup ${cgroup.kind} memory limit per environment${refused.size > 0 ? ` (not for all: refused for ${refused.size} environment(s))` : ''}`
     : undefined;
   const parts = [kernel, watchdog].filter(Boolean);
-  if (parts.length === 0) return 'Lambda memory sizes are not enforced here (no /proc, no usable cgroup); only V8\'s heap limit applies.';
+  if (parts.length === 0)
+    return "Lambda memory sizes are not enforced here (no /proc, no usable cgroup); only V8's heap limit applies.";
   return `Lambda memory sizes are enforced by ${parts.join(' and ')}.`;
 }
 

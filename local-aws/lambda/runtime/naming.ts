@@ -9,7 +9,9 @@ export function logStreamName(envId: string, now = new Date()): string {
 
 /** An X-Ray trace header for an invocation that came without one. */
 export function newTraceId(now = Date.now()): string {
-  const epoch = Math.floor(now / 1000).toString(16).padStart(8, '0');
+  const epoch = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
 }
 

@@ -52,7 +52,12 @@ export function runtimeExited(requestId: string, exit: ExitInfo): Outcome {
   if (exit.signal) reason = `Runtime exited with error: signal: ${SIGNAL_NAMES[exit.signal] ?? exit.signal}`;
   else if (exit.code) reason = `Runtime exited with error: exit status ${exit.code}`;
   else reason = 'Runtime exited without providing a reason';
-  return { kind: 'platform', errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: ${reason}`, status: 'error' };
+  return {
+    kind: 'platform',
+    errorType: 'Runtime.ExitError',
+    errorMessage: `RequestId: ${requestId} Error: ${reason}`,
+    status: 'error',
+  };
 }
 
 export function responseTooLarge(): Outcome {

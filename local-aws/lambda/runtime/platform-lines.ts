@@ -26,7 +26,11 @@ export function initStartLine(format: LogFormat, runtimeVersion: string, runtime
 
 export function startLine(format: LogFormat, requestId: string): string {
   if (format === 'JSON')
-    return JSON.stringify({ time: new Date().toISOString(), type: 'platform.start', record: { requestId, version: '$LATEST' } });
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      type: 'platform.start',
+      record: { requestId, version: '$LATEST' },
+    });
   return `START RequestId: ${requestId} Version: $LATEST`;
 }
 

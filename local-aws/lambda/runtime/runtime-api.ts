@@ -23,7 +23,13 @@ export interface RuntimeApiHandler {
   /** The runtime waits for an event. */
   onNext(): void;
   /** A result for an invocation; `tooLarge` when the body exceeded MAX_RESPONSE_BYTES. */
-  onResult(kind: 'response' | 'error', requestId: string, body: Buffer, errorTypeHeader: string | undefined, tooLarge: boolean): PostResult;
+  onResult(
+    kind: 'response' | 'error',
+    requestId: string,
+    body: Buffer,
+    errorTypeHeader: string | undefined,
+    tooLarge: boolean,
+  ): PostResult;
   onInitError(body: Buffer, errorTypeHeader: string | undefined): void;
 }
 
@@ -95,7 +101,8 @@ export class RuntimeApi {
       this.handler.onNext();
       return;
     }
-    if (req.method !== 'POST') return reply(res, 405, { errorMessage: 'Method not allowed', errorType: 'InvalidRequest' });
+    if (req.method !== 'POST')
+      return reply(res, 405, { errorMessage: 'Method not allowed', errorType: 'InvalidRequest' });
     const errorType = header(req, 'lambda-runtime-function-error-type');
     if (route === 'init/error') {
       void readBody(req, MAX_RESPONSE_BYTES).then(({ body }) => {
@@ -110,7 +117,8 @@ export class RuntimeApi {
     const kind = m[2] as 'response' | 'error';
     void readBody(req, MAX_RESPONSE_BYTES).then(({ body, tooLarge }) => {
       const outcome = this.handler.onResult(kind, requestId, body, errorType, tooLarge);
-      if (outcome === 'unknown-id') reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+      if (outcome === 'unknown-id')
+        reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       else if (outcome === 'already-reported')
         reply(res, 403, { errorMessage: 'Invalid state transition', errorType: 'InvalidStateTransition' });
       else if (tooLarge)

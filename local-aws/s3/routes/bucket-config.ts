@@ -5,7 +5,12 @@ import { hostId, xmlResponse } from '../../protocols/rest-xml.ts';
 import { malformedXml } from '../../protocols/xml.ts';
 import { allow, bucketArn, noContent, ok, type S3Context } from '../context.ts';
 import { checkTags, verifyBody } from '../input.ts';
-import { NOTIFICATION_ARRAY_TAGS, parseNotification, renderNotification, EMPTY_NOTIFICATION } from '../notifications.ts';
+import {
+  NOTIFICATION_ARRAY_TAGS,
+  parseNotification,
+  renderNotification,
+  EMPTY_NOTIFICATION,
+} from '../notifications.ts';
 import type { PublicAccessBlock } from '../store.ts';
 import { boolOf, child, children, parseS3Xml, textOf } from '../xml-input.ts';
 
@@ -19,13 +24,25 @@ export async function putNotification(ctx: S3Context): Promise<AwsResponse> {
   if (!skip) {
     // S3 notifies only destinations in the bucket's own region; any other is refused before the rest is checked.
     const region = bucket.meta.region;
-    if (region && [...config.lambdas.map((l) => l.arn), ...topicArns].some((arn) => (arn.split(':')[3] || region) !== region))
-      throw new AwsError('InvalidArgument', 'The notification destination service region is not valid for the bucket location constraint', 400);
+    if (
+      region &&
+      [...config.lambdas.map((l) => l.arn), ...topicArns].some((arn) => (arn.split(':')[3] || region) !== region)
+    )
+      throw new AwsError(
+        'InvalidArgument',
+        'The notification destination service region is not valid for the bucket location constraint',
+        400,
+      );
     const failing = [
-      ...ctx.store.validateDestinations(bucket.name, config.lambdas.map((t) => t.arn)).map((arn) => ({
-        name: `${arn}, null`,
-        value: `Not authorized to invoke function [${arn}]`,
-      })),
+      ...ctx.store
+        .validateDestinations(
+          bucket.name,
+          config.lambdas.map((t) => t.arn),
+        )
+        .map((arn) => ({
+          name: `${arn}, null`,
+          value: `Not authorized to invoke function [${arn}]`,
+        })),
       ...ctx.store.validateTopics(bucket.name, topicArns).map((f) => ({ name: f.arn, value: f.reason })),
     ];
     if (failing.length > 0) {
@@ -73,9 +90,14 @@ export async function getPublicAccessBlock(ctx: S3Context): Promise<AwsResponse>
   const bucket = ctx.store.bucket(ctx.bucketName);
   const c = bucket.meta.publicAccessBlock;
   if (!c)
-    throw new AwsError('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404, {
-      BucketName: bucket.name,
-    });
+    throw new AwsError(
+      'NoSuchPublicAccessBlockConfiguration',
+      'The public access block configuration was not found',
+      404,
+      {
+        BucketName: bucket.name,
+      },
+    );
   return xmlResponse('PublicAccessBlockConfiguration', {
     BlockPublicAcls: c.blockPublicAcls,
     IgnorePublicAcls: c.ignorePublicAcls,
@@ -122,7 +144,8 @@ export async function putBucketTagging(ctx: S3Context): Promise<AwsResponse> {
 export async function getBucketTagging(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:GetBucketTagging', bucketArn(ctx.bucketName));
   const bucket = ctx.store.bucket(ctx.bucketName);
-  if (!bucket.meta.tags) throw new AwsError('NoSuchTagSet', 'The TagSet does not exist', 404, { BucketName: bucket.name });
+  if (!bucket.meta.tags)
+    throw new AwsError('NoSuchTagSet', 'The TagSet does not exist', 404, { BucketName: bucket.name });
   return xmlResponse('Tagging', renderTagging(bucket.meta.tags));
 }
 

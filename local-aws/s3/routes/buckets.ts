@@ -24,12 +24,18 @@ export async function listBuckets(ctx: S3Context): Promise<AwsResponse> {
   let after: string | undefined;
   if (tokenRaw !== null) {
     const decoded = Buffer.from(tokenRaw, 'base64url').toString('utf8');
-    if (!decoded.startsWith('b:')) throw invalidArgument('The continuation token provided is incorrect', 'continuation-token', tokenRaw);
+    if (!decoded.startsWith('b:'))
+      throw invalidArgument('The continuation token provided is incorrect', 'continuation-token', tokenRaw);
     after = decoded.slice(2);
   }
   const all = ctx.store
     .listBuckets()
-    .filter((b) => b.name.startsWith(prefix) && (region === null || b.meta.region === region) && (after === undefined || b.name > after));
+    .filter(
+      (b) =>
+        b.name.startsWith(prefix) &&
+        (region === null || b.meta.region === region) &&
+        (after === undefined || b.name > after),
+    );
   const page = all.slice(0, max);
   const body: XmlNode = {
     Owner: owner(ctx),
@@ -55,7 +61,12 @@ export async function createBucket(ctx: S3Context): Promise<AwsResponse> {
   if (ctx.req.body.length > 0) {
     const xml = parseS3Xml(ctx.req.body);
     const root = xml['CreateBucketConfiguration'];
-    if (root === undefined) throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+    if (root === undefined)
+      throw new AwsError(
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema',
+        400,
+      );
     const value = textOf(child(root, 'LocationConstraint')).trim();
     if (value !== '') constraint = value;
   }
@@ -96,7 +107,9 @@ export async function deleteBucket(ctx: S3Context): Promise<AwsResponse> {
   const bucket = ctx.store.bucket(ctx.bucketName);
   // Unfinished multipart uploads do not block the deletion on AWS: they go with the bucket.
   if (bucket.index.size > 0)
-    throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucket.name });
+    throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, {
+      BucketName: bucket.name,
+    });
   await ctx.store.deleteBucket(bucket);
   return noContent();
 }

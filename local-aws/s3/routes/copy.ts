@@ -14,12 +14,18 @@ import { emitEvent, missingKey, objectKey } from './objects.ts';
 
 /** `x-amz-copy-source: [/]bucket/url-encoded-key[?versionId=…]` */
 function copySource(raw: string): { bucket: string; key: string } {
-  const bad = () => invalidArgument('Copy Source must mention the source bucket and key: sourcebucket/sourcekey', 'x-amz-copy-source', raw);
+  const bad = () =>
+    invalidArgument(
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+      'x-amz-copy-source',
+      raw,
+    );
   let value = raw.startsWith('/') ? raw.slice(1) : raw;
   const q = value.indexOf('?');
   if (q >= 0) {
     const version = new URLSearchParams(value.slice(q + 1)).get('versionId');
-    if (version !== null && version !== 'null') throw invalidArgument('Invalid version id specified', 'x-amz-copy-source', raw);
+    if (version !== null && version !== 'null')
+      throw invalidArgument('Invalid version id specified', 'x-amz-copy-source', raw);
     value = value.slice(0, q);
   }
   let decoded: string;
@@ -35,12 +41,16 @@ function copySource(raw: string): { bucket: string; key: string } {
 
 function directive(ctx: S3Context, header: string, what: string): 'COPY' | 'REPLACE' {
   const value = (ctx.req.headers[header] ?? 'COPY').toUpperCase();
-  if (value !== 'COPY' && value !== 'REPLACE') throw invalidArgument(`Unknown ${what} directive.`, header, ctx.req.headers[header]!);
+  if (value !== 'COPY' && value !== 'REPLACE')
+    throw invalidArgument(`Unknown ${what} directive.`, header, ctx.req.headers[header]!);
   return value;
 }
 
 /** MD5 and (optionally) another digest of a source body, read once. */
-async function digestSource(source: OpenObject, algorithm: ChecksumAlgorithm | undefined): Promise<{ md5: string; checksum?: string }> {
+async function digestSource(
+  source: OpenObject,
+  algorithm: ChecksumAlgorithm | undefined,
+): Promise<{ md5: string; checksum?: string }> {
   const md5 = createDigest('md5');
   const other = algorithm ? createDigest(algorithm) : undefined;
   const feed = (b: Buffer) => {
@@ -90,7 +100,8 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
 
   // The copy is a single-part object: its ETag is the MD5 of the bytes, and a composite
   // (multipart) checksum cannot carry over.
-  const keepChecksum = srcMeta.checksum?.type === 'FULL_OBJECT' && (!algorithm || srcMeta.checksum.algorithm === algorithm);
+  const keepChecksum =
+    srcMeta.checksum?.type === 'FULL_OBJECT' && (!algorithm || srcMeta.checksum.algorithm === algorithm);
   const wantAlgorithm = keepChecksum ? undefined : algorithm;
   let etag = srcMeta.etag;
   let checksum: StoredChecksum | undefined = keepChecksum ? srcMeta.checksum : undefined;
@@ -103,14 +114,23 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
       source = await ctx.store.objects.open(srcBucket, src.key);
       if (!source || source.meta.seq !== srcMeta.seq) {
         source?.close();
-        throw new AwsError('OperationAborted', 'A conflicting conditional operation is currently in progress against this resource. Please try again.', 409);
+        throw new AwsError(
+          'OperationAborted',
+          'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+          409,
+        );
       }
     }
   }
   const headers = metadataDirective === 'REPLACE' ? objectHeaders(ctx.req) : pickHeaders(srcMeta);
-  if (metadataDirective === 'COPY' && h['x-amz-storage-class'] !== undefined) headers.storageClass = objectHeaders(ctx.req).storageClass;
+  if (metadataDirective === 'COPY' && h['x-amz-storage-class'] !== undefined)
+    headers.storageClass = objectHeaders(ctx.req).storageClass;
   const tags = taggingDirective === 'REPLACE' ? taggingHeader(ctx.req) : srcMeta.tags;
-  const meta = await ctx.store.objects.writeFrom(dstBucket, { key, size: srcMeta.size, etag, checksum, tags, ...headers }, source);
+  const meta = await ctx.store.objects.writeFrom(
+    dstBucket,
+    { key, size: srcMeta.size, etag, checksum, tags, ...headers },
+    source,
+  );
   emitEvent(ctx, dstBucket, 'ObjectCreated:Copy', key, meta);
   const result: XmlNode = { LastModified: new Date(meta.lastModified), ETag: `"${meta.etag}"` };
   if (meta.checksum) {

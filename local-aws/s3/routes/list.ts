@@ -88,7 +88,8 @@ export async function listObjectsV2(ctx: S3Context): Promise<AwsResponse> {
   body.KeyCount = page.contents.length + page.commonPrefixes.length;
   body.IsTruncated = page.truncated;
   if (token !== null) body.ContinuationToken = token;
-  if (page.truncated && page.last !== undefined) body.NextContinuationToken = Buffer.from(TOKEN_TAG + page.last).toString('base64url');
+  if (page.truncated && page.last !== undefined)
+    body.NextContinuationToken = Buffer.from(TOKEN_TAG + page.last).toString('base64url');
   if (q.has('start-after')) body.StartAfter = c.encode(q.get('start-after')!);
   body.Contents = page.contents.map((m) => contents(ctx, m, c, withOwner));
   body.CommonPrefixes = prefixes(page, c);
@@ -100,7 +101,12 @@ export async function listObjectsV1(ctx: S3Context): Promise<AwsResponse> {
   const bucket = ctx.store.bucket(ctx.bucketName);
   const c = commonParams(ctx);
   const marker = ctx.req.query.get('marker') ?? '';
-  const page = bucket.index.list({ prefix: c.prefix, delimiter: c.delimiter, after: marker || undefined, maxKeys: c.maxKeys });
+  const page = bucket.index.list({
+    prefix: c.prefix,
+    delimiter: c.delimiter,
+    after: marker || undefined,
+    maxKeys: c.maxKeys,
+  });
   const body: XmlNode = { Name: bucket.name, Prefix: c.encode(c.prefix), Marker: c.encode(marker) };
   // NextMarker only with a delimiter; without one the client continues from the last key.
   if (page.truncated && c.delimiter !== undefined && page.last !== undefined) body.NextMarker = c.encode(page.last);
@@ -121,11 +127,26 @@ export async function listObjectVersions(ctx: S3Context): Promise<AwsResponse> {
   const keyMarker = q.get('key-marker') ?? '';
   const versionMarker = q.get('version-id-marker') ?? '';
   if (versionMarker !== '' && keyMarker === '')
-    throw invalidArgument('A version-id marker cannot be specified without a key marker.', 'version-id-marker', versionMarker);
-  if (versionMarker !== '' && versionMarker !== 'null') throw invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker);
+    throw invalidArgument(
+      'A version-id marker cannot be specified without a key marker.',
+      'version-id-marker',
+      versionMarker,
+    );
+  if (versionMarker !== '' && versionMarker !== 'null')
+    throw invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker);
   // One version per key: the page after a key marker starts at the next key either way.
-  const page = bucket.index.list({ prefix: c.prefix, delimiter: c.delimiter, after: keyMarker || undefined, maxKeys: c.maxKeys });
-  const body: XmlNode = { Name: bucket.name, Prefix: c.encode(c.prefix), KeyMarker: c.encode(keyMarker), VersionIdMarker: versionMarker };
+  const page = bucket.index.list({
+    prefix: c.prefix,
+    delimiter: c.delimiter,
+    after: keyMarker || undefined,
+    maxKeys: c.maxKeys,
+  });
+  const body: XmlNode = {
+    Name: bucket.name,
+    Prefix: c.encode(c.prefix),
+    KeyMarker: c.encode(keyMarker),
+    VersionIdMarker: versionMarker,
+  };
   if (page.truncated && page.last !== undefined) {
     body.NextKeyMarker = c.encode(page.last);
     if (!page.commonPrefixes.includes(page.last)) body.NextVersionIdMarker = 'null';

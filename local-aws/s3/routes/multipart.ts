@@ -8,7 +8,14 @@ import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
 import { malformedXml, type XmlNode } from '../../protocols/xml.ts';
 import { allow, invalidArgument, noContent, objectArn, ok, owner, quote, type S3Context } from '../context.ts';
-import { ALGORITHM_NAMES, digestBase64, objectHeaders, requestedAlgorithm, taggingHeader, verifyBody } from '../input.ts';
+import {
+  ALGORITHM_NAMES,
+  digestBase64,
+  objectHeaders,
+  requestedAlgorithm,
+  taggingHeader,
+  verifyBody,
+} from '../input.ts';
 import type { Upload } from '../multipart.ts';
 import { readHeader, type ChecksumType, type StoredChecksum } from '../object-file.ts';
 import { checksumHeaders, emitEvent, objectKey } from './objects.ts';
@@ -41,9 +48,15 @@ export async function createMultipartUpload(ctx: S3Context): Promise<AwsResponse
   const typeHeader = ctx.req.headers['x-amz-checksum-type']?.toUpperCase();
   if (typeHeader !== undefined && typeHeader !== 'FULL_OBJECT' && typeHeader !== 'COMPOSITE')
     throw invalidArgument('Value for x-amz-checksum-type header is invalid.', 'x-amz-checksum-type', typeHeader);
-  const checksumType: ChecksumType | undefined = algorithm ? ((typeHeader as ChecksumType | undefined) ?? (algorithm === 'crc64nvme' ? 'FULL_OBJECT' : 'COMPOSITE')) : undefined;
+  const checksumType: ChecksumType | undefined = algorithm
+    ? ((typeHeader as ChecksumType | undefined) ?? (algorithm === 'crc64nvme' ? 'FULL_OBJECT' : 'COMPOSITE'))
+    : undefined;
   if (checksumType === 'FULL_OBJECT' && (algorithm === 'sha1' || algorithm === 'sha256'))
-    throw new AwsError('InvalidRequest', `The FULL_OBJECT checksum type cannot be used with the ${ALGORITHM_NAMES[algorithm]} checksum algorithm.`, 400);
+    throw new AwsError(
+      'InvalidRequest',
+      `The FULL_OBJECT checksum type cannot be used with the ${ALGORITHM_NAMES[algorithm]} checksum algorithm.`,
+      400,
+    );
   const upload = await ctx.store.uploads.create({
     bucket: bucket.name,
     bucketId: bucket.meta.id,
@@ -59,13 +72,19 @@ export async function createMultipartUpload(ctx: S3Context): Promise<AwsResponse
     headers['x-amz-checksum-algorithm'] = ALGORITHM_NAMES[algorithm];
     headers['x-amz-checksum-type'] = checksumType!;
   }
-  return xmlResponse('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: upload.meta.uploadId }, 200, headers);
+  return xmlResponse(
+    'InitiateMultipartUploadResult',
+    { Bucket: bucket.name, Key: key, UploadId: upload.meta.uploadId },
+    200,
+    headers,
+  );
 }
 
 function partNumberOf(ctx: S3Context): number {
   const raw = ctx.req.query.get('partNumber') ?? '';
   const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 10000)) throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', raw);
+  if (!(n >= 1 && n <= 10000))
+    throw invalidArgument('Part number must be an integer between 1 and 10000, inclusive', 'partNumber', raw);
   return n;
 }
 
@@ -83,8 +102,16 @@ export async function uploadPart(ctx: S3Context): Promise<AwsResponse> {
       `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${digests.checksum.algorithm}`,
       400,
     );
-  const checksum = digests.checksum ?? (algorithm ? { algorithm, value: digestBase64(algorithm, ctx.req.body) } : undefined);
-  const part = { partNumber, size: ctx.req.body.length, etag: digests.md5, lastModified: Date.now(), checksum: checksum?.value, checksumAlgorithm: checksum?.algorithm };
+  const checksum =
+    digests.checksum ?? (algorithm ? { algorithm, value: digestBase64(algorithm, ctx.req.body) } : undefined);
+  const part = {
+    partNumber,
+    size: ctx.req.body.length,
+    etag: digests.md5,
+    lastModified: Date.now(),
+    checksum: checksum?.value,
+    checksumAlgorithm: checksum?.algorithm,
+  };
   await ctx.store.uploads.putPart(upload, part, ctx.req.body);
   const headers: Record<string, string> = { etag: quote(part.etag), 'x-amz-server-side-encryption': 'AES256' };
   if (checksum) headers[`x-amz-checksum-${checksum.algorithm}`] = checksum.value;
@@ -108,7 +135,13 @@ function parseCompletion(body: Buffer): RequestedPart[] {
       const v = textOf(child(p, `Checksum${ALGORITHM_NAMES[alg]}`)).trim();
       if (v) checksums[alg] = v;
     }
-    return { partNumber: Number(num), etag: textOf(child(p, 'ETag')).trim().replace(/^"(.*)"$/, '$1'), checksums };
+    return {
+      partNumber: Number(num),
+      etag: textOf(child(p, 'ETag'))
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+      checksums,
+    };
   });
   if (parts.length === 0) throw malformedXml();
   return parts;
@@ -132,15 +165,21 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
   const requested = parseCompletion(ctx.req.body);
   for (let i = 1; i < requested.length; i++) {
     if (requested[i]!.partNumber <= requested[i - 1]!.partNumber)
-      throw new AwsError('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', 400, {
-        UploadId: uploadId,
-      });
+      throw new AwsError(
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+        400,
+        {
+          UploadId: uploadId,
+        },
+      );
   }
   const parts = requested.map((r) => {
     const stored = upload.parts.get(r.partNumber);
     if (!stored || stored.etag !== r.etag) throw invalidPart(uploadId, r);
     for (const [alg, value] of Object.entries(r.checksums)) {
-      if (stored.checksum !== undefined && stored.checksumAlgorithm === alg && stored.checksum !== value) throw invalidPart(uploadId, r);
+      if (stored.checksum !== undefined && stored.checksumAlgorithm === alg && stored.checksum !== value)
+        throw invalidPart(uploadId, r);
     }
     return stored;
   });
@@ -166,13 +205,34 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
     }
   }
   const checksum = await objectChecksum(upload, parts, files);
-  const wholeHeader = Object.keys(ctx.req.headers).find((h) => /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(h));
-  if (wholeHeader && checksum && checksum.type === 'FULL_OBJECT' && `x-amz-checksum-${checksum.algorithm}` === wholeHeader && ctx.req.headers[wholeHeader] !== checksum.value)
-    throw new AwsError('BadDigest', `The ${ALGORITHM_NAMES[checksum.algorithm]} you specified did not match the calculated checksum.`, 400);
+  const wholeHeader = Object.keys(ctx.req.headers).find((h) =>
+    /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(h),
+  );
+  if (
+    wholeHeader &&
+    checksum &&
+    checksum.type === 'FULL_OBJECT' &&
+    `x-amz-checksum-${checksum.algorithm}` === wholeHeader &&
+    ctx.req.headers[wholeHeader] !== checksum.value
+  )
+    throw new AwsError(
+      'BadDigest',
+      `The ${ALGORITHM_NAMES[checksum.algorithm]} you specified did not match the calculated checksum.`,
+      400,
+    );
   upload.completing = true;
   let meta;
   try {
-    const { uploadId: _u, bucket: _b, bucketId: _id, initiated: _i, initiator: _in, checksumAlgorithm: _a, checksumType: _t, ...headers } = upload.meta;
+    const {
+      uploadId: _u,
+      bucket: _b,
+      bucketId: _id,
+      initiated: _i,
+      initiator: _in,
+      checksumAlgorithm: _a,
+      checksumType: _t,
+      ...headers
+    } = upload.meta;
     meta = await ctx.store.objects.writeParts(
       bucket,
       { ...headers, key, size: parts.reduce((n, p) => n + p.size, 0), etag, checksum, parts: parts.length, uploadId },
@@ -194,7 +254,10 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
     result[`Checksum${ALGORITHM_NAMES[checksum.algorithm]}`] = checksum.value;
     result.ChecksumType = checksum.type;
   }
-  return xmlResponse('CompleteMultipartUploadResult', result, 200, { 'x-amz-server-side-encryption': 'AES256', ...checksumHeaders(meta) });
+  return xmlResponse('CompleteMultipartUploadResult', result, 200, {
+    'x-amz-server-side-encryption': 'AES256',
+    ...checksumHeaders(meta),
+  });
 }
 
 /**
@@ -214,7 +277,7 @@ async function objectChecksum(
       const handle = await fsp.open(f.file, 'r');
       try {
         const buf = Buffer.allocUnsafe(1024 * 1024);
-        for (let done = 0; done < f.size; ) {
+        for (let done = 0; done < f.size;) {
           const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, f.size - done), f.offset + done);
           if (bytesRead === 0) break;
           digest.update(buf.subarray(0, bytesRead));
@@ -245,11 +308,19 @@ export async function listParts(ctx: S3Context): Promise<AwsResponse> {
   const q = ctx.req.query;
   const markerRaw = q.get('part-number-marker') ?? '0';
   const marker = /^\d{1,5}$/.test(markerRaw) ? Number(markerRaw) : NaN;
-  if (Number.isNaN(marker)) throw invalidArgument('Provided part-number-marker not an integer or within integer range', 'part-number-marker', markerRaw);
+  if (Number.isNaN(marker))
+    throw invalidArgument(
+      'Provided part-number-marker not an integer or within integer range',
+      'part-number-marker',
+      markerRaw,
+    );
   const maxRaw = q.get('max-parts') ?? '1000';
   const max = /^\d{1,10}$/.test(maxRaw) ? Math.min(Number(maxRaw), 1000) : NaN;
-  if (Number.isNaN(max)) throw invalidArgument('Provided max-parts not an integer or within integer range', 'max-parts', maxRaw);
-  const all = [...upload.parts.values()].filter((p) => p.partNumber > marker).sort((a, b) => a.partNumber - b.partNumber);
+  if (Number.isNaN(max))
+    throw invalidArgument('Provided max-parts not an integer or within integer range', 'max-parts', maxRaw);
+  const all = [...upload.parts.values()]
+    .filter((p) => p.partNumber > marker)
+    .sort((a, b) => a.partNumber - b.partNumber);
   const page = all.slice(0, max);
   const truncated = all.length > page.length;
   const body: XmlNode = {
@@ -261,7 +332,12 @@ export async function listParts(ctx: S3Context): Promise<AwsResponse> {
     MaxParts: max,
     IsTruncated: truncated,
     Part: page.map((p) => {
-      const node: XmlNode = { PartNumber: p.partNumber, LastModified: new Date(p.lastModified), ETag: quote(p.etag), Size: p.size };
+      const node: XmlNode = {
+        PartNumber: p.partNumber,
+        LastModified: new Date(p.lastModified),
+        ETag: quote(p.etag),
+        Size: p.size,
+      };
       if (p.checksum && p.checksumAlgorithm) node[`Checksum${ALGORITHM_NAMES[p.checksumAlgorithm]}`] = p.checksum;
       return node;
     }),

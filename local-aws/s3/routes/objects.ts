@@ -3,7 +3,17 @@ import { AwsError, notImplemented } from '../../core/errors.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { hostId, xmlResponse } from '../../protocols/rest-xml.ts';
 import { evaluateConditions, parseRange, preconditionFailed } from '../conditions.ts';
-import { allow, httpDate, invalidArgument, mayListBucket, noContent, objectArn, ok, quote, type S3Context } from '../context.ts';
+import {
+  allow,
+  httpDate,
+  invalidArgument,
+  mayListBucket,
+  noContent,
+  objectArn,
+  ok,
+  quote,
+  type S3Context,
+} from '../context.ts';
 import { checkKey, headerValue, objectHeaders, taggingHeader, verifyBody } from '../input.ts';
 import type { ObjectMeta } from '../object-file.ts';
 import { noSuchKey, type Bucket } from '../store.ts';
@@ -49,7 +59,10 @@ export function emitEvent(ctx: S3Context, bucket: Bucket, eventName: string, key
 /** Headers S3 answers for a stored checksum. */
 export function checksumHeaders(meta: ObjectMeta): Record<string, string> {
   if (!meta.checksum) return {};
-  return { [`x-amz-checksum-${meta.checksum.algorithm}`]: meta.checksum.value, 'x-amz-checksum-type': meta.checksum.type };
+  return {
+    [`x-amz-checksum-${meta.checksum.algorithm}`]: meta.checksum.value,
+    'x-amz-checksum-type': meta.checksum.type,
+  };
 }
 
 export async function putObject(ctx: S3Context): Promise<AwsResponse> {
@@ -135,7 +148,8 @@ function planRead(ctx: S3Context, meta: ObjectMeta): ReadPlan | undefined {
   }
   headers['content-length'] = String(meta.size);
   // The SDK validates a whole-object checksum against the body, so never on a 206.
-  if ((ctx.req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED') Object.assign(headers, checksumHeaders(meta));
+  if ((ctx.req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED')
+    Object.assign(headers, checksumHeaders(meta));
   return { status: 200, headers };
 }
 
@@ -145,7 +159,8 @@ function notModified(meta: ObjectMeta): AwsResponse {
 
 function checkReadParams(ctx: S3Context): void {
   checkVersionId(ctx);
-  if (ctx.req.query.has('partNumber')) throw notImplemented('s3', `${ctx.req.method === 'HEAD' ? 'HeadObject' : 'GetObject'} with partNumber`);
+  if (ctx.req.query.has('partNumber'))
+    throw notImplemented('s3', `${ctx.req.method === 'HEAD' ? 'HeadObject' : 'GetObject'} with partNumber`);
 }
 
 export async function getObject(ctx: S3Context): Promise<AwsResponse> {

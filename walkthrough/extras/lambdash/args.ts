@@ -26,8 +26,29 @@ export interface LambdashArgs {
   endpointUrl?: string;
 }
 
-const BOOLEANS = { help: 'help', h: 'help', teardown: 'teardown', deploy: 'deploy', verbose: 'verbose', v: 'verbose', yes: 'yes', y: 'yes', 'dry-run': 'dryRun', cli: 'cli' } as const;
-const STRINGS = ['timeout', 'memory', 'architecture', 'arch', 'name', 'target', 'region', 'profile', 'endpoint-url'] as const;
+const BOOLEANS = {
+  help: 'help',
+  h: 'help',
+  teardown: 'teardown',
+  deploy: 'deploy',
+  verbose: 'verbose',
+  v: 'verbose',
+  yes: 'yes',
+  y: 'yes',
+  'dry-run': 'dryRun',
+  cli: 'cli',
+} as const;
+const STRINGS = [
+  'timeout',
+  'memory',
+  'architecture',
+  'arch',
+  'name',
+  'target',
+  'region',
+  'profile',
+  'endpoint-url',
+] as const;
 type StringFlag = (typeof STRINGS)[number];
 
 export const MAX_TIMEOUT = 900 - RESERVE_SECONDS;
@@ -35,7 +56,8 @@ export const MAX_TIMEOUT = 900 - RESERVE_SECONDS;
 function int(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UserError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new UserError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
   return n;
 }
 
@@ -61,14 +83,20 @@ export function parseLambdashArgs(words: string[], env: NodeJS.ProcessEnv = proc
       flags[rawName as StringFlag] = value;
       continue;
     }
-    throw new UserError(`Unknown option ${word}.`, 'lambdash options come before the command; put `--` before a command that starts with a dash. See --help.');
+    throw new UserError(
+      `Unknown option ${word}.`,
+      'lambdash options come before the command; put `--` before a command that starts with a dash. See --help.',
+    );
   }
   const architecture = flags.architecture ?? flags.arch ?? 'x86_64';
-  if (architecture !== 'x86_64' && architecture !== 'arm64') throw new UserError(`--architecture must be x86_64 or arm64, got "${architecture}".`);
+  if (architecture !== 'x86_64' && architecture !== 'arm64')
+    throw new UserError(`--architecture must be x86_64 or arm64, got "${architecture}".`);
   const name = flags.name ?? env.LAMBDASH_NAME ?? 'lambdash';
   // Lower case only: it also names the output bucket.
   if (!/^[a-z][a-z0-9-]{0,23}$/.test(name) || name.endsWith('-'))
-    throw new UserError(`--name "${name}" is not valid: use 1-24 lower-case letters, digits and hyphens, starting with a letter.`);
+    throw new UserError(
+      `--name "${name}" is not valid: use 1-24 lower-case letters, digits and hyphens, starting with a letter.`,
+    );
   return {
     command: words.slice(i).join(' '),
     help: bools.has('help'),

@@ -105,15 +105,22 @@ export async function connectLambdash(args: LambdashArgs): Promise<LambdashCtx> 
 /** On real AWS, before the first change: show where, and ask (on stderr) unless --yes. */
 export async function confirmChange(c: LambdashCtx, what: string): Promise<void> {
   if (c.target !== 'aws' || c.dryRun || c.confirmed) return;
-  process.stderr.write(`lambdash: real AWS, account ${c.identity.accountId} as ${c.identity.arn}, region ${c.region}\n`);
+  process.stderr.write(
+    `lambdash: real AWS, account ${c.identity.accountId} as ${c.identity.arn}, region ${c.region}\n`,
+  );
   if (c.args.yes) {
     c.confirmed = true;
     return;
   }
   if (!process.stdin.isTTY)
-    throw new UserError(`lambdash would ${what} in a real AWS account, and there is no terminal to ask for confirmation.`, 'Re-run with --yes once you have checked the account and region above.');
+    throw new UserError(
+      `lambdash would ${what} in a real AWS account, and there is no terminal to ask for confirmation.`,
+      'Re-run with --yes once you have checked the account and region above.',
+    );
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`${what[0]!.toUpperCase()}${what.slice(1)} in account ${c.identity.accountId}, region ${c.region}? [y/N] `);
+  const answer = await rl.question(
+    `${what[0]!.toUpperCase()}${what.slice(1)} in account ${c.identity.accountId}, region ${c.region}? [y/N] `,
+  );
   rl.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('Stopped: nothing was changed.');
   c.confirmed = true;

@@ -3,7 +3,14 @@
 // resumes), tolerates a parallel run creating the same thing, and nothing not lambdash's is changed.
 import type { UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda';
 import { RESERVE_SECONDS } from '../../../handlers/lambdash/protocol.ts';
-import { createRole, getRole, getRolePolicy, listRoleTags, putRolePolicy, updateAssumeRolePolicy } from '../../lib/actions/iam.ts';
+import {
+  createRole,
+  getRole,
+  getRolePolicy,
+  listRoleTags,
+  putRolePolicy,
+  updateAssumeRolePolicy,
+} from '../../lib/actions/iam.ts';
 import {
   createFunction,
   getFunction,
@@ -17,7 +24,14 @@ import {
   type FunctionDefinition,
 } from '../../lib/actions/lambda.ts';
 import { createLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
-import { blockPublicAccess, createBucket, getBucketTags, headBucket, isPublicAccessBlocked, putBucketTags } from '../../lib/actions/s3.ts';
+import {
+  blockPublicAccess,
+  createBucket,
+  getBucketTags,
+  headBucket,
+  isPublicAccessBlocked,
+  putBucketTags,
+} from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
 import { decodePolicy, hasTag, samePolicy } from '../../lib/policies.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
@@ -28,7 +42,10 @@ import type { DeployedFunction } from './state.ts';
 export const RUNTIME = 'nodejs24.x';
 const LOG_RETENTION_DAYS = 14;
 const notOurs = (what: string) =>
-  new UserError(`${what} already exists and was not created by lambdash; it will not be changed.`, 'Pick other names with --name (or LAMBDASH_NAME).');
+  new UserError(
+    `${what} already exists and was not created by lambdash; it will not be changed.`,
+    'Pick other names with --name (or LAMBDASH_NAME).',
+  );
 
 /** What should be deployed for these options. */
 export function wanted(c: LambdashCtx, pkg: LambdashPackage): DeployedFunction {
@@ -46,7 +63,14 @@ export function wanted(c: LambdashCtx, pkg: LambdashPackage): DeployedFunction {
 export function isCurrent(c: LambdashCtx, pkg: LambdashPackage): boolean {
   const d = c.state.data.function?.deployed;
   const w = wanted(c, pkg);
-  return !!d && d.codeSha256 === w.codeSha256 && d.timeout === w.timeout && d.memorySize === w.memorySize && d.architecture === w.architecture && d.bucket === w.bucket;
+  return (
+    !!d &&
+    d.codeSha256 === w.codeSha256 &&
+    d.timeout === w.timeout &&
+    d.memorySize === w.memorySize &&
+    d.architecture === w.architecture &&
+    d.bucket === w.bucket
+  );
 }
 
 async function ensureRole(c: LambdashCtx): Promise<string> {
@@ -57,39 +81,63 @@ async function ensureRole(c: LambdashCtx): Promise<string> {
   if (!role) {
     c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
     try {
-      const created = await createRole(c, roleName, trust, [LAMBDASH_TAG], 'Execution role of lambdash: its own logs and PutObject on its output bucket');
+      const created = await createRole(
+        c,
+        roleName,
+        trust,
+        [LAMBDASH_TAG],
+        'Execution role of lambdash: its own logs and PutObject on its output bucket',
+      );
       if (created) c.report.created(`role ${roleName}`);
     } catch (err) {
       if (awsCode(err) !== 'EntityAlreadyExists') throw err; // a parallel run made it
     }
   } else {
-    const ours = (c.state.data.role?.name === roleName && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, roleName), LAMBDASH_TAG);
+    const ours =
+      (c.state.data.role?.name === roleName && c.state.data.role.createdBySuite) ||
+      hasTag(await listRoleTags(c, roleName), LAMBDASH_TAG);
     if (!ours) throw notOurs(`A role named ${roleName}`);
     arn = role.Arn ?? arn;
     c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
     c.report.found(`role ${roleName}`);
-    if (!samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust) && (await updateAssumeRolePolicy(c, roleName, trust)))
+    if (
+      !samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust) &&
+      (await updateAssumeRolePolicy(c, roleName, trust))
+    )
       c.report.changed(`trust policy of ${roleName}: only lambda.amazonaws.com may assume it`);
   }
   const policy = lambdashPolicy(c.names, c.partition, c.region, c.identity.accountId);
   const current = role ? await getRolePolicy(c, roleName, policyName) : undefined;
   const what = `inline policy ${policyName}: s3:PutObject on ${c.names.bucket}/*, its own log streams`;
   if (current !== undefined && samePolicy(current, policy)) c.report.unchanged(what);
-  else if (await putRolePolicy(c, roleName, policyName, policy)) (current === undefined ? c.report.created(what) : c.report.changed(what));
+  else if (await putRolePolicy(c, roleName, policyName, policy))
+    current === undefined ? c.report.created(what) : c.report.changed(what);
   return arn;
 }
 
 async function ensureBucket(c: LambdashCtx): Promise<void> {
   const name = c.names.bucket;
   const access = await headBucket(c, name);
-  if (access === 'forbidden') throw new UserError(`The bucket name ${name} is taken by another AWS account (bucket names are global).`, 'Pick other names with --name.');
-  if (access === 'other-region') throw new UserError(`A bucket named ${name} exists in another region than ${c.region}.`, 'Pick other names with --name, or use that bucket\'s region.');
+  if (access === 'forbidden')
+    throw new UserError(
+      `The bucket name ${name} is taken by another AWS account (bucket names are global).`,
+      'Pick other names with --name.',
+    );
+  if (access === 'other-region')
+    throw new UserError(
+      `A bucket named ${name} exists in another region than ${c.region}.`,
+      "Pick other names with --name, or use that bucket's region.",
+    );
   if (access === 'missing') {
     c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
     try {
       await createBucket(c, name, c.region);
     } catch (err) {
-      if (awsCode(err) === 'BucketAlreadyExists') throw new UserError(`The bucket name ${name} was just taken by another AWS account.`, 'Pick other names with --name.');
+      if (awsCode(err) === 'BucketAlreadyExists')
+        throw new UserError(
+          `The bucket name ${name} was just taken by another AWS account.`,
+          'Pick other names with --name.',
+        );
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     }
     await blockPublicAccess(c, name);
@@ -98,11 +146,13 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
     return;
   }
   const tagged = hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
-  if (!tagged && !(c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite)) throw notOurs(`A bucket named ${name}`);
+  if (!tagged && !(c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite))
+    throw notOurs(`A bucket named ${name}`);
   c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
   c.report.found(`output bucket ${name}`);
   // An interrupted first deploy may have created it but not yet locked it down or tagged it.
-  if (!(await isPublicAccessBlocked(c, name)) && (await blockPublicAccess(c, name))) c.report.changed(`output bucket ${name}: public access blocked`);
+  if (!(await isPublicAccessBlocked(c, name)) && (await blockPublicAccess(c, name)))
+    c.report.changed(`output bucket ${name}: public access blocked`);
   if (!tagged && (await putBucketTags(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
 }
 
@@ -111,7 +161,8 @@ async function ensureLogGroup(c: LambdashCtx): Promise<void> {
   const group = await findLogGroup(c, name);
   if (group) {
     // Lambda writes the group of a function lambdash created: then it is lambdash's to delete.
-    if (!c.state.data.logGroup) c.state.update((x) => (x.logGroup = { name, createdBySuite: x.function?.createdBySuite ?? false }));
+    if (!c.state.data.logGroup)
+      c.state.update((x) => (x.logGroup = { name, createdBySuite: x.function?.createdBySuite ?? false }));
     return c.report.found(`log group ${name}`);
   }
   c.state.update((x) => (x.logGroup = { name, createdBySuite: true }));
@@ -140,16 +191,23 @@ function definition(c: LambdashCtx, pkg: LambdashPackage, w: DeployedFunction): 
   };
 }
 
-function configChanges(def: FunctionDefinition, current: Record<string, unknown>): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
+function configChanges(
+  def: FunctionDefinition,
+  current: Record<string, unknown>,
+): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
   const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
   const fields: string[] = [];
-  if (current.Role !== def.roleArn) (input.Role = def.roleArn), fields.push('role');
-  if (current.Runtime !== def.runtime) (input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime');
-  if (current.Handler !== def.handler) (input.Handler = def.handler), fields.push('handler');
-  if (current.MemorySize !== def.memorySize) (input.MemorySize = def.memorySize), fields.push(`memory ${String(current.MemorySize)} -> ${def.memorySize} MB`);
-  if (current.Timeout !== def.timeout) (input.Timeout = def.timeout), fields.push(`timeout ${String(current.Timeout)} -> ${def.timeout} s`);
+  if (current.Role !== def.roleArn) ((input.Role = def.roleArn), fields.push('role'));
+  if (current.Runtime !== def.runtime)
+    ((input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime'));
+  if (current.Handler !== def.handler) ((input.Handler = def.handler), fields.push('handler'));
+  if (current.MemorySize !== def.memorySize)
+    ((input.MemorySize = def.memorySize), fields.push(`memory ${String(current.MemorySize)} -> ${def.memorySize} MB`));
+  if (current.Timeout !== def.timeout)
+    ((input.Timeout = def.timeout), fields.push(`timeout ${String(current.Timeout)} -> ${def.timeout} s`));
   const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
-  if (Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k])) (input.Environment = { Variables: def.environment }), fields.push('environment');
+  if (Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k]))
+    ((input.Environment = { Variables: def.environment }), fields.push('environment'));
   return { input, fields };
 }
 
@@ -172,15 +230,20 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
     );
     await c.report.wait(`waiting for ${name} to become Active`, () => waitActive(c, name));
     if (c.dryRun) return;
-    if (created) c.report.created(`function ${name} (${RUNTIME}, ${w.architecture}, ${w.memorySize} MB, timeout ${w.timeout} s)`);
+    if (created)
+      c.report.created(`function ${name} (${RUNTIME}, ${w.architecture}, ${w.memorySize} MB, timeout ${w.timeout} s)`);
   } else {
     const config = existing.Configuration ?? {};
-    const ours = (c.state.data.function?.name === name && c.state.data.function.createdBySuite) || existing.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
+    const ours =
+      (c.state.data.function?.name === name && c.state.data.function.createdBySuite) ||
+      existing.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
     if (!ours) throw notOurs(`A function named ${name}`);
     c.state.update((x) => (x.function = { name, arn: config.FunctionArn ?? arn, createdBySuite: true }));
     c.report.found(`function ${name}`);
-    if (config.State === 'Pending') await c.report.wait('waiting for the function to become Active', () => waitActive(c, name));
-    if (config.LastUpdateStatus === 'InProgress') await c.report.wait('waiting for its last update to finish', () => waitUpdated(c, name));
+    if (config.State === 'Pending')
+      await c.report.wait('waiting for the function to become Active', () => waitActive(c, name));
+    if (config.LastUpdateStatus === 'InProgress')
+      await c.report.wait('waiting for its last update to finish', () => waitUpdated(c, name));
     if (config.CodeSha256 !== pkg.codeSha256 || (config.Architectures?.[0] ?? 'x86_64') !== w.architecture) {
       if (await updateFunctionCode(c, name, pkg.zip, pkg.zipPath, w.architecture)) {
         await c.report.wait('waiting for the code update', () => waitUpdated(c, name));
@@ -200,12 +263,15 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
 /** lambdash runs whatever it is sent: no service or account may be allowed to invoke it (no trigger ever does). */
 async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void> {
   const statements = await getPolicyStatements(c, name);
-  if (statements.length === 0) return c.report.unchanged(`resource policy of ${name}: none (only its own account's identities may invoke it)`);
+  if (statements.length === 0)
+    return c.report.unchanged(`resource policy of ${name}: none (only its own account's identities may invoke it)`);
   for (const st of statements) {
     if (!st.Sid) continue;
     const who = JSON.stringify(st.Principal ?? 'unknown principal');
     if (await removePermission(c, name, st.Sid))
-      c.report.changed(`resource policy of ${name}: removed statement ${st.Sid} (it let ${who} invoke it; whoever may invoke lambdash may run commands as its role)`);
+      c.report.changed(
+        `resource policy of ${name}: removed statement ${st.Sid} (it let ${who} invoke it; whoever may invoke lambdash may run commands as its role)`,
+      );
   }
 }
 

@@ -13,7 +13,12 @@ export function lambdashPolicy(n: LambdashNames, partition: string, region: stri
     Statement: [
       { Sid: 'PutOutput', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:${partition}:s3:::${n.bucket}/*` },
       // lambdash creates the log group itself (with a retention), so the role need not.
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:*` },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${logGroupArn}:*`,
+      },
     ],
   };
 }

@@ -23,7 +23,12 @@ function write(stream: NodeJS.WritableStream, chunk: Uint8Array): Promise<boolea
   );
 }
 
-async function print(c: LambdashCtx, which: 'stdout' | 'stderr', out: StreamOutput, to: NodeJS.WritableStream): Promise<void> {
+async function print(
+  c: LambdashCtx,
+  which: 'stdout' | 'stderr',
+  out: StreamOutput,
+  to: NodeJS.WritableStream,
+): Promise<void> {
   if ('base64' in out) {
     if (out.size > 0) await write(to, Buffer.from(out.base64, 'base64'));
     return;
@@ -49,9 +54,15 @@ function functionFailure(c: LambdashCtx, payload: string): UserError {
   const logs = `Its log group ${c.names.logGroup} has the details.`;
   switch (errorType) {
     case 'Sandbox.Timedout':
-      return new UserError(`The function timed out before it could return the output (${errorMessage}).`, `Raise --timeout (at most ${MAX_TIMEOUT}). ${logs}`);
+      return new UserError(
+        `The function timed out before it could return the output (${errorMessage}).`,
+        `Raise --timeout (at most ${MAX_TIMEOUT}). ${logs}`,
+      );
     case 'Runtime.OutOfMemory':
-      return new UserError(`The function ran out of memory (${c.args.memory} MB) while running the command.`, `Raise --memory. ${logs}`);
+      return new UserError(
+        `The function ran out of memory (${c.args.memory} MB) while running the command.`,
+        `Raise --memory. ${logs}`,
+      );
     default:
       return new UserError(
         `The lambdash function failed: ${errorType}: ${errorMessage}`,
@@ -62,7 +73,9 @@ function functionFailure(c: LambdashCtx, payload: string): UserError {
 
 function exitStatus(r: LambdashResult): number {
   if (r.timedOut) {
-    process.stderr.write(`lambdash: the command was killed after ${r.timeoutSeconds} s, its time limit (raise it with --timeout, at most ${MAX_TIMEOUT})\n`);
+    process.stderr.write(
+      `lambdash: the command was killed after ${r.timeoutSeconds} s, its time limit (raise it with --timeout, at most ${MAX_TIMEOUT})\n`,
+    );
     return TIMED_OUT_EXIT;
   }
   if (r.exitCode !== null) return r.exitCode;
@@ -82,7 +95,10 @@ export async function runRemote(c: LambdashCtx, command: string): Promise<number
     result = undefined;
   }
   if (!isLambdashResult(result))
-    throw new UserError(`${c.names.functionName} answered something that is not a lambdash result.`, 'Is it really lambdash? `npm run lambdash -- --deploy` checks and repairs it.');
+    throw new UserError(
+      `${c.names.functionName} answered something that is not a lambdash result.`,
+      'Is it really lambdash? `npm run lambdash -- --deploy` checks and repairs it.',
+    );
   const objects = [result.stdout, result.stderr].flatMap((o) => ('s3' in o ? [o.s3] : []));
   try {
     await print(c, 'stdout', result.stdout, process.stdout);

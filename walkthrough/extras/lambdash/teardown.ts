@@ -17,7 +17,9 @@ async function removeFunction(c: LambdashCtx): Promise<boolean> {
     c.state.update((x) => delete x.function);
     return c.state.data.logGroup?.createdBySuite ?? false;
   }
-  const ours = (c.state.data.function?.name === name && c.state.data.function.createdBySuite) || fn.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
+  const ours =
+    (c.state.data.function?.name === name && c.state.data.function.createdBySuite) ||
+    fn.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
   if (!ours) {
     c.report.kept(`function ${name} (not created by lambdash)`);
     return false;
@@ -42,7 +44,9 @@ async function removeRole(c: LambdashCtx): Promise<void> {
     c.report.gone(`role ${name}`);
     return c.state.update((x) => delete x.role);
   }
-  const ours = (c.state.data.role?.name === name && c.state.data.role.createdBySuite) || hasTag(await listRoleTags(c, name), LAMBDASH_TAG);
+  const ours =
+    (c.state.data.role?.name === name && c.state.data.role.createdBySuite) ||
+    hasTag(await listRoleTags(c, name), LAMBDASH_TAG);
   if (!ours) return c.report.kept(`role ${name} (not created by lambdash)`);
   await deleteRoleWithPolicies(c, name);
   c.state.update((x) => delete x.role);
@@ -56,12 +60,16 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
     return c.state.update((x) => delete x.bucket);
   }
   if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
-  if (access === 'other-region') return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
-  const ours = (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) || hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
+  if (access === 'other-region')
+    return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
+  const ours =
+    (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) ||
+    hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
   if (!ours) return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
   // Objects left by runs that were interrupted before they fetched their output.
   const count = await emptyBucket(c, name);
-  if (await gone(() => deleteBucket(c, name))) c.report.removed(`bucket ${name}${count ? ` (${count} leftover object(s) deleted first)` : ''}`);
+  if (await gone(() => deleteBucket(c, name)))
+    c.report.removed(`bucket ${name}${count ? ` (${count} leftover object(s) deleted first)` : ''}`);
   c.state.update((x) => delete x.bucket);
 }
 

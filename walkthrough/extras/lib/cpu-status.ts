@@ -43,7 +43,12 @@ export async function cpuStatus(ctx: Pick<Ctx, 'settings'>): Promise<CpuStatus> 
   if (body.server !== 'local-aws' || !cpu || typeof cpu.enforced !== 'boolean') return unknown;
   const cores = cpu.cores ?? 1;
   const perVcpu = cpu.mbPerVcpu ?? AWS_MB_PER_VCPU;
-  return { enforced: cpu.enforced, detail: cpu.detail ?? '', share: cpu.enforced ? (mb) => Math.min(mb / perVcpu, cores) : undefined };
+  return {
+    enforced: cpu.enforced,
+    detail: cpu.detail ?? '',
+    share: cpu.enforced ? (mb) => Math.min(mb / perVcpu, cores) : undefined,
+  };
 }
 
-export const NOT_ENFORCED_BANNER = 'CPU limits are not enforced on this endpoint: durations do not depend on memory here.';
+export const NOT_ENFORCED_BANNER =
+  'CPU limits are not enforced on this endpoint: durations do not depend on memory here.';

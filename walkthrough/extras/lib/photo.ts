@@ -35,7 +35,8 @@ const H = PHOTO_HEIGHT;
 function ridge(base: number, amp: number, seed: number): string {
   const r = prng(seed);
   const pts: string[] = [`0,${H}`];
-  for (let x = 0; x <= W; x += 48) pts.push(`${x},${Math.round(base + Math.sin(x / 310 + seed) * amp + (r() - 0.5) * amp * 0.5)}`);
+  for (let x = 0; x <= W; x += 48)
+    pts.push(`${x},${Math.round(base + Math.sin(x / 310 + seed) * amp + (r() - 0.5) * amp * 0.5)}`);
   pts.push(`${W},${H}`);
   return pts.join(' ');
 }

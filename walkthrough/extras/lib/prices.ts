@@ -32,16 +32,23 @@ export function loadPrices(file = DEFAULT_PRICES_FILE): Prices {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UserError(`Cannot read the prices file ${file}: ${(err as Error).message}`, `Pass a JSON file like ${DEFAULT_PRICES_FILE} with --prices.`);
+    throw new UserError(
+      `Cannot read the prices file ${file}: ${(err as Error).message}`,
+      `Pass a JSON file like ${DEFAULT_PRICES_FILE} with --prices.`,
+    );
   }
   const p = raw as Partial<Prices> | null;
   const archs = p?.architectures;
-  const bad = (why: string) => new UserError(`The prices file ${file} is not usable: ${why}.`, `Compare it with ${DEFAULT_PRICES_FILE}.`);
+  const bad = (why: string) =>
+    new UserError(`The prices file ${file} is not usable: ${why}.`, `Compare it with ${DEFAULT_PRICES_FILE}.`);
   if (!p || typeof p !== 'object') throw bad('it is not a JSON object');
-  if (typeof p.source !== 'string' || typeof p.taken !== 'string') throw bad('"source" (where the prices come from) and "taken" (when) are required');
-  if (!archs || typeof archs !== 'object' || Object.keys(archs).length === 0) throw bad('"architectures" must map x86_64 and/or arm64 to prices');
+  if (typeof p.source !== 'string' || typeof p.taken !== 'string')
+    throw bad('"source" (where the prices come from) and "taken" (when) are required');
+  if (!archs || typeof archs !== 'object' || Object.keys(archs).length === 0)
+    throw bad('"architectures" must map x86_64 and/or arm64 to prices');
   for (const [arch, a] of Object.entries(archs)) {
-    if (!a || !positive(a.perGbSecond) || !positive(a.perRequest)) throw bad(`architectures.${arch} needs numbers perGbSecond and perRequest`);
+    if (!a || !positive(a.perGbSecond) || !positive(a.perRequest))
+      throw bad(`architectures.${arch} needs numbers perGbSecond and perRequest`);
   }
   return {
     source: p.source,
@@ -56,7 +63,11 @@ export function loadPrices(file = DEFAULT_PRICES_FILE): Prices {
 
 export function pricesFor(prices: Prices, architecture: string): ArchitecturePrices {
   const a = prices.architectures[architecture];
-  if (!a) throw new UserError(`The prices file ${prices.file} has no prices for ${architecture}.`, 'Add them, or pass another file with --prices.');
+  if (!a)
+    throw new UserError(
+      `The prices file ${prices.file} has no prices for ${architecture}.`,
+      'Add them, or pass another file with --prices.',
+    );
   return a;
 }
 

@@ -6,12 +6,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
 import { createRole, getRole, getRolePolicy, listRoleTags, putRolePolicy } from '../../lib/actions/iam.ts';
-import { createFunction, deleteFunction, getFunction, retryWhileRoleNotReady, updateFunctionCode, waitActive, waitUpdated } from '../../lib/actions/lambda.ts';
+import {
+  createFunction,
+  deleteFunction,
+  getFunction,
+  retryWhileRoleNotReady,
+  updateFunctionCode,
+  waitActive,
+  waitUpdated,
+} from '../../lib/actions/lambda.ts';
 import { createLogGroup, deleteLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
 import type { Ctx } from '../../lib/context.ts';
 import { UserError } from '../../lib/errors.ts';
 import { codeSha256Of, PROJECT_ROOT } from '../../lib/package.ts';
-import { hasTag, lambdaTrustPolicy, partitionOf, samePolicy, SUITE_TAG, type PolicyDocument } from '../../lib/policies.ts';
+import {
+  hasTag,
+  lambdaTrustPolicy,
+  partitionOf,
+  samePolicy,
+  SUITE_TAG,
+  type PolicyDocument,
+} from '../../lib/policies.ts';
 import { deleteRoleWithPolicies, gone } from '../../lib/removal.ts';
 
 export const PROBE_SOURCE = path.join(PROJECT_ROOT, 'handlers', 'probe', 'index.mjs');
@@ -40,7 +55,12 @@ export function probePolicy(ctx: Ctx, n: ProbeNames): PolicyDocument {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'CreateOwnLogGroup', Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: [arn, `${arn}:*`] },
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${arn}:*` },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${arn}:*`,
+      },
     ],
   };
 }
@@ -48,7 +68,15 @@ export function probePolicy(ctx: Ctx, n: ProbeNames): PolicyDocument {
 /** The probe's zip: index.mjs alone, fixed time, so the same source gives the same CodeSha256; saved in out/ unless a dry run. */
 export function probeZip(dryRun: boolean): { zip: Buffer; codeSha256: string; zipPath: string } {
   const zip = Buffer.from(
-    zipSync({ 'index.mjs': [fs.readFileSync(PROBE_SOURCE), { mtime: new Date('1980-01-01T00:00:00Z'), os: 3, attrs: 0o100644 << 16 }] }, { level: 9 }),
+    zipSync(
+      {
+        'index.mjs': [
+          fs.readFileSync(PROBE_SOURCE),
+          { mtime: new Date('1980-01-01T00:00:00Z'), os: 3, attrs: 0o100644 << 16 },
+        ],
+      },
+      { level: 9 },
+    ),
   );
   const zipPath = path.resolve('out', 'probe.zip');
   if (!dryRun) {
@@ -65,25 +93,40 @@ async function ensureRole(ctx: Ctx, n: ProbeNames): Promise<string> {
   const record = { name: n.roleName, arn: role?.Arn ?? arn, createdBySuite: true, inlinePolicyName: n.policyName };
   if (!role) {
     state.update((x) => (x.probe = { ...x.probe, role: record }));
-    if (await createRole(ctx, n.roleName, lambdaTrustPolicy(), [SUITE_TAG], `Execution role of the ${n.functionName} persistence probe (its own logs only)`))
+    if (
+      await createRole(
+        ctx,
+        n.roleName,
+        lambdaTrustPolicy(),
+        [SUITE_TAG],
+        `Execution role of the ${n.functionName} persistence probe (its own logs only)`,
+      )
+    )
       report.created(`role ${n.roleName} (may only write the probe's own logs)`);
   } else {
     if (!state.data.probe?.role?.createdBySuite && !hasTag(await listRoleTags(ctx, n.roleName)))
-      throw new UserError(`A role named ${n.roleName} already exists and was not created by this walkthrough.`, 'Set FUNCTION_NAME to another name.');
+      throw new UserError(
+        `A role named ${n.roleName} already exists and was not created by this walkthrough.`,
+        'Set FUNCTION_NAME to another name.',
+      );
     state.update((x) => (x.probe = { ...x.probe, role: record }));
     report.found(`role ${n.roleName}`);
   }
   const policy = probePolicy(ctx, n);
   const current = role ? await getRolePolicy(ctx, n.roleName, n.policyName) : undefined;
   if (current === undefined || !samePolicy(current, policy)) {
-    if (await putRolePolicy(ctx, n.roleName, n.policyName, policy)) report[current === undefined ? 'created' : 'changed'](`inline policy ${n.policyName}: its own logs only`);
+    if (await putRolePolicy(ctx, n.roleName, n.policyName, policy))
+      report[current === undefined ? 'created' : 'changed'](`inline policy ${n.policyName}: its own logs only`);
   }
   return record.arn;
 }
 
 async function ensureLogGroup(ctx: Ctx, n: ProbeNames): Promise<void> {
   if (await findLogGroup(ctx, n.logGroup)) {
-    if (!ctx.state.data.probe?.logGroup) ctx.state.update((x) => (x.probe = { ...x.probe, logGroup: { name: n.logGroup, createdBySuite: Boolean(x.probe?.function) } }));
+    if (!ctx.state.data.probe?.logGroup)
+      ctx.state.update(
+        (x) => (x.probe = { ...x.probe, logGroup: { name: n.logGroup, createdBySuite: Boolean(x.probe?.function) } }),
+      );
     return ctx.report.found(`log group ${n.logGroup}`);
   }
   ctx.state.update((x) => (x.probe = { ...x.probe, logGroup: { name: n.logGroup, createdBySuite: true } }));
@@ -114,7 +157,8 @@ export async function ensureProbe(ctx: Ctx): Promise<ProbeNames> {
       environment: {},
       tags: { [SUITE_TAG.Key]: SUITE_TAG.Value },
       zipPath,
-      description: 'Reports which execution environment served an invocation and what it kept (walkthrough/extras/persistence.ts)',
+      description:
+        'Reports which execution environment served an invocation and what it kept (walkthrough/extras/persistence.ts)',
     };
     await report.wait(`creating function ${n.functionName}`, () =>
       retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, zip)),
@@ -124,11 +168,29 @@ export async function ensureProbe(ctx: Ctx): Promise<ProbeNames> {
     return n;
   }
   const ours = state.data.probe?.function?.createdBySuite || existing.Tags?.[SUITE_TAG.Key] === SUITE_TAG.Value;
-  if (!ours) throw new UserError(`A function named ${n.functionName} already exists and was not created by this walkthrough.`, 'Set FUNCTION_NAME to another name.');
-  state.update((x) => (x.probe = { ...x.probe, function: { name: n.functionName, arn: existing.Configuration?.FunctionArn ?? '', createdBySuite: true, codeSha256 } }));
+  if (!ours)
+    throw new UserError(
+      `A function named ${n.functionName} already exists and was not created by this walkthrough.`,
+      'Set FUNCTION_NAME to another name.',
+    );
+  state.update(
+    (x) =>
+      (x.probe = {
+        ...x.probe,
+        function: {
+          name: n.functionName,
+          arn: existing.Configuration?.FunctionArn ?? '',
+          createdBySuite: true,
+          codeSha256,
+        },
+      }),
+  );
   report.found(`function ${n.functionName}`);
   await waitUpdated(ctx, n.functionName);
-  if (existing.Configuration?.CodeSha256 !== codeSha256 && (await updateFunctionCode(ctx, n.functionName, zip, zipPath, s.architecture))) {
+  if (
+    existing.Configuration?.CodeSha256 !== codeSha256 &&
+    (await updateFunctionCode(ctx, n.functionName, zip, zipPath, s.architecture))
+  ) {
     await waitUpdated(ctx, n.functionName);
     report.changed(`code of ${n.functionName}`);
   }
@@ -161,5 +223,6 @@ export async function removeProbe(ctx: Ctx): Promise<void> {
     await deleteRoleWithPolicies(ctx, roleName);
   } else report.kept(`role ${roleName} (not created by this walkthrough)`);
   state.update((x) => x.probe && delete x.probe.role);
-  if (state.data.probe && !state.data.probe.function && !state.data.probe.role && !state.data.probe.logGroup) state.update((x) => delete x.probe);
+  if (state.data.probe && !state.data.probe.function && !state.data.probe.role && !state.data.probe.logGroup)
+    state.update((x) => delete x.probe);
 }

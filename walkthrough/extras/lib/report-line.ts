@@ -25,8 +25,22 @@ function fromText(line: string): Report | undefined {
   const billedDurationMs = field(line, 'Billed Duration');
   const memorySizeMb = field(line, 'Memory Size');
   const maxMemoryUsedMb = field(line, 'Max Memory Used');
-  if (!requestId || durationMs === undefined || billedDurationMs === undefined || memorySizeMb === undefined || maxMemoryUsedMb === undefined) return undefined;
-  return { requestId, durationMs, billedDurationMs, memorySizeMb, maxMemoryUsedMb, initDurationMs: field(line, 'Init Duration') };
+  if (
+    !requestId ||
+    durationMs === undefined ||
+    billedDurationMs === undefined ||
+    memorySizeMb === undefined ||
+    maxMemoryUsedMb === undefined
+  )
+    return undefined;
+  return {
+    requestId,
+    durationMs,
+    billedDurationMs,
+    memorySizeMb,
+    maxMemoryUsedMb,
+    initDurationMs: field(line, 'Init Duration'),
+  };
 }
 
 interface JsonReport {
@@ -43,7 +57,13 @@ function fromJson(line: string): Report | undefined {
   }
   const m = parsed.record?.metrics;
   if (parsed.type !== 'platform.report' || !m || !parsed.record?.requestId) return undefined;
-  if (m.durationMs === undefined || m.billedDurationMs === undefined || m.memorySizeMB === undefined || m.maxMemoryUsedMB === undefined) return undefined;
+  if (
+    m.durationMs === undefined ||
+    m.billedDurationMs === undefined ||
+    m.memorySizeMB === undefined ||
+    m.maxMemoryUsedMB === undefined
+  )
+    return undefined;
   return {
     requestId: parsed.record.requestId,
     durationMs: m.durationMs,

@@ -47,11 +47,21 @@ export async function loadTuneImage(outDir: string, given?: string): Promise<Tun
       throw new UserError(`${file} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF).`);
     });
   const mb = (bytes.length / 1024 / 1024).toFixed(1);
-  return { bytes, name: path.basename(file), file, description: `${meta.width}x${meta.height} ${meta.format}, ${mb} MB (${origin})` };
+  return {
+    bytes,
+    name: path.basename(file),
+    file,
+    description: `${meta.width}x${meta.height} ${meta.format}, ${mb} MB (${origin})`,
+  };
 }
 
 /** Puts the image at `key` unless the same bytes are already there. True if it uploaded. */
-export async function uploadOnce(ctx: Ctx, bucket: string, key: string, image: TuneImage): Promise<{ uploaded: boolean; eTag: string }> {
+export async function uploadOnce(
+  ctx: Ctx,
+  bucket: string,
+  key: string,
+  image: TuneImage,
+): Promise<{ uploaded: boolean; eTag: string }> {
   const md5 = createHash('md5').update(image.bytes).digest('hex');
   const existing = await headObject(ctx, bucket, key);
   if (existing && existing.ContentLength === image.bytes.length && existing.ETag?.replace(/"/g, '') === md5) {

@@ -65,9 +65,18 @@ export function recommend(sizes: SizeSummary[]): Recommendations | undefined {
   const maxCost = Math.max(...sizes.map((s) => s.cost));
   const maxMs = Math.max(...sizes.map((s) => s.billedMs));
   return {
-    fastest: by((s) => s.billedMs, (s) => s.cost),
-    cheapest: by((s) => s.cost, (s) => s.billedMs),
-    balanced: by((s) => 0.5 * (s.cost / maxCost) + 0.5 * (s.billedMs / maxMs), (s) => s.cost),
+    fastest: by(
+      (s) => s.billedMs,
+      (s) => s.cost,
+    ),
+    cheapest: by(
+      (s) => s.cost,
+      (s) => s.billedMs,
+    ),
+    balanced: by(
+      (s) => 0.5 * (s.cost / maxCost) + 0.5 * (s.billedMs / maxMs),
+      (s) => s.cost,
+    ),
   };
 }
 
@@ -101,7 +110,18 @@ export function resultsTable(results: SizeResult[], summaries: Map<number, SizeS
     ];
   });
   return formatTable(
-    ['memory MB', 'vCPU', 'cold ms (init+billed)', 'billed ms (mean)', 'billed range', 'duration ms', 'max memory MB', 'cost/invocation', 'per 1M', 'runs'],
+    [
+      'memory MB',
+      'vCPU',
+      'cold ms (init+billed)',
+      'billed ms (mean)',
+      'billed range',
+      'duration ms',
+      'max memory MB',
+      'cost/invocation',
+      'per 1M',
+      'runs',
+    ],
     rows,
     ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );

@@ -45,7 +45,12 @@ export function createRole(ctx: ActionCtx, roleName: string, trust: PolicyDocume
     async () =>
       (
         await ctx.clients.iam.send(
-          new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust), Description: description, Tags: tags }),
+          new CreateRoleCommand({
+            RoleName: roleName,
+            AssumeRolePolicyDocument: JSON.stringify(trust),
+            Description: description,
+            Tags: tags,
+          }),
         )
       ).Role,
   );
@@ -55,8 +60,14 @@ export function updateAssumeRolePolicy(ctx: ActionCtx, roleName: string, trust: 
   return change(
     ctx,
     `update the trust policy of ${roleName}`,
-    awsCommand(ctx.cliTarget, 'iam', 'update-assume-role-policy', { 'role-name': roleName, 'policy-document': cliJson(trust) }),
-    () => ctx.clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(trust) })),
+    awsCommand(ctx.cliTarget, 'iam', 'update-assume-role-policy', {
+      'role-name': roleName,
+      'policy-document': cliJson(trust),
+    }),
+    () =>
+      ctx.clients.iam.send(
+        new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(trust) }),
+      ),
   );
 }
 
@@ -74,8 +85,19 @@ export function putRolePolicy(ctx: ActionCtx, roleName: string, policyName: stri
   return change(
     ctx,
     `put inline policy ${policyName} on ${roleName}`,
-    awsCommand(ctx.cliTarget, 'iam', 'put-role-policy', { 'role-name': roleName, 'policy-name': policyName, 'policy-document': cliJson(policy) }),
-    () => ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: JSON.stringify(policy) })),
+    awsCommand(ctx.cliTarget, 'iam', 'put-role-policy', {
+      'role-name': roleName,
+      'policy-name': policyName,
+      'policy-document': cliJson(policy),
+    }),
+    () =>
+      ctx.clients.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: roleName,
+          PolicyName: policyName,
+          PolicyDocument: JSON.stringify(policy),
+        }),
+      ),
   );
 }
 
@@ -107,7 +129,10 @@ export function detachRolePolicy(ctx: ActionCtx, roleName: string, policyArn: st
 }
 
 export function deleteRole(ctx: ActionCtx, roleName: string) {
-  return change(ctx, `delete role ${roleName}`, awsCommand(ctx.cliTarget, 'iam', 'delete-role', { 'role-name': roleName }), () =>
-    ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName })),
+  return change(
+    ctx,
+    `delete role ${roleName}`,
+    awsCommand(ctx.cliTarget, 'iam', 'delete-role', { 'role-name': roleName }),
+    () => ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName })),
   );
 }

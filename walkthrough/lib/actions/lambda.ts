@@ -76,7 +76,9 @@ export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buf
       'memory-size': def.memorySize,
       timeout: def.timeout,
       environment: envCli(def.environment),
-      tags: Object.entries(def.tags).map(([k, v]) => `${k}=${v}`).join(','),
+      tags: Object.entries(def.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
       description: def.description,
       'zip-file': `fileb://${def.zipPath}`,
     }),
@@ -95,12 +97,20 @@ export function updateFunctionCode(ctx: ActionCtx, name: string, zip: Buffer, zi
     }),
     () =>
       ctx.clients.lambda.send(
-        new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip, Architectures: [architecture as Architecture] }),
+        new UpdateFunctionCodeCommand({
+          FunctionName: name,
+          ZipFile: zip,
+          Architectures: [architecture as Architecture],
+        }),
       ),
   );
 }
 
-export function updateFunctionConfiguration(ctx: ActionCtx, input: UpdateFunctionConfigurationCommandInput, what: string) {
+export function updateFunctionConfiguration(
+  ctx: ActionCtx,
+  input: UpdateFunctionConfigurationCommandInput,
+  what: string,
+) {
   return change(
     ctx,
     `update ${what} of ${input.FunctionName}`,
@@ -124,7 +134,10 @@ const POLL = { minDelay: 0.25, maxDelay: 5 };
 export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-active-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
-  await waitUntilFunctionActiveV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name }).catch((err: unknown) => {
+  await waitUntilFunctionActiveV2(
+    { client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL },
+    { FunctionName: name },
+  ).catch((err: unknown) => {
     throw waiterError(ctx, err, name, 'become Active', WAIT_SECONDS);
   });
 }
@@ -132,7 +145,10 @@ export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
 export async function waitUpdated(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-updated-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
-  await waitUntilFunctionUpdatedV2({ client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL }, { FunctionName: name }).catch((err: unknown) => {
+  await waitUntilFunctionUpdatedV2(
+    { client: ctx.clients.lambda, maxWaitTime: WAIT_SECONDS, ...POLL },
+    { FunctionName: name },
+  ).catch((err: unknown) => {
     throw waiterError(ctx, err, name, 'finish its update', WAIT_SECONDS);
   });
 }
@@ -147,7 +163,13 @@ interface WaiterResult {
  * An SDK waiter that timed out, or saw the function fail (State Failed, LastUpdateStatus Failed),
  * as a message with the state reason and how to look further. Anything else is returned as is.
  */
-export function waiterError(ctx: Pick<ActionCtx, 'cliTarget'>, err: unknown, name: string, goal: string, seconds: number): unknown {
+export function waiterError(
+  ctx: Pick<ActionCtx, 'cliTarget'>,
+  err: unknown,
+  name: string,
+  goal: string,
+  seconds: number,
+): unknown {
   if (!(err instanceof Error) || !err.message.startsWith('{')) return err;
   let result: WaiterResult;
   try {
@@ -161,17 +183,26 @@ export function waiterError(ctx: Pick<ActionCtx, 'cliTarget'>, err: unknown, nam
     `and its log with \`${awsCommand(ctx.cliTarget, 'logs', 'tail', { since: '15m' }, [`/aws/lambda/${name}`])}\``;
   const now = `state ${c.State ?? 'unknown'}, last update ${c.LastUpdateStatus ?? 'unknown'}`;
   if (err.name === 'TimeoutError')
-    return new UserError(`Gave up after ${seconds} s waiting for function ${name} to ${goal} (${now}).`, `${look}; then re-run this step: it resumes.`);
+    return new UserError(
+      `Gave up after ${seconds} s waiting for function ${name} to ${goal} (${now}).`,
+      `${look}; then re-run this step: it resumes.`,
+    );
   const why =
     c.State === 'Failed'
       ? `${c.StateReason ?? 'no reason given'}${c.StateReasonCode ? ` (${c.StateReasonCode})` : ''}`
       : `${c.LastUpdateStatusReason ?? 'no reason given'}${c.LastUpdateStatusReasonCode ? ` (${c.LastUpdateStatusReasonCode})` : ''}`;
-  return new UserError(`Function ${name} did not ${goal}: ${now}: ${why}.`, `Fix the cause above (re-running step 2 repairs the role), then re-run step 5: npx tsx walkthrough/40-function.ts. ${look}.`);
+  return new UserError(
+    `Function ${name} did not ${goal}: ${now}: ${why}.`,
+    `Fix the cause above (re-running step 2 repairs the role), then re-run step 5: npx tsx walkthrough/40-function.ts. ${look}.`,
+  );
 }
 
 export function deleteFunction(ctx: ActionCtx, name: string) {
-  return change(ctx, `delete function ${name}`, awsCommand(ctx.cliTarget, 'lambda', 'delete-function', { 'function-name': name }), () =>
-    ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })),
+  return change(
+    ctx,
+    `delete function ${name}`,
+    awsCommand(ctx.cliTarget, 'lambda', 'delete-function', { 'function-name': name }),
+    () => ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })),
   );
 }
 
@@ -235,14 +266,20 @@ export function removePermission(ctx: ActionCtx, functionName: string, statement
   return change(
     ctx,
     `remove permission ${statementId} from ${functionName}`,
-    awsCommand(ctx.cliTarget, 'lambda', 'remove-permission', { 'function-name': functionName, 'statement-id': statementId }),
-    () => ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: functionName, StatementId: statementId })),
+    awsCommand(ctx.cliTarget, 'lambda', 'remove-permission', {
+      'function-name': functionName,
+      'statement-id': statementId,
+    }),
+    () =>
+      ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: functionName, StatementId: statementId })),
   );
 }
 
 /** Lambda's answer while a brand-new role is not yet visible to it (IAM is eventually consistent; pitfall 2). */
 export function isRoleNotReady(err: unknown): boolean {
-  return awsCode(err) === 'InvalidParameterValueException' && /cannot be assumed by Lambda/i.test((err as Error).message);
+  return (
+    awsCode(err) === 'InvalidParameterValueException' && /cannot be assumed by Lambda/i.test((err as Error).message)
+  );
 }
 
 /** Runs `create` (a CreateFunction), retried with backoff while the function's new role is not visible to Lambda, up to `deadlineMs`. */
@@ -251,7 +288,8 @@ export function retryWhileRoleNotReady<T>(ctx: ActionCtx, create: () => Promise<
     deadlineMs,
     initialDelayMs: 1000,
     retryable: isRoleNotReady,
-    onRetry: () => ctx.report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
+    onRetry: () =>
+      ctx.report.info('the new role is not visible to Lambda yet (IAM is eventually consistent); retrying'),
   });
 }
 
@@ -288,23 +326,43 @@ export function invokeTailCli(ctx: ActionCtx, name: string, eventFile: string, o
 
 /** A synchronous invoke with the log tail; the caller prints the aws-cli equivalent (the extras: once for many calls). */
 export async function invokeTail(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
-  return outcomeOf(await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' })));
+  return outcomeOf(
+    await ctx.clients.lambda.send(
+      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }),
+    ),
+  );
 }
 
-export async function invoke(ctx: ActionCtx, name: string, event: unknown, eventFile: string, outFile: string): Promise<InvokeOutcome> {
+export async function invoke(
+  ctx: ActionCtx,
+  name: string,
+  event: unknown,
+  eventFile: string,
+  outFile: string,
+): Promise<InvokeOutcome> {
   ctx.report.cli(invokeTailCli(ctx, name, eventFile, outFile));
   return invokeTail(ctx, name, event);
 }
 
 /** `aws lambda invoke` with the JSON event inline, printing the function's answer. */
 export function invokeJsonCli(ctx: ActionCtx, name: string, event: unknown): string {
-  return awsCommand(ctx.cliTarget, 'lambda', 'invoke', { 'function-name': name, 'cli-binary-format': 'raw-in-base64-out', payload: cliJson(event) }) + ' /dev/stdout';
+  return (
+    awsCommand(ctx.cliTarget, 'lambda', 'invoke', {
+      'function-name': name,
+      'cli-binary-format': 'raw-in-base64-out',
+      payload: cliJson(event),
+    }) + ' /dev/stdout'
+  );
 }
 
 /** A synchronous invoke with a JSON event given inline (lambdash: one command per call). */
 export async function invokeJson(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
   ctx.report.cli(invokeJsonCli(ctx, name, event));
-  return outcomeOf(await ctx.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) })));
+  return outcomeOf(
+    await ctx.clients.lambda.send(
+      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
+    ),
+  );
 }
 
 export type { FunctionConfiguration };

@@ -22,7 +22,9 @@ export function createLogGroup(ctx: ActionCtx, name: string, tags: Record<string
     `create log group ${name}`,
     awsCommand(ctx.cliTarget, 'logs', 'create-log-group', {
       'log-group-name': name,
-      tags: Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(','),
+      tags: Object.entries(tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     }),
     () => ctx.clients.logs.send(new CreateLogGroupCommand({ logGroupName: name, tags })),
   );
@@ -38,13 +40,21 @@ export function putRetention(ctx: ActionCtx, name: string, days: number) {
 }
 
 export function deleteLogGroup(ctx: ActionCtx, name: string) {
-  return change(ctx, `delete log group ${name}`, awsCommand(ctx.cliTarget, 'logs', 'delete-log-group', { 'log-group-name': name }), () =>
-    ctx.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: name })),
+  return change(
+    ctx,
+    `delete log group ${name}`,
+    awsCommand(ctx.cliTarget, 'logs', 'delete-log-group', { 'log-group-name': name }),
+    () => ctx.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: name })),
   );
 }
 
 /** Events matching a plain-text pattern (all pages). */
-export async function filterLogEvents(ctx: ActionCtx, group: string, pattern: string, startTime: number): Promise<FilteredLogEvent[]> {
+export async function filterLogEvents(
+  ctx: ActionCtx,
+  group: string,
+  pattern: string,
+  startTime: number,
+): Promise<FilteredLogEvent[]> {
   const events: FilteredLogEvent[] = [];
   let nextToken: string | undefined;
   do {

@@ -4,7 +4,12 @@ import type { Ctx } from '../context.ts';
 
 export type ActionCtx = Pick<Ctx, 'clients' | 'report' | 'dryRun' | 'cliTarget'>;
 
-export async function change<T>(ctx: ActionCtx, description: string, cli: string | string[], call: () => Promise<T>): Promise<T | undefined> {
+export async function change<T>(
+  ctx: ActionCtx,
+  description: string,
+  cli: string | string[],
+  call: () => Promise<T>,
+): Promise<T | undefined> {
   for (const c of Array.isArray(cli) ? cli : [cli]) ctx.report.cli(c);
   if (ctx.dryRun) {
     ctx.report.would(description);

@@ -62,7 +62,8 @@ export function createBucket(ctx: ActionCtx, bucket: string, region: string) {
 /** True when all four public-access switches are on. */
 export async function isPublicAccessBlocked(ctx: ActionCtx, bucket: string): Promise<boolean> {
   try {
-    const c = (await ctx.clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration;
+    const c = (await ctx.clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
+      .PublicAccessBlockConfiguration;
     return Boolean(c?.BlockPublicAcls && c.IgnorePublicAcls && c.BlockPublicPolicy && c.RestrictPublicBuckets);
   } catch (err) {
     if (awsCode(err) === 'NoSuchPublicAccessBlockConfiguration') return false;
@@ -77,7 +78,8 @@ export function blockPublicAccess(ctx: ActionCtx, bucket: string) {
     `block all public access to ${bucket}`,
     awsCommand(ctx.cliTarget, 's3api', 'put-public-access-block', {
       bucket,
-      'public-access-block-configuration': 'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
+      'public-access-block-configuration':
+        'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true',
     }),
     () => ctx.clients.s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: all })),
   );
@@ -112,7 +114,12 @@ export async function getNotification(ctx: ActionCtx, bucket: string): Promise<N
 }
 
 /** The call replaces the bucket's whole configuration: callers pass the merged one. */
-export function putNotification(ctx: ActionCtx, bucket: string, config: NotificationConfiguration, description: string) {
+export function putNotification(
+  ctx: ActionCtx,
+  bucket: string,
+  config: NotificationConfiguration,
+  description: string,
+) {
   return change(
     ctx,
     description,
@@ -120,11 +127,21 @@ export function putNotification(ctx: ActionCtx, bucket: string, config: Notifica
       bucket,
       'notification-configuration': cliJson(config),
     }),
-    () => ctx.clients.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: config })),
+    () =>
+      ctx.clients.s3.send(
+        new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: config }),
+      ),
   );
 }
 
-export function putObject(ctx: ActionCtx, bucket: string, key: string, body: Buffer, contentType: string, localFile: string) {
+export function putObject(
+  ctx: ActionCtx,
+  bucket: string,
+  key: string,
+  body: Buffer,
+  contentType: string,
+  localFile: string,
+) {
   return change(
     ctx,
     `upload ${localFile} to s3://${bucket}/${key}`,
@@ -140,7 +157,11 @@ export function waitObjectExistsCommand(ctx: ActionCtx, bucket: string, key: str
 
 /** Polls HeadObject with backoff until the object exists; PollTimeout after `deadlineMs`. */
 export function waitForObject(ctx: ActionCtx, bucket: string, key: string, deadlineMs: number) {
-  return pollUntil(async () => (await headObject(ctx, bucket, key)) ?? undefined, { deadlineMs, what: `s3://${bucket}/${key}`, initialDelayMs: 100 });
+  return pollUntil(async () => (await headObject(ctx, bucket, key)) ?? undefined, {
+    deadlineMs,
+    what: `s3://${bucket}/${key}`,
+    initialDelayMs: 100,
+  });
 }
 
 export async function headObject(ctx: ActionCtx, bucket: string, key: string) {
@@ -167,7 +188,10 @@ export async function listObjectVersions(ctx: ActionCtx, bucket: string, keyMark
     ...(r.Versions ?? []).map((v) => ({ Key: v.Key!, VersionId: v.VersionId })),
     ...(r.DeleteMarkers ?? []).map((v) => ({ Key: v.Key!, VersionId: v.VersionId })),
   ];
-  return { ids, next: r.IsTruncated ? { keyMarker: r.NextKeyMarker, versionIdMarker: r.NextVersionIdMarker } : undefined };
+  return {
+    ids,
+    next: r.IsTruncated ? { keyMarker: r.NextKeyMarker, versionIdMarker: r.NextVersionIdMarker } : undefined,
+  };
 }
 
 export function deleteObjects(ctx: ActionCtx, bucket: string, ids: ObjectIdentifier[]) {
@@ -176,9 +200,14 @@ export function deleteObjects(ctx: ActionCtx, bucket: string, ids: ObjectIdentif
     `delete ${ids.length} object version(s) from ${bucket}`,
     awsCommand(ctx.cliTarget, 's3api', 'delete-objects', { bucket, delete: cliJson({ Objects: ids, Quiet: true }) }),
     async () => {
-      const r = await ctx.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids, Quiet: true } }));
+      const r = await ctx.clients.s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids, Quiet: true } }),
+      );
       const failed = r.Errors ?? [];
-      if (failed.length > 0) throw new Error(`could not delete ${failed.length} object(s) from ${bucket}: ${failed[0]?.Code} ${failed[0]?.Message}`);
+      if (failed.length > 0)
+        throw new Error(
+          `could not delete ${failed.length} object(s) from ${bucket}: ${failed[0]?.Code} ${failed[0]?.Message}`,
+        );
     },
   );
 }
@@ -203,14 +232,22 @@ export function deleteBucket(ctx: ActionCtx, bucket: string) {
 }
 
 /** The object's body as a stream (large output is never held in memory). */
-export async function getObjectStream(ctx: ActionCtx, bucket: string, key: string, localFile: string): Promise<AsyncIterable<Uint8Array>> {
+export async function getObjectStream(
+  ctx: ActionCtx,
+  bucket: string,
+  key: string,
+  localFile: string,
+): Promise<AsyncIterable<Uint8Array>> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + shellQuote(localFile));
   const r = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return r.Body as AsyncIterable<Uint8Array>;
 }
 
 export function deleteObject(ctx: ActionCtx, bucket: string, key: string) {
-  return change(ctx, `delete s3://${bucket}/${key}`, awsCommand(ctx.cliTarget, 's3api', 'delete-object', { bucket, key }), () =>
-    ctx.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+  return change(
+    ctx,
+    `delete s3://${bucket}/${key}`,
+    awsCommand(ctx.cliTarget, 's3api', 'delete-object', { bucket, key }),
+    () => ctx.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
   );
 }

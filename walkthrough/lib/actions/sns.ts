@@ -18,7 +18,10 @@ import { isNotFound } from '../errors.ts';
 import { change, type ActionCtx } from './run.ts';
 
 /** The topic's attributes, or undefined when it does not exist. */
-export async function getTopicAttributes(ctx: ActionCtx, topicArn: string): Promise<Record<string, string> | undefined> {
+export async function getTopicAttributes(
+  ctx: ActionCtx,
+  topicArn: string,
+): Promise<Record<string, string> | undefined> {
   try {
     return (await ctx.clients.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes ?? {};
   } catch (err) {
@@ -51,8 +54,15 @@ export function setTopicPolicy(ctx: ActionCtx, topicArn: string, policy: unknown
   return change(
     ctx,
     description,
-    awsCommand(ctx.cliTarget, 'sns', 'set-topic-attributes', { 'topic-arn': topicArn, 'attribute-name': 'Policy', 'attribute-value': text }),
-    () => ctx.clients.sns.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: text })),
+    awsCommand(ctx.cliTarget, 'sns', 'set-topic-attributes', {
+      'topic-arn': topicArn,
+      'attribute-name': 'Policy',
+      'attribute-value': text,
+    }),
+    () =>
+      ctx.clients.sns.send(
+        new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: text }),
+      ),
   );
 }
 
@@ -62,7 +72,9 @@ export async function listSubscriptions(ctx: ActionCtx, topicArn: string): Promi
   let token: string | undefined;
   try {
     do {
-      const r = await ctx.clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token }));
+      const r = await ctx.clients.sns.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token }),
+      );
       out.push(...(r.Subscriptions ?? []));
       token = r.NextToken;
     } while (token);
@@ -77,7 +89,11 @@ export function subscribeFunction(ctx: ActionCtx, topicArn: string, functionArn:
   return change(
     ctx,
     `subscribe ${functionArn.split(':').pop()} to ${topicArn.split(':').pop()}`,
-    awsCommand(ctx.cliTarget, 'sns', 'subscribe', { 'topic-arn': topicArn, protocol: 'lambda', 'notification-endpoint': functionArn }),
+    awsCommand(ctx.cliTarget, 'sns', 'subscribe', {
+      'topic-arn': topicArn,
+      protocol: 'lambda',
+      'notification-endpoint': functionArn,
+    }),
     () => ctx.clients.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'lambda', Endpoint: functionArn })),
   );
 }
@@ -92,8 +108,11 @@ export function unsubscribe(ctx: ActionCtx, subscriptionArn: string) {
 }
 
 export function deleteTopic(ctx: ActionCtx, topicArn: string) {
-  return change(ctx, `delete topic ${topicArn.split(':').pop()}`, awsCommand(ctx.cliTarget, 'sns', 'delete-topic', { 'topic-arn': topicArn }), () =>
-    ctx.clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })),
+  return change(
+    ctx,
+    `delete topic ${topicArn.split(':').pop()}`,
+    awsCommand(ctx.cliTarget, 'sns', 'delete-topic', { 'topic-arn': topicArn }),
+    () => ctx.clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })),
   );
 }
 
@@ -106,4 +125,3 @@ export function publish(ctx: ActionCtx, topicArn: string, subject: string, messa
     () => ctx.clients.sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message })),
   );
 }
-

@@ -66,7 +66,8 @@ const json = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
 /** Replaces console.trace/debug/info/log/warn/error (and adds console.fatal). */
 export function patchConsole() {
   const render = json ? jsonLine : textLine;
-  const minimum = LEVELS[/** @type {keyof typeof LEVELS} */ (process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? '')] ?? LEVELS.TRACE;
+  const minimum =
+    LEVELS[/** @type {keyof typeof LEVELS} */ (process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? '')] ?? LEVELS.TRACE;
   /** @param {Level} level */
   const logger = (level) =>
     level.priority >= minimum.priority

@@ -33,7 +33,9 @@ export function buildCallbackContext({ complete, fail, scheduleNext }) {
   /** @param {unknown} result @param {() => void} then */
   const postComplete = (result, then) => {
     if (completed) {
-      console.error('Invocation has already been reported as done. Cannot call complete more than once per invocation.');
+      console.error(
+        'Invocation has already been reported as done. Cannot call complete more than once per invocation.',
+      );
       return;
     }
     completed = true;
@@ -73,7 +75,9 @@ export function buildCallbackContext({ complete, fail, scheduleNext }) {
       waitForEmptyEventLoop = value;
     },
     succeed: firstCallOnly((/** @type {unknown} */ result) => done(null, result)),
-    fail: firstCallOnly((/** @type {unknown} */ err) => done(err === undefined || err === null ? 'handled' : err, null)),
+    fail: firstCallOnly((/** @type {unknown} */ err) =>
+      done(err === undefined || err === null ? 'handled' : err, null),
+    ),
     done: firstCallOnly(done),
   };
   return [firstCallOnly(callback), context, () => (completed = true)];

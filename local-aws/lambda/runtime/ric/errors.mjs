@@ -23,7 +23,8 @@ export function toRapidResponse(error) {
   } catch {
     return {
       errorType: 'handled',
-      errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+      errorMessage:
+        'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
       trace: [],
     };
   }
@@ -79,7 +80,15 @@ export class NodeJsExit extends Error {
 
 export class CallbackHandlerDeprecated extends Error {}
 
-const CLASSES = [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, UnhandledPromiseRejection, NodeJsExit, CallbackHandlerDeprecated];
+const CLASSES = [
+  ImportModuleError,
+  HandlerNotFound,
+  MalformedHandlerName,
+  UserCodeSyntaxError,
+  UnhandledPromiseRejection,
+  NodeJsExit,
+  CallbackHandlerDeprecated,
+];
 for (const cls of CLASSES) {
   cls.prototype.name = `Runtime.${cls.name}`;
 }

@@ -2,7 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CallbackHandlerDeprecated, HandlerNotFound, ImportModuleError, MalformedHandlerName, UserCodeSyntaxError } from './errors.mjs';
+import {
+  CallbackHandlerDeprecated,
+  HandlerNotFound,
+  ImportModuleError,
+  MalformedHandlerName,
+  UserCodeSyntaxError,
+} from './errors.mjs';
 
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
@@ -49,7 +55,8 @@ async function loadModule(appRoot, moduleRoot, moduleName, require) {
   /** @param {string} ext */
   const tryRequire = (ext) => (fs.existsSync(base + ext) ? require(base + ext) : undefined);
   /** @param {string} ext */
-  const tryImport = async (ext) => (fs.existsSync(base + ext) ? await import(pathToFileURL(base + ext).href) : undefined);
+  const tryImport = async (ext) =>
+    fs.existsSync(base + ext) ? await import(pathToFileURL(base + ext).href) : undefined;
 
   const extensionless = tryRequire('');
   if (extensionless) return extensionless;
