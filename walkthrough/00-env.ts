@@ -1,11 +1,10 @@
 // Step 1. The environment: resolve and check the settings, check who we are (STS), print them.
 //   npx tsx walkthrough/00-env.ts            show the settings, where each came from, and the identity
 //   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines: eval "$(npx tsx walkthrough/00-env.ts --export)"
-import { shellQuote } from './lib/aws-cli.ts';
+import { awsCommand, shellQuote } from './lib/aws-cli.ts';
 import { OLD_NODE, type Ctx } from './lib/context.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName } from './lib/policies.ts';
-import { awsCommand } from './lib/aws-cli.ts';
 
 /** The names every later step uses, as the 2014 command-line companion put them in shell variables. */
 export function exportedVariables(ctx: Ctx): Array<[string, string]> {

@@ -1,6 +1,5 @@
 // Step 3. The buckets: the source (where images are uploaded) and the destination (thumbnails),
 // private and tagged as this walkthrough's. In us-east-1 CreateBucket takes no LocationConstraint.
-import { awsCode } from './lib/errors.ts';
 import {
   blockPublicAccess,
   createBucket,
@@ -10,7 +9,7 @@ import {
   putBucketTags,
 } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
-import { UserError } from './lib/errors.ts';
+import { awsCode, UserError } from './lib/errors.ts';
 import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
 import { hasTag, SUITE_TAG } from './lib/policies.ts';
 import type { WalkthroughState } from './lib/state.ts';

@@ -70,19 +70,32 @@ function configurationChanges(
 ): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
   const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
   const fields: string[] = [];
-  if (current.Role !== def.roleArn) ((input.Role = def.roleArn), fields.push('role'));
-  if (current.Runtime !== def.runtime)
-    ((input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime'));
-  if (current.Handler !== def.handler) ((input.Handler = def.handler), fields.push('handler'));
-  if (current.MemorySize !== def.memorySize)
-    ((input.MemorySize = def.memorySize),
-      fields.push(`memory (${String(current.MemorySize)} -> ${def.memorySize} MB)`));
-  if (current.Timeout !== def.timeout)
-    ((input.Timeout = def.timeout), fields.push(`timeout (${String(current.Timeout)} -> ${def.timeout} s)`));
+  if (current.Role !== def.roleArn) {
+    input.Role = def.roleArn;
+    fields.push('role');
+  }
+  if (current.Runtime !== def.runtime) {
+    input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime'];
+    fields.push('runtime');
+  }
+  if (current.Handler !== def.handler) {
+    input.Handler = def.handler;
+    fields.push('handler');
+  }
+  if (current.MemorySize !== def.memorySize) {
+    input.MemorySize = def.memorySize;
+    fields.push(`memory (${String(current.MemorySize)} -> ${def.memorySize} MB)`);
+  }
+  if (current.Timeout !== def.timeout) {
+    input.Timeout = def.timeout;
+    fields.push(`timeout (${String(current.Timeout)} -> ${def.timeout} s)`);
+  }
   const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
   const wanted = def.environment;
-  if (Object.keys({ ...vars, ...wanted }).some((k) => vars[k] !== wanted[k]))
-    ((input.Environment = { Variables: wanted }), fields.push('environment'));
+  if (Object.keys({ ...vars, ...wanted }).some((k) => vars[k] !== wanted[k])) {
+    input.Environment = { Variables: wanted };
+    fields.push('environment');
+  }
   return { input, fields };
 }
 

@@ -85,7 +85,7 @@ async function ensurePermission(ctx: Ctx, functionArn: string): Promise<void> {
     sourceAccount: s.accountId,
   });
   const what = `permission ${sid}: s3.amazonaws.com may invoke ${functionArn.split(':').pop()} for ${sourceArn} only`;
-  if (added) statement ? report.changed(what) : report.created(what);
+  if (added) report[statement ? 'changed' : 'created'](what);
 }
 
 // ---- TRIGGER=sns: the topic, its policy, the function's permission and subscription --------------
@@ -155,7 +155,7 @@ async function ensureTopicPolicy(ctx: Ctx, topicArn: string, attributes?: Record
   if (
     await setTopicPolicy(ctx, topicArn, wanted, `let s3.amazonaws.com publish to ${s.topicName} for ${bucketArn} only`)
   )
-    had ? report.changed(what) : report.created(what);
+    report[had ? 'changed' : 'created'](what);
 }
 
 async function ensureSnsPermission(ctx: Ctx, topicArn: string): Promise<void> {
@@ -178,7 +178,7 @@ async function ensureSnsPermission(ctx: Ctx, topicArn: string): Promise<void> {
       sourceArn: topicArn,
     })
   )
-    statement ? report.changed(what) : report.created(what);
+    report[statement ? 'changed' : 'created'](what);
 }
 
 async function ensureSubscription(ctx: Ctx, topicArn: string, functionArn: string): Promise<void> {

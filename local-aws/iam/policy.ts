@@ -83,8 +83,13 @@ export const CONDITION_OPERATORS = new Set([
 export function splitOperator(op: string): { base: string; ifExists: boolean; set?: 'ForAnyValue' | 'ForAllValues' } {
   let rest = op;
   let set: 'ForAnyValue' | 'ForAllValues' | undefined;
-  if (rest.startsWith('ForAnyValue:')) ((set = 'ForAnyValue'), (rest = rest.slice('ForAnyValue:'.length)));
-  else if (rest.startsWith('ForAllValues:')) ((set = 'ForAllValues'), (rest = rest.slice('ForAllValues:'.length)));
+  if (rest.startsWith('ForAnyValue:')) {
+    set = 'ForAnyValue';
+    rest = rest.slice('ForAnyValue:'.length);
+  } else if (rest.startsWith('ForAllValues:')) {
+    set = 'ForAllValues';
+    rest = rest.slice('ForAllValues:'.length);
+  }
   const ifExists = rest.endsWith('IfExists') && rest !== 'IfExists';
   if (ifExists) rest = rest.slice(0, -'IfExists'.length);
   return { base: rest, ifExists, set };

@@ -44,6 +44,7 @@ export function checkPathPrefix(value: string): void {
 export function checkDescription(value: string | undefined): void {
   if (value === undefined) return;
   checkLength(value, 'description', 0, 1000);
+  // eslint-disable-next-line no-control-regex -- IAM's allowed characters include tab, LF and CR
   if (!/^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/.test(value))
     throw constraint(
       value,

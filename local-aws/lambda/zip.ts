@@ -106,8 +106,14 @@ function readCentralDirectory(zip: Buffer): RawEntry[] {
       const len = u16(zip, x + 2);
       if (id === 0x0001) {
         let q = x + 4;
-        if (e.size === 0xffffffff) ((e.size = u64(zip, q)), (q += 8));
-        if (e.compressedSize === 0xffffffff) ((e.compressedSize = u64(zip, q)), (q += 8));
+        if (e.size === 0xffffffff) {
+          e.size = u64(zip, q);
+          q += 8;
+        }
+        if (e.compressedSize === 0xffffffff) {
+          e.compressedSize = u64(zip, q);
+          q += 8;
+        }
         if (e.localOffset === 0xffffffff) e.localOffset = u64(zip, q);
       }
       x += 4 + len;

@@ -300,13 +300,22 @@ export class LogsStore {
     let start = 0;
     let end = events.length;
     const tooNew = events.findIndex((e) => e.timestamp > now + MAX_EVENT_FUTURE_MS);
-    if (tooNew >= 0) ((rejected.tooNewLogEventStartIndex = tooNew), (end = tooNew));
+    if (tooNew >= 0) {
+      rejected.tooNewLogEventStartIndex = tooNew;
+      end = tooNew;
+    }
     const tooOld = countBefore(events, now - MAX_EVENT_AGE_MS);
-    if (tooOld > 0) ((rejected.tooOldLogEventEndIndex = tooOld), (start = tooOld));
+    if (tooOld > 0) {
+      rejected.tooOldLogEventEndIndex = tooOld;
+      start = tooOld;
+    }
     const retention = group.meta.retentionInDays;
     if (retention !== undefined) {
       const expired = countBefore(events, now - retention * 24 * 3600 * 1000);
-      if (expired > 0) ((rejected.expiredLogEventEndIndex = expired), (start = Math.max(start, expired)));
+      if (expired > 0) {
+        rejected.expiredLogEventEndIndex = expired;
+        start = Math.max(start, expired);
+      }
     }
     if (start < end) await stream.append(events.slice(start, end), now);
     return rejected;

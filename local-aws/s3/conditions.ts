@@ -44,7 +44,7 @@ export function evaluateConditions(req: AwsRequest, meta: ObjectMeta, prefix = '
       throw preconditionFailed(prefix ? 'x-amz-copy-source-If-Unmodified-Since' : 'If-Unmodified-Since');
   }
   const ifNoneMatch = h('if-none-match');
-  let notModified = false;
+  let notModified: boolean;
   if (ifNoneMatch !== undefined) notModified = etagListMatches(ifNoneMatch, meta.etag);
   else {
     const since = parseHttpDate(h('if-modified-since'));

@@ -228,6 +228,7 @@ export function taggingHeader(req: AwsRequest): Array<[string, string]> | undefi
 
 /** A header value that came from a URL (response-* overrides): UTF-8 bytes as a latin1 string, no control characters. */
 export function headerValue(name: string, value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\0-\x08\x0a-\x1f\x7f]/.test(value))
     throw invalidArgument(`Header value for ${name} contains invalid characters`, name, value);
   return Buffer.from(value, 'utf8').toString('latin1');

@@ -56,7 +56,10 @@ export function closestFlag(given: string, valid: string[]): string | undefined 
   let bestDistance = Infinity;
   for (const v of valid) {
     const d = v.startsWith(given) || given.startsWith(v) ? Math.min(distance(given, v), 1) : distance(given, v);
-    if (d < bestDistance) ((best = v), (bestDistance = d));
+    if (d < bestDistance) {
+      best = v;
+      bestDistance = d;
+    }
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(given.length / 4)) ? best : undefined;
 }

@@ -23,9 +23,12 @@ export function clientContextHeader(json: string): string {
   } catch {
     // pass it on as given
   }
-  return text
-    .replace(/[\u0000-\u001f]/g, '')
-    .replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+      .replace(/[\u0000-\u001f]/g, '')
+      .replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+  );
 }
 
 let version: [string, string] | undefined;

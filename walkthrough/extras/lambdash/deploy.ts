@@ -111,7 +111,7 @@ async function ensureRole(c: LambdashCtx): Promise<string> {
   const what = `inline policy ${policyName}: s3:PutObject on ${c.names.bucket}/*, its own log streams`;
   if (current !== undefined && samePolicy(current, policy)) c.report.unchanged(what);
   else if (await putRolePolicy(c, roleName, policyName, policy))
-    current === undefined ? c.report.created(what) : c.report.changed(what);
+    c.report[current === undefined ? 'created' : 'changed'](what);
   return arn;
 }
 
@@ -197,17 +197,31 @@ function configChanges(
 ): { input: UpdateFunctionConfigurationCommandInput; fields: string[] } {
   const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
   const fields: string[] = [];
-  if (current.Role !== def.roleArn) ((input.Role = def.roleArn), fields.push('role'));
-  if (current.Runtime !== def.runtime)
-    ((input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime']), fields.push('runtime'));
-  if (current.Handler !== def.handler) ((input.Handler = def.handler), fields.push('handler'));
-  if (current.MemorySize !== def.memorySize)
-    ((input.MemorySize = def.memorySize), fields.push(`memory ${String(current.MemorySize)} -> ${def.memorySize} MB`));
-  if (current.Timeout !== def.timeout)
-    ((input.Timeout = def.timeout), fields.push(`timeout ${String(current.Timeout)} -> ${def.timeout} s`));
+  if (current.Role !== def.roleArn) {
+    input.Role = def.roleArn;
+    fields.push('role');
+  }
+  if (current.Runtime !== def.runtime) {
+    input.Runtime = def.runtime as UpdateFunctionConfigurationCommandInput['Runtime'];
+    fields.push('runtime');
+  }
+  if (current.Handler !== def.handler) {
+    input.Handler = def.handler;
+    fields.push('handler');
+  }
+  if (current.MemorySize !== def.memorySize) {
+    input.MemorySize = def.memorySize;
+    fields.push(`memory ${String(current.MemorySize)} -> ${def.memorySize} MB`);
+  }
+  if (current.Timeout !== def.timeout) {
+    input.Timeout = def.timeout;
+    fields.push(`timeout ${String(current.Timeout)} -> ${def.timeout} s`);
+  }
   const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
-  if (Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k]))
-    ((input.Environment = { Variables: def.environment }), fields.push('environment'));
+  if (Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k])) {
+    input.Environment = { Variables: def.environment };
+    fields.push('environment');
+  }
   return { input, fields };
 }
 

@@ -91,7 +91,7 @@ function parseJson(text, name) {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`Cannot parse ${name} as json: ${err}`);
+    throw new Error(`Cannot parse ${name} as json: ${err}`, { cause: err });
   }
 }
 
