@@ -231,8 +231,8 @@ export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | '
     const zipBytes = fs.statSync(path.join(oursBuild, 'resize-x86_64.zip')).size;
     progress(`Walkthrough: ours set up in ${seconds(setup.wallMs)} s; teardown`);
     const down = ok(
-      'walkthrough/90-teardown.ts',
-      await runProcess(process.execPath, ['--import', TSX, path.join(PROJECT, 'walkthrough', '90-teardown.ts')], {
+      'walkthrough/80-teardown.ts',
+      await runProcess(process.execPath, ['--import', TSX, path.join(PROJECT, 'walkthrough', '80-teardown.ts')], {
         cwd: oursCwd,
         env: oursEnv,
         timeoutMs: 300_000,
@@ -388,7 +388,7 @@ function render(r: WalkthroughBench): Omit<Section, 'command' | 'startedAt' | 'd
 
 How it was measured:
 - Ours: \`node --import tsx walkthrough/all.ts --image test/fixtures/images/photo-landscape.jpg\` then
-  \`node --import tsx walkthrough/90-teardown.ts\` (what \`npm run walkthrough\` / \`npm run teardown\` run,
+  \`node --import tsx walkthrough/80-teardown.ts\` (what \`npm run walkthrough\` / \`npm run teardown\` run,
   minus npm's own start-up), each a fresh process in a scratch folder, with \`AWS_ENDPOINT_URL\` set to
   the endpoint. Per-step times are the one-shot's own summary line (0.1 s resolution); start-up is its
   wall clock minus the steps.

@@ -1,9 +1,11 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 1. The environment: resolve and check the settings, check who we are (STS), print them.
 //   npx tsx walkthrough/00-env.ts            show the settings, where each came from, and the identity
 //   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines: eval "$(npx tsx walkthrough/00-env.ts --export)"
 import { awsCommand, shellQuote } from './lib/aws-cli.ts';
 import { OLD_NODE, type Ctx } from './lib/context.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { fail, isMain, parseArgs, stepMain } from './lib/main.ts';
+import { stepById } from './lib/steps.ts';
 import { logGroupName } from './lib/policies.ts';
 
 /** The names every later step uses, as the 2014 command-line companion put them in shell variables. */
@@ -61,22 +63,16 @@ export function printExports(ctx: Ctx): void {
   for (const [name, value] of exportedVariables(ctx)) console.log(`export ${name}=${shellQuote(value)}`);
 }
 
-if (isMain(import.meta.url)) {
-  if (process.argv.includes('--export')) {
+/** --export: everything but the export lines goes to stderr, so the output can be eval'ed. */
+async function exportMain(): Promise<void> {
+  try {
     const { connect } = await import('./lib/context.ts');
-    const { parseArgs, fail } = await import('./lib/main.ts');
-    // Everything but the export lines goes to stderr, so the output can be eval'ed.
-    await Promise.resolve()
-      .then(() =>
-        connect(parseArgs(process.argv.slice(2), SCRIPT_FLAGS['00-env.ts']), { out: process.stderr, readOnly: true }),
-      )
-      .then(printExports, fail);
-  } else {
-    await runStepMain(
-      '1. Environment: settings and identity',
-      'Resolves and checks the settings, and shows who you are.\n  --export   print `export NAME=value` lines for a shell: eval "$(npx tsx walkthrough/00-env.ts --export)"',
-      envStep,
-      SCRIPT_FLAGS['00-env.ts'],
-    );
+    const argv = parseArgs(process.argv.slice(2), stepById('env').flags);
+    printExports(await connect(argv, { out: process.stderr, readOnly: true }));
+  } catch (err) {
+    fail(err);
   }
 }
+
+if (isMain(import.meta.url) && process.argv.includes('--export')) await exportMain();
+else await stepMain(import.meta.url, envStep);

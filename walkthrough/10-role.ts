@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 2. The execution role: trusts lambda.amazonaws.com, and may do only what the function needs:
 // read the source bucket's objects, write the destination's, write its own logs.
 import type { Tag } from '@aws-sdk/client-iam';
@@ -11,7 +12,7 @@ import {
 } from './lib/actions/iam.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
 import {
   decodePolicy,
   hasTag,
@@ -79,11 +80,4 @@ export async function roleStep(ctx: Ctx): Promise<void> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '2. Execution role',
-    'Creates (or checks) the role the function runs as, with a least-privilege policy.',
-    roleStep,
-    SCRIPT_FLAGS['10-role.ts'],
-  );
-}
+await stepMain(import.meta.url, roleStep);

@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 3. The buckets: the source (where images are uploaded) and the destination (thumbnails),
 // private and tagged as this walkthrough's. In us-east-1 CreateBucket takes no LocationConstraint.
 import {
@@ -10,7 +11,7 @@ import {
 } from './lib/actions/s3.ts';
 import type { Ctx } from './lib/context.ts';
 import { awsCode, UserError } from './lib/errors.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
 import { hasTag, SUITE_TAG } from './lib/policies.ts';
 import type { WalkthroughState } from './lib/state.ts';
 
@@ -68,11 +69,4 @@ export async function bucketsStep(ctx: Ctx): Promise<void> {
   await ensureBucket(ctx, 'destBucket', ctx.settings.destBucket, 'DEST_BUCKET');
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '3. Buckets',
-    'Creates (or checks) the private source and destination buckets.',
-    bucketsStep,
-    SCRIPT_FLAGS['20-buckets.ts'],
-  );
-}
+await stepMain(import.meta.url, bucketsStep);

@@ -1,8 +1,9 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 4. The deployment package: handlers/resize bundled, sharp for Lambda's platform beside it,
 // zipped deterministically (same sources -> same bytes -> same CodeSha256); reused when nothing changed.
 import * as path from 'node:path';
 import type { Ctx } from './lib/context.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
 import { buildPackage, cpuOf, reusablePackage, sharpVersion, type BuiltPackage } from './lib/package.ts';
 
 export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
@@ -51,11 +52,4 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
   return pkg;
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '4. Deployment package',
-    'Bundles the handler and sharp for Lambda (linux, glibc) and zips them.',
-    packageStep,
-    SCRIPT_FLAGS['30-package.ts'],
-  );
-}
+await stepMain(import.meta.url, packageStep);

@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 5. The function: created, or updated only where it differs (code by CodeSha256, configuration
 // field by field). IAM is eventually consistent, so CreateFunction is retried while Lambda says the
 // brand-new role "cannot be assumed"; every change is followed by the SDK's waiter.
@@ -17,7 +18,8 @@ import {
 import { createLogGroup, findLogGroup, putRetention } from './lib/actions/logs.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
+import { runFirst, stepNumber, stepRef } from './lib/steps.ts';
 import { logGroupName, partitionOf, SUITE_TAG } from './lib/policies.ts';
 
 export function functionDefinition(ctx: Ctx, zipPath: string): FunctionDefinition {
@@ -105,13 +107,12 @@ export async function functionStep(ctx: Ctx): Promise<void> {
   if (!pkg || pkg.architecture !== s.architecture || !fs.existsSync(pkg.zipPath)) {
     if (ctx.dryRun) {
       // Step 4's dry run built nothing: nothing to compare against yet.
-      report.would(`create or update function ${s.functionName} with the package step 4 would build`);
+      report.would(
+        `create or update function ${s.functionName} with the package step ${stepNumber('package')} would build`,
+      );
       return;
     }
-    throw new UserError(
-      `No deployment package for ${s.architecture} yet.`,
-      'Run step 4 first: npx tsx walkthrough/30-package.ts',
-    );
+    throw new UserError(`No deployment package for ${s.architecture} yet.`, runFirst('package'));
   }
   await ensureLogGroup(ctx);
   const def = functionDefinition(ctx, pkg.zipPath);
@@ -127,7 +128,7 @@ export async function functionStep(ctx: Ctx): Promise<void> {
           throw new UserError(
             `Lambda still says the role ${def.roleArn} cannot be assumed, after retrying for ${ASSUME_DEADLINE_MS / 1000} s ` +
               '(a new role usually becomes usable within seconds: IAM is eventually consistent, but not this slow).',
-            `Check that the role exists and that its trust policy lets lambda.amazonaws.com assume it: step 2 repairs both (npx tsx walkthrough/10-role.ts). Then re-run step 5: npx tsx walkthrough/40-function.ts`,
+            `Check that the role exists and that its trust policy lets lambda.amazonaws.com assume it: ${stepRef('role')} repairs both. Then re-run ${stepRef('function')}.`,
           );
         throw err;
       }),
@@ -192,11 +193,4 @@ export async function functionStep(ctx: Ctx): Promise<void> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '5. Function',
-    'Creates the function, or updates only what differs, and waits until it is ready.',
-    functionStep,
-    SCRIPT_FLAGS['40-function.ts'],
-  );
-}
+await stepMain(import.meta.url, functionStep);

@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 6. The trigger. TRIGGER=lambda (default): S3 may invoke the function for this bucket and
 // account only (SourceArn and SourceAccount), then the bucket notifies the function of every new
 // object. TRIGGER=sns: bucket -> topic -> function: a topic whose policy lets S3 publish for this
@@ -23,7 +24,8 @@ import {
 } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
 import { awsCode, UserError } from './lib/errors.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
+import { runFirst } from './lib/steps.ts';
 import { hasTag, partitionOf, samePolicy, SUITE_TAG } from './lib/policies.ts';
 import { retry } from './lib/retry.ts';
 
@@ -286,8 +288,7 @@ async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targetArn: s
 
 export async function triggerStep(ctx: Ctx): Promise<void> {
   const fn = ctx.state.data.function;
-  if (!fn?.arn && !ctx.dryRun)
-    throw new UserError('The function does not exist yet.', 'Run step 5 first: npx tsx walkthrough/40-function.ts');
+  if (!fn?.arn && !ctx.dryRun) throw new UserError('The function does not exist yet.', runFirst('function'));
   const functionArn =
     fn?.arn ??
     `arn:${partitionOf(ctx.identity.arn)}:lambda:${ctx.settings.region}:${ctx.settings.accountId}:function:${ctx.settings.functionName}`;
@@ -308,12 +309,4 @@ export async function triggerStep(ctx: Ctx): Promise<void> {
     );
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '6. Trigger',
-    'TRIGGER=lambda: lets S3 invoke the function for the source bucket, and adds the bucket notification.\n' +
-      'TRIGGER=sns (--trigger sns): bucket -> topic -> function: the topic, its policy, the permission, the subscription, and the bucket notification.',
-    triggerStep,
-    SCRIPT_FLAGS['50-trigger.ts'],
-  );
-}
+await stepMain(import.meta.url, triggerStep);

@@ -1,3 +1,4 @@
+#!/usr/bin/env -S node --import=tsx
 // Step 7. The test: (a) invoke the function with a generated S3 put event and check its answer;
 // (b) upload an image for real, wait for `resized-<key>` in the destination bucket, check it decodes
 // at the requested width, save it under out/, and show the function's log lines for that run.
@@ -10,7 +11,8 @@ import { getObjectBytes, putObject, waitForObject, waitObjectExistsCommand } fro
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './lib/events.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
+import { stepCommand, stepNumber, stepRef } from './lib/steps.ts';
 import { logGroupName, partitionOf } from './lib/policies.ts';
 import { pollUntil, PollTimeout, retry } from './lib/retry.ts';
 
@@ -52,7 +54,7 @@ class DeniedForNow extends Error {
   }
 }
 
-const FIX_ROLE = 'Re-run step 2 to restore the role policy: npx tsx walkthrough/10-role.ts';
+const FIX_ROLE = `Re-run step ${stepNumber('role')} to restore the role policy: ${stepCommand('role')}`;
 
 async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name: string; file: string }> {
   const given = ctx.argv.image as string | undefined;
@@ -113,7 +115,7 @@ export async function verifyThumbnail(thumb: Buffer, where: string, want: number
   if (meta.width !== want)
     throw new UserError(
       `The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${setting}).`,
-      'Re-run step 5 so the function has the current settings.',
+      `Re-run step ${stepNumber('function')} so the function has the current settings.`,
     );
   return meta;
 }
@@ -193,7 +195,7 @@ export async function testStep(ctx: Ctx): Promise<void> {
       );
     throw new UserError(
       `The test invocation did not produce resized-${directKey}: ${why}`,
-      'Check the function log (aws logs tail) and re-run steps 2 to 6.',
+      `Check the function log (aws logs tail) and re-run steps ${stepNumber('role')} to ${stepNumber('trigger')}.`,
     );
   }
   report.info(
@@ -214,7 +216,9 @@ export async function testStep(ctx: Ctx): Promise<void> {
     const denied = deniedBecause(lines.join('\n'), ctx);
     throw new UserError(
       `No thumbnail appeared: ${err.message}${denied ? ` ${denied}` : ''}${lines.length ? `\n  Function log:\n${indent(lines.join('\n'))}` : ''}`,
-      denied ? FIX_ROLE : 'Check the trigger (step 6) and the function log: aws logs tail ' + logGroupName(s),
+      denied
+        ? FIX_ROLE
+        : `Check the trigger (${stepRef('trigger')}) and the function log: aws logs tail ${logGroupName(s)}`,
     );
   }
   const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
@@ -246,11 +250,4 @@ export async function testStep(ctx: Ctx): Promise<void> {
   report.print(lines.map((l) => '    ' + l).join('\n'));
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '7. Test',
-    'Invokes the function with a generated S3 event, then uploads an image (--image PATH for your own) and checks the thumbnail.',
-    testStep,
-    SCRIPT_FLAGS['60-test.ts'],
-  );
-}
+await stepMain(import.meta.url, testStep);

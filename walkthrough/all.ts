@@ -1,65 +1,44 @@
+#!/usr/bin/env -S node --import=tsx
 // The one-shot: every step in order on one connection, then a summary (resources, time per step,
 // where the thumbnail was saved, how to tear it all down). Re-running it changes nothing and says so.
 //   npm run walkthrough [-- --until <step>] [--trigger sns] [--target aws --yes] [--dry-run] [--cli]
-import { chalk } from 'zx';
-import { envStep } from './00-env.ts';
-import { roleStep } from './10-role.ts';
-import { bucketsStep } from './20-buckets.ts';
-import { packageStep } from './30-package.ts';
-import { functionStep } from './40-function.ts';
-import { triggerStep } from './50-trigger.ts';
-import { testStep } from './60-test.ts';
-import { connect, type Ctx } from './lib/context.ts';
+import type { Ctx } from './lib/context.ts';
+import { colour as chalk } from './lib/colour.ts';
 import { UserError } from './lib/errors.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from './lib/main.ts';
 import { logGroupName } from './lib/policies.ts';
 import { shellQuote } from './lib/aws-cli.ts';
 import { FLAGS, type SettingName } from './lib/settings.ts';
-
-export const STEPS = [
-  { name: 'env', title: '1. Environment', run: envStep },
-  { name: 'role', title: '2. Execution role', run: roleStep },
-  { name: 'buckets', title: '3. Buckets', run: bucketsStep },
-  { name: 'package', title: '4. Deployment package', run: packageStep },
-  { name: 'function', title: '5. Function', run: functionStep },
-  { name: 'trigger', title: '6. Trigger', run: triggerStep },
-  { name: 'test', title: '7. Test', run: testStep },
-] as const;
-
-export type StepName = (typeof STEPS)[number]['name'];
+import { fileOf, headingOf, nextStep, oneShotSteps, stepCommand, STEPS, type StepDef } from './lib/steps.ts';
 
 export interface WalkthroughResult {
   ctx: Ctx;
   timings: Array<{ step: string; ms: number }>;
   changed: boolean;
-  /** Set when --until stopped the run before the last step. */
-  stoppedAfter?: StepName;
+  /** Set when --until stopped the run before the last step (a step id). */
+  stoppedAfter?: string;
 }
 
-/** Each step's script, for "continue with" hints. */
-export const STEP_FILES: Record<StepName, string> = {
-  env: '00-env.ts',
-  role: '10-role.ts',
-  buckets: '20-buckets.ts',
-  package: '30-package.ts',
-  function: '40-function.ts',
-  trigger: '50-trigger.ts',
-  test: '60-test.ts',
-};
-
-export async function runWalkthrough(ctx: Ctx, until?: string): Promise<WalkthroughResult> {
-  if (until && !STEPS.some((s) => s.name === until))
-    throw new UserError(`--until ${until}: no such step.`, `Steps: ${STEPS.map((s) => s.name).join(', ')}`);
+/** Runs the one-shot's steps in the registry's order, up to and including `until` (an id or a number). */
+export async function runWalkthrough(
+  ctx: Ctx,
+  until?: string,
+  steps: readonly StepDef[] = STEPS,
+): Promise<WalkthroughResult> {
+  const order = oneShotSteps(steps);
+  const last = order.find((s) => s.id === until || String(s.number) === until);
+  if (until && !last)
+    throw new UserError(`--until ${until}: no such step.`, `Steps: ${order.map((s) => s.id).join(', ')}`);
   const timings: WalkthroughResult['timings'] = [];
-  for (const step of STEPS) {
-    ctx.report.heading(step.title + (ctx.dryRun ? ' (dry run)' : ''));
+  for (const step of order) {
+    const run = await step.load();
+    ctx.report.heading(headingOf(step) + (ctx.dryRun ? ' (dry run)' : ''));
     const started = performance.now();
-    await step.run(ctx);
-    timings.push({ step: step.name, ms: performance.now() - started });
-    if (step.name === until) break;
+    await run(ctx);
+    timings.push({ step: step.id, ms: performance.now() - started });
+    if (step === last) break;
   }
-  const last = STEPS[STEPS.length - 1]!.name;
-  const stoppedAfter = until && until !== last ? (until as StepName) : undefined;
+  const stoppedAfter = last && last !== order[order.length - 1] ? last.id : undefined;
   return { ctx, timings, changed: ctx.report.changedSomething, stoppedAfter };
 }
 
@@ -95,7 +74,7 @@ export function printSummary(r: WalkthroughResult): void {
   out(`  function   ${s.functionName} (log group ${logGroupName(s)})`);
   out(
     s.trigger === 'sns'
-      ? `  trigger    ${s.sourceBucket} -> topic ${s.topicName} -> ${s.functionName} (publish to it yourself: npx tsx walkthrough/65-publish.ts)`
+      ? `  trigger    ${s.sourceBucket} -> topic ${s.topicName} -> ${s.functionName} (publish to it yourself: ${stepCommand('publish')})`
       : `  trigger    ${s.sourceBucket} -> ${s.functionName}`,
   );
   const last = ctx.state.data.lastTest;
@@ -113,16 +92,31 @@ export function printSummary(r: WalkthroughResult): void {
     return;
   }
   if (r.stoppedAfter) {
-    const next = STEPS[STEPS.findIndex((x) => x.name === r.stoppedAfter) + 1];
+    const next = nextStep(r.stoppedAfter);
     out(
       `  Stopped after step ${r.stoppedAfter} (--until ${r.stoppedAfter})${r.changed ? '' : '; nothing needed changing up to there'}.`,
     );
     if (next)
       out(
-        `  Continue with: ${commandWithSettings(ctx, 'walkthrough')}  (or the next step alone: npx tsx walkthrough/${STEP_FILES[next.name]} ${settingFlags(ctx).join(' ')})`.trimEnd(),
+        `  Continue with: ${commandWithSettings(ctx, 'walkthrough')}  (or the next step alone: npx tsx walkthrough/${fileOf(next)} ${settingFlags(ctx).join(' ')})`.trimEnd(),
       );
   } else out(r.changed ? '  Set-up is complete.' : '  Nothing needed changing: everything was already in place.');
   out(`  Tear it all down with: ${commandWithSettings(ctx, 'teardown')}`);
+}
+
+/** --help: the steps --until takes come from the registry. */
+export function walkthroughHelp(steps: readonly StepDef[] = STEPS): string {
+  const until = oneShotSteps(steps)
+    .map((s) => `${s.number} ${s.id}`)
+    .join(', ');
+  return [
+    'npm run walkthrough: every step in order, then a summary.',
+    `  --until STEP   stop after STEP, by number or name (${until})`,
+    '  --image PATH   test with your own image',
+    '  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)',
+    '',
+    COMMON_HELP,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -132,13 +126,9 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail(err);
   }
-  if (argv.help) {
-    console.log(
-      `npm run walkthrough: every step in order, then a summary.\n  --until STEP   stop after STEP (${STEPS.map((s) => s.name).join(', ')})\n  --image PATH   test with your own image\n  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)\n\n${COMMON_HELP}`,
-    );
-    return;
-  }
+  if (argv.help) return console.log(walkthroughHelp());
   try {
+    const { connect } = await import('./lib/context.ts');
     const ctx = await connect(argv);
     printSummary(await runWalkthrough(ctx, argv.until as string | undefined));
   } catch (err) {

@@ -200,7 +200,7 @@ describe('persistence report', () => {
         [2, true, 'warm'],
       ],
     );
-    const down = await runScript('90-teardown.ts', [], { cwd, env });
+    const down = await runScript('80-teardown.ts', [], { cwd, env });
     assert.equal(down.code, 0, said(down));
     assert.ok(
       reported(down.stdout, 'removed').some((l) => l.includes(`function ${PROBE}`)),

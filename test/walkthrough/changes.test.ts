@@ -178,7 +178,7 @@ describe('changing a set-up walkthrough', () => {
       'state-endpoint-' + new URL(server.url).host.replace(/[^A-Za-z0-9.-]/g, '_') + '-000000000000-us-east-1.json',
     );
     const before = fs.readFileSync(stateFile, 'utf8');
-    const r = await runScript('90-teardown.ts', ['--dry-run'], { cwd, env });
+    const r = await runScript('80-teardown.ts', ['--dry-run'], { cwd, env });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.ok(
       reported(r.stdout, 'would').some((l) => l.includes('delete function CreateThumbnail')),
@@ -199,7 +199,7 @@ describe('changing a set-up walkthrough', () => {
   });
 
   it('teardown --keep-buckets keeps the buckets and their contents, and the foreign notification', async () => {
-    const r = await runScript('90-teardown.ts', ['--keep-buckets'], { cwd, env });
+    const r = await runScript('80-teardown.ts', ['--keep-buckets'], { cwd, env });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.ok(
       reported(r.stdout, 'removed').some((l) => l.includes('function CreateThumbnail')),
@@ -225,7 +225,7 @@ describe('changing a set-up walkthrough', () => {
     );
     assert.deepEqual(left.LambdaFunctionConfigurations ?? [], []);
     // A teardown without the flag then removes the buckets too.
-    const rest = await runScript('90-teardown.ts', [], { cwd, env });
+    const rest = await runScript('80-teardown.ts', [], { cwd, env });
     assert.equal(rest.code, 0, rest.stderr + rest.stdout);
     assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);
   });
@@ -261,7 +261,7 @@ describe("resources of the suite's names that it did not create", () => {
       { Key: 'owner', Value: 'someone' },
     ]);
     // Teardown with the same name keeps it.
-    const down = await runScript('90-teardown.ts', ['--role-name', 'Someone-elses-role'], {
+    const down = await runScript('80-teardown.ts', ['--role-name', 'Someone-elses-role'], {
       cwd: tempDir('foreign-role-'),
       env,
     });

@@ -36,7 +36,7 @@ async function runPrinted(line: string, cwd: string): Promise<string> {
   const command = line.replace(/ {2}\(with the same .*\)$/, '');
   const m = /^npm run (walkthrough|teardown)(?: -- (.*))?$/.exec(command);
   assert.ok(m, `not an npm run line: ${line}`);
-  const script = m[1] === 'teardown' ? '90-teardown.ts' : 'all.ts';
+  const script = m[1] === 'teardown' ? '80-teardown.ts' : 'all.ts';
   const shell = `"${process.execPath}" --import ${import.meta.resolve('tsx')} "${path.join(PROJECT, 'walkthrough', script)}" ${m[2] ?? ''}`;
   const r = await exec('sh', ['-c', shell], { cwd, env });
   return r.stdout;
@@ -101,7 +101,7 @@ describe('the one-shot summary', () => {
 describe('teardown with nothing to find', () => {
   it('says which target, account, region and state file it looked at, not that everything is gone', async () => {
     const cwd = scratch('teardown-empty-');
-    const r = await runScript('90-teardown.ts', ['--region', 'ap-south-1'], { cwd, env });
+    const r = await runScript('80-teardown.ts', ['--region', 'ap-south-1'], { cwd, env });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.doesNotMatch(r.stdout, /everything the walkthrough created is gone/);
     assert.match(
@@ -117,7 +117,7 @@ describe('flags', () => {
     const cwd = scratch('typo-');
     const setup = await runScript('all.ts', ['--until', 'buckets'], { cwd, env });
     assert.equal(setup.code, 0, setup.stderr + setup.stdout);
-    const typo = await runScript('90-teardown.ts', ['--keep-bucket'], { cwd, env });
+    const typo = await runScript('80-teardown.ts', ['--keep-bucket'], { cwd, env });
     assert.equal(typo.code, 2, typo.stdout + typo.stderr);
     assert.match(typo.stderr, /Unknown flag --keep-bucket: did you mean --keep-buckets\?/);
     assert.match(typo.stderr, /Valid flags: .*--dry-run .*--keep-buckets /);
@@ -135,7 +135,7 @@ describe('flags', () => {
       assert.match(r.stderr, /Unknown flag/);
       assert.equal(r.stdout.trim(), '', 'nothing was done');
     }
-    assert.equal((await runScript('90-teardown.ts', [], { cwd, env })).code, 0);
+    assert.equal((await runScript('80-teardown.ts', [], { cwd, env })).code, 0);
   });
 
   it('every flag the README gives a script is one that script accepts', async () => {
@@ -148,7 +148,7 @@ describe('flags', () => {
       return npm === 'walkthrough'
         ? 'all.ts'
         : npm === 'teardown'
-          ? '90-teardown.ts'
+          ? '80-teardown.ts'
           : npm === 'tune'
             ? 'extras/tune.ts'
             : undefined;

@@ -129,7 +129,7 @@ async function everyInterruption(
     const counted = await run('all.ts', cwd0, Number.MAX_SAFE_INTEGER);
     assert.equal(counted.r.code, 0, said(counted.r));
     const setupChanges = counted.trap!.seen;
-    const down = await run('90-teardown.ts', cwd0, Number.MAX_SAFE_INTEGER);
+    const down = await run('80-teardown.ts', cwd0, Number.MAX_SAFE_INTEGER);
     assert.equal(down.r.code, 0, said(down.r));
     const teardownChanges = down.trap!.seen;
     assert.deepEqual(await leftovers(), []);
@@ -150,10 +150,10 @@ async function everyInterruption(
 
       // Teardown killed after its k-th deletion (when it has that many), then run again.
       if (k <= teardownChanges.length) {
-        const cut = await run('90-teardown.ts', cwd, k);
+        const cut = await run('80-teardown.ts', cwd, k);
         assert.ok(cut.trap!.sprung, `teardown change ${k} (${teardownChanges[k - 1]}) was reached`);
       }
-      const last = await run('90-teardown.ts', cwd);
+      const last = await run('80-teardown.ts', cwd);
       assert.equal(last.r.code, 0, `teardown after ${k}:\n${said(last.r)}`);
       assert.deepEqual(await leftovers(), [], `after set-up killed at ${killed.trap!.sprung}`);
     }

@@ -9,7 +9,7 @@ import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ROOT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
-import { STEPS } from '../../walkthrough/all.ts';
+import { oneShotSteps } from '../../walkthrough/lib/steps.ts';
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
@@ -23,18 +23,18 @@ after(async () => {
 });
 
 async function teardown(cwd: string): Promise<void> {
-  const r = await runScript('90-teardown.ts', [], { cwd, env });
+  const r = await runScript('80-teardown.ts', [], { cwd, env });
   assert.equal(r.code, 0, r.stderr + r.stdout);
 }
 
 describe('interruption', () => {
   it('completes when re-run after stopping after any step', async () => {
     const cwd = tempDir('interrupt-');
-    for (const step of STEPS.slice(1, -1)) {
-      const partial = await runScript('all.ts', ['--until', step.name], { cwd, env });
-      assert.equal(partial.code, 0, `--until ${step.name}: ${partial.stderr}${partial.stdout}`);
+    for (const step of oneShotSteps().slice(1, -1)) {
+      const partial = await runScript('all.ts', ['--until', step.id], { cwd, env });
+      assert.equal(partial.code, 0, `--until ${step.id}: ${partial.stderr}${partial.stdout}`);
       const full = await runScript('all.ts', [], { cwd, env });
-      assert.equal(full.code, 0, `after --until ${step.name}: ${full.stderr}${full.stdout}`);
+      assert.equal(full.code, 0, `after --until ${step.id}: ${full.stderr}${full.stdout}`);
       assert.match(full.stdout, /Summary/);
       await teardown(cwd);
     }
@@ -113,7 +113,7 @@ describe('the printed aws-cli commands', () => {
     assert.equal((await sharp(path.join(cwd, 'out', saved[0]!)).metadata()).width, 200);
 
     // Teardown's commands, from a dry run, remove everything: a real teardown then finds nothing left.
-    const plannedDown = await runScript('90-teardown.ts', ['--dry-run', '--cli'], { cwd, env });
+    const plannedDown = await runScript('80-teardown.ts', ['--dry-run', '--cli'], { cwd, env });
     assert.equal(plannedDown.code, 0, plannedDown.stderr + plannedDown.stdout);
     const downCommands = printedCommands(plannedDown.stdout);
     for (const op of ['delete-function', 'delete-role', 'delete-objects', 'delete-bucket'])
@@ -122,7 +122,7 @@ describe('the printed aws-cli commands', () => {
         `${op} in ${downCommands.join('\n')}`,
       );
     await runVerbatim(downCommands, cwd);
-    const down = await runScript('90-teardown.ts', [], { cwd, env });
+    const down = await runScript('80-teardown.ts', [], { cwd, env });
     assert.equal(down.code, 0, down.stderr + down.stdout);
     assert.deepEqual(reported(down.stdout, 'removed'), []);
     assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets ?? [], []);

@@ -25,7 +25,7 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { loadConfig } from '../../local-aws/config.ts';
-import { deliveryLogWhere } from '../../walkthrough/65-publish.ts';
+import { deliveryLogWhere } from '../../walkthrough/70-publish.ts';
 import { eventually } from '../fixtures/lambda/kit.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
@@ -149,8 +149,8 @@ describe('TRIGGER=sns', () => {
     assert.ok(Number(attributes.NumberOfNotificationsDelivered) >= 2);
   });
 
-  it('65-publish.ts: a hand-made message triggers the function, and the printed aws sns publish does the same', async () => {
-    const r = await run('65-publish.ts', ['--cli'], { TRIGGER: 'sns' });
+  it('70-publish.ts: a hand-made message triggers the function, and the printed aws sns publish does the same', async () => {
+    const r = await run('70-publish.ts', ['--cli'], { TRIGGER: 'sns' });
     const command = /^\s+\$ (aws sns publish .*)$/m.exec(r.stdout)?.[1];
     assert.ok(command, r.stdout);
     assert.match(
@@ -201,14 +201,14 @@ describe('TRIGGER=sns', () => {
   });
 
   it('teardown removes the topic with its subscription and policy, and everything else', async () => {
-    const down = await run('90-teardown.ts');
+    const down = await run('80-teardown.ts');
     assert.match(
       reported(down.stdout, 'removed').join('\n'),
       /topic CreateThumbnail-uploads \(with its subscriptions and policy\)/,
     );
     assert.match(down.stdout, /everything the walkthrough created is gone/);
     assert.deepEqual((await sns.send(new ListTopicsCommand({}))).Topics ?? [], []);
-    const orphan = await runScript('65-publish.ts', [], { cwd, env });
+    const orphan = await runScript('70-publish.ts', [], { cwd, env });
     assert.equal(orphan.code, 1);
     assert.match(orphan.stderr, /There is no topic between the bucket and the function/);
   });
@@ -235,7 +235,7 @@ describe('TRIGGER=sns', () => {
       (await policyStatements(own)).map((s) => s.Sid),
       ['theirs', `s3-publish-${SRC}`],
     );
-    const down = await run('90-teardown.ts');
+    const down = await run('80-teardown.ts');
     assert.match(reported(down.stdout, 'kept').join('\n'), /topic users-topic \(not created by this walkthrough\)/);
     assert.deepEqual(await policyStatements(own), [theirs]);
     assert.deepEqual((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: own }))).Subscriptions ?? [], []);
@@ -274,7 +274,7 @@ describe('TRIGGER=sns', () => {
     );
   });
 
-  it("65-publish's hint names where the local endpoint logs a refused delivery", () => {
+  it("70-publish's hint names where the local endpoint logs a refused delivery", () => {
     const local = deliveryLogWhere('local');
     assert.match(local, /\[local-aws\] sns: delivery of <message id> to <function> failed: <reason>/);
     assert.ok(local.endsWith(`(in ${path.join(loadConfig().dataDir, 'server.log')})`), local);

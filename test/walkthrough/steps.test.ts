@@ -130,7 +130,7 @@ describe('single steps', () => {
     assert.deepEqual(reported(second.stdout, 'created'), []);
     assert.ok(reported(second.stdout, 'found').some((l) => l.includes('role CreateThumbnail-us-east-1-role')));
     assert.ok(reported(second.stdout, 'same').some((l) => l.includes('inline policy CreateThumbnail-thumbnails')));
-    const down = await runScript('90-teardown.ts', [], { cwd, env });
+    const down = await runScript('80-teardown.ts', [], { cwd, env });
     assert.equal(down.code, 0, down.stderr);
     assert.ok(reported(down.stdout, 'removed').some((l) => l.includes('role CreateThumbnail-us-east-1-role')));
   });

@@ -72,7 +72,7 @@ describe('npm run walkthrough', () => {
     const { s3 } = clients();
     await s3.send(new CreateBucketCommand({ Bucket: 'users-own-bucket' }));
     await s3.send(new PutObjectCommand({ Bucket: 'users-own-bucket', Key: 'keep.txt', Body: 'mine' }));
-    const down = await runScript('90-teardown.ts', [], { cwd, env });
+    const down = await runScript('80-teardown.ts', [], { cwd, env });
     assert.equal(down.code, 0, down.stderr + down.stdout);
     assert.match(down.stdout, /everything the walkthrough created is gone/);
     const c = clients();
@@ -85,7 +85,7 @@ describe('npm run walkthrough', () => {
     );
     assert.deepEqual((await c.logs.send(new DescribeLogGroupsCommand({}))).logGroups ?? [], []);
     assert.deepEqual(fs.readdirSync(path.join(cwd, '.walkthrough')), []);
-    const again = await runScript('90-teardown.ts', [], { cwd, env });
+    const again = await runScript('80-teardown.ts', [], { cwd, env });
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(reported(again.stdout, 'removed'), []);
   });

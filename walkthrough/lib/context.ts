@@ -1,15 +1,15 @@
 // Connects a step to its target: settings, the local endpoint (started when needed), SDK clients,
 // the caller's identity, confirmation on real AWS, and the state file.
 import * as readline from 'node:readline/promises';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { minimist } from 'zx';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startInBackground } from '../../local-aws/control.ts';
+import type { ParsedArgs } from './args.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { errorContext, UserError } from './errors.ts';
 import {
@@ -47,7 +47,7 @@ export interface Ctx {
   report: Reporter;
   dryRun: boolean;
   cliTarget: CliTarget;
-  argv: minimist.ParsedArgs;
+  argv: ParsedArgs;
 }
 
 export interface ConnectOptions {
@@ -67,14 +67,43 @@ interface ClientSettings {
   maxAttempts: number;
 }
 
+type ClientClass<K extends keyof Clients> = new (config: ClientSettings) => Clients[K];
+const clientClasses: { [K in keyof Clients]?: ClientClass<K> } = {};
+
+/**
+ * Each actions module registers its service's client class when it is loaded: a step loads only the
+ * SDK packages it calls (start-up), and a client is made on first use.
+ */
+export function registerClient<K extends keyof Clients>(name: K, cls: ClientClass<K>): void {
+  (clientClasses as Record<K, ClientClass<K>>)[name] = cls;
+}
+
 function makeClients(c: ClientSettings): Clients {
+  const made: Partial<Clients> = {};
+  const get = <K extends keyof Clients>(name: K): Clients[K] => {
+    const cls = clientClasses[name] as ClientClass<K> | undefined;
+    if (!cls) throw new Error(`no ${name} client: import walkthrough/lib/actions/${name}.ts first`);
+    return (made[name] ??= new cls(c));
+  };
   return {
-    s3: new S3Client({ ...c, forcePathStyle: c.forcePathStyle }),
-    iam: new IAMClient(c),
-    lambda: new LambdaClient(c),
-    logs: new CloudWatchLogsClient(c),
-    sts: new STSClient(c),
-    sns: new SNSClient(c),
+    get s3() {
+      return get('s3');
+    },
+    get iam() {
+      return get('iam');
+    },
+    get lambda() {
+      return get('lambda');
+    },
+    get logs() {
+      return get('logs');
+    },
+    get sts() {
+      return get('sts');
+    },
+    get sns() {
+      return get('sns');
+    },
   };
 }
 
@@ -92,7 +121,7 @@ export function defaultPromptIo(): PromptIo {
 export async function confirmOnAws(
   identity: Identity,
   region: string,
-  argv: minimist.ParsedArgs,
+  argv: ParsedArgs,
   report: Reporter,
   io: PromptIo = defaultPromptIo(),
 ): Promise<void> {
@@ -122,7 +151,7 @@ export function describeTarget(s: { target: string; endpoint?: string }): string
 export const OLD_NODE = Number(process.versions.node.split('.')[0]) < 22;
 if (OLD_NODE) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions = {}): Promise<Ctx> {
+export async function connect(argv: ParsedArgs, options: ConnectOptions = {}): Promise<Ctx> {
   const report = new Reporter({ cli: Boolean(argv.cli), out: options.out, tty: options.tty });
   const sources = collectSettings(argv);
   const base = parseSettings(sources);
@@ -149,6 +178,7 @@ export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions
     Object.assign(errorContext, { target: base.target, endpoint, region: base.region });
     region = base.region ?? (base.target === 'aws' ? '' : 'us-east-1');
     if (!region) {
+      const { STSClient } = await import('@aws-sdk/client-sts');
       region = await new STSClient({}).config.region().catch(() => '');
       if (!region)
         throw new UserError(
@@ -164,6 +194,8 @@ export async function connect(argv: minimist.ParsedArgs, options: ConnectOptions
       forcePathStyle: endpoint ? true : undefined,
       maxAttempts: base.target === 'aws' ? 6 : 3,
     });
+    const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+    registerClient('sts', STSClient);
     const who = await clients.sts.send(new GetCallerIdentityCommand({}));
     identity = { accountId: who.Account ?? '', arn: who.Arn ?? '', userId: who.UserId ?? '' };
     base.endpoint = endpoint;

@@ -1,37 +1,42 @@
 // Thin command-line entry for every step: parse flags, connect, run, print a message that says what
-// to do on failure, exit non-zero.
+// to do on failure, exit non-zero. Nothing here loads the SDK or zx: a step's --help costs only Node.
 import * as fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { chalk, dotenv, minimist } from 'zx';
-import { connect, type Ctx } from './context.ts';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseEnv } from 'node:util';
+import { parseCommandLine, type ParsedArgs } from './args.ts';
+import { colour } from './colour.ts';
 import { explain, UserError } from './errors.ts';
 import { FLAGS } from './settings.ts';
+import {
+  fileOf,
+  headingOf,
+  oneShotSteps,
+  stepByFile,
+  STEPS,
+  type FlagSpec,
+  type StepDef,
+  type StepRun,
+} from './steps.ts';
+
+export type { FlagSpec, ParsedArgs };
 
 /** Flags every script accepts, besides the settings' flags (FLAGS). */
 export const COMMON_BOOLEAN_FLAGS = ['yes', 'dry-run', 'cli', 'help'];
 const ALIASES: Record<string, string> = { y: 'yes', h: 'help', arch: 'architecture' };
 
-/** A script's own flags, on top of the common ones. */
-export interface FlagSpec {
-  boolean?: string[];
-  string?: string[];
+/** Each script's own flags (script path under walkthrough/), so help, parsing and tests agree. */
+export function scriptFlags(steps: readonly StepDef[] = STEPS): Record<string, FlagSpec> {
+  return {
+    ...Object.fromEntries(steps.map((s) => [fileOf(s), s.flags])),
+    // The one-shot takes every one-shot step's own flags too (the test step's --image).
+    'all.ts': { string: ['until', 'emit-script', ...oneShotSteps(steps).flatMap((s) => s.flags.string ?? [])] },
+    'extras/tune.ts': { string: ['runs', 'image', 'prices', 'save-json'] },
+    'extras/persistence.ts': { string: ['sequential', 'parallel', 'hold-ms'], boolean: ['teardown'] },
+  };
 }
 
-/** Each script's own flags (script path under walkthrough/), so help, parsing and tests agree. */
-export const SCRIPT_FLAGS = {
-  '00-env.ts': { boolean: ['export'] },
-  '10-role.ts': {},
-  '20-buckets.ts': {},
-  '30-package.ts': {},
-  '40-function.ts': {},
-  '50-trigger.ts': {},
-  '60-test.ts': { string: ['image'] },
-  '65-publish.ts': { string: ['key'] },
-  '90-teardown.ts': { boolean: ['keep-buckets'] },
-  'all.ts': { string: ['until', 'image'] },
-  'extras/tune.ts': { string: ['runs', 'image', 'prices', 'save-json'] },
-  'extras/persistence.ts': { string: ['sequential', 'parallel', 'hold-ms'], boolean: ['teardown'] },
-} satisfies Record<string, FlagSpec>;
+export const SCRIPT_FLAGS = scriptFlags();
 
 /** A command line the script does not understand: exit status 2, like other command-line tools. */
 export class UsageError extends UserError {}
@@ -68,10 +73,10 @@ export function closestFlag(given: string, valid: string[]): string | undefined 
  * Parses the command line, refusing what the script does not declare: a misspelt `--keep-bucket`
  * must not be ignored (teardown would then delete the buckets it was meant to keep).
  */
-export function parseArgs(args: string[], spec: FlagSpec = {}): minimist.ParsedArgs {
+export function parseArgs(args: string[], spec: FlagSpec = {}): ParsedArgs {
   const booleans = [...COMMON_BOOLEAN_FLAGS, ...(spec.boolean ?? [])];
   const strings = [...Object.values(FLAGS), ...(spec.string ?? [])];
-  const argv = minimist(args, { boolean: booleans, string: strings, alias: ALIASES });
+  const argv = parseCommandLine(args, { boolean: booleans, string: strings, alias: ALIASES });
   const valid = [...booleans, ...strings];
   const known = new Set([...valid, ...Object.keys(ALIASES), '_']);
   const unknown = Object.keys(argv).filter((k) => !known.has(k));
@@ -116,28 +121,36 @@ export function isMain(importMetaUrl: string): boolean {
   }
 }
 
-/** Runs one step as a command: `npx tsx walkthrough/10-role.ts [flags]`. */
-export async function runStepMain(
-  title: string,
-  help: string,
-  step: (ctx: Ctx) => Promise<unknown>,
-  flags: FlagSpec = {},
-): Promise<void> {
+/** A step's --help: its heading, what it does, its own flags, how to run it, the common flags. */
+export function stepHelp(step: StepDef): string {
+  const own = [...(step.flags.boolean ?? []), ...(step.flags.string ?? [])]
+    .map((f) => `--${f}`)
+    .filter((f) => !(step.flagHelp ?? []).some((h) => h.startsWith(f)) && !step.about.includes(f));
+  const lines = [
+    headingOf(step),
+    '',
+    step.about,
+    ...(step.flagHelp ?? []).map((h) => `  ${h}`),
+    ...(own.length ? [`  (this step's own flags: ${own.join(' ')})`] : []),
+    `  Run it: ./walkthrough/${fileOf(step)} [flags]  (or npx tsx walkthrough/${fileOf(step)})`,
+    '',
+    COMMON_HELP,
+  ];
+  return lines.join('\n');
+}
+
+/** Runs the step of this file as a command (`./walkthrough/10-role.ts [flags]`) when it is the entry point. */
+export async function stepMain(importMetaUrl: string, run: StepRun, steps: readonly StepDef[] = STEPS): Promise<void> {
+  if (!isMain(importMetaUrl)) return;
+  const step = stepByFile(path.basename(fileURLToPath(importMetaUrl)), steps);
+  if (!step) throw new Error(`${importMetaUrl} is not in walkthrough/lib/steps.ts`);
   try {
-    const argv = parseArgs(process.argv.slice(2), flags);
-    if (argv.help) {
-      // The step's own flags its help text does not already describe.
-      const own = [...(flags.boolean ?? []), ...(flags.string ?? [])]
-        .map((f) => `--${f}`)
-        .filter((f) => !help.includes(f));
-      console.log(
-        `${title}\n\n${help}${own.length ? `\n  (this step's own flags: ${own.join(' ')})` : ''}\n\n${COMMON_HELP}`,
-      );
-      return;
-    }
+    const argv = parseArgs(process.argv.slice(2), step.flags);
+    if (argv.help) return console.log(stepHelp(step));
+    const { connect } = await import('./context.ts');
     const ctx = await connect(argv);
-    ctx.report.heading(title + (ctx.dryRun ? ' (dry run: nothing is changed)' : ''));
-    await step(ctx);
+    ctx.report.heading(headingOf(step) + (ctx.dryRun ? ' (dry run: nothing is changed)' : ''));
+    await run(ctx);
   } catch (err) {
     fail(err);
   }
@@ -145,13 +158,13 @@ export async function runStepMain(
 
 /** DEBUG=1 (or true), from the environment or .env: stack traces on failure. */
 export function debugEnabled(): boolean {
-  const fromFile = fs.existsSync('.env') ? dotenv.parse(fs.readFileSync('.env')).DEBUG : undefined;
+  const fromFile = fs.existsSync('.env') ? parseEnv(fs.readFileSync('.env', 'utf8')).DEBUG : undefined;
   return /^(1|true|yes)$/i.test(process.env.DEBUG ?? fromFile ?? '');
 }
 
 export function fail(err: unknown): void {
   const { message, hint } = explain(err);
-  console.error(chalk.red('✗ ' + message));
+  console.error(colour.red('✗ ' + message));
   if (hint) console.error('  ' + hint);
   if (debugEnabled() && err instanceof Error) console.error(err.stack);
   process.exitCode = err instanceof UsageError ? 2 : 1;

@@ -2,7 +2,8 @@
 // says what to do. Names that depend on the account (the default bucket) are finished later.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dotenv, type minimist } from 'zx';
+import { parseEnv } from 'node:util';
+import type { ParsedArgs } from './args.ts';
 import { UserError } from './errors.ts';
 
 export type TargetKind = 'local' | 'aws' | 'endpoint';
@@ -74,11 +75,11 @@ export interface SettingSource {
 
 /** Reads the raw values with where each came from. */
 export function collectSettings(
-  argv: minimist.ParsedArgs,
+  argv: ParsedArgs,
   env: NodeJS.ProcessEnv = process.env,
   envFile = path.resolve('.env'),
 ): Partial<Record<SettingName, SettingSource>> {
-  const fromFile = fs.existsSync(envFile) ? dotenv.parse(fs.readFileSync(envFile)) : {};
+  const fromFile = fs.existsSync(envFile) ? parseEnv(fs.readFileSync(envFile, 'utf8')) : {};
   const out: Partial<Record<SettingName, SettingSource>> = {};
   for (const [name, flag] of Object.entries(FLAGS) as Array<[SettingName, string]>) {
     const flagValue = argv[flag] as unknown;

@@ -13,11 +13,15 @@ import {
   UpdateAssumeRolePolicyCommand,
   type Role,
   type Tag,
+  IAMClient,
 } from '@aws-sdk/client-iam';
 import { awsCommand, cliJson } from '../aws-cli.ts';
 import { isNotFound } from '../errors.ts';
 import { decodePolicy, type PolicyDocument } from '../policies.ts';
 import { change, type ActionCtx } from './run.ts';
+import { registerClient } from '../context.ts';
+
+registerClient('iam', IAMClient);
 
 export async function getRole(ctx: ActionCtx, roleName: string): Promise<Role | undefined> {
   try {

@@ -17,11 +17,16 @@ import {
   type InvokeCommandOutput,
   type Runtime,
   type UpdateFunctionConfigurationCommandInput,
+  LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
 import { awsCode, isNotFound, UserError } from '../errors.ts';
+import { stepRef } from '../steps.ts';
 import { retry } from '../retry.ts';
 import { change, type ActionCtx } from './run.ts';
+import { registerClient } from '../context.ts';
+
+registerClient('lambda', LambdaClient);
 
 export async function getFunction(ctx: ActionCtx, name: string) {
   try {
@@ -193,7 +198,7 @@ export function waiterError(
       : `${c.LastUpdateStatusReason ?? 'no reason given'}${c.LastUpdateStatusReasonCode ? ` (${c.LastUpdateStatusReasonCode})` : ''}`;
   return new UserError(
     `Function ${name} did not ${goal}: ${now}: ${why}.`,
-    `Fix the cause above (re-running step 2 repairs the role), then re-run step 5: npx tsx walkthrough/40-function.ts. ${look}.`,
+    `Fix the cause above (re-running ${stepRef('role')} repairs the role), then re-run ${stepRef('function')}. ${look}.`,
   );
 }
 

@@ -7,9 +7,13 @@ import {
   PutRetentionPolicyCommand,
   type FilteredLogEvent,
   type LogGroup,
+  CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { awsCommand } from '../aws-cli.ts';
 import { change, type ActionCtx } from './run.ts';
+import { registerClient } from '../context.ts';
+
+registerClient('logs', CloudWatchLogsClient);
 
 export async function findLogGroup(ctx: ActionCtx, name: string): Promise<LogGroup | undefined> {
   const r = await ctx.clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));

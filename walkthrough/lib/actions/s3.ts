@@ -21,11 +21,15 @@ import {
   type NotificationConfiguration,
   type ObjectIdentifier,
   type Tag,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { awsCommand, cliJson, shellQuote } from '../aws-cli.ts';
 import { awsCode, httpStatus, isNotFound } from '../errors.ts';
 import { pollUntil } from '../retry.ts';
 import { change, type ActionCtx } from './run.ts';
+import { registerClient } from '../context.ts';
+
+registerClient('s3', S3Client);
 
 export type BucketAccess = 'missing' | 'ours' | 'forbidden' | 'other-region';
 

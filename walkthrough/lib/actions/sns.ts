@@ -12,10 +12,14 @@ import {
   UnsubscribeCommand,
   type Subscription,
   type Tag,
+  SNSClient,
 } from '@aws-sdk/client-sns';
 import { awsCommand } from '../aws-cli.ts';
 import { isNotFound } from '../errors.ts';
 import { change, type ActionCtx } from './run.ts';
+import { registerClient } from '../context.ts';
+
+registerClient('sns', SNSClient);
 
 /** The topic's attributes, or undefined when it does not exist. */
 export async function getTopicAttributes(

@@ -1,4 +1,5 @@
-// Step 8. Teardown, in reverse order: the notification entry, the topic (TRIGGER=sns: with its
+#!/usr/bin/env -S node --import=tsx
+// Step 9. Teardown, in reverse order: the notification entry, the topic (TRIGGER=sns: with its
 // subscriptions and policy), the permissions, the function, its log group, the role's policies and
 // the role, then the buckets' objects (every version, unfinished uploads) and the buckets. Only what the state file and the walkthrough's tags say it created;
 // anything already gone counts as done, so it works after any partial setup.
@@ -16,7 +17,7 @@ import {
   unsubscribe,
 } from './lib/actions/sns.ts';
 import { describeTarget, type Ctx } from './lib/context.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
 import { hasTag, logGroupName, SUITE_TAG } from './lib/policies.ts';
 import {
   notificationId,
@@ -223,11 +224,4 @@ function closingLine(ctx: Ctx): string {
   );
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '8. Teardown',
-    'Removes everything the walkthrough created, and nothing else.\n  --keep-buckets   keep the buckets and their contents',
-    teardownStep,
-    SCRIPT_FLAGS['90-teardown.ts'],
-  );
-}
+await stepMain(import.meta.url, teardownStep);

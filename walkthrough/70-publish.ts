@@ -1,8 +1,9 @@
-// Step 7b (TRIGGER=sns). Event-driven through a topic: anyone allowed to publish to the topic can
+#!/usr/bin/env -S node --import=tsx
+// Step 8 (TRIGGER=sns). Event-driven through a topic: anyone allowed to publish to the topic can
 // trigger the function without knowing it exists. This publishes a hand-made S3 event for an object
 // already in the source bucket (the last test upload, or --key KEY) as `aws sns publish` does, after
 // removing that object's thumbnail, and waits for the function to make it again.
-//   npx tsx walkthrough/65-publish.ts [--key KEY] [--cli] [--dry-run]
+//   npx tsx walkthrough/70-publish.ts [--key KEY] [--cli] [--dry-run]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -13,7 +14,8 @@ import { publish } from './lib/actions/sns.ts';
 import type { Ctx } from './lib/context.ts';
 import { UserError } from './lib/errors.ts';
 import { s3PutEvent } from './lib/events.ts';
-import { isMain, runStepMain, SCRIPT_FLAGS } from './lib/main.ts';
+import { stepMain } from './lib/main.ts';
+import { runFirst, stepNumber, stepRef } from './lib/steps.ts';
 import { partitionOf } from './lib/policies.ts';
 import { PollTimeout } from './lib/retry.ts';
 import type { TargetKind } from './lib/settings.ts';
@@ -37,14 +39,14 @@ export async function publishStep(ctx: Ctx): Promise<void> {
   if (!topic && !ctx.dryRun)
     throw new UserError(
       'There is no topic between the bucket and the function (the trigger is not TRIGGER=sns).',
-      'Run step 6 with the SNS variant first: npx tsx walkthrough/50-trigger.ts --trigger sns',
+      runFirst('trigger', '--trigger sns'),
     );
   const topicArn = topic?.arn ?? topicArnOf(ctx);
   const key = ctx.argv.key !== undefined && ctx.argv.key !== true ? String(ctx.argv.key) : state.data.lastTest?.key;
   if (!key)
     throw new UserError(
       'No object to publish an event for.',
-      'Run the test step first (npx tsx walkthrough/60-test.ts), or name an object of the source bucket with --key KEY.',
+      `Run the test step first (${stepRef('test')}), or name an object of the source bucket with --key KEY.`,
     );
   const object = await headObject(ctx, s.sourceBucket, key);
   if (!object)
@@ -88,25 +90,18 @@ export async function publishStep(ctx: Ctx): Promise<void> {
     if (!(err instanceof PollTimeout)) throw err;
     throw new UserError(
       `No thumbnail appeared after publishing to ${s.topicName}: ${err.message}`,
-      `Check the subscription and the function's permission for the topic (re-run step 6 with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in \`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries, ${deliveryLogWhere(s.target)}.`,
+      `Check the subscription and the function's permission for the topic (re-run ${stepRef('trigger')} with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in \`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries, ${deliveryLogWhere(s.target)}.`,
     );
   }
   const meta = await sharp(thumbnail).metadata();
   if (!meta.width || meta.width > s.thumbnailWidth)
     throw new UserError(
       `The thumbnail is ${meta.width} px wide, expected at most ${s.thumbnailWidth} px.`,
-      'Re-run step 5 so the function has the current settings.',
+      `Re-run step ${stepNumber('function')} so the function has the current settings.`,
     );
   report.info(
     `the function, triggered through the topic, wrote s3://${s.destBucket}/${thumbKey} again: a ${meta.width}x${meta.height} ${meta.format}`,
   );
 }
 
-if (isMain(import.meta.url)) {
-  await runStepMain(
-    '7b. Publish to the topic (TRIGGER=sns)',
-    'Publishes a hand-made S3 event for an existing object (the last test upload, or --key KEY) to the topic, and checks that its thumbnail is made again.',
-    publishStep,
-    SCRIPT_FLAGS['65-publish.ts'],
-  );
-}
+await stepMain(import.meta.url, publishStep);
