@@ -3,10 +3,11 @@
 //   npx tsx walkthrough/00-env.ts            show the settings, where each came from, and the identity
 //   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines: eval "$(npx tsx walkthrough/00-env.ts --export)"
 import { awsCommand, shellQuote } from './lib/aws-cli.ts';
-import { OLD_NODE, type Ctx } from './lib/context.ts';
+import type { Ctx } from './lib/context.ts';
 import { fail, isMain, parseArgs, stepMain } from './lib/main.ts';
 import { stepById } from './lib/steps.ts';
 import { logGroupName } from './lib/policies.ts';
+import { OLD_NODE } from './lib/settings.ts';
 
 /** The names every later step uses, as the 2014 command-line companion put them in shell variables. */
 export function exportedVariables(ctx: Ctx): Array<[string, string]> {

@@ -4,10 +4,11 @@
 import * as path from 'node:path';
 import type { Ctx } from './lib/context.ts';
 import { stepMain } from './lib/main.ts';
-import { buildPackage, cpuOf, reusablePackage, sharpVersion, type BuiltPackage } from './lib/package.ts';
+import type { BuiltPackage } from './lib/package.ts';
 
 export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
   const { settings: s, report, state } = ctx;
+  const { buildPackage, cpuOf, reusablePackage, sharpVersion } = await import('./lib/package.ts');
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
   const relative = (p: string) =>

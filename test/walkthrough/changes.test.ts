@@ -115,7 +115,7 @@ describe('changing a set-up walkthrough', () => {
     );
     assert.match(
       r.stderr,
-      /trust policy lets lambda\.amazonaws\.com assume it: step 2 repairs both \(npx tsx walkthrough\/10-role\.ts\)/,
+      /trust policy lets lambda\.amazonaws\.com assume it: step 2 \(npx tsx walkthrough\/10-role\.ts\) repairs both/,
     );
     noStack(r.stderr);
     // Step 2 puts the trust policy back.

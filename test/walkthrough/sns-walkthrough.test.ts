@@ -25,7 +25,7 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { loadConfig } from '../../local-aws/config.ts';
-import { deliveryLogWhere } from '../../walkthrough/70-publish.ts';
+import { deliveryLogWhere } from '../../walkthrough/lib/topic-publish.ts';
 import { eventually } from '../fixtures/lambda/kit.ts';
 import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';

@@ -10,7 +10,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateBucketCommand, DeleteBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { minimist } from 'zx';
 import sharp from 'sharp';
-import { verifyThumbnail } from '../../walkthrough/60-test.ts';
+import { verifyThumbnail } from '../../walkthrough/lib/thumbnail-test.ts';
 import { confirmOnAws } from '../../walkthrough/lib/context.ts';
 import { UserError } from '../../walkthrough/lib/errors.ts';
 import { Reporter } from '../../walkthrough/lib/ui.ts';

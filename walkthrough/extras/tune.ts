@@ -38,6 +38,13 @@ import {
   type SizeSummary,
 } from './lib/tune-results.ts';
 
+/** A running tune, in the state's notes: the memory size to put back if it is interrupted. */
+interface TuningRecord {
+  functionName: string;
+  originalMemorySize: number;
+  startedAt: string;
+}
+
 export const DEFAULT_SIZES = [128, 256, 512, 1024, 1536, 2048, 3008];
 export const DEFAULT_RUNS = 5;
 const OUT_DIR = 'out';
@@ -112,7 +119,8 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
     report.info(`the prices are ${prices.region}'s; ${s.region} may differ (pass --prices FILE)`);
 
   // A run killed before it could restore the memory left the original size in the state file.
-  const interrupted = state.data.tuning?.functionName === name ? state.data.tuning : undefined;
+  const noted = state.data.notes?.tune as TuningRecord | undefined;
+  const interrupted = noted?.functionName === name ? noted : undefined;
   const originalMemory = interrupted?.originalMemorySize ?? config.MemorySize ?? 128;
   if (interrupted)
     report.info(`an earlier tune run did not finish; ${name}'s original memory size was ${originalMemory} MB`);
@@ -142,9 +150,14 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   const eventFile = path.join(OUT_DIR, 'tune-event.json');
   fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
 
-  state.update(
-    (x) => (x.tuning = { functionName: name, originalMemorySize: originalMemory, startedAt: new Date().toISOString() }),
-  );
+  state.update((x) => {
+    const tune: TuningRecord = {
+      functionName: name,
+      originalMemorySize: originalMemory,
+      startedAt: new Date().toISOString(),
+    };
+    x.notes = { ...x.notes, tune };
+  });
   report.info(
     `if this is stopped hard, restore the memory with: aws lambda update-function-configuration --function-name ${name} --memory-size ${originalMemory}`,
   );
@@ -172,7 +185,9 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   } finally {
     if (current !== originalMemory) await setMemory(ctx, name, originalMemory, 'restore');
     else report.unchanged(`memory of ${name}: ${originalMemory} MB`);
-    state.update((x) => delete x.tuning);
+    state.update((x) => {
+      if (x.notes) delete x.notes.tune;
+    });
   }
 
   const summaries = results.map((r) => summarise(r, unitPrices)).filter((x): x is SizeSummary => x !== undefined);

@@ -13,6 +13,8 @@ import type { ParsedArgs } from './args.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { errorContext, UserError } from './errors.ts';
 import {
+  describeTarget,
+  OLD_NODE,
   collectSettings,
   parseSettings,
   resolveNames,
@@ -138,17 +140,7 @@ export async function confirmOnAws(
   if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('Stopped: nothing was changed.');
 }
 
-/** Where the steps run, in words: the local endpoint, another endpoint, or real AWS. */
-export function describeTarget(s: { target: string; endpoint?: string }): string {
-  return s.target === 'local'
-    ? `the local endpoint at ${s.endpoint}`
-    : s.target === 'endpoint'
-      ? `the endpoint ${s.endpoint}`
-      : 'real AWS';
-}
-
-/** The SDK warns on every run under Node 20; the env step says it once, in one line. */
-export const OLD_NODE = Number(process.versions.node.split('.')[0]) < 22;
+export { describeTarget, OLD_NODE };
 if (OLD_NODE) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export async function connect(argv: ParsedArgs, options: ConnectOptions = {}): Promise<Ctx> {

@@ -47,6 +47,18 @@ export interface ResolvedSettings extends Settings {
   accountId: string;
 }
 
+/** The SDK warns on every run under Node 20; the env step says it once, in one line. */
+export const OLD_NODE = Number(process.versions.node.split('.')[0]) < 22;
+
+/** Where the steps run, in words: the local endpoint, another endpoint, or real AWS. */
+export function describeTarget(s: { target: string; endpoint?: string }): string {
+  return s.target === 'local'
+    ? `the local endpoint at ${s.endpoint}`
+    : s.target === 'endpoint'
+      ? `the endpoint ${s.endpoint}`
+      : 'real AWS';
+}
+
 /** Setting name -> command-line flag. */
 export const FLAGS = {
   TARGET: 'target',

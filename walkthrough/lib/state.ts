@@ -58,18 +58,17 @@ export interface TestRecord {
   at: string;
 }
 
-/** The persistence probe of walkthrough/extras/persistence.ts (each part recorded as it is created). */
-export interface ProbeRecord {
-  role?: RoleRecord;
-  logGroup?: OwnedResource;
-  function?: FunctionRecord;
-}
+/** Kinds of resources an extra may register in the owned list (teardown removes them in this order). */
+export const OWNED_KINDS = ['function', 'log-group', 'role'] as const;
+export type OwnedKind = (typeof OWNED_KINDS)[number];
 
-/** A running `npm run tune`: the memory size to put back if it is interrupted. */
-export interface TuningRecord {
-  functionName: string;
-  originalMemorySize: number;
-  startedAt: string;
+/** A resource an extra created (or adopted as its own), by kind: teardown removes it through lib/resources. */
+export interface OwnedEntry {
+  kind: OwnedKind;
+  name: string;
+  /** Which extra made it (for messages only). */
+  by: string;
+  record: OwnedResource & { arn?: string; codeSha256?: string };
 }
 
 export interface WalkthroughState {
@@ -91,11 +90,15 @@ export interface WalkthroughState {
   topic?: TopicRecord;
   notification?: NotificationRecord;
   lastTest?: TestRecord;
-  probe?: ProbeRecord;
-  tuning?: TuningRecord;
+  /** Resources the extras made, by kind. */
+  owned?: OwnedEntry[];
+  /** Records the extras keep for themselves (an interrupted `npm run tune`), by extra. */
+  notes?: Record<string, unknown>;
 }
 
 export const STATE_DIR = '.walkthrough';
+/** Where the steps write what a user may look at: the sample image, events, thumbnails. */
+export const OUT_DIR = 'out';
 
 /** One state file per target, account and region; `name` tells the walkthrough's from an extra's (lambdash). */
 export function stateFile(

@@ -1,6 +1,6 @@
 // What each step tells the user: what it created, found, changed or removed; the aws-cli
 // equivalents (--cli); what it would do (--dry-run); and a spinner with elapsed time for long waits.
-import { chalk } from 'zx';
+import { colour as chalk } from './colour.ts';
 
 export type Outcome = 'created' | 'found' | 'changed' | 'removed' | 'unchanged' | 'gone' | 'would' | 'info' | 'kept';
 
@@ -84,6 +84,20 @@ export class Reporter {
   cli(command: string): void {
     this.commands.push(command);
     if (this.options.cli) this.write(chalk.gray('    $ ') + command);
+  }
+
+  /** The aws-cli command of something already in place (printed with --cli, marked as done). */
+  cliDone(command: string): void {
+    this.commands.push(command);
+    if (this.options.cli) this.write(chalk.gray('    $ ') + command + chalk.gray('   # already done'));
+  }
+
+  /** A view whose commands are marked as already done and whose "would" lines are silent (lib/resources/done.ts). */
+  alreadyDone(): Reporter {
+    const view = Object.create(this) as Reporter;
+    view.cli = (command: string) => this.cliDone(command);
+    view.would = () => undefined;
+    return view;
   }
 
   /** Plain text output (tables, log lines). */

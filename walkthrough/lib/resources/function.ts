@@ -1,0 +1,144 @@
+// A function: created (retried while IAM has not yet shown Lambda the new role), or updated only where
+// it differs: code by CodeSha256, configuration field by field; every change followed by its waiter.
+import type { UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda';
+import {
+  createFunction,
+  deleteFunction,
+  getFunction,
+  isRoleNotReady,
+  retryWhileRoleNotReady,
+  updateFunctionCode,
+  updateFunctionConfiguration,
+  waitActive,
+  waitUpdated,
+  type FunctionDefinition,
+} from '../actions/lambda.ts';
+import type { Ctx } from '../context.ts';
+import { UserError } from '../errors.ts';
+import { partitionOf } from '../policies.ts';
+import { gone } from '../removal.ts';
+import type { FunctionRecord } from '../state.ts';
+import { stepRef } from '../steps.ts';
+import { alreadyDone } from './done.ts';
+import { isOurs, type Slot } from './ownership.ts';
+
+/** How long CreateFunction is retried while the new role is not visible to Lambda. */
+const ASSUME_DEADLINE_MS = Number(process.env.WALKTHROUGH_ASSUME_DEADLINE_MS) || 120_000;
+
+export interface FunctionCode {
+  zip: Buffer;
+  codeSha256: string;
+}
+
+function configurationChanges(def: FunctionDefinition, current: Record<string, unknown>) {
+  const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
+  const fields: string[] = [];
+  const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+  const checks: Array<[boolean, () => void, string]> = [
+    [current.Role !== def.roleArn, () => (input.Role = def.roleArn), 'role'],
+    [current.Runtime !== def.runtime, () => (input.Runtime = def.runtime as never), 'runtime'],
+    [current.Handler !== def.handler, () => (input.Handler = def.handler), 'handler'],
+    [
+      current.MemorySize !== def.memorySize,
+      () => (input.MemorySize = def.memorySize),
+      `memory (${String(current.MemorySize)} -> ${def.memorySize} MB)`,
+    ],
+    [
+      current.Timeout !== def.timeout,
+      () => (input.Timeout = def.timeout),
+      `timeout (${String(current.Timeout)} -> ${def.timeout} s)`,
+    ],
+    [
+      Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k]),
+      () => (input.Environment = { Variables: def.environment }),
+      'environment',
+    ],
+  ];
+  for (const [differs, apply, field] of checks) {
+    if (!differs) continue;
+    apply();
+    fields.push(field);
+  }
+  return { input, fields };
+}
+
+async function create(ctx: Ctx, def: FunctionDefinition, code: FunctionCode, slot: Slot<FunctionRecord>) {
+  const { settings: s, report } = ctx;
+  const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:function:${def.name}`;
+  slot.set({ name: def.name, arn, createdBySuite: true });
+  const created = await report.wait(`creating function ${def.name}`, () =>
+    retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, code.zip), ASSUME_DEADLINE_MS).catch((err: unknown) => {
+      if (!isRoleNotReady(err)) throw err;
+      throw new UserError(
+        `Lambda still says the role ${def.roleArn} cannot be assumed, after retrying for ` +
+          `${ASSUME_DEADLINE_MS / 1000} s (a new role usually becomes usable within seconds: IAM is eventually ` +
+          'consistent, but not this slow).',
+        'Check that the role exists and that its trust policy lets lambda.amazonaws.com assume it: ' +
+          `${stepRef('role')} repairs both. Then re-run ${stepRef('function')}.`,
+      );
+    }),
+  );
+  await report.wait(`waiting for ${def.name} to become Active`, () => waitActive(ctx, def.name));
+  if (!created) return; // dry run
+  slot.set({ name: def.name, arn: created.FunctionArn ?? arn, createdBySuite: true, codeSha256: created.CodeSha256 });
+  report.created(`function ${def.name} (${def.runtime}, ${def.architecture}, ${def.memorySize} MB, ${def.timeout} s)`);
+}
+
+/** Creates the function, or brings the one that is ours to `def`. */
+export async function ensureFunction(
+  ctx: Ctx,
+  def: FunctionDefinition,
+  code: FunctionCode,
+  slot: Slot<FunctionRecord>,
+): Promise<void> {
+  const { report } = ctx;
+  const existing = await getFunction(ctx, def.name);
+  if (!existing) return create(ctx, def, code, slot);
+  const config = existing.Configuration ?? {};
+  if (!isOurs(slot.get(), def.name, existing.Tags))
+    throw new UserError(
+      `A function named ${def.name} already exists and was not created by this walkthrough; it will not be changed.`,
+      'Set FUNCTION_NAME (or --function-name) to another name.',
+    );
+  const arn = config.FunctionArn ?? '';
+  slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: config.CodeSha256 });
+  report.found(`function ${def.name}`);
+  await createFunction(alreadyDone(ctx), def, code.zip);
+  // Pitfall 3: a change while another is in progress is refused (ResourceConflictException).
+  if (config.State === 'Pending')
+    await report.wait('waiting for the function to become Active', () => waitActive(ctx, def.name));
+  if (config.LastUpdateStatus === 'InProgress')
+    await report.wait('waiting for the last update to finish', () => waitUpdated(ctx, def.name));
+
+  const sameCode =
+    config.CodeSha256 === code.codeSha256 && (config.Architectures?.[0] ?? 'x86_64') === def.architecture;
+  if (sameCode) report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
+  else if (await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture)) {
+    await report.wait('waiting for the code update', () => waitUpdated(ctx, def.name));
+    slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: code.codeSha256 });
+    report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
+  }
+  const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
+  if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
+  if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {
+    await report.wait('waiting for the configuration update', () => waitUpdated(ctx, def.name));
+    report.changed(`configuration of ${def.name}: ${fields.join(', ')}`);
+  }
+}
+
+/** Deletes the function if it is ours; returns whether it was (its log group is then ours too). */
+export async function removeFunction(ctx: Ctx, name: string, slot: Slot<FunctionRecord>): Promise<boolean> {
+  const fn = await getFunction(ctx, name);
+  if (!fn) {
+    ctx.report.gone(`function ${name}`);
+    slot.clear();
+    return false;
+  }
+  if (!isOurs(slot.get(), name, fn.Tags)) {
+    ctx.report.kept(`function ${name} (not created by this walkthrough)`);
+    return false;
+  }
+  if (await gone(() => deleteFunction(ctx, name))) ctx.report.removed(`function ${name}`);
+  slot.clear();
+  return true;
+}

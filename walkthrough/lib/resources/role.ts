@@ -1,0 +1,80 @@
+// An execution role with its inline policy: ensure (create, or repair the trust policy and the inline
+// policy where they differ) and remove (its policies first, then the role).
+import type { Tag } from '@aws-sdk/client-iam';
+import {
+  createRole,
+  getRole,
+  getRolePolicy,
+  listRoleTags,
+  putRolePolicy,
+  updateAssumeRolePolicy,
+} from '../actions/iam.ts';
+import type { Ctx } from '../context.ts';
+import { UserError } from '../errors.ts';
+import { decodePolicy, partitionOf, samePolicy, type PolicyDocument } from '../policies.ts';
+import type { RoleRecord } from '../state.ts';
+import { deleteRoleWithPolicies } from '../removal.ts';
+import { alreadyDone } from './done.ts';
+import { isOurs, type Slot } from './ownership.ts';
+
+export interface RoleSpec {
+  name: string;
+  trust: PolicyDocument;
+  policyName: string;
+  policy: PolicyDocument;
+  /** What the inline policy allows, in words. */
+  allows: string;
+  tags: Tag[];
+  description: string;
+  /** The setting that names it, for the "choose another name" hint. */
+  setting: string;
+}
+
+/** Returns the role's ARN. */
+export async function ensureRole(ctx: Ctx, spec: RoleSpec, slot: Slot<RoleRecord>): Promise<string> {
+  const { report } = ctx;
+  const arn = `arn:${partitionOf(ctx.identity.arn)}:iam::${ctx.settings.accountId}:role/${spec.name}`;
+  const record = (a: string): RoleRecord => ({
+    name: spec.name,
+    arn: a,
+    createdBySuite: true,
+    inlinePolicyName: spec.policyName,
+  });
+  const role = await getRole(ctx, spec.name);
+  if (!role) {
+    slot.set(record(arn));
+    if (await createRole(ctx, spec.name, spec.trust, spec.tags, spec.description)) report.created(`role ${spec.name}`);
+  } else {
+    if (!isOurs(slot.get(), spec.name, await listRoleTags(ctx, spec.name)))
+      throw new UserError(
+        `A role named ${spec.name} already exists and was not created by this walkthrough; it will not be changed.`,
+        `Set ${spec.setting} to another name.`,
+      );
+    slot.set(record(role.Arn ?? arn));
+    report.found(`role ${spec.name}`);
+    if (!samePolicy(decodePolicy(role.AssumeRolePolicyDocument), spec.trust)) {
+      if (await updateAssumeRolePolicy(ctx, spec.name, spec.trust))
+        report.changed(`trust policy of ${spec.name}: only lambda.amazonaws.com may assume it`);
+    } else await createRole(alreadyDone(ctx), spec.name, spec.trust, spec.tags, spec.description);
+  }
+  const current = role ? await getRolePolicy(ctx, spec.name, spec.policyName) : undefined;
+  const what = `inline policy ${spec.policyName}: ${spec.allows}`;
+  if (current !== undefined && samePolicy(current, spec.policy)) {
+    await putRolePolicy(alreadyDone(ctx), spec.name, spec.policyName, spec.policy);
+    report.unchanged(what);
+  } else if (await putRolePolicy(ctx, spec.name, spec.policyName, spec.policy))
+    report[current === undefined ? 'created' : 'changed'](what);
+  return slot.get()?.arn ?? arn;
+}
+
+/** Removes the role if it is ours (its inline policies and attachments first). */
+export async function removeRole(ctx: Ctx, name: string, slot: Slot<RoleRecord>): Promise<void> {
+  if (!(await getRole(ctx, name))) {
+    ctx.report.gone(`role ${name}`);
+    return slot.clear();
+  }
+  if (!isOurs(slot.get(), name, await listRoleTags(ctx, name)))
+    return ctx.report.kept(`role ${name} (not created by this walkthrough)`);
+  await deleteRoleWithPolicies(ctx, name);
+  slot.clear();
+}
