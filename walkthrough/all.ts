@@ -9,7 +9,7 @@ import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from './lib/main.t
 import { logGroupName } from './lib/policies.ts';
 import { shellQuote } from './lib/aws-cli.ts';
 import { FLAGS, type SettingName } from './lib/settings.ts';
-import { fileOf, headingOf, nextStep, oneShotSteps, stepCommand, STEPS, type StepDef } from './lib/steps.ts';
+import { fileOf, headingOf, nextStep, oneShotSteps, stepById, stepCommand, STEPS, type StepDef } from './lib/steps.ts';
 
 export interface WalkthroughResult {
   ctx: Ctx;
@@ -113,10 +113,24 @@ export function walkthroughHelp(steps: readonly StepDef[] = STEPS): string {
     'npm run walkthrough: every step in order, then a summary.',
     `  --until STEP   stop after STEP, by number or name (${until})`,
     '  --image PATH   test with your own image',
+    '  --emit-script DIR   write DIR/set-up.sh and DIR/teardown.sh: the walkthrough as plain aws-cli commands',
     '  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)',
     '',
     COMMON_HELP,
   ].join('\n');
+}
+
+/** --emit-script DIR: step 4 builds the zip if needed (a local build, nothing in the account), then the scripts. */
+async function emit(ctx: Ctx, dir: string): Promise<void> {
+  if (!dir) throw new UserError('--emit-script needs a folder: --emit-script out/');
+  const packageStep = await stepById('package').load();
+  ctx.report.heading(headingOf(stepById('package')));
+  await packageStep(ctx);
+  const zipPath = ctx.state.data.package?.zipPath;
+  if (!zipPath) throw new UserError('No package was built (a dry run builds none): run without --dry-run.');
+  const { emitScripts } = await import('./lib/emit-script.ts');
+  const files = await emitScripts(ctx, dir, zipPath);
+  ctx.report.print(`\nWrote ${files.join(' and ')}: run them with bash (set-up, then teardown).`);
 }
 
 async function main(): Promise<void> {
@@ -130,6 +144,7 @@ async function main(): Promise<void> {
   try {
     const { connect } = await import('./lib/context.ts');
     const ctx = await connect(argv);
+    if (argv['emit-script'] !== undefined) return await emit(ctx, String(argv['emit-script']));
     printSummary(await runWalkthrough(ctx, argv.until as string | undefined));
   } catch (err) {
     fail(err);
