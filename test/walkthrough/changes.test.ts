@@ -30,8 +30,8 @@ import {
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { explain, UserError } from '../../walkthrough/lib/errors.ts';
 import { waiterError } from '../../walkthrough/lib/actions/lambda.ts';
-import { freePort, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { freePort, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;

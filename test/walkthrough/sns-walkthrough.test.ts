@@ -26,9 +26,9 @@ import {
 } from '@aws-sdk/client-sns';
 import { loadConfig } from '../../local-aws/config.ts';
 import { deliveryLogWhere } from '../../walkthrough/65-publish.ts';
-import { eventually } from '../fixtures/lambda/kit.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { eventually } from '../support/lambda-kit.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 const ACCOUNT = '000000000000';
 const SRC = `s3-thumbnail-src-${ACCOUNT}-us-east-1`;

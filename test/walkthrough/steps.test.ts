@@ -14,8 +14,8 @@ import { verifyThumbnail } from '../../walkthrough/60-test.ts';
 import { confirmOnAws } from '../../walkthrough/lib/context.ts';
 import { UserError } from '../../walkthrough/lib/errors.ts';
 import { Reporter } from '../../walkthrough/lib/ui.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
