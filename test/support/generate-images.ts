@@ -31,13 +31,18 @@ function pngBomb(size: number): Buffer {
   ihdr[9] = 0; // greyscale
   const rows = Buffer.alloc((1 + size / 8) * size); // filter byte 0 + all-black pixels per row
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(rows, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(rows, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A small JPEG whose SOF header is rewritten to claim width x height. */
 function jpegWithDimensions(jpeg: Buffer, width: number, height: number): Buffer {
   const out = Buffer.from(jpeg);
-  for (let i = 2; i + 9 < out.length; ) {
+  for (let i = 2; i + 9 < out.length;) {
     if (out[i] !== 0xff) throw new Error('bad JPEG marker walk');
     const marker = out[i + 1] ?? 0;
     const len = out.readUInt16BE(i + 2);
@@ -63,18 +68,30 @@ function frames(width: number, height: number, count: number, colour: (i: number
     }
     // A moving square so no two frames are identical (encoders merge identical frames).
     for (let y = 0; y < Math.min(20, height); y++) {
-      for (let x = f * 4; x < Math.min(f * 4 + 20, width); x++) raw.fill(255, ((f * height + y) * width + x) * 3, ((f * height + y) * width + x) * 3 + 3);
+      for (let x = f * 4; x < Math.min(f * 4 + 20, width); x++)
+        raw.fill(255, ((f * height + y) * width + x) * 3, ((f * height + y) * width + x) * 3 + 3);
     }
   }
   return raw;
 }
 
-function animation(width: number, height: number, count: number, colour: (i: number) => [number, number, number]): Sharp {
-  return sharp(frames(width, height, count, colour), { raw: { width, height: height * count, channels: 3, pageHeight: height } });
+function animation(
+  width: number,
+  height: number,
+  count: number,
+  colour: (i: number) => [number, number, number],
+): Sharp {
+  return sharp(frames(width, height, count, colour), {
+    raw: { width, height: height * count, channels: 3, pageHeight: height },
+  });
 }
 
 const ftyp = (major: string, brands: string[]): Buffer => {
-  const body = Buffer.concat([Buffer.from(major, 'latin1'), Buffer.alloc(4), ...brands.map((b) => Buffer.from(b, 'latin1'))]);
+  const body = Buffer.concat([
+    Buffer.from(major, 'latin1'),
+    Buffer.alloc(4),
+    ...brands.map((b) => Buffer.from(b, 'latin1')),
+  ]);
   const size = Buffer.alloc(4);
   size.writeUInt32BE(8 + body.length);
   return Buffer.concat([size, Buffer.from('ftyp', 'latin1'), body, Buffer.alloc(64)]);
@@ -87,22 +104,56 @@ async function main(): Promise<void> {
   write('bomb.png', pngBomb(20000));
   write('bomb-header.jpg', jpegWithDimensions(read('tiny-150px.jpg'), 60000, 60000));
   // 50 frames of 1000x1000: each frame is small, together 50 MP (over the 40 MP budget).
-  write('animated-bomb.gif', await animation(1000, 1000, 50, (i) => [i * 5, 100, 200]).gif().toBuffer());
-  write('animated.gif', await animation(400, 300, 4, (i) => [60 * i, 120, 255 - 60 * i]).gif({ delay: 100, loop: 0 }).toBuffer());
-  write('animated.webp', await animation(400, 300, 3, (i) => [200, 80 * i, 40]).webp({ delay: 100, loop: 0 }).toBuffer());
+  write(
+    'animated-bomb.gif',
+    await animation(1000, 1000, 50, (i) => [i * 5, 100, 200])
+      .gif()
+      .toBuffer(),
+  );
+  write(
+    'animated.gif',
+    await animation(400, 300, 4, (i) => [60 * i, 120, 255 - 60 * i])
+      .gif({ delay: 100, loop: 0 })
+      .toBuffer(),
+  );
+  write(
+    'animated.webp',
+    await animation(400, 300, 3, (i) => [200, 80 * i, 40])
+      .webp({ delay: 100, loop: 0 })
+      .toBuffer(),
+  );
 
-  const svg = '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="#3366cc"/></svg>\n';
+  const svg =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="#3366cc"/></svg>\n';
   write('vector.svg', svg);
-  write('svg-named.png', '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><circle cx="200" cy="150" r="100"/></svg>\n');
-  write('document.pdf', '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  write(
+    'svg-named.png',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><circle cx="200" cy="150" r="100"/></svg>\n',
+  );
+  write(
+    'document.pdf',
+    '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+  );
   write('heic-header.heic', ftyp('heic', ['mif1', 'heic']));
 
-  write('photo.tiff', await sharp(landscape).resize({ width: 640 }).tiff({ compression: 'deflate', predictor: 'horizontal' }).toBuffer());
-  write('alpha.tiff', await sharp(alpha).resize({ width: 320 }).tiff({ compression: 'deflate', predictor: 'horizontal' }).toBuffer());
+  write(
+    'photo.tiff',
+    await sharp(landscape).resize({ width: 640 }).tiff({ compression: 'deflate', predictor: 'horizontal' }).toBuffer(),
+  );
+  write(
+    'alpha.tiff',
+    await sharp(alpha).resize({ width: 320 }).tiff({ compression: 'deflate', predictor: 'horizontal' }).toBuffer(),
+  );
   write('photo.avif', await sharp(landscape).resize({ width: 800 }).avif({ quality: 50 }).toBuffer());
   write('png-named.jpg', await sharp(alpha).resize({ width: 400 }).png().toBuffer());
-  write('Photo.JPEG', await sharp(read('photo-portrait-progressive.jpg')).resize({ width: 600 }).jpeg({ quality: 85 }).toBuffer());
-  write('100% juice + café 日本 🍊.jpg', await sharp(landscape).resize({ width: 480 }).jpeg({ quality: 85 }).toBuffer());
+  write(
+    'Photo.JPEG',
+    await sharp(read('photo-portrait-progressive.jpg')).resize({ width: 600 }).jpeg({ quality: 85 }).toBuffer(),
+  );
+  write(
+    '100% juice + café 日本 🍊.jpg',
+    await sharp(landscape).resize({ width: 480 }).jpeg({ quality: 85 }).toBuffer(),
+  );
 
   const png = await sharp(alpha).resize({ width: 400 }).png().toBuffer();
   write('truncated.png', png.subarray(0, Math.floor(png.length * 0.6)));

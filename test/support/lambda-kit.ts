@@ -59,17 +59,29 @@ export async function createRole(
 ): Promise<string> {
   const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
   await iam.send(
-    new AttachRolePolicyCommand({ RoleName: name, PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }),
+    new AttachRolePolicyCommand({
+      RoleName: name,
+      PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+    }),
   );
   if (statements.length > 0)
     await iam.send(
-      new PutRolePolicyCommand({ RoleName: name, PolicyName: 'extra', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }),
+      new PutRolePolicyCommand({
+        RoleName: name,
+        PolicyName: 'extra',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      }),
     );
   return role.Role!.Arn!;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -79,7 +91,8 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

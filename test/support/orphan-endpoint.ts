@@ -9,7 +9,9 @@ const idle = h.fn({ 'index.mjs': `export const handler = async () => process.pid
 const idlePid = json<number>(await h.invoke(idle));
 const pidFile = path.join(h.server.dataDir, 'busy.pid');
 const busy = h.fn(
-  { 'index.mjs': `import * as fs from 'node:fs'; export const handler = async (e) => { fs.writeFileSync(e.pidFile, String(process.pid)); for (;;) {} };` },
+  {
+    'index.mjs': `import * as fs from 'node:fs'; export const handler = async (e) => { fs.writeFileSync(e.pidFile, String(process.pid)); for (;;) {} };`,
+  },
   { timeout: 900 },
 );
 void h.invoke(busy, { pidFile });
