@@ -11,12 +11,9 @@ export function fixture(name: string): Buffer {
   return fs.readFileSync(path.join(FIXTURES, name));
 }
 
-/** Image files in the fixture folder (not the generator script). */
+/** Every file in the fixture folder (images only: the generator is test/support/generate-images.ts). */
 export function fixtureFiles(): string[] {
-  return fs
-    .readdirSync(FIXTURES)
-    .filter((f) => !f.endsWith('.ts'))
-    .sort();
+  return fs.readdirSync(FIXTURES).sort();
 }
 
 /** Decoded container format as sharp names it -> MIME type. AVIF decodes as 'heif' (av1). */

@@ -7,12 +7,8 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import type { LocalAwsConfig } from '../../local-aws/config.ts';
 import type { ExecutionEngine, FunctionSpec, InvokeResult } from '../../local-aws/lambda/runtime/contract.ts';
 import { createExecutionEngine } from '../../local-aws/lambda/runtime/engine.ts';
+import { LAMBDA_TRUST } from './lambda-kit.ts';
 import { ACCOUNT, startTestServer, tempDir, type TestServer } from './local-aws.ts';
-
-export const TRUST_LAMBDA = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
 
 export const LOGS_POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -50,7 +46,7 @@ export async function harness(config: Partial<LocalAwsConfig> = {}): Promise<Har
     engine,
     iam,
     async createRole(name, opts = {}) {
-      const created = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST_LAMBDA }));
+      const created = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: LAMBDA_TRUST }));
       if (opts.logs !== false)
         await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'logs', PolicyDocument: LOGS_POLICY }));
       return created.Role!.Arn!;

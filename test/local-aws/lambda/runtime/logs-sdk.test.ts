@@ -14,7 +14,8 @@ import {
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { tempDir } from '../../../support/local-aws.ts';
-import { harness, json, TRUST_LAMBDA, type Harness } from '../../../support/lambda-runtime.ts';
+import { LAMBDA_TRUST } from '../../../support/lambda-kit.ts';
+import { harness, json, type Harness } from '../../../support/lambda-runtime.ts';
 
 let h: Harness;
 let logs: CloudWatchLogsClient;
@@ -86,7 +87,7 @@ describe('function logs', () => {
   });
 
   it('needs logs:CreateLogGroup only when the group does not exist yet', async () => {
-    await h.iam.send(new CreateRoleCommand({ RoleName: 'stream-only', AssumeRolePolicyDocument: TRUST_LAMBDA }));
+    await h.iam.send(new CreateRoleCommand({ RoleName: 'stream-only', AssumeRolePolicyDocument: LAMBDA_TRUST }));
     const policy = {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
@@ -121,7 +122,7 @@ describe('the AWS SDK inside a function', () => {
   });
 
   it('lists buckets and writes objects through S3 with the role (path-style by itself, endpoint by IP)', async () => {
-    await h.iam.send(new CreateRoleCommand({ RoleName: 's3-user', AssumeRolePolicyDocument: TRUST_LAMBDA }));
+    await h.iam.send(new CreateRoleCommand({ RoleName: 's3-user', AssumeRolePolicyDocument: LAMBDA_TRUST }));
     const policy = {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: ['s3:ListAllMyBuckets', 's3:PutObject'], Resource: '*' }],
