@@ -62,24 +62,28 @@ describe('local endpoint settings', () => {
     assert.equal(loadConfig(localEnv({}, path.join(dir, 'missing', '.env'))).port, 4599);
   });
 
-  it('loadConfig() with no arguments (what the walkthrough calls before starting the endpoint) reads .env in the working directory', () => {
-    const cwd = project('default', 'LOCAL_AWS_LAMBDA_MAX_CONCURRENCY=4\nLOCAL_AWS_DATA=state\n');
-    const before = process.cwd();
-    const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith('LOCAL_AWS_')) delete process.env[k];
-    process.chdir(cwd);
-    try {
-      const config = loadConfig();
-      assert.equal(config.lambdaMaxConcurrency, 4);
-      assert.equal(config.dataDir, path.join(fs.realpathSync(cwd), 'state'));
-      process.env.LOCAL_AWS_LAMBDA_MAX_CONCURRENCY = '6';
-      assert.equal(loadConfig().lambdaMaxConcurrency, 6, 'the environment wins over .env');
-    } finally {
-      process.chdir(before);
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-  });
+  it(
+    'loadConfig() with no arguments (what the walkthrough calls before ' +
+      'starting the endpoint) reads .env in the working directory',
+    () => {
+      const cwd = project('default', 'LOCAL_AWS_LAMBDA_MAX_CONCURRENCY=4\nLOCAL_AWS_DATA=state\n');
+      const before = process.cwd();
+      const saved = { ...process.env };
+      for (const k of Object.keys(process.env)) if (k.startsWith('LOCAL_AWS_')) delete process.env[k];
+      process.chdir(cwd);
+      try {
+        const config = loadConfig();
+        assert.equal(config.lambdaMaxConcurrency, 4);
+        assert.equal(config.dataDir, path.join(fs.realpathSync(cwd), 'state'));
+        process.env.LOCAL_AWS_LAMBDA_MAX_CONCURRENCY = '6';
+        assert.equal(loadConfig().lambdaMaxConcurrency, 6, 'the environment wins over .env');
+      } finally {
+        process.chdir(before);
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
+    },
+  );
 
   it('takes every number from the env it is given, not from process.env', () => {
     const config = loadConfig({
@@ -124,22 +128,25 @@ describe('local endpoint settings', () => {
       );
   });
 
-  it('npm run local:serve refuses a bad value from .env or the environment: message, exit 1, no stack trace', async () => {
-    const cwd = project('bad', 'LOCAL_AWS_PORT=99999\n');
-    const fromFile = await startCli(['serve'], cwd).done;
-    assert.equal(fromFile.code, 1);
-    assert.equal(
-      fromFile.out.trim(),
-      'LOCAL_AWS_PORT must be a TCP port (1-65535, or 0 for any free port), got "99999".',
-    );
-    const fromEnv = await startCli(['start'], path.join(dir, 'bad'), {
-      LOCAL_AWS_PORT: '4703',
-      LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: 'abc',
-    }).done;
-    assert.equal(fromEnv.code, 1);
-    assert.match(fromEnv.out, /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays/);
-    assert.doesNotMatch(fromEnv.out, /\n\s+at /);
-  });
+  it(
+    'npm run local:serve refuses a bad value from .env ' + 'or the environment: message, exit 1, no stack trace',
+    async () => {
+      const cwd = project('bad', 'LOCAL_AWS_PORT=99999\n');
+      const fromFile = await startCli(['serve'], cwd).done;
+      assert.equal(fromFile.code, 1);
+      assert.equal(
+        fromFile.out.trim(),
+        'LOCAL_AWS_PORT must be a TCP port (1-65535, or 0 for any free port), got "99999".',
+      );
+      const fromEnv = await startCli(['start'], path.join(dir, 'bad'), {
+        LOCAL_AWS_PORT: '4703',
+        LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS: 'abc',
+      }).done;
+      assert.equal(fromEnv.code, 1);
+      assert.match(fromEnv.out, /^LOCAL_AWS_LAMBDA_RETRY_DELAYS_MS must be two delays/);
+      assert.doesNotMatch(fromEnv.out, /\n\s+at /);
+    },
+  );
 
   it('npm run local:serve and local:status use the port and data folder .env names', async () => {
     const port = await freePort();
@@ -159,7 +166,8 @@ describe('local endpoint settings', () => {
     assert.match(
       serving.output(),
       new RegExp(
-        `listening on http://127\\.0\\.0\\.1:${port} \\(data in ${path.join(cwd, 'from-dotenv').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},`,
+        `listening on http://127\\.0\\.0\\.1:${port} \\(data in ` +
+          `${path.join(cwd, 'from-dotenv').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},`,
       ),
     );
   });

@@ -124,7 +124,8 @@ async function main(): Promise<void> {
   );
 
   const svg =
-    '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600" fill="#3366cc"/></svg>\n';
+    '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" ' +
+    'width="800" height="600"><rect width="800" height="600" fill="#3366cc"/></svg>\n';
   write('vector.svg', svg);
   write(
     'svg-named.png',
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
   );
   write(
     'document.pdf',
-    '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+    '%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type ' +
+      '/Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
   );
   write('heic-header.heic', ftyp('heic', ['mif1', 'heic']));
 

@@ -10,7 +10,9 @@ const idlePid = json<number>(await h.invoke(idle));
 const pidFile = path.join(h.server.dataDir, 'busy.pid');
 const busy = h.fn(
   {
-    'index.mjs': `import * as fs from 'node:fs'; export const handler = async (e) => { fs.writeFileSync(e.pidFile, String(process.pid)); for (;;) {} };`,
+    'index.mjs':
+      `import * as fs from 'node:fs'; ` +
+      `export const handler = async (e) => { fs.writeFileSync(e.pidFile, String(process.pid)); for (;;) {} };`,
   },
   { timeout: 900 },
 );

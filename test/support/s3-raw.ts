@@ -67,7 +67,8 @@ export async function s3Raw(serverUrl: string, r: RawRequest): Promise<RawRespon
       stringToSign(amzDate, scope, canonical),
     );
     headers['authorization'] =
-      `${ALGORITHM} Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`;
+      `${ALGORITHM} Credential=${creds.accessKeyId}/${scope}, ` +
+      `SignedHeaders=${signedHeaders.join(';')}, Signature=${sig}`;
   }
   if (!('content-length' in headers) && !('transfer-encoding' in headers))
     headers['content-length'] = String(body.length);

@@ -71,18 +71,23 @@ export function reported(
   output: string,
   mark: 'created' | 'changed' | 'removed' | 'found' | 'same' | 'gone' | 'kept' | 'would',
 ): string[] {
-  return output
-    .split('\n')
-    .filter((l) =>
-      l
-        .trimStart()
-        .startsWith(
-          `${mark === 'created' ? '+' : mark === 'removed' || mark === 'gone' ? '-' : mark === 'changed' ? '~' : mark === 'would' ? '?' : '='} ${mark}`,
-        ),
-    );
+  const sign =
+    mark === 'created'
+      ? '+'
+      : mark === 'removed' || mark === 'gone'
+        ? '-'
+        : mark === 'changed'
+          ? '~'
+          : mark === 'would'
+            ? '?'
+            : '=';
+  return output.split('\n').filter((l) => l.trimStart().startsWith(`${sign} ${mark}`));
 }
 
-/** Runs an aws-cli command exactly as a script printed it, in a shell, with the aws-cli under test; fails with its stderr. */
+/**
+ * Runs an aws-cli command exactly as a script printed it, in a shell, with the aws-cli under test; fails with its
+ * stderr.
+ */
 export async function runAsPrinted(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
   const env = { ...opts.env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
   await promisify(execFile)('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd: opts.cwd, env }).catch(

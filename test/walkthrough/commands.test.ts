@@ -37,7 +37,9 @@ async function runPrinted(line: string, cwd: string): Promise<string> {
   const m = /^npm run (walkthrough|teardown)(?: -- (.*))?$/.exec(command);
   assert.ok(m, `not an npm run line: ${line}`);
   const script = m[1] === 'teardown' ? '90-teardown.ts' : 'all.ts';
-  const shell = `"${process.execPath}" --import ${import.meta.resolve('tsx')} "${path.join(PROJECT, 'walkthrough', script)}" ${m[2] ?? ''}`;
+  const shell =
+    `"${process.execPath}" --import ${import.meta.resolve('tsx')} ` +
+    `"${path.join(PROJECT, 'walkthrough', script)}" ${m[2] ?? ''}`;
   const r = await exec('sh', ['-c', shell], { cwd, env });
   return r.stdout;
 }
@@ -106,7 +108,11 @@ describe('teardown with nothing to find', () => {
     assert.doesNotMatch(r.stdout, /everything the walkthrough created is gone/);
     assert.match(
       r.stdout,
-      /no state file at \S*state-endpoint-[^ ]*-000000000000-ap-south-1\.json, and nothing of the walkthrough's was found on the endpoint http:\/\/127\.0\.0\.1:\d+, account 000000000000, region ap-south-1/,
+      new RegExp(
+        /no state file at \S*state-endpoint-[^ ]*-000000000000-ap-south-1\.json, /.source +
+          /and nothing of the walkthrough's was found on the endpoint http:\/\/127\.0\.0\.1:\d+, /.source +
+          /account 000000000000, region ap-south-1/.source,
+      ),
     );
     assert.match(r.stdout, /run teardown with the same ones/);
   });

@@ -163,9 +163,12 @@ async function everyInterruption(
 }
 
 describe('killed right after a change it never heard back about', () => {
-  it('bucket -> function: set-up completes on the next run, and teardown (killed the same way) leaves nothing', async (t) => {
-    await everyInterruption(t, {}, () => true);
-  });
+  it(
+    'bucket -> function: set-up completes on the next run, ' + 'and teardown (killed the same way) leaves nothing',
+    async (t) => {
+      await everyInterruption(t, {}, () => true);
+    },
+  );
 
   it('bucket -> topic -> function: the same for the topic, its policy and the subscription', async (t) => {
     await everyInterruption(t, { TRIGGER: 'sns' }, (change) => /^sns:|\?notification|\/policy$/.test(change));

@@ -34,7 +34,9 @@ function faultFor(req: ProxiedRequest): Interception {
   const f = fault;
   if (!f || req.method !== f.method || !req.url.startsWith(`/${f.bucket}/`)) return undefined;
   faultsSent++;
-  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>${f.message}</Message><RequestId>FAULT${faultsSent}</RequestId><HostId>proxy</HostId></Error>`;
+  const xml =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${f.code}</Code><Message>${f.message}</Message>` +
+    `<RequestId>FAULT${faultsSent}</RequestId><HostId>proxy</HostId></Error>`;
   return {
     answer: {
       status: f.status,

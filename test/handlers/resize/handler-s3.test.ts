@@ -205,45 +205,48 @@ describe('resize handler against the local S3', () => {
     s3.destroy();
   });
 
-  it('AccessDenied on PutObject (role without s3:PutObject) fails the invocation; bad images still fail alone', async () => {
-    const iam = new IAMClient(server.clientConfig());
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
-    };
-    await iam.send(
-      new CreateRoleCommand({ RoleName: 'resize-readonly', AssumeRolePolicyDocument: JSON.stringify(trust) }),
-    );
-    const policy = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SRC}/*` }],
-    };
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: 'resize-readonly',
-        PolicyName: 'read-source',
-        PolicyDocument: JSON.stringify(policy),
-      }),
-    );
-    const sts = new STSClient(server.clientConfig());
-    const c = (
-      await sts.send(
-        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/resize-readonly`, RoleSessionName: 'resize' }),
-      )
-    ).Credentials;
-    assert.ok(c?.AccessKeyId && c.SecretAccessKey && c.SessionToken);
-    const s3 = new S3Client(
-      server.clientConfig({
-        credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
-      }),
-    );
-    const h = createHandler({ s3, env: { DEST_BUCKET: DEST } });
-    const { error } = await invoke(h, eventFor(['tiny-150px.jpg', 'notes/not an image.jpg']));
-    assert.ok(error instanceof RetryableInvocationError, String(error));
-    assert.deepEqual(error.failed, [{ key: 'tiny-150px.jpg', reason: 'access_denied' }]);
-    assert.match(error.message, /1 of 2 record/);
-    iam.destroy();
-    sts.destroy();
-    s3.destroy();
-  });
+  it(
+    'AccessDenied on PutObject (role without s3:PutObject) ' + 'fails the invocation; bad images still fail alone',
+    async () => {
+      const iam = new IAMClient(server.clientConfig());
+      const trust = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+      };
+      await iam.send(
+        new CreateRoleCommand({ RoleName: 'resize-readonly', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+      );
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${SRC}/*` }],
+      };
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'resize-readonly',
+          PolicyName: 'read-source',
+          PolicyDocument: JSON.stringify(policy),
+        }),
+      );
+      const sts = new STSClient(server.clientConfig());
+      const c = (
+        await sts.send(
+          new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/resize-readonly`, RoleSessionName: 'resize' }),
+        )
+      ).Credentials;
+      assert.ok(c?.AccessKeyId && c.SecretAccessKey && c.SessionToken);
+      const s3 = new S3Client(
+        server.clientConfig({
+          credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+        }),
+      );
+      const h = createHandler({ s3, env: { DEST_BUCKET: DEST } });
+      const { error } = await invoke(h, eventFor(['tiny-150px.jpg', 'notes/not an image.jpg']));
+      assert.ok(error instanceof RetryableInvocationError, String(error));
+      assert.deepEqual(error.failed, [{ key: 'tiny-150px.jpg', reason: 'access_denied' }]);
+      assert.match(error.message, /1 of 2 record/);
+      iam.destroy();
+      sts.destroy();
+      s3.destroy();
+    },
+  );
 });

@@ -106,23 +106,34 @@ describe('IAM and STS refuse broken and absurd input with 4xx', () => {
         'ValidationError',
       ],
       [
-        `Action=CreateRole&Version=2010-05-08&RoleName=deep&AssumeRolePolicyDocument=${encodeURIComponent(`{"Version":"2012-10-17","Statement":${'['.repeat(50000)}${']'.repeat(50000)}}`)}`,
+        `Action=CreateRole&Version=2010-05-08&RoleName=deep` +
+          `&AssumeRolePolicyDocument=` +
+          encodeURIComponent(`{"Version":"2012-10-17","Statement":${'['.repeat(50000)}${']'.repeat(50000)}}`),
         'MalformedPolicyDocument',
       ],
       [
-        `Action=CreateRole&Version=2010-05-08&RoleName=proto&AssumeRolePolicyDocument=${encodeURIComponent('{"__proto__":{"x":1},"Version":"2012-10-17","Statement":[]}')}`,
+        `Action=CreateRole&Version=2010-05-08&RoleName=proto` +
+          `&AssumeRolePolicyDocument=` +
+          encodeURIComponent('{"__proto__":{"x":1},"Version":"2012-10-17","Statement":[]}'),
         'MalformedPolicyDocument',
       ],
       [
-        `Action=CreateRole&Version=2010-05-08&RoleName=cond&AssumeRolePolicyDocument=${encodeURIComponent('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"__proto__":{"a":"b"}}}]}')}`,
+        `Action=CreateRole&Version=2010-05-08&RoleName=cond` +
+          `&AssumeRolePolicyDocument=` +
+          encodeURIComponent(
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole",' +
+              '"Condition":{"__proto__":{"a":"b"}}}]}',
+          ),
         'MalformedPolicyDocument',
       ],
       [
-        `Action=CreateRole&Version=2010-05-08&RoleName=t&AssumeRolePolicyDocument=${encodeURIComponent(TRUST)}&Tags.member.1.Value=v`,
+        `Action=CreateRole&Version=2010-05-08&RoleName=t` +
+          `&AssumeRolePolicyDocument=${encodeURIComponent(TRUST)}&Tags.member.1.Value=v`,
         'ValidationError',
       ],
       [
-        `Action=CreateRole&Version=2010-05-08&RoleName=m&MaxSessionDuration=1e999&AssumeRolePolicyDocument=${encodeURIComponent(TRUST)}`,
+        `Action=CreateRole&Version=2010-05-08&RoleName=m&MaxSessionDuration=1e999` +
+          `&AssumeRolePolicyDocument=${encodeURIComponent(TRUST)}`,
         'ValidationError',
       ],
       ['Action=ListRoles&Version=2010-05-08&MaxItems=-5', 'ValidationError'],
@@ -132,7 +143,8 @@ describe('IAM and STS refuse broken and absurd input with 4xx', () => {
       ['Action=ListPolicies&Version=2010-05-08&Scope=Everything', 'ValidationError'],
       ['Action=GetPolicy&Version=2010-05-08&PolicyArn=arn:aws:iam::000000000000:user/x', 'InvalidInput'],
       [
-        'Action=GetPolicyVersion&Version=2010-05-08&PolicyArn=arn:aws:iam::aws:policy/AWSLambdaExecute&VersionId=../../etc',
+        'Action=GetPolicyVersion&Version=2010-05-08' +
+          '&PolicyArn=arn:aws:iam::aws:policy/AWSLambdaExecute&VersionId=../../etc',
         'ValidationError',
       ],
       ['Action=GetRolePolicy&Version=2010-05-08&RoleName=__proto__&PolicyName=constructor', 'NoSuchEntity'],
@@ -148,19 +160,23 @@ describe('IAM and STS refuse broken and absurd input with 4xx', () => {
     const stsCases: Array<[string, string]> = [
       ['Action=AssumeRole&Version=2011-06-15', 'ValidationError'],
       [
-        'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x&RoleSessionName=ok&DurationSeconds=99999999999999999999',
+        'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x' +
+          '&RoleSessionName=ok&DurationSeconds=99999999999999999999',
         'ValidationError',
       ],
       [
-        'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x&RoleSessionName=ok&DurationSeconds=NaN',
+        'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x' +
+          '&RoleSessionName=ok&DurationSeconds=NaN',
         'ValidationError',
       ],
       [
-        `Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x&RoleSessionName=${'s'.repeat(5000)}`,
+        `Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x` +
+          `&RoleSessionName=${'s'.repeat(5000)}`,
         'ValidationError',
       ],
       [
-        'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x&RoleSessionName=ok&PolicyArns.member.1.arn=arn:aws:iam::aws:policy/none',
+        'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/x' +
+          '&RoleSessionName=ok&PolicyArns.member.1.arn=arn:aws:iam::aws:policy/none',
         'ValidationError',
       ],
       [

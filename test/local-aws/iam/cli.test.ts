@@ -62,7 +62,10 @@ describe(`aws-cli (${isV1 ? 'v1' : 'v2'}) with IAM, STS and Logs`, { concurrency
     // (v2 adds "(reached max retries: 0)" to every error when AWS_MAX_ATTEMPTS=1)
     assert.match(
       refused.stderr,
-      /An error occurred \(DeleteConflict\) when calling the DeleteRole operation( \(reached max retries: 0\))?: Cannot delete entity, must detach all policies first\./,
+      new RegExp(
+        /An error occurred \(DeleteConflict\) when calling the DeleteRole /.source +
+          /operation( \(reached max retries: 0\))?: Cannot delete entity, must detach all policies first\./.source,
+      ),
     );
 
     // assume it before it goes: the CLI's session credentials work, then stop working

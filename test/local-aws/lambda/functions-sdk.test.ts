@@ -215,7 +215,8 @@ describe('CreateFunction', () => {
       await rejects(
         lambda.send(new CreateFunctionCommand(params('rt-old', { Runtime: runtime as 'nodejs20.x' }))),
         'InvalidParameterValueException',
-        `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
+        `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda ` +
+          `functions. We recommend you use a supported runtime while creating or updating functions.`,
       );
     await rejects(
       lambda.send(new CreateFunctionCommand(params('rt-py', { Runtime: 'python3.12' }))),
@@ -225,7 +226,10 @@ describe('CreateFunction', () => {
     await rejects(
       lambda.send(new CreateFunctionCommand(params('rt-x', { Runtime: 'cobol85' as 'nodejs22.x' }))),
       'InvalidParameterValueException',
-      /^Value cobol85 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[nodejs, .*nodejs24\.x.*\] or be a valid ARN$/,
+      new RegExp(
+        /^Value cobol85 at 'runtime' failed to satisfy constraint: Member must /.source +
+          /satisfy enum value set: \[nodejs, .*nodejs24\.x.*\] or be a valid ARN$/.source,
+      ),
     );
   });
 
@@ -261,7 +265,10 @@ describe('CreateFunction', () => {
       [
         { Environment: { Variables: { AWS_DEFAULT_REGION: 'x', OK: '1' } } },
         'InvalidParameterValueException',
-        'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_DEFAULT_REGION',
+        'Lambda was unable to configure your environment variables ' +
+          'because the environment variables you have provided contains ' +
+          'reserved keys that are currently not supported for modification. ' +
+          'Reserved keys used in this request: AWS_DEFAULT_REGION',
       ],
       [
         { Environment: { Variables: { LAMBDA_TASK_ROOT: '/x', AWS_LAMBDA_FUNCTION_NAME: 'y' } } },
@@ -566,7 +573,8 @@ describe('conflicts while Pending and InProgress', () => {
     await waitUntilFunctionActiveV2({ client, maxWaitTime: 30 }, { FunctionName: 'busy' });
     await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'busy', Timeout: 5 }));
     const inProgress =
-      'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:busy';
+      'The operation cannot be performed at this time. An update is in progress ' +
+      'for resource: arn:aws:lambda:us-east-1:000000000000:function:busy';
     await rejects(
       client.send(new UpdateFunctionCodeCommand({ FunctionName: 'busy', ZipFile: handlerZip() })),
       'ResourceConflictException',

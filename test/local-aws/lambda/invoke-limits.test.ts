@@ -121,30 +121,34 @@ describe('DryRun', () => {
 });
 
 describe('log levels (JSON log format)', () => {
-  it('drops console.debug at ApplicationLogLevel INFO, shows it at DEBUG; SystemLogLevel WARN drops the platform records', async () => {
-    await fn('levels', { LoggingConfig: { LogFormat: 'JSON' } });
-    const info = tailRecords((await invoke('levels', {}, { LogType: 'Tail' })).LogResult);
-    const messages = (records: Array<Record<string, unknown>>) =>
-      records.filter((r) => r.level).map((r) => `${r.level} ${r.message}`);
-    assert.deepEqual(messages(info), ['INFO info-line']);
-    assert.ok(
-      info.some((r) => r.type === 'platform.report'),
-      'platform records at the default SystemLogLevel INFO',
-    );
+  it(
+    'drops console.debug at ApplicationLogLevel INFO, shows it ' +
+      'at DEBUG; SystemLogLevel WARN drops the platform records',
+    async () => {
+      await fn('levels', { LoggingConfig: { LogFormat: 'JSON' } });
+      const info = tailRecords((await invoke('levels', {}, { LogType: 'Tail' })).LogResult);
+      const messages = (records: Array<Record<string, unknown>>) =>
+        records.filter((r) => r.level).map((r) => `${r.level} ${r.message}`);
+      assert.deepEqual(messages(info), ['INFO info-line']);
+      assert.ok(
+        info.some((r) => r.type === 'platform.report'),
+        'platform records at the default SystemLogLevel INFO',
+      );
 
-    await lambda.send(
-      new UpdateFunctionConfigurationCommand({
-        FunctionName: 'levels',
-        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG', SystemLogLevel: 'WARN' },
-      }),
-    );
-    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'levels' });
-    const debug = tailRecords((await invoke('levels', {}, { LogType: 'Tail' })).LogResult);
-    assert.deepEqual(messages(debug), ['DEBUG debug-line', 'INFO info-line']);
-    assert.deepEqual(
-      debug.filter((r) => typeof r.type === 'string' && r.type.startsWith('platform.')),
-      [],
-      'no platform.start / platform.report at SystemLogLevel WARN',
-    );
-  });
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'levels',
+          LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'DEBUG', SystemLogLevel: 'WARN' },
+        }),
+      );
+      await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'levels' });
+      const debug = tailRecords((await invoke('levels', {}, { LogType: 'Tail' })).LogResult);
+      assert.deepEqual(messages(debug), ['DEBUG debug-line', 'INFO info-line']);
+      assert.deepEqual(
+        debug.filter((r) => typeof r.type === 'string' && r.type.startsWith('platform.')),
+        [],
+        'no platform.start / platform.report at SystemLogLevel WARN',
+      );
+    },
+  );
 });

@@ -404,7 +404,10 @@ describe('who may invoke', () => {
     );
     await assert.rejects(asCaller.send(new InvokeCommand({ FunctionName: 'guarded' })), {
       name: 'AccessDeniedException',
-      message: `User: arn:aws:sts::000000000000:assumed-role/caller/s1 is not authorized to perform: lambda:InvokeFunction on resource: ${target} because no identity-based policy allows the lambda:InvokeFunction action`,
+      message:
+        `User: arn:aws:sts::000000000000:assumed-role/caller/s1 ` +
+        `is not authorized to perform: lambda:InvokeFunction ` +
+        `on resource: ${target} because no identity-based policy allows the lambda:InvokeFunction action`,
     });
     const { AddPermissionCommand } = await import('@aws-sdk/client-lambda');
     await lambda.send(
@@ -476,7 +479,9 @@ describe('who may invoke', () => {
       );
     await assert.rejects(create(), {
       name: 'AccessDeniedException',
-      message: `User: arn:aws:sts::000000000000:assumed-role/deployer/ci is not authorized to perform: iam:PassRole on resource: ${role} because no identity-based policy allows the iam:PassRole action`,
+      message:
+        `User: arn:aws:sts::000000000000:assumed-role/deployer/ci is not authorized to perform: ` +
+        `iam:PassRole on resource: ${role} because no identity-based policy allows the iam:PassRole action`,
     });
     await allow(['lambda:CreateFunction', 'iam:PassRole']);
     assert.equal((await create()).State, 'Pending');

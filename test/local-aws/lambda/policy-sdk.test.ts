@@ -110,7 +110,8 @@ describe('function policy', () => {
       {
         name: 'ResourceConflictException',
         message:
-          'The statement id (acct) provided already exists. Please provide a new statement id, or remove the existing statement.',
+          'The statement id (acct) provided already exists. Please ' +
+          'provide a new statement id, or remove the existing statement.',
       },
     );
     await assert.rejects(

@@ -129,108 +129,112 @@ async function copiesByKey(s3: S3Client): Promise<Map<string, number>> {
 }
 
 describe('S3 events across restarts', () => {
-  it('delivers every acknowledged upload exactly once across a graceful restart, at least once across a crash', async (t) => {
-    const s3 = new S3Client(config());
-    const lambda = new LambdaClient(config());
-    await s3.send(new CreateBucketCommand({ Bucket: 'rs-src' }));
-    await s3.send(new CreateBucketCommand({ Bucket: 'rs-dst' }));
-    const role = await createRole(new IAMClient(config()), 'rs-role', [
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::rs-src/*' },
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::rs-dst/*' },
-    ]);
-    const fn = await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: 'rs-copier',
-        Role: role,
-        Runtime: 'nodejs22.x',
-        Handler: 'slow.handler',
-        Timeout: 30,
-        Code: { ZipFile: handlerZip({ 'slow.mjs': SLOW_COPIER }) },
-        Environment: { Variables: { DEST_BUCKET: 'rs-dst', DELAY_MS: '40' } },
-      }),
-    );
-    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'rs-copier' });
-    await lambda.send(
-      new AddPermissionCommand({
-        FunctionName: 'rs-copier',
-        StatementId: 's3',
-        Action: 'lambda:InvokeFunction',
-        Principal: 's3.amazonaws.com',
-        SourceArn: 'arn:aws:s3:::rs-src',
-        SourceAccount: '000000000000',
-      }),
-    );
-    await s3.send(
-      new PutBucketNotificationConfigurationCommand({
-        Bucket: 'rs-src',
-        NotificationConfiguration: {
-          LambdaFunctionConfigurations: [{ LambdaFunctionArn: fn.FunctionArn, Events: ['s3:ObjectCreated:Put'] }],
+  it(
+    'delivers every acknowledged upload exactly once across ' + 'a graceful restart, at least once across a crash',
+    async (t) => {
+      const s3 = new S3Client(config());
+      const lambda = new LambdaClient(config());
+      await s3.send(new CreateBucketCommand({ Bucket: 'rs-src' }));
+      await s3.send(new CreateBucketCommand({ Bucket: 'rs-dst' }));
+      const role = await createRole(new IAMClient(config()), 'rs-role', [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::rs-src/*' },
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::rs-dst/*' },
+      ]);
+      const fn = await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'rs-copier',
+          Role: role,
+          Runtime: 'nodejs22.x',
+          Handler: 'slow.handler',
+          Timeout: 30,
+          Code: { ZipFile: handlerZip({ 'slow.mjs': SLOW_COPIER }) },
+          Environment: { Variables: { DEST_BUCKET: 'rs-dst', DELAY_MS: '40' } },
+        }),
+      );
+      await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: 'rs-copier' });
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'rs-copier',
+          StatementId: 's3',
+          Action: 'lambda:InvokeFunction',
+          Principal: 's3.amazonaws.com',
+          SourceArn: 'arn:aws:s3:::rs-src',
+          SourceAccount: '000000000000',
+        }),
+      );
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: 'rs-src',
+          NotificationConfiguration: {
+            LambdaFunctionConfigurations: [{ LambdaFunctionArn: fn.FunctionArn, Events: ['s3:ObjectCreated:Put'] }],
+          },
+        }),
+      );
+
+      // Graceful: SIGTERM lets running invocations finish; queued ones wait on disk for the next start.
+      const graceful = await uploadThroughRestart(s3, 'g', 100, 50, 'SIGTERM');
+      assert.equal(graceful.acked.length, 100);
+      const afterGraceful = await eventually(
+        'a copy of every acknowledged upload',
+        async () => {
+          const counts = await copiesByKey(s3);
+          return graceful.acked.every((k) => counts.has(k)) ? counts : undefined;
         },
-      }),
-    );
+        60_000,
+        200,
+      );
+      for (const k of graceful.acked) assert.equal(afterGraceful.get(k), 1, `${k} ran ${afterGraceful.get(k)} times`);
+      for (const k of graceful.unacked)
+        assert.ok((afterGraceful.get(k) ?? 0) <= 1, `${k} (not acknowledged) ran more than once`);
+      // The function survived the restart as it was.
+      assert.equal(
+        (await lambda.send(new GetFunctionCommand({ FunctionName: 'rs-copier' }))).Configuration!.State,
+        'Active',
+      );
 
-    // Graceful: SIGTERM lets running invocations finish; queued ones wait on disk for the next start.
-    const graceful = await uploadThroughRestart(s3, 'g', 100, 50, 'SIGTERM');
-    assert.equal(graceful.acked.length, 100);
-    const afterGraceful = await eventually(
-      'a copy of every acknowledged upload',
-      async () => {
-        const counts = await copiesByKey(s3);
-        return graceful.acked.every((k) => counts.has(k)) ? counts : undefined;
-      },
-      60_000,
-      200,
-    );
-    for (const k of graceful.acked) assert.equal(afterGraceful.get(k), 1, `${k} ran ${afterGraceful.get(k)} times`);
-    for (const k of graceful.unacked)
-      assert.ok((afterGraceful.get(k) ?? 0) <= 1, `${k} (not acknowledged) ran more than once`);
-    // The function survived the restart as it was.
-    assert.equal(
-      (await lambda.send(new GetFunctionCommand({ FunctionName: 'rs-copier' }))).Configuration!.State,
-      'Active',
-    );
+      // Every invocation was logged: one REPORT line per copy (the graceful stop lost no log lines).
+      const logs = new CloudWatchLogsClient(config());
+      const total = [...afterGraceful.values()].reduce((a, b) => a + b, 0);
+      const reports = await eventually('a REPORT line per invocation', async () => {
+        let n = 0;
+        let token: string | undefined;
+        do {
+          const page = await logs.send(
+            new FilterLogEventsCommand({
+              logGroupName: '/aws/lambda/rs-copier',
+              filterPattern: 'REPORT',
+              nextToken: token,
+            }),
+          );
+          n += page.events?.length ?? 0;
+          token = page.nextToken;
+        } while (token);
+        return n >= total ? n : undefined;
+      });
+      assert.equal(reports, total);
 
-    // Every invocation was logged: one REPORT line per copy (the graceful stop lost no log lines).
-    const logs = new CloudWatchLogsClient(config());
-    const total = [...afterGraceful.values()].reduce((a, b) => a + b, 0);
-    const reports = await eventually('a REPORT line per invocation', async () => {
-      let n = 0;
-      let token: string | undefined;
-      do {
-        const page = await logs.send(
-          new FilterLogEventsCommand({
-            logGroupName: '/aws/lambda/rs-copier',
-            filterPattern: 'REPORT',
-            nextToken: token,
-          }),
-        );
-        n += page.events?.length ?? 0;
-        token = page.nextToken;
-      } while (token);
-      return n >= total ? n : undefined;
-    });
-    assert.equal(reports, total);
+      // Crash: SIGKILL; an event that was running may run again, but none is lost.
+      const crash = await uploadThroughRestart(s3, 'k', 40, 20, 'SIGKILL');
+      const afterCrash = await eventually(
+        'a copy of every upload acknowledged around the crash',
+        async () => {
+          const counts = await copiesByKey(s3);
+          return crash.acked.every((k) => counts.has(k)) ? counts : undefined;
+        },
+        60_000,
+        200,
+      );
+      for (const k of crash.acked) assert.ok(afterCrash.get(k)! >= 1);
 
-    // Crash: SIGKILL; an event that was running may run again, but none is lost.
-    const crash = await uploadThroughRestart(s3, 'k', 40, 20, 'SIGKILL');
-    const afterCrash = await eventually(
-      'a copy of every upload acknowledged around the crash',
-      async () => {
-        const counts = await copiesByKey(s3);
-        return crash.acked.every((k) => counts.has(k)) ? counts : undefined;
-      },
-      60_000,
-      200,
-    );
-    for (const k of crash.acked) assert.ok(afterCrash.get(k)! >= 1);
-
-    t.diagnostic(
-      `events queued on disk at each restart: ${queuedAtRestart.join(', ')}; uploads refused while down: ${graceful.unacked.length}, ${crash.unacked.length}`,
-    );
-    // Both restarts happened with events still waiting on disk: what they delivered came through the restart.
-    assert.equal(queuedAtRestart.length, 2);
-    for (const n of queuedAtRestart)
-      assert.ok(n > 0, `events queued on disk at a restart: ${queuedAtRestart.join(', ')}`);
-    assert.doesNotMatch(stderr + (proc?.stderr() ?? ''), /internal error/);
-  });
+      t.diagnostic(
+        `events queued on disk at each restart: ${queuedAtRestart.join(', ')}; uploads ` +
+          `refused while down: ${graceful.unacked.length}, ${crash.unacked.length}`,
+      );
+      // Both restarts happened with events still waiting on disk: what they delivered came through the restart.
+      assert.equal(queuedAtRestart.length, 2);
+      for (const n of queuedAtRestart)
+        assert.ok(n > 0, `events queued on disk at a restart: ${queuedAtRestart.join(', ')}`);
+      assert.doesNotMatch(stderr + (proc?.stderr() ?? ''), /internal error/);
+    },
+  );
 });

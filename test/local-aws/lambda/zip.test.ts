@@ -57,12 +57,19 @@ describe('local Lambda unzip', () => {
     );
   });
 
-  it('stops inflating at the declared size: a small declared size over 10 MB of data is corrupt, not 10 MB in memory', async () => {
-    const zip = withDeclaredSize(await zipEntries([{ name: 'index.mjs', data: Buffer.alloc(10 * 1024 * 1024) }]), 100);
-    const [entry] = inspectZip(zip);
-    assert.equal(entry!.size, 100);
-    assert.throws(() => readEntry(zip, entry!), /corrupt data in index\.mjs/);
-  });
+  it(
+    'stops inflating at the declared size: a small declared ' +
+      'size over 10 MB of data is corrupt, not 10 MB in memory',
+    async () => {
+      const zip = withDeclaredSize(
+        await zipEntries([{ name: 'index.mjs', data: Buffer.alloc(10 * 1024 * 1024) }]),
+        100,
+      );
+      const [entry] = inspectZip(zip);
+      assert.equal(entry!.size, 100);
+      assert.throws(() => readEntry(zip, entry!), /corrupt data in index\.mjs/);
+    },
+  );
 
   it('refuses data shorter than declared, or with a wrong CRC', async () => {
     const zip = withDeclaredSize(

@@ -443,7 +443,8 @@ describe('log streams and events', () => {
       {
         name: 'InvalidParameterException',
         message:
-          "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000",
+          "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: " +
+          'Member must have value less than or equal to 10000',
       },
     );
   });

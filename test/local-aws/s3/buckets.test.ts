@@ -182,24 +182,27 @@ describe('S3 buckets: create, list, head, location, delete', () => {
     );
   });
 
-  it('HeadBucket gives the region; a missing bucket is NotFound; GetBucketLocation is empty for us-east-1', async () => {
-    const head = await s3.send(new HeadBucketCommand({ Bucket: 'eu-bucket' }));
-    assert.equal(head.BucketRegion, 'eu-west-1');
-    await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: 'never-created-bucket' })), { name: 'NotFound' });
-    assert.equal(
-      (await s3.send(new GetBucketLocationCommand({ Bucket: 'zeta-bucket' }))).LocationConstraint,
-      undefined,
-    );
-    assert.equal(
-      (await s3.send(new GetBucketLocationCommand({ Bucket: 'eu-bucket' }))).LocationConstraint,
-      'eu-west-1',
-    );
-    await assert.rejects(s3.send(new GetBucketLocationCommand({ Bucket: 'never-created-bucket' })), (e: Failure) => {
-      assert.equal(e.name, 'NoSuchBucket');
-      assert.equal(e.BucketName, 'never-created-bucket');
-      return true;
-    });
-  });
+  it(
+    'HeadBucket gives the region; a missing bucket is ' + 'NotFound; GetBucketLocation is empty for us-east-1',
+    async () => {
+      const head = await s3.send(new HeadBucketCommand({ Bucket: 'eu-bucket' }));
+      assert.equal(head.BucketRegion, 'eu-west-1');
+      await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: 'never-created-bucket' })), { name: 'NotFound' });
+      assert.equal(
+        (await s3.send(new GetBucketLocationCommand({ Bucket: 'zeta-bucket' }))).LocationConstraint,
+        undefined,
+      );
+      assert.equal(
+        (await s3.send(new GetBucketLocationCommand({ Bucket: 'eu-bucket' }))).LocationConstraint,
+        'eu-west-1',
+      );
+      await assert.rejects(s3.send(new GetBucketLocationCommand({ Bucket: 'never-created-bucket' })), (e: Failure) => {
+        assert.equal(e.name, 'NoSuchBucket');
+        assert.equal(e.BucketName, 'never-created-bucket');
+        return true;
+      });
+    },
+  );
 
   it('DeleteBucket: BucketNotEmpty with objects; unfinished uploads go with the bucket', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'to-delete' }));

@@ -59,50 +59,57 @@ describe('aws-cli against the local S3', () => {
     assert.equal(fs.readFileSync(path.join(work, 'small.back'), 'utf8'), 'small file from the aws-cli\n');
   });
 
-  it('put/get-bucket-notification-configuration (no validators: Lambda and topic ARNs are accepted as is)', async () => {
-    const config = {
-      TopicConfigurations: [
-        { Id: 'topic', TopicArn: 'arn:aws:sns:us-east-1:000000000000:uploads', Events: ['s3:ObjectCreated:*'] },
-      ],
-      LambdaFunctionConfigurations: [
-        {
-          Id: 'resize',
-          LambdaFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:CreateThumbnail',
-          Events: ['s3:ObjectCreated:Put'],
-          Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.jpg' }] } },
-        },
-      ],
-    };
-    server.backend.s3.setDestinationValidator(undefined);
-    server.backend.s3.setTopicTarget(undefined);
-    await cli([
-      's3api',
-      'put-bucket-notification-configuration',
-      '--bucket',
-      B,
-      '--notification-configuration',
-      JSON.stringify(config),
-    ]);
-    const got = JSON.parse(
-      await cli(['s3api', 'get-bucket-notification-configuration', '--bucket', B]),
-    ) as typeof config;
-    assert.deepEqual(got.TopicConfigurations, config.TopicConfigurations);
-    assert.equal(
-      got.LambdaFunctionConfigurations[0]!.LambdaFunctionArn,
-      config.LambdaFunctionConfigurations[0]!.LambdaFunctionArn,
-    );
-    assert.deepEqual(got.LambdaFunctionConfigurations[0]!.Filter.Key.FilterRules, [{ Name: 'Suffix', Value: '.jpg' }]);
-    const bad = await awsCli(server.url, [
-      's3api',
-      'put-bucket-notification-configuration',
-      '--bucket',
-      B,
-      '--notification-configuration',
-      JSON.stringify({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'nope', Events: ['s3:ObjectCreated:*'] }] }),
-    ]);
-    assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /InvalidArgument.*The ARN could not be parsed/);
-  });
+  it(
+    'put/get-bucket-notification-configuration (no ' + 'validators: Lambda and topic ARNs are accepted as is)',
+    async () => {
+      const config = {
+        TopicConfigurations: [
+          { Id: 'topic', TopicArn: 'arn:aws:sns:us-east-1:000000000000:uploads', Events: ['s3:ObjectCreated:*'] },
+        ],
+        LambdaFunctionConfigurations: [
+          {
+            Id: 'resize',
+            LambdaFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:CreateThumbnail',
+            Events: ['s3:ObjectCreated:Put'],
+            Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.jpg' }] } },
+          },
+        ],
+      };
+      server.backend.s3.setDestinationValidator(undefined);
+      server.backend.s3.setTopicTarget(undefined);
+      await cli([
+        's3api',
+        'put-bucket-notification-configuration',
+        '--bucket',
+        B,
+        '--notification-configuration',
+        JSON.stringify(config),
+      ]);
+      const got = JSON.parse(
+        await cli(['s3api', 'get-bucket-notification-configuration', '--bucket', B]),
+      ) as typeof config;
+      assert.deepEqual(got.TopicConfigurations, config.TopicConfigurations);
+      assert.equal(
+        got.LambdaFunctionConfigurations[0]!.LambdaFunctionArn,
+        config.LambdaFunctionConfigurations[0]!.LambdaFunctionArn,
+      );
+      assert.deepEqual(got.LambdaFunctionConfigurations[0]!.Filter.Key.FilterRules, [
+        { Name: 'Suffix', Value: '.jpg' },
+      ]);
+      const bad = await awsCli(server.url, [
+        's3api',
+        'put-bucket-notification-configuration',
+        '--bucket',
+        B,
+        '--notification-configuration',
+        JSON.stringify({
+          LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'nope', Events: ['s3:ObjectCreated:*'] }],
+        }),
+      ]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /InvalidArgument.*The ARN could not be parsed/);
+    },
+  );
 
   it('head-object on a missing key is a 404; rb --force empties and removes the bucket', async () => {
     const missing = await awsCli(server.url, ['s3api', 'head-object', '--bucket', B, '--key', 'dir/missing.txt']);

@@ -87,7 +87,8 @@ describe('S3 with IAM role sessions', () => {
         assert.equal(e.$metadata.httpStatusCode, 403);
         assert.equal(
           e.message,
-          `User: ${SESSION_ARN} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::iam-src/private/b.txt" because no identity-based policy allows the s3:GetObject action`,
+          `User: ${SESSION_ARN} is not authorized to perform: s3:GetObject on resource: ` +
+            `"arn:aws:s3:::iam-src/private/b.txt" because no identity-based policy allows the s3:GetObject action`,
         );
         return true;
       },

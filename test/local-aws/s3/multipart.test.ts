@@ -137,66 +137,70 @@ describe('S3 multipart upload', () => {
     assert.equal((await got.Body!.transformToByteArray()).length, 5 * MiB + 100);
   });
 
-  it('refuses a small middle part (EntityTooSmall), a wrong ETag (InvalidPart) and unordered parts (InvalidPartOrder)', async () => {
-    const parts = [pattern(1000, 1), pattern(1000, 2)];
-    const { UploadId, done } = await upload('bad.bin', parts);
-    await assert.rejects(
-      s3.send(
-        new CompleteMultipartUploadCommand({ Bucket: B, Key: 'bad.bin', UploadId, MultipartUpload: { Parts: done } }),
-      ),
-      (e: Error & { ProposedSize?: string; PartNumber?: string }) => {
-        assert.equal(e.name, 'EntityTooSmall');
-        assert.equal(e.message, 'Your proposed upload is smaller than the minimum allowed size');
-        assert.equal(String(e.ProposedSize), '1000');
-        assert.equal(String(e.PartNumber), '1');
-        return true;
-      },
-    );
-    await assert.rejects(
-      s3.send(
+  it(
+    'refuses a small middle part (EntityTooSmall), a wrong ' +
+      'ETag (InvalidPart) and unordered parts (InvalidPartOrder)',
+    async () => {
+      const parts = [pattern(1000, 1), pattern(1000, 2)];
+      const { UploadId, done } = await upload('bad.bin', parts);
+      await assert.rejects(
+        s3.send(
+          new CompleteMultipartUploadCommand({ Bucket: B, Key: 'bad.bin', UploadId, MultipartUpload: { Parts: done } }),
+        ),
+        (e: Error & { ProposedSize?: string; PartNumber?: string }) => {
+          assert.equal(e.name, 'EntityTooSmall');
+          assert.equal(e.message, 'Your proposed upload is smaller than the minimum allowed size');
+          assert.equal(String(e.ProposedSize), '1000');
+          assert.equal(String(e.PartNumber), '1');
+          return true;
+        },
+      );
+      await assert.rejects(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: B,
+            Key: 'bad.bin',
+            UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] },
+          }),
+        ),
+        { name: 'InvalidPart' },
+      );
+      await assert.rejects(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: B,
+            Key: 'bad.bin',
+            UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 9, ETag: done[0]!.ETag }] },
+          }),
+        ),
+        { name: 'InvalidPart' },
+      );
+      await assert.rejects(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: B,
+            Key: 'bad.bin',
+            UploadId,
+            MultipartUpload: { Parts: [done[1]!, done[0]!] },
+          }),
+        ),
+        (e: Error) => e.name === 'InvalidPartOrder' && /ascending order/.test(e.message),
+      );
+      // A single part of any size is fine.
+      const single = await s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: B,
           Key: 'bad.bin',
           UploadId,
-          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] },
+          MultipartUpload: { Parts: [done[0]!] },
         }),
-      ),
-      { name: 'InvalidPart' },
-    );
-    await assert.rejects(
-      s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: B,
-          Key: 'bad.bin',
-          UploadId,
-          MultipartUpload: { Parts: [{ PartNumber: 9, ETag: done[0]!.ETag }] },
-        }),
-      ),
-      { name: 'InvalidPart' },
-    );
-    await assert.rejects(
-      s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: B,
-          Key: 'bad.bin',
-          UploadId,
-          MultipartUpload: { Parts: [done[1]!, done[0]!] },
-        }),
-      ),
-      (e: Error) => e.name === 'InvalidPartOrder' && /ascending order/.test(e.message),
-    );
-    // A single part of any size is fine.
-    const single = await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: B,
-        Key: 'bad.bin',
-        UploadId,
-        MultipartUpload: { Parts: [done[0]!] },
-      }),
-    );
-    assert.match(single.ETag ?? '', /-1"$/);
-    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'bad.bin' }))).ContentLength, 1000);
-  });
+      );
+      assert.match(single.ETag ?? '', /-1"$/);
+      assert.equal((await s3.send(new HeadObjectCommand({ Bucket: B, Key: 'bad.bin' }))).ContentLength, 1000);
+    },
+  );
 
   it('aborts; then the upload is gone (NoSuchUpload) and no object appears', async () => {
     const { UploadId } = await upload('aborted.bin', [pattern(10, 1)]);

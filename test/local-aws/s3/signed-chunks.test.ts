@@ -118,29 +118,32 @@ describe('S3 aws-chunked with chunk signatures', () => {
     }
   });
 
-  it('checks a signed trailer: right sha1 -> 200, wrong sha1 -> BadDigest, wrong trailer signature -> 403', async () => {
-    const body = Buffer.concat(chunks);
-    const ok = await putSignedChunks({ key: 'trailer', chunks, sha1Trailer: sha1(body) });
-    assert.equal(ok.status, 200, ok.text);
-    assert.equal(ok.headers['x-amz-checksum-sha1'], sha1(body));
-    assert.ok((await stored('trailer')).equals(body));
+  it(
+    'checks a signed trailer: right sha1 -> 200, wrong ' + 'sha1 -> BadDigest, wrong trailer signature -> 403',
+    async () => {
+      const body = Buffer.concat(chunks);
+      const ok = await putSignedChunks({ key: 'trailer', chunks, sha1Trailer: sha1(body) });
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal(ok.headers['x-amz-checksum-sha1'], sha1(body));
+      assert.ok((await stored('trailer')).equals(body));
 
-    const wrong = await putSignedChunks({
-      key: 'wrong-sha1',
-      chunks,
-      sha1Trailer: sha1(Buffer.from('something else')),
-    });
-    assert.equal(wrong.status, 400, wrong.text);
-    assert.equal(errorCode(wrong), 'BadDigest');
-    assert.match(wrong.text, /<Message>The SHA1 you specified did not match the calculated checksum\.<\/Message>/);
+      const wrong = await putSignedChunks({
+        key: 'wrong-sha1',
+        chunks,
+        sha1Trailer: sha1(Buffer.from('something else')),
+      });
+      assert.equal(wrong.status, 400, wrong.text);
+      assert.equal(errorCode(wrong), 'BadDigest');
+      assert.match(wrong.text, /<Message>The SHA1 you specified did not match the calculated checksum\.<\/Message>/);
 
-    const forged = await putSignedChunks({
-      key: 'forged-trailer',
-      chunks,
-      sha1Trailer: sha1(body),
-      badTrailerSignature: true,
-    });
-    assert.equal(forged.status, 403, forged.text);
-    assert.equal(errorCode(forged), 'SignatureDoesNotMatch');
-  });
+      const forged = await putSignedChunks({
+        key: 'forged-trailer',
+        chunks,
+        sha1Trailer: sha1(body),
+        badTrailerSignature: true,
+      });
+      assert.equal(forged.status, 403, forged.text);
+      assert.equal(errorCode(forged), 'SignatureDoesNotMatch');
+    },
+  );
 });

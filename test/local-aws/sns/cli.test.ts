@@ -35,88 +35,91 @@ after(async () => {
 });
 
 describe('aws sns', () => {
-  it('create-topic, subscribe --protocol lambda, publish (delivered), list-subscriptions-by-topic, delete-topic', async () => {
-    const { TopicArn } = (await cli(
-      'sns',
-      'create-topic',
-      '--name',
-      'cli-topic',
-      '--tags',
-      'Key=created-by,Value=test',
-    )) as { TopicArn: string };
-    assert.equal(TopicArn, 'arn:aws:sns:us-east-1:000000000000:cli-topic');
-    await cli(
-      'lambda',
-      'add-permission',
-      '--function-name',
-      'echo',
-      '--statement-id',
-      'sns',
-      '--action',
-      'lambda:InvokeFunction',
-      '--principal',
-      'sns.amazonaws.com',
-      '--source-arn',
-      TopicArn,
-    );
-    const { SubscriptionArn } = (await cli(
-      'sns',
-      'subscribe',
-      '--topic-arn',
-      TopicArn,
-      '--protocol',
-      'lambda',
-      '--notification-endpoint',
-      fnArn,
-    )) as { SubscriptionArn: string };
-    assert.ok(SubscriptionArn.startsWith(`${TopicArn}:`));
-    const listed = (await cli('sns', 'list-subscriptions-by-topic', '--topic-arn', TopicArn)) as {
-      Subscriptions: Array<Record<string, string>>;
-    };
-    assert.deepEqual(listed.Subscriptions, [
-      { SubscriptionArn, Owner: '000000000000', Protocol: 'lambda', Endpoint: fnArn, TopicArn },
-    ]);
-    const { MessageId } = (await cli(
-      'sns',
-      'publish',
-      '--topic-arn',
-      TopicArn,
-      '--subject',
-      'From the CLI',
-      '--message',
-      'hello from aws sns publish',
-      '--message-attributes',
-      JSON.stringify({ colour: { DataType: 'String', StringValue: 'blue' } }),
-    )) as { MessageId: string };
-    // The echo handler logs the event it got: the SNS record, as the CLI shows it.
-    const logged = await eventually('the function to log the SNS event', async () => {
-      const r = (await cli(
-        'logs',
-        'filter-log-events',
-        '--log-group-name',
-        '/aws/lambda/echo',
-        '--filter-pattern',
-        `"${MessageId}"`,
-      )) as { events: Array<{ message: string }> };
-      return r.events.find((e) => e.message.includes('echo got'))?.message;
-    });
-    const event = JSON.parse(logged.slice(logged.indexOf('echo got') + 'echo got '.length)) as {
-      Records: Array<{ EventSource: string; EventSubscriptionArn: string; Sns: Record<string, unknown> }>;
-    };
-    assert.equal(event.Records[0]!.EventSource, 'aws:sns');
-    assert.equal(event.Records[0]!.EventSubscriptionArn, SubscriptionArn);
-    assert.equal(event.Records[0]!.Sns.Message, 'hello from aws sns publish');
-    assert.equal(event.Records[0]!.Sns.Subject, 'From the CLI');
-    assert.deepEqual(event.Records[0]!.Sns.MessageAttributes, { colour: { Type: 'String', Value: 'blue' } });
-    const attrs = (await cli('sns', 'get-topic-attributes', '--topic-arn', TopicArn)) as {
-      Attributes: Record<string, string>;
-    };
-    assert.equal(attrs.Attributes.SubscriptionsConfirmed, '1');
-    assert.equal(attrs.Attributes.NumberOfNotificationsDelivered, '1');
-    await cli('sns', 'delete-topic', '--topic-arn', TopicArn);
-    const topics = (await cli('sns', 'list-topics')) as { Topics: unknown[] };
-    assert.deepEqual(topics.Topics, []);
-  });
+  it(
+    'create-topic, subscribe --protocol lambda, publish ' + '(delivered), list-subscriptions-by-topic, delete-topic',
+    async () => {
+      const { TopicArn } = (await cli(
+        'sns',
+        'create-topic',
+        '--name',
+        'cli-topic',
+        '--tags',
+        'Key=created-by,Value=test',
+      )) as { TopicArn: string };
+      assert.equal(TopicArn, 'arn:aws:sns:us-east-1:000000000000:cli-topic');
+      await cli(
+        'lambda',
+        'add-permission',
+        '--function-name',
+        'echo',
+        '--statement-id',
+        'sns',
+        '--action',
+        'lambda:InvokeFunction',
+        '--principal',
+        'sns.amazonaws.com',
+        '--source-arn',
+        TopicArn,
+      );
+      const { SubscriptionArn } = (await cli(
+        'sns',
+        'subscribe',
+        '--topic-arn',
+        TopicArn,
+        '--protocol',
+        'lambda',
+        '--notification-endpoint',
+        fnArn,
+      )) as { SubscriptionArn: string };
+      assert.ok(SubscriptionArn.startsWith(`${TopicArn}:`));
+      const listed = (await cli('sns', 'list-subscriptions-by-topic', '--topic-arn', TopicArn)) as {
+        Subscriptions: Array<Record<string, string>>;
+      };
+      assert.deepEqual(listed.Subscriptions, [
+        { SubscriptionArn, Owner: '000000000000', Protocol: 'lambda', Endpoint: fnArn, TopicArn },
+      ]);
+      const { MessageId } = (await cli(
+        'sns',
+        'publish',
+        '--topic-arn',
+        TopicArn,
+        '--subject',
+        'From the CLI',
+        '--message',
+        'hello from aws sns publish',
+        '--message-attributes',
+        JSON.stringify({ colour: { DataType: 'String', StringValue: 'blue' } }),
+      )) as { MessageId: string };
+      // The echo handler logs the event it got: the SNS record, as the CLI shows it.
+      const logged = await eventually('the function to log the SNS event', async () => {
+        const r = (await cli(
+          'logs',
+          'filter-log-events',
+          '--log-group-name',
+          '/aws/lambda/echo',
+          '--filter-pattern',
+          `"${MessageId}"`,
+        )) as { events: Array<{ message: string }> };
+        return r.events.find((e) => e.message.includes('echo got'))?.message;
+      });
+      const event = JSON.parse(logged.slice(logged.indexOf('echo got') + 'echo got '.length)) as {
+        Records: Array<{ EventSource: string; EventSubscriptionArn: string; Sns: Record<string, unknown> }>;
+      };
+      assert.equal(event.Records[0]!.EventSource, 'aws:sns');
+      assert.equal(event.Records[0]!.EventSubscriptionArn, SubscriptionArn);
+      assert.equal(event.Records[0]!.Sns.Message, 'hello from aws sns publish');
+      assert.equal(event.Records[0]!.Sns.Subject, 'From the CLI');
+      assert.deepEqual(event.Records[0]!.Sns.MessageAttributes, { colour: { Type: 'String', Value: 'blue' } });
+      const attrs = (await cli('sns', 'get-topic-attributes', '--topic-arn', TopicArn)) as {
+        Attributes: Record<string, string>;
+      };
+      assert.equal(attrs.Attributes.SubscriptionsConfirmed, '1');
+      assert.equal(attrs.Attributes.NumberOfNotificationsDelivered, '1');
+      await cli('sns', 'delete-topic', '--topic-arn', TopicArn);
+      const topics = (await cli('sns', 'list-topics')) as { Topics: unknown[] };
+      assert.deepEqual(topics.Topics, []);
+    },
+  );
 
   it('prints errors as AWS words them', async () => {
     const missing = await awsCli(server.url, [
@@ -128,12 +131,18 @@ describe('aws sns', () => {
     assert.notEqual(missing.code, 0);
     assert.match(
       missing.stderr,
-      /An error occurred \(NotFound\) when calling the GetTopicAttributes operation( \(reached max retries: \d+\))?: Topic does not exist/,
+      new RegExp(
+        /An error occurred \(NotFound\) when calling the GetTopicAttributes /.source +
+          /operation( \(reached max retries: \d+\))?: Topic does not exist/.source,
+      ),
     );
     const name = await awsCli(server.url, ['sns', 'create-topic', '--name', 'no spaces']);
     assert.match(
       name.stderr,
-      /\(InvalidParameter\) when calling the CreateTopic operation( \(reached max retries: \d+\))?: Invalid parameter: Topic Name/,
+      new RegExp(
+        /\(InvalidParameter\) when calling the CreateTopic /.source +
+          /operation( \(reached max retries: \d+\))?: Invalid parameter: Topic Name/.source,
+      ),
     );
     const email = await awsCli(server.url, [
       'sns',

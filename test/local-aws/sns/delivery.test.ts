@@ -40,13 +40,15 @@ const ACCOUNT = '000000000000';
 const OUT = 'sns-received';
 
 /** Writes every event it gets into OUT, with whether the runtime offers @aws-sdk/client-sns. */
-const RECORDER = `
+const RECORDER =
+  `
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 const s3 = new S3Client({ forcePathStyle: true });
 export const handler = async (event, context) => {
   let sns;
   try { sns = typeof (await import('@aws-sdk/client-sns')).SNSClient; } catch (e) { sns = String(e); }
-  await s3.send(new PutObjectCommand({ Bucket: process.env.OUT, Key: context.awsRequestId + '.json', Body: JSON.stringify({ event, sns, invoked: context.invokedFunctionArn }) }));
+  await s3.send(new PutObjectCommand({ Bucket: process.env.OUT, Key: context.awsRequestId + '.json', ` +
+  `Body: JSON.stringify({ event, sns, invoked: context.invokedFunctionArn }) }));
   return 'ok';
 };`;
 
@@ -257,32 +259,36 @@ describe('SNS -> Lambda', () => {
     ]);
   });
 
-  it('MessageStructure=json gives the function its own entry (or default), and SignatureVersion 2 signs with SHA256', async () => {
-    const { topicArn } = await topicWithSubscriber('structured');
-    await allowSns('sns-structured', topicArn);
-    await sns.send(
-      new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'SignatureVersion', AttributeValue: '2' }),
-    );
-    const r = await sns.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        MessageStructure: 'json',
-        Message: JSON.stringify({ default: 'for everyone', lambda: 'for functions' }),
-      }),
-    );
-    const { record } = await receivedMessage('the structured message', (x) => x.Sns.MessageId === r.MessageId);
-    assert.equal(record.Sns.Message, 'for functions');
-    assert.equal(record.Sns.SignatureVersion, '2');
-    const key = await (await fetch(record.Sns.SigningCertUrl)).text();
-    const fields = {
-      type: 'Notification' as const,
-      messageId: r.MessageId!,
-      topicArn,
-      message: 'for functions',
-      timestamp: record.Sns.Timestamp,
-    };
-    assert.ok(createVerify('RSA-SHA256').update(stringToSign(fields)).verify(key, record.Sns.Signature, 'base64'));
-  });
+  it(
+    'MessageStructure=json gives the function its own entry ' +
+      '(or default), and SignatureVersion 2 signs with SHA256',
+    async () => {
+      const { topicArn } = await topicWithSubscriber('structured');
+      await allowSns('sns-structured', topicArn);
+      await sns.send(
+        new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'SignatureVersion', AttributeValue: '2' }),
+      );
+      const r = await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          MessageStructure: 'json',
+          Message: JSON.stringify({ default: 'for everyone', lambda: 'for functions' }),
+        }),
+      );
+      const { record } = await receivedMessage('the structured message', (x) => x.Sns.MessageId === r.MessageId);
+      assert.equal(record.Sns.Message, 'for functions');
+      assert.equal(record.Sns.SignatureVersion, '2');
+      const key = await (await fetch(record.Sns.SigningCertUrl)).text();
+      const fields = {
+        type: 'Notification' as const,
+        messageId: r.MessageId!,
+        topicArn,
+        message: 'for functions',
+        timestamp: record.Sns.Timestamp,
+      };
+      assert.ok(createVerify('RSA-SHA256').update(stringToSign(fields)).verify(key, record.Sns.Signature, 'base64'));
+    },
+  );
 
   it('without the permission for the topic, delivery fails visibly and nothing is invoked', async () => {
     const { topicArn } = await topicWithSubscriber('unallowed');
@@ -302,7 +308,8 @@ describe('SNS -> Lambda', () => {
     assert.match(
       stderr,
       new RegExp(
-        `\\[local-aws\\] sns: delivery of ${first} to ${fnArn} failed: AccessDeniedException: .*does not allow sns\\.amazonaws\\.com to invoke it for ${topicArn}`,
+        `\\[local-aws\\] sns: delivery of ${first} to ${fnArn} failed: AccessDeniedException: ` +
+          `.*does not allow sns\\.amazonaws\\.com to invoke it for ${topicArn}`,
       ),
     );
     assert.match(
@@ -376,31 +383,34 @@ describe('S3 -> SNS -> Lambda', () => {
       }),
     );
 
-  it('refuses a topic that does not exist, or whose policy does not let S3 publish for this bucket and account', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: SRC }));
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'uploads' }))).TopicArn!;
-    const missing = `arn:aws:sns:us-east-1:${ACCOUNT}:no-such-topic`;
-    const refusal = (e: unknown) => e as Failure;
-    await assert.rejects(putTopics(topicArn, missing), (e) => {
-      const f = refusal(e);
-      assert.equal(f.name, 'InvalidArgument');
-      assert.equal(f.message, 'Unable to validate the following destination configurations');
-      assert.equal(f.ArgumentName1, topicArn);
-      assert.equal(
-        f.ArgumentValue1,
-        'Permissions on the destination topic do not allow S3 to publish notifications from this bucket',
-      );
-      assert.equal(f.ArgumentName2, missing);
-      assert.equal(f.ArgumentValue2, 'The destination topic does not exist');
-      return true;
-    });
-    for (const policy of [s3Policy(topicArn, 'another-bucket'), s3Policy(topicArn, SRC, '111122223333')]) {
-      await sns.send(
-        new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: policy }),
-      );
-      await assert.rejects(putTopics(topicArn), (e) => refusal(e).ArgumentName1 === topicArn);
-    }
-  });
+  it(
+    'refuses a topic that does not exist, or whose policy ' + 'does not let S3 publish for this bucket and account',
+    async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: SRC }));
+      const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'uploads' }))).TopicArn!;
+      const missing = `arn:aws:sns:us-east-1:${ACCOUNT}:no-such-topic`;
+      const refusal = (e: unknown) => e as Failure;
+      await assert.rejects(putTopics(topicArn, missing), (e) => {
+        const f = refusal(e);
+        assert.equal(f.name, 'InvalidArgument');
+        assert.equal(f.message, 'Unable to validate the following destination configurations');
+        assert.equal(f.ArgumentName1, topicArn);
+        assert.equal(
+          f.ArgumentValue1,
+          'Permissions on the destination topic do not allow S3 to publish notifications from this bucket',
+        );
+        assert.equal(f.ArgumentName2, missing);
+        assert.equal(f.ArgumentValue2, 'The destination topic does not exist');
+        return true;
+      });
+      for (const policy of [s3Policy(topicArn, 'another-bucket'), s3Policy(topicArn, SRC, '111122223333')]) {
+        await sns.send(
+          new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: policy }),
+        );
+        await assert.rejects(putTopics(topicArn), (e) => refusal(e).ArgumentName1 === topicArn);
+      }
+    },
+  );
 
   it('refuses a topic or function in another region than the bucket, as S3 does', async () => {
     const bucket = 'sns-region-west';

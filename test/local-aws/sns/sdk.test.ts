@@ -464,58 +464,63 @@ describe('IAM and the topic policy', () => {
     session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
   });
 
-  it('lets a role session do what its policies or the topic policy allow, and answers AuthorizationError otherwise', async () => {
-    const as = new SNSClient(server.clientConfig({ credentials: session }));
-    const allowed = (await sns.send(new CreateTopicCommand({ Name: 'allowed-1' }))).TopicArn!;
-    const other = (await sns.send(new CreateTopicCommand({ Name: 'other' }))).TopicArn!;
-    assert.ok((await as.send(new PublishCommand({ TopicArn: allowed, Message: 'm' }))).MessageId);
-    // The default topic policy grants direct callers nothing (it needs AWS:SourceOwner).
-    const denied = await failure(as.send(new PublishCommand({ TopicArn: other, Message: 'm' })));
-    assert.deepEqual(denied, {
-      name: 'AuthorizationErrorException',
-      message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/publisher/worker is not authorized to perform: SNS:Publish on resource: ${other} because no identity-based policy allows the SNS:Publish action`,
-      status: 403,
-    });
-    assert.equal(
-      (await failure(as.send(new CreateTopicCommand({ Name: 'mine' })))).name,
-      'AuthorizationErrorException',
-    );
-    assert.equal((await failure(as.send(new ListTopicsCommand({})))).name, 'AuthorizationErrorException');
-    // A topic policy naming the role allows it; an explicit Deny there wins over the role's Allow.
-    const byPolicy = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: ROLE },
-          Action: ['SNS:Publish', 'SNS:GetTopicAttributes'],
-          Resource: other,
-        },
-      ],
-    };
-    await sns.send(
-      new SetTopicAttributesCommand({
-        TopicArn: other,
-        AttributeName: 'Policy',
-        AttributeValue: JSON.stringify(byPolicy),
-      }),
-    );
-    assert.ok((await as.send(new PublishCommand({ TopicArn: other, Message: 'm' }))).MessageId);
-    assert.equal((await as.send(new GetTopicAttributesCommand({ TopicArn: other }))).Attributes?.TopicArn, other);
-    const deny = {
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Deny', Principal: { AWS: ROLE }, Action: 'SNS:Publish', Resource: allowed }],
-    };
-    await sns.send(
-      new SetTopicAttributesCommand({
-        TopicArn: allowed,
-        AttributeName: 'Policy',
-        AttributeValue: JSON.stringify(deny),
-      }),
-    );
-    const explicit = await failure(as.send(new PublishCommand({ TopicArn: allowed, Message: 'm' })));
-    assert.match(explicit.message, /with an explicit deny in a resource-based policy$/);
-  });
+  it(
+    'lets a role session do what its policies or the topic ' + 'policy allow, and answers AuthorizationError otherwise',
+    async () => {
+      const as = new SNSClient(server.clientConfig({ credentials: session }));
+      const allowed = (await sns.send(new CreateTopicCommand({ Name: 'allowed-1' }))).TopicArn!;
+      const other = (await sns.send(new CreateTopicCommand({ Name: 'other' }))).TopicArn!;
+      assert.ok((await as.send(new PublishCommand({ TopicArn: allowed, Message: 'm' }))).MessageId);
+      // The default topic policy grants direct callers nothing (it needs AWS:SourceOwner).
+      const denied = await failure(as.send(new PublishCommand({ TopicArn: other, Message: 'm' })));
+      assert.deepEqual(denied, {
+        name: 'AuthorizationErrorException',
+        message:
+          `User: arn:aws:sts::${ACCOUNT}:assumed-role/publisher/worker is not authorized to perform: ` +
+          `SNS:Publish on resource: ${other} because no identity-based policy allows the SNS:Publish action`,
+        status: 403,
+      });
+      assert.equal(
+        (await failure(as.send(new CreateTopicCommand({ Name: 'mine' })))).name,
+        'AuthorizationErrorException',
+      );
+      assert.equal((await failure(as.send(new ListTopicsCommand({})))).name, 'AuthorizationErrorException');
+      // A topic policy naming the role allows it; an explicit Deny there wins over the role's Allow.
+      const byPolicy = {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: ROLE },
+            Action: ['SNS:Publish', 'SNS:GetTopicAttributes'],
+            Resource: other,
+          },
+        ],
+      };
+      await sns.send(
+        new SetTopicAttributesCommand({
+          TopicArn: other,
+          AttributeName: 'Policy',
+          AttributeValue: JSON.stringify(byPolicy),
+        }),
+      );
+      assert.ok((await as.send(new PublishCommand({ TopicArn: other, Message: 'm' }))).MessageId);
+      assert.equal((await as.send(new GetTopicAttributesCommand({ TopicArn: other }))).Attributes?.TopicArn, other);
+      const deny = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Deny', Principal: { AWS: ROLE }, Action: 'SNS:Publish', Resource: allowed }],
+      };
+      await sns.send(
+        new SetTopicAttributesCommand({
+          TopicArn: allowed,
+          AttributeName: 'Policy',
+          AttributeValue: JSON.stringify(deny),
+        }),
+      );
+      const explicit = await failure(as.send(new PublishCommand({ TopicArn: allowed, Message: 'm' })));
+      assert.match(explicit.message, /with an explicit deny in a resource-based policy$/);
+    },
+  );
 });
 
 describe('durability', () => {

@@ -159,7 +159,9 @@ describe('STS GetCallerIdentity and AssumeRole', () => {
       asRole.send(new AssumeRoleCommand({ RoleArn: roleArn('by-root-arn'), RoleSessionName: 'hop' })),
       {
         name: 'AccessDenied',
-        message: `User: ${sessionArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn('by-root-arn')}`,
+        message:
+          `User: ${sessionArn} is not authorized to perform: ` +
+          `sts:AssumeRole on resource: ${roleArn('by-root-arn')}`,
       },
     );
     await iam.send(

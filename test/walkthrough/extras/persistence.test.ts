@@ -80,7 +80,8 @@ async function probeExists(): Promise<boolean> {
 
 describe('persistence report', () => {
   it('shows one environment reused in a row, and environments of their own at once', async () => {
-    // Each parallel invocation holds its environment long enough that the other cannot find it idle, even on a loaded machine.
+    // Each parallel invocation holds its environment long enough that the other cannot find it idle,
+    // even on a loaded machine.
     const r = await run('--sequential', '3', '--parallel', '2', '--hold-ms', '1500');
     assert.equal(r.code, 0, said(r));
     assert.ok(
@@ -135,7 +136,10 @@ describe('persistence report', () => {
 
     assert.match(
       r.stdout,
-      /5 invocation\(s\) were served by 2 execution environment\(s\); 3 found the module-scope value and 3 the \/tmp file/,
+      new RegExp(
+        /5 invocation\(s\) were served by 2 execution environment\(s\); /.source +
+          /3 found the module-scope value and 3 the \/tmp file/.source,
+      ),
     );
     assert.match(r.stdout, /useful caching/);
     assert.match(r.stdout, /never assume a fresh start/);
@@ -186,31 +190,34 @@ describe('persistence report', () => {
     );
   });
 
-  it('comes back from scratch with a cold start, and npm run teardown removes it and forgets the state file', async () => {
-    const r = await run('--sequential', '2', '--parallel', '0');
-    assert.equal(r.code, 0, said(r));
-    assert.ok(
-      reported(r.stdout, 'created').some((l) => l.includes(`function ${PROBE}`)),
-      r.stdout,
-    );
-    assert.deepEqual(
-      rows(r.stdout).map((x) => [x.served, x.moduleHit, x.start]),
-      [
-        [1, false, 'cold'],
-        [2, true, 'warm'],
-      ],
-    );
-    const down = await runScript('90-teardown.ts', [], { cwd, env });
-    assert.equal(down.code, 0, said(down));
-    assert.ok(
-      reported(down.stdout, 'removed').some((l) => l.includes(`function ${PROBE}`)),
-      down.stdout,
-    );
-    assert.equal(await probeExists(), false);
-    assert.deepEqual(
-      ((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((x) => x.RoleName),
-      [],
-    );
-    assert.deepEqual(fs.readdirSync(path.join(cwd, '.walkthrough')), []);
-  });
+  it(
+    'comes back from scratch with a cold start, and npm ' + 'run teardown removes it and forgets the state file',
+    async () => {
+      const r = await run('--sequential', '2', '--parallel', '0');
+      assert.equal(r.code, 0, said(r));
+      assert.ok(
+        reported(r.stdout, 'created').some((l) => l.includes(`function ${PROBE}`)),
+        r.stdout,
+      );
+      assert.deepEqual(
+        rows(r.stdout).map((x) => [x.served, x.moduleHit, x.start]),
+        [
+          [1, false, 'cold'],
+          [2, true, 'warm'],
+        ],
+      );
+      const down = await runScript('90-teardown.ts', [], { cwd, env });
+      assert.equal(down.code, 0, said(down));
+      assert.ok(
+        reported(down.stdout, 'removed').some((l) => l.includes(`function ${PROBE}`)),
+        down.stdout,
+      );
+      assert.equal(await probeExists(), false);
+      assert.deepEqual(
+        ((await iam.send(new ListRolesCommand({}))).Roles ?? []).map((x) => x.RoleName),
+        [],
+      );
+      assert.deepEqual(fs.readdirSync(path.join(cwd, '.walkthrough')), []);
+    },
+  );
 });

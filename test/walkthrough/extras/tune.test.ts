@@ -205,43 +205,47 @@ describe('npm run tune', () => {
 });
 
 describe('npm run tune where CPU limits are not enforced', () => {
-  it('prints the plain statement and the measured table marked as not meaningful, but no recommendation and no chart', async () => {
-    const off = await startTestServer({ lambdaCpuLimits: false });
-    const folder = tempDir('tune-off-');
-    try {
-      const offEnv = scriptEnv(endpointEnv(off.url));
-      const setup = await runScript('all.ts', ['--until', 'function'], { cwd: folder, env: offEnv });
-      assert.equal(setup.code, 0, setup.stderr + setup.stdout);
-      const json = path.join(folder, 'tune.json');
-      const r = await runScript(
-        'extras/tune.ts',
-        ['--memory', '256,128', '--runs', '1', '--image', PHOTO, '--save-json', json],
-        { cwd: folder, env: offEnv },
-      );
-      assert.equal(r.code, 0, said(r));
-      assert.match(r.stdout, /CPU limits are switched off \(LOCAL_AWS_LAMBDA_CPU_LIMITS=0\)/);
-      assertNoComparison(r.stdout, folder);
-      // The measurements are still there, and so is the restored memory.
-      assert.deepEqual(
-        rows(r.stdout).map((x) => [x.memory, x.runs]),
-        [
-          [128, 1],
-          [256, 1],
-        ],
-        r.stdout,
-      );
-      assert.match(r.stdout, /memory of CreateThumbnail restored to 1024 MB/);
-      const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as {
-        cpu: { enforced: boolean };
-        recommendations?: unknown;
-        sizes: unknown[];
-      };
-      assert.equal(saved.cpu.enforced, false);
-      assert.equal(saved.recommendations, undefined);
-      assert.equal(saved.sizes.length, 2);
-    } finally {
-      await off.stopAndRemove();
-      fs.rmSync(folder, { recursive: true, force: true });
-    }
-  });
+  it(
+    'prints the plain statement and the measured table marked ' +
+      'as not meaningful, but no recommendation and no chart',
+    async () => {
+      const off = await startTestServer({ lambdaCpuLimits: false });
+      const folder = tempDir('tune-off-');
+      try {
+        const offEnv = scriptEnv(endpointEnv(off.url));
+        const setup = await runScript('all.ts', ['--until', 'function'], { cwd: folder, env: offEnv });
+        assert.equal(setup.code, 0, setup.stderr + setup.stdout);
+        const json = path.join(folder, 'tune.json');
+        const r = await runScript(
+          'extras/tune.ts',
+          ['--memory', '256,128', '--runs', '1', '--image', PHOTO, '--save-json', json],
+          { cwd: folder, env: offEnv },
+        );
+        assert.equal(r.code, 0, said(r));
+        assert.match(r.stdout, /CPU limits are switched off \(LOCAL_AWS_LAMBDA_CPU_LIMITS=0\)/);
+        assertNoComparison(r.stdout, folder);
+        // The measurements are still there, and so is the restored memory.
+        assert.deepEqual(
+          rows(r.stdout).map((x) => [x.memory, x.runs]),
+          [
+            [128, 1],
+            [256, 1],
+          ],
+          r.stdout,
+        );
+        assert.match(r.stdout, /memory of CreateThumbnail restored to 1024 MB/);
+        const saved = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+          cpu: { enforced: boolean };
+          recommendations?: unknown;
+          sizes: unknown[];
+        };
+        assert.equal(saved.cpu.enforced, false);
+        assert.equal(saved.recommendations, undefined);
+        assert.equal(saved.sizes.length, 2);
+      } finally {
+        await off.stopAndRemove();
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
 });

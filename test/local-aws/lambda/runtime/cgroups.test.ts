@@ -160,35 +160,38 @@ describe('cgroup v2: where environment groups go', () => {
     assert.deepEqual(t.writes, []);
   });
 
-  it('systemd session: moves itself into a leaf, enables +cpu +memory in its own group, groups go beside the leaf', () => {
-    const t = new FakeCgroup2()
-      .group('', { delegates: 'cpu memory pids' })
-      .group('user.slice', { delegates: 'cpu memory pids' })
-      .group('user.slice/session-3.scope', { procs: [PID] });
-    const base = prepareV2Base(t, t.input('/user.slice/session-3.scope'))!;
-    const own = t.dir('user.slice/session-3.scope');
-    assert.equal(base.dir, own);
-    assert.equal(base.how, 'leaf');
-    assert.equal(base.leaf, path.join(own, SERVER_LEAF));
-    assert.deepEqual([...base.controllers].sort(), ['cpu', 'memory']);
-    assert.deepEqual(t.list(`user.slice/session-3.scope/${SERVER_LEAF}`, 'cgroup.procs'), [String(PID)]);
-    assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.procs'), []);
-    assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.subtree_control').sort(), ['cpu', 'memory']);
-    // Enabling in place is refused (EBUSY: we live there); then the order the kernel needs: move, enable.
-    assert.deepEqual(t.writes, [
-      'user.slice/session-3.scope/cgroup.subtree_control < +cpu',
-      'user.slice/session-3.scope/cgroup.subtree_control < +memory',
-      `user.slice/session-3.scope/${SERVER_LEAF}/cgroup.procs < ${PID}`,
-      'user.slice/session-3.scope/cgroup.subtree_control < +cpu',
-      'user.slice/session-3.scope/cgroup.subtree_control < +memory',
-    ]);
-    // An environment's group beside the leaf now offers both controllers.
-    assert.equal(t.mkdir(path.join(own, 'local-aws-lambda-1')), true);
-    assert.deepEqual(t.list('user.slice/session-3.scope/local-aws-lambda-1', 'cgroup.controllers').sort(), [
-      'cpu',
-      'memory',
-    ]);
-  });
+  it(
+    'systemd session: moves itself into a leaf, enables +cpu ' + '+memory in its own group, groups go beside the leaf',
+    () => {
+      const t = new FakeCgroup2()
+        .group('', { delegates: 'cpu memory pids' })
+        .group('user.slice', { delegates: 'cpu memory pids' })
+        .group('user.slice/session-3.scope', { procs: [PID] });
+      const base = prepareV2Base(t, t.input('/user.slice/session-3.scope'))!;
+      const own = t.dir('user.slice/session-3.scope');
+      assert.equal(base.dir, own);
+      assert.equal(base.how, 'leaf');
+      assert.equal(base.leaf, path.join(own, SERVER_LEAF));
+      assert.deepEqual([...base.controllers].sort(), ['cpu', 'memory']);
+      assert.deepEqual(t.list(`user.slice/session-3.scope/${SERVER_LEAF}`, 'cgroup.procs'), [String(PID)]);
+      assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.procs'), []);
+      assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.subtree_control').sort(), ['cpu', 'memory']);
+      // Enabling in place is refused (EBUSY: we live there); then the order the kernel needs: move, enable.
+      assert.deepEqual(t.writes, [
+        'user.slice/session-3.scope/cgroup.subtree_control < +cpu',
+        'user.slice/session-3.scope/cgroup.subtree_control < +memory',
+        `user.slice/session-3.scope/${SERVER_LEAF}/cgroup.procs < ${PID}`,
+        'user.slice/session-3.scope/cgroup.subtree_control < +cpu',
+        'user.slice/session-3.scope/cgroup.subtree_control < +memory',
+      ]);
+      // An environment's group beside the leaf now offers both controllers.
+      assert.equal(t.mkdir(path.join(own, 'local-aws-lambda-1')), true);
+      assert.deepEqual(t.list('user.slice/session-3.scope/local-aws-lambda-1', 'cgroup.controllers').sort(), [
+        'cpu',
+        'memory',
+      ]);
+    },
+  );
 
   it('container with its own cgroup namespace: the mount root is its group, and it too gets the leaf', () => {
     const t = new FakeCgroup2({ controllers: 'cpu memory pids', realRoot: false }).group('', { procs: [PID] });
@@ -199,30 +202,36 @@ describe('cgroup v2: where environment groups go', () => {
     assert.deepEqual(t.list('', 'cgroup.subtree_control').sort(), ['cpu', 'memory']);
   });
 
-  it('other processes in its group: puts itself back, removes the leaf, and falls back to the writable mount root', () => {
-    const t = new FakeCgroup2()
-      .group('', { delegates: 'cpu memory' })
-      .group('user.slice', { delegates: 'cpu memory' })
-      .group('user.slice/session-3.scope', { procs: [1, PID] });
-    const base = prepareV2Base(t, t.input('/user.slice/session-3.scope'))!;
-    assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.procs').sort(), ['1', String(PID)]);
-    assert.equal(fs.existsSync(t.dir(`user.slice/session-3.scope/${SERVER_LEAF}`)), false);
-    assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.subtree_control'), []);
-    assert.equal(base.how, 'mount-root');
-    assert.equal(base.dir, t.root);
-    assert.deepEqual([...base.controllers].sort(), ['cpu', 'memory']);
-  });
+  it(
+    'other processes in its group: puts itself back, removes ' + 'the leaf, and falls back to the writable mount root',
+    () => {
+      const t = new FakeCgroup2()
+        .group('', { delegates: 'cpu memory' })
+        .group('user.slice', { delegates: 'cpu memory' })
+        .group('user.slice/session-3.scope', { procs: [1, PID] });
+      const base = prepareV2Base(t, t.input('/user.slice/session-3.scope'))!;
+      assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.procs').sort(), ['1', String(PID)]);
+      assert.equal(fs.existsSync(t.dir(`user.slice/session-3.scope/${SERVER_LEAF}`)), false);
+      assert.deepEqual(t.list('user.slice/session-3.scope', 'cgroup.subtree_control'), []);
+      assert.equal(base.how, 'mount-root');
+      assert.equal(base.dir, t.root);
+      assert.deepEqual([...base.controllers].sort(), ['cpu', 'memory']);
+    },
+  );
 
-  it('the mount root enables what it offers when nothing below delegates (root is exempt from the no-process rule)', () => {
-    const t = new FakeCgroup2({ controllers: 'cpu memory' })
-      .group('', { procs: [1] })
-      .group('init.scope', { procs: [PID] });
-    // init.scope is offered nothing (the root delegates nothing yet): only the root can help.
-    const base = prepareV2Base(t, t.input('/init.scope'))!;
-    assert.equal(base.how, 'mount-root');
-    assert.deepEqual(t.list('', 'cgroup.subtree_control').sort(), ['cpu', 'memory']);
-    assert.deepEqual(t.list('init.scope', 'cgroup.procs'), [String(PID)]);
-  });
+  it(
+    'the mount root enables what it offers when nothing below ' + 'delegates (root is exempt from the no-process rule)',
+    () => {
+      const t = new FakeCgroup2({ controllers: 'cpu memory' })
+        .group('', { procs: [1] })
+        .group('init.scope', { procs: [PID] });
+      // init.scope is offered nothing (the root delegates nothing yet): only the root can help.
+      const base = prepareV2Base(t, t.input('/init.scope'))!;
+      assert.equal(base.how, 'mount-root');
+      assert.deepEqual(t.list('', 'cgroup.subtree_control').sort(), ['cpu', 'memory']);
+      assert.deepEqual(t.list('init.scope', 'cgroup.procs'), [String(PID)]);
+    },
+  );
 
   it('gives up, changing nothing, where it may not write (a non-root user) or no controller is offered', () => {
     const t = new FakeCgroup2({ readOnly: ['', 'user.slice', 'user.slice/user@1000.service'] })

@@ -73,10 +73,14 @@ describe('CPU limits the kernel refuses', () => {
       .split('\n')
       .find((l) => l.startsWith('[local-aws] lambda: CPU limit not applied to environment '));
     assert.ok(line, said);
-    // Either its quota (2 cores: the burst is unlimited, the 1-vCPU share is refused) or, on more cores, the burst already.
+    // Either its quota (2 cores: the burst is unlimited, the 1-vCPU share is refused) or, on more cores,
+    // the burst already.
     assert.match(
       line,
-      /environment \S+: (setting its quota \(100000 of 100000 us\)|creating its cgroup) .*failed \(EINVAL: invalid argument, write\)/,
+      new RegExp(
+        /environment \S+: (setting its quota \(100000 of 100000 us\)|creating its cgroup) /.source +
+          /.*failed \(EINVAL: invalid argument, write\)/.source,
+      ),
     );
     assert.match(line, /its durations do not follow its memory/);
 
@@ -85,7 +89,10 @@ describe('CPU limits the kernel refuses', () => {
     assert.equal(after.failedEnvironments, 1);
     assert.match(
       after.detail,
-      /^CPU limits are not enforced for all environments: the kernel refused the cpu\.cfs_quota_us limit of 1 environment\(s\) \(last: \S+: .*EINVAL/,
+      new RegExp(
+        /^CPU limits are not enforced for all environments: the kernel refused /.source +
+          /the cpu\.cfs_quota_us limit of 1 environment\(s\) \(last: \S+: .*EINVAL/.source,
+      ),
     );
   });
 });

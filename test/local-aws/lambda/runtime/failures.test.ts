@@ -84,27 +84,35 @@ describe('INIT failures', () => {
 });
 
 describe('handler errors', () => {
-  it('returns the thrown error as {errorType, errorMessage, trace} and logs Invoke Error; the environment stays warm', async () => {
-    const spec = h.fn({
-      'index.mjs': `class ValidationError extends Error { constructor(m) { super(m); this.name = 'ValidationError'; } }
-        export const handler = async (event) => { if (event.fail) throw new ValidationError('boom'); return process.pid; };`,
-    });
-    const r = await h.invoke(spec, { fail: true });
-    assert.equal(r.functionError, 'Unhandled');
-    assert.equal(r.errorType, 'ValidationError');
-    const body = json<ErrorBody>(r);
-    assert.equal(body.errorMessage, 'boom');
-    assert.equal(body.trace![0], 'ValidationError: boom');
-    assert.match(body.trace![1]!, /^ {4}at /);
-    const logged = r.logLines.find((l) => l.includes('Invoke Error'));
-    assert.match(
-      logged!,
-      new RegExp(`\\t${r.requestId}\\tERROR\\tInvoke Error \\t\\{"errorType":"ValidationError","errorMessage":"boom"`),
-    );
-    const ok = await h.invoke(spec, {});
-    assert.equal(ok.initDurationMs, undefined, 'same environment');
-    assert.equal(ok.functionError, undefined);
-  });
+  it(
+    'returns the thrown error as {errorType, errorMessage, ' +
+      'trace} and logs Invoke Error; the environment stays warm',
+    async () => {
+      const spec = h.fn({
+        'index.mjs':
+          `class ValidationError extends Error { constructor(m) { super(m); this.name = 'ValidationError'; } }
+        export const handler = async (event) => { ` +
+          `if (event.fail) throw new ValidationError('boom'); return process.pid; };`,
+      });
+      const r = await h.invoke(spec, { fail: true });
+      assert.equal(r.functionError, 'Unhandled');
+      assert.equal(r.errorType, 'ValidationError');
+      const body = json<ErrorBody>(r);
+      assert.equal(body.errorMessage, 'boom');
+      assert.equal(body.trace![0], 'ValidationError: boom');
+      assert.match(body.trace![1]!, /^ {4}at /);
+      const logged = r.logLines.find((l) => l.includes('Invoke Error'));
+      assert.match(
+        logged!,
+        new RegExp(
+          `\\t${r.requestId}\\tERROR\\tInvoke Error \\t\\{"errorType":"ValidationError","errorMessage":"boom"`,
+        ),
+      );
+      const ok = await h.invoke(spec, {});
+      assert.equal(ok.initDurationMs, undefined, 'same environment');
+      assert.equal(ok.functionError, undefined);
+    },
+  );
 
   it('fails a response larger than 6 MB with Function.ResponseSizeTooLarge', async () => {
     const spec = h.fn({ 'index.mjs': `export const handler = async (event) => 'x'.repeat(event.size);` });
@@ -216,8 +224,10 @@ describe('the platform ends the invocation', () => {
 
   it('reports an exception thrown in a callback during the invocation, then starts fresh', async () => {
     const spec = h.fn({
-      'index.mjs': `export const handler = async (event) => {
-          if (event.crash) { setTimeout(() => { throw new Error('async crash'); }, 10); await new Promise((r) => setTimeout(r, 500)); }
+      'index.mjs':
+        `export const handler = async (event) => {
+          if (event.crash) { setTimeout(() => { throw new Error('async crash'); }, 10); ` +
+        `await new Promise((r) => setTimeout(r, 500)); }
           return process.pid;
         };`,
     });

@@ -85,8 +85,10 @@ describe('environment lifecycle', () => {
     const roleArn = await h.createRole('recreated', { logs: false });
     const spec = h.fn(
       {
-        'index.mjs': `import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-          export const handler = async () => ({ pid: process.pid, arn: (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn });`,
+        'index.mjs':
+          `import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+          export const handler = async () => ({ pid: process.pid, ` +
+          `arn: (await new STSClient({}).send(new GetCallerIdentityCommand({}))).Arn });`,
       },
       { roleArn },
     );

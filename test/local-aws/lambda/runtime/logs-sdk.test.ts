@@ -47,7 +47,10 @@ describe('function logs', () => {
     const messages = await streamMessages(spec.logGroup, first.logStreamName);
     assert.match(
       messages[0]!,
-      /^INIT_START Runtime Version: nodejs:\d+\.v\d+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$/,
+      new RegExp(
+        /^INIT_START Runtime Version: nodejs:\d+\.v\d+\tRuntime /.source +
+          /Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$/.source,
+      ),
     );
     assert.match(messages[1]!, /^\S+Z\tundefined\tINFO\tmodule loaded$/);
     const expectInvocation = (offset: number, id: string, n: number, cold: boolean) => {
@@ -57,7 +60,8 @@ describe('function logs', () => {
       assert.match(
         messages[offset + 3]!,
         new RegExp(
-          `^REPORT RequestId: ${id}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\t${cold ? 'Init Duration: [\\d.]+ ms\\t' : ''}$`,
+          `^REPORT RequestId: ${id}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory ` +
+            `Size: 128 MB\\tMax Memory Used: \\d+ MB\\t${cold ? 'Init Duration: [\\d.]+ ms\\t' : ''}$`,
         ),
       );
     };
@@ -134,11 +138,13 @@ describe('the AWS SDK inside a function', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'engine-sdk-test' }));
     const spec = h.fn(
       {
-        'index.mjs': `import { S3Client, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+        'index.mjs':
+          `import { S3Client, ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
           const s3 = new S3Client({});
           export const handler = async () => {
             const { Buckets } = await s3.send(new ListBucketsCommand({}));
-            await s3.send(new PutObjectCommand({ Bucket: 'engine-sdk-test', Key: 'from lambda.txt', Body: 'hello from the function' }));
+            await s3.send(new PutObjectCommand({ Bucket: 'engine-sdk-test', ` +
+          `Key: 'from lambda.txt', Body: 'hello from the function' }));
             return Buckets.map((b) => b.Name);
           };`,
       },
@@ -168,12 +174,16 @@ describe('the AWS SDK inside a function', () => {
     };
     const esm = h.fn({
       ...fake,
-      'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => new STSClient().shipped;`,
+      'index.mjs':
+        `import { STSClient } from '@aws-sdk/client-sts'; ` +
+        `export const handler = async () => new STSClient().shipped;`,
     });
     assert.equal(json<boolean>(await h.invoke(esm)), true);
     const cjs = h.fn({
       ...fake,
-      'index.js': `const { STSClient } = require('@aws-sdk/client-sts'); exports.handler = async () => new STSClient().shipped;`,
+      'index.js':
+        `const { STSClient } = require('@aws-sdk/client-sts'); ` +
+        `exports.handler = async () => new STSClient().shipped;`,
     });
     assert.equal(json<boolean>(await h.invoke(cjs)), true);
   });
@@ -202,7 +212,9 @@ describe('the AWS SDK inside a function', () => {
       // The SDK is still there for code below such a folder.
       const sdk = h.fn(
         {
-          'index.mjs': `import { STSClient } from '@aws-sdk/client-sts'; export const handler = async () => typeof STSClient;`,
+          'index.mjs':
+            `import { STSClient } from '@aws-sdk/client-sts'; ` +
+            `export const handler = async () => typeof STSClient;`,
         },
         { codeDir: path.join(outer, 'sdk') },
       );

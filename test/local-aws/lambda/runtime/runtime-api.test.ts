@@ -19,10 +19,12 @@ interface Reply {
 }
 
 /** Posts to the environment's own Runtime API; the replies of a step are kept for the `report` step. */
-const HANDLER = `
+const HANDLER =
+  `
 const API = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2018-06-01/runtime/';
 async function post(route, body, headers = {}) {
-  const res = await fetch(API + route, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await fetch(API + route, { method: 'POST', body, ` +
+  `headers: { 'content-type': 'application/json', ...headers } });
   return { status: res.status, body: await res.json() };
 }
 let report = null;
@@ -46,7 +48,9 @@ export const handler = async (event, context) => {
       report = { large: await post('invocation/' + id + '/response', JSON.stringify('x'.repeat(6291556))) };
       return 'not used';
     case 'error':
-      report = { error: await post('invocation/' + id + '/error', JSON.stringify({ errorMessage: 'posted by hand' }), { 'lambda-runtime-function-error-type': 'Custom.FromHeader' }) };
+      report = { error: await post('invocation/' + id + '/error', ` +
+  `JSON.stringify({ errorMessage: 'posted by hand' }), ` +
+  `{ 'lambda-runtime-function-error-type': 'Custom.FromHeader' }) };
       return 'not used';
     case 'report':
       return report;
@@ -78,35 +82,42 @@ describe('Runtime API replies', () => {
     assert.deepEqual(report, { first: { status: 202, body: { status: 'OK' } }, second: refused, thenError: refused });
   });
 
-  it('413 RequestEntityTooLarge for a response over 6291556 bytes, and the invoker gets Function.ResponseSizeTooLarge', async () => {
-    const s = spec();
-    const r = await h.invoke(s, { step: 'large' });
-    assert.equal(r.functionError, 'Unhandled');
-    assert.deepEqual(json(r), {
-      errorType: 'Function.ResponseSizeTooLarge',
-      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
-    });
-    const report = json<Record<string, Reply>>(await h.invoke(s, { step: 'report' }));
-    assert.deepEqual(report.large, {
-      status: 413,
-      body: {
-        errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).',
-        errorType: 'RequestEntityTooLarge',
-      },
-    });
-  });
+  it(
+    '413 RequestEntityTooLarge for a response over 6291556 ' +
+      'bytes, and the invoker gets Function.ResponseSizeTooLarge',
+    async () => {
+      const s = spec();
+      const r = await h.invoke(s, { step: 'large' });
+      assert.equal(r.functionError, 'Unhandled');
+      assert.deepEqual(json(r), {
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+      });
+      const report = json<Record<string, Reply>>(await h.invoke(s, { step: 'report' }));
+      assert.deepEqual(report.large, {
+        status: 413,
+        body: {
+          errorMessage: 'Exceeded maximum allowed payload size (6291556 bytes).',
+          errorType: 'RequestEntityTooLarge',
+        },
+      });
+    },
+  );
 
-  it('an error posted with only the Lambda-Runtime-Function-Error-Type header takes its type from the header', async () => {
-    const s = spec();
-    const r = await h.invoke(s, { step: 'error' });
-    assert.equal(r.functionError, 'Unhandled');
-    assert.equal(r.errorType, 'Custom.FromHeader');
-    assert.deepEqual(json(r), { errorMessage: 'posted by hand' });
-    assert.deepEqual(json<Record<string, Reply>>(await h.invoke(s, { step: 'report' })).error, {
-      status: 202,
-      body: { status: 'OK' },
-    });
-  });
+  it(
+    'an error posted with only the Lambda-Runtime-Function-Error-Type ' + 'header takes its type from the header',
+    async () => {
+      const s = spec();
+      const r = await h.invoke(s, { step: 'error' });
+      assert.equal(r.functionError, 'Unhandled');
+      assert.equal(r.errorType, 'Custom.FromHeader');
+      assert.deepEqual(json(r), { errorMessage: 'posted by hand' });
+      assert.deepEqual(json<Record<string, Reply>>(await h.invoke(s, { step: 'report' })).error, {
+        status: 202,
+        body: { status: 'OK' },
+      });
+    },
+  );
 
   it('/init/error answers 202 and fails the pending invocation with what the runtime posted', async () => {
     const s = h.fn(
