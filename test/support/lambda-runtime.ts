@@ -40,17 +40,18 @@ export async function harness(config: Partial<LocalAwsConfig> = {}): Promise<Har
   const engine = createExecutionEngine(server.backend);
   const iam = new IAMClient(server.clientConfig());
   const folders: string[] = [];
-  let defaultRole: string | undefined;
+  const createRole: Harness['createRole'] = async (name, opts = {}) => {
+    const created = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: LAMBDA_TRUST }));
+    if (opts.logs !== false)
+      await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'logs', PolicyDocument: LOGS_POLICY }));
+    return created.Role!.Arn!;
+  };
+  const defaultRole = await createRole('lambda-default');
   const h: Harness = {
     server,
     engine,
     iam,
-    async createRole(name, opts = {}) {
-      const created = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: LAMBDA_TRUST }));
-      if (opts.logs !== false)
-        await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'logs', PolicyDocument: LOGS_POLICY }));
-      return created.Role!.Arn!;
-    },
+    createRole,
     fn(files, spec = {}) {
       const codeDir = spec.codeDir ?? tempDir('lambda-code-');
       folders.push(codeDir);
@@ -72,7 +73,7 @@ export async function harness(config: Partial<LocalAwsConfig> = {}): Promise<Har
         timeout: 3,
         environment: {},
         architecture: 'x86_64',
-        roleArn: defaultRole ?? '',
+        roleArn: defaultRole,
         logGroup: `/aws/lambda/${functionName}`,
         logFormat: 'Text',
         revisionId: randomUUID(),
@@ -95,7 +96,6 @@ export async function harness(config: Partial<LocalAwsConfig> = {}): Promise<Har
       for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
     },
   };
-  defaultRole = await h.createRole('lambda-default');
   return h;
 }
 
