@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 const exec = promisify(execFile);
 let server: TestServer;
@@ -37,7 +37,9 @@ async function runPrinted(line: string, cwd: string): Promise<string> {
   const m = /^npm run (walkthrough|teardown)(?: -- (.*))?$/.exec(command);
   assert.ok(m, `not an npm run line: ${line}`);
   const script = m[1] === 'teardown' ? '90-teardown.ts' : 'all.ts';
-  const shell = `"${process.execPath}" --import ${import.meta.resolve('tsx')} "${path.join(PROJECT, 'walkthrough', script)}" ${m[2] ?? ''}`;
+  const shell =
+    `"${process.execPath}" --import ${import.meta.resolve('tsx')} ` +
+    `"${path.join(PROJECT, 'walkthrough', script)}" ${m[2] ?? ''}`;
   const r = await exec('sh', ['-c', shell], { cwd, env });
   return r.stdout;
 }
@@ -106,7 +108,11 @@ describe('teardown with nothing to find', () => {
     assert.doesNotMatch(r.stdout, /everything the walkthrough created is gone/);
     assert.match(
       r.stdout,
-      /no state file at \S*state-endpoint-[^ ]*-000000000000-ap-south-1\.json, and nothing of the walkthrough's was found on the endpoint http:\/\/127\.0\.0\.1:\d+, account 000000000000, region ap-south-1/,
+      new RegExp(
+        /no state file at \S*state-endpoint-[^ ]*-000000000000-ap-south-1\.json, /.source +
+          /and nothing of the walkthrough's was found on the endpoint http:\/\/127\.0\.0\.1:\d+, /.source +
+          /account 000000000000, region ap-south-1/.source,
+      ),
     );
     assert.match(r.stdout, /run teardown with the same ones/);
   });
