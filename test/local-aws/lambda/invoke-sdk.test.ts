@@ -237,7 +237,8 @@ describe('function failures', () => {
   });
 
   it('ends a handler that allocates past its memory size', async () => {
-    await fn('hog', 'index.hog', { MemorySize: 128 });
+    // A long timeout: at a 128 MB CPU share on a loaded machine the memory kill must still come first.
+    await fn('hog', 'index.hog', { MemorySize: 128, Timeout: 60 });
     const r = await lambda.send(new InvokeCommand({ FunctionName: 'hog' }));
     assert.equal(r.FunctionError, 'Unhandled');
     assert.equal(payload<ErrorPayload>(r).errorType, 'Runtime.OutOfMemory');

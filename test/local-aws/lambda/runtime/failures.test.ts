@@ -188,13 +188,17 @@ describe('the platform ends the invocation', () => {
   });
 
   it('ends an environment that uses more memory than its memory size with Runtime.OutOfMemory', async () => {
-    const spec = h.fn({
-      'index.mjs': `const keep = [];
+    const spec = h.fn(
+      {
+        'index.mjs': `const keep = [];
         export const handler = async (event) => {
           for (let i = 0; i < event.mb / 16; i++) keep.push(Buffer.alloc(16 * 1024 * 1024, 1));
           return keep.length;
         };`,
-    });
+      },
+      // Room to reach the limit at a 128 MB CPU share on a loaded machine: the memory kill must come first.
+      { timeout: 60 },
+    );
     const r = await h.invoke(spec, { mb: 400 });
     assert.equal(r.errorType, 'Runtime.OutOfMemory');
     assert.deepEqual(json(r), {
