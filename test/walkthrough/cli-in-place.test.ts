@@ -2,8 +2,8 @@
 // them, marked as already done; run verbatim against an empty endpoint, they make what the steps make.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runAsPrinted, runScript, said, scriptEnv } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runAsPrinted, runScript, said, scriptEnv } from '../support/walkthrough.ts';
 
 let first: TestServer;
 let second: TestServer;

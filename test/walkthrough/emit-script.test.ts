@@ -10,8 +10,8 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { AWS_CLI, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, runScript, said, scriptEnv } from '../helpers/walkthrough.ts';
+import { AWS_CLI, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, runScript, said, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 

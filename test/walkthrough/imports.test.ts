@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { fileOf, STEPS } from '../../walkthrough/lib/steps.ts';
-import { PROJECT } from '../helpers/walkthrough.ts';
+import { PROJECT } from '../support/walkthrough.ts';
 
 const WALKTHROUGH = path.join(PROJECT, 'walkthrough');
 const options: ts.CompilerOptions = {

@@ -9,7 +9,7 @@ import type { Ctx } from '../../walkthrough/lib/context.ts';
 import { parseArgs, scriptFlags, stepHelp } from '../../walkthrough/lib/main.ts';
 import { fileOf, nextStep, oneShotSteps, runFirst, stepRef, STEPS, type StepDef } from '../../walkthrough/lib/steps.ts';
 import { Reporter } from '../../walkthrough/lib/ui.ts';
-import { PROJECT } from '../helpers/walkthrough.ts';
+import { PROJECT } from '../support/walkthrough.ts';
 
 describe('the registry of steps', () => {
   it('names every step script, and every step script is in it, numbered as its file says', () => {
