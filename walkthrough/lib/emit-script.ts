@@ -24,7 +24,7 @@ import { sampleImage } from './events.ts';
 import { UserError } from './errors.ts';
 import { lambdaTrustPolicy, logGroupName, partitionOf, SUITE_TAG, thumbnailPolicy } from './policies.ts';
 import { statementId, notificationId } from './resources/trigger-ids.ts';
-import { headingOf, stepById, stepCommand } from './steps.ts';
+import { headingOf, oneShotSteps, stepById, stepCommand } from './steps.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { Reporter } from './ui.ts';
 import { functionDefinition } from '../40-function.ts';
@@ -51,6 +51,10 @@ function logGroupExists(t: CliTarget, group: string): string {
   return `[ "$(${count})" = 1 ]`;
 }
 
+const oneShotRange = () => {
+  const order = oneShotSteps();
+  return `${order[0]!.number}-${order[order.length - 1]!.number}`;
+};
 const heading = (id: string) => `\n# ${headingOf(stepById(id))}`;
 
 function header(ctx: Ctx, what: string, rerun: string[]): string {
@@ -84,7 +88,7 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
   const policyName = `${s.functionName}-thumbnails`;
   const tags = [SUITE_TAG, { Key: 'walkthrough-function', Value: s.functionName }];
   const out = [
-    header(ctx, 'S3 thumbnail walkthrough, set-up (steps 1-7)', [
+    header(ctx, `S3 thumbnail walkthrough, set-up (steps ${oneShotRange()})`, [
       'Re-running after a partial run: each create is skipped when the resource exists (it is not',
       'compared or updated: the walkthrough does that); the bucket notification is written whole,',
       "replacing the source bucket's other notifications.",
