@@ -24,7 +24,7 @@ import { sampleImage } from './events.ts';
 import { UserError } from './errors.ts';
 import { lambdaTrustPolicy, logGroupName, partitionOf, SUITE_TAG, thumbnailPolicy } from './policies.ts';
 import { statementId, notificationId } from './resources/trigger-ids.ts';
-import { headingOf, oneShotSteps, stepById, stepCommand } from './steps.ts';
+import { headingOf, oneShotSteps, stepById, stepCommand, stepRef } from './steps.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { Reporter } from './ui.ts';
 import { functionDefinition } from '../40-function.ts';
@@ -123,7 +123,7 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
   }
   out.push(
     heading('package'),
-    `# ${zipPath} was built by step 4 (npx tsx walkthrough/30-package.ts): handlers/resize bundled with esbuild, sharp`,
+    `# ${zipPath} was built by ${stepRef('package')}: handlers/resize bundled with esbuild, sharp`,
     `# installed for linux-${s.architecture === 'arm64' ? 'arm64' : 'x64'} (npm install --os=linux --cpu=... ` +
       '--libc=glibc sharp), zipped deterministically.',
     `test -f ${shellQuote(zipPath)} || { echo "missing ${zipPath}: run ${stepCommand('package')}" >&2; exit 1; }`,
