@@ -5,7 +5,8 @@
 #
 # Environment (all required): ENDPOINT, WORKDIR (an empty scratch folder), IMAGE (a .jpg file),
 # SRC (source bucket name; the destination is "$SRC-resized"), FUNCTION, ROLE, POLICY, ACCOUNT,
-# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION. Optional: AWS (the aws-cli to run).
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_DEFAULT_REGION. Optional: AWS (the aws-cli to run);
+# PACKAGE_ZIP (a function.zip built by an earlier run: the warm-package variant copies it instead of building).
 set -euo pipefail
 
 : "${ENDPOINT:?}" "${WORKDIR:?}" "${IMAGE:?}" "${SRC:?}" "${FUNCTION:?}" "${ROLE:?}" "${POLICY:?}" "${ACCOUNT:?}"
@@ -67,6 +68,9 @@ aws iam attach-role-policy --role-name "$ROLE" --policy-arn "arn:aws:iam::$ACCOU
 step package
 mkdir lambda-s3
 cd lambda-s3
+if [ -n "${PACKAGE_ZIP:-}" ]; then
+  cp "$PACKAGE_ZIP" function.zip
+else
 # The tutorial's function code (index.mjs), with its Node.js 18+ SDK v3 client.
 cat > index.mjs <<'EOF'
 // dependencies
@@ -144,6 +148,7 @@ export const handler = async (event, context) => {
 EOF
 npm install --os=linux --cpu=x64 sharp --no-audit --no-fund
 zip -q -r function.zip .
+fi
 cd ..
 
 step function

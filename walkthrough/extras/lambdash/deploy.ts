@@ -33,7 +33,8 @@ import {
   putBucketTags,
 } from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
-import { decodePolicy, hasTag, samePolicy } from '../../lib/policies.ts';
+import { decodePolicy, samePolicy } from '../../lib/policies.ts';
+import { isOurs } from '../../lib/resources/ownership.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
 import type { LambdashPackage } from './package.ts';
 import { lambdashPolicy, lambdaTrustPolicy } from './policy.ts';
@@ -93,9 +94,7 @@ async function ensureRole(c: LambdashCtx): Promise<string> {
       if (awsCode(err) !== 'EntityAlreadyExists') throw err; // a parallel run made it
     }
   } else {
-    const ours =
-      (c.state.data.role?.name === roleName && c.state.data.role.createdBySuite) ||
-      hasTag(await listRoleTags(c, roleName), LAMBDASH_TAG);
+    const ours = isOurs(c.state.data.role, roleName, await listRoleTags(c, roleName), LAMBDASH_TAG);
     if (!ours) throw notOurs(`A role named ${roleName}`);
     arn = role.Arn ?? arn;
     c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
@@ -145,9 +144,9 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
     if (!c.dryRun) c.report.created(`output bucket ${name} (private)`);
     return;
   }
-  const tagged = hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
-  if (!tagged && !(c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite))
-    throw notOurs(`A bucket named ${name}`);
+  const tags = await getBucketTags(c, name);
+  const tagged = isOurs(undefined, name, tags, LAMBDASH_TAG);
+  if (!isOurs(c.state.data.bucket, name, tags, LAMBDASH_TAG)) throw notOurs(`A bucket named ${name}`);
   c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
   c.report.found(`output bucket ${name}`);
   // An interrupted first deploy may have created it but not yet locked it down or tagged it.
@@ -248,9 +247,7 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
       c.report.created(`function ${name} (${RUNTIME}, ${w.architecture}, ${w.memorySize} MB, timeout ${w.timeout} s)`);
   } else {
     const config = existing.Configuration ?? {};
-    const ours =
-      (c.state.data.function?.name === name && c.state.data.function.createdBySuite) ||
-      existing.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
+    const ours = isOurs(c.state.data.function, name, existing.Tags, LAMBDASH_TAG);
     if (!ours) throw notOurs(`A function named ${name}`);
     c.state.update((x) => (x.function = { name, arn: config.FunctionArn ?? arn, createdBySuite: true }));
     c.report.found(`function ${name}`);

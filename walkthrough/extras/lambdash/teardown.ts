@@ -6,7 +6,7 @@ import { deleteFunction, getFunction } from '../../lib/actions/lambda.ts';
 import { deleteLogGroup, findLogGroup } from '../../lib/actions/logs.ts';
 import { deleteBucket, getBucketTags, headBucket } from '../../lib/actions/s3.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
-import { hasTag } from '../../lib/policies.ts';
+import { isOurs } from '../../lib/resources/ownership.ts';
 import { deleteRoleWithPolicies, emptyBucket, gone } from '../../lib/removal.ts';
 
 async function removeFunction(c: LambdashCtx): Promise<boolean> {
@@ -17,10 +17,7 @@ async function removeFunction(c: LambdashCtx): Promise<boolean> {
     c.state.update((x) => delete x.function);
     return c.state.data.logGroup?.createdBySuite ?? false;
   }
-  const ours =
-    (c.state.data.function?.name === name && c.state.data.function.createdBySuite) ||
-    fn.Tags?.[LAMBDASH_TAG.Key] === LAMBDASH_TAG.Value;
-  if (!ours) {
+  if (!isOurs(c.state.data.function, name, fn.Tags, LAMBDASH_TAG)) {
     c.report.kept(`function ${name} (not created by lambdash)`);
     return false;
   }
@@ -44,10 +41,8 @@ async function removeRole(c: LambdashCtx): Promise<void> {
     c.report.gone(`role ${name}`);
     return c.state.update((x) => delete x.role);
   }
-  const ours =
-    (c.state.data.role?.name === name && c.state.data.role.createdBySuite) ||
-    hasTag(await listRoleTags(c, name), LAMBDASH_TAG);
-  if (!ours) return c.report.kept(`role ${name} (not created by lambdash)`);
+  if (!isOurs(c.state.data.role, name, await listRoleTags(c, name), LAMBDASH_TAG))
+    return c.report.kept(`role ${name} (not created by lambdash)`);
   await deleteRoleWithPolicies(c, name);
   c.state.update((x) => delete x.role);
 }
@@ -62,10 +57,8 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
   if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
   if (access === 'other-region')
     return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
-  const ours =
-    (c.state.data.bucket?.name === name && c.state.data.bucket.createdBySuite) ||
-    hasTag(await getBucketTags(c, name), LAMBDASH_TAG);
-  if (!ours) return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
+  if (!isOurs(c.state.data.bucket, name, await getBucketTags(c, name), LAMBDASH_TAG))
+    return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
   // Objects left by runs that were interrupted before they fetched their output.
   const count = await emptyBucket(c, name);
   if (await gone(() => deleteBucket(c, name)))
