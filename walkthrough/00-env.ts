@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --import=tsx
 // Step 1. The environment: resolve and check the settings, check who we are (STS), print them.
 //   npx tsx walkthrough/00-env.ts            show the settings, where each came from, and the identity
-//   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines: eval "$(npx tsx walkthrough/00-env.ts --export)"
+//   npx tsx walkthrough/00-env.ts --export   print `export NAME=value` lines, for
+//     eval "$(npx tsx walkthrough/00-env.ts --export)"
 import { awsCommand, shellQuote } from './lib/aws-cli.ts';
 import type { Ctx } from './lib/context.ts';
 import { fail, isMain, parseArgs, stepMain } from './lib/main.ts';
@@ -59,7 +60,8 @@ export async function envStep(ctx: Ctx): Promise<void> {
 export function printExports(ctx: Ctx): void {
   if (ctx.settings.target !== 'aws')
     console.log(
-      `# aws-cli against ${ctx.settings.endpoint}: add --endpoint-url ${ctx.settings.endpoint} (credentials: test / test)`,
+      `# aws-cli against ${ctx.settings.endpoint}: add --endpoint-url ${ctx.settings.endpoint} ` +
+        '(credentials: test / test)',
     );
   for (const [name, value] of exportedVariables(ctx)) console.log(`export ${name}=${shellQuote(value)}`);
 }

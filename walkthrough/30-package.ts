@@ -15,7 +15,8 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
     path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p);
   const existing = reusablePackage(s.architecture);
   report.cli(
-    `npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 --external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs`,
+    'npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 ' +
+      '--external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs',
   );
   report.cli(
     `(cd build/package && npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev sharp@${sharpVersion()})`,

@@ -73,9 +73,13 @@ function closingLine(ctx: Ctx): string {
   const removedSomething = ctx.report.lines.some((l) => l.outcome === 'removed');
   const looked = `role ${st.roleName}, function ${st.functionName}, buckets ${st.sourceBucket} and ${st.destBucket}`;
   if (removedSomething)
-    return `there was no state file (${ctx.state.file}); what the walkthrough's names and tags identified as its own on ${where} is removed (looked for ${looked})`;
+    return (
+      `there was no state file (${ctx.state.file}); what the walkthrough's names and tags identified as its own ` +
+      `on ${where} is removed (looked for ${looked})`
+    );
   return (
-    `no state file at ${ctx.state.file}, and nothing of the walkthrough's was found on ${where} (looked for ${looked}). ` +
+    `no state file at ${ctx.state.file}, and nothing of the walkthrough's was found on ${where} ` +
+    `(looked for ${looked}). ` +
     'If you set it up with other settings (target, region, profile, names), run teardown with the same ones.'
   );
 }

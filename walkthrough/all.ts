@@ -74,31 +74,38 @@ export function printSummary(r: WalkthroughResult): void {
   out(`  function   ${s.functionName} (log group ${logGroupName(s)})`);
   out(
     s.trigger === 'sns'
-      ? `  trigger    ${s.sourceBucket} -> topic ${s.topicName} -> ${s.functionName} (publish to it yourself: ${stepCommand('publish')})`
+      ? `  trigger    ${s.sourceBucket} -> topic ${s.topicName} -> ${s.functionName} ` +
+          `(publish to it yourself: ${stepCommand('publish')})`
       : `  trigger    ${s.sourceBucket} -> ${s.functionName}`,
   );
   const last = ctx.state.data.lastTest;
   if (last && !ctx.dryRun) out(`  thumbnail  s3://${s.destBucket}/${last.thumbnailKey} -> ${last.savedTo}`);
   out(
-    `  time       ${timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}; total ${(timings.reduce((a, t) => a + t.ms, 0) / 1000).toFixed(1)} s`,
+    `  time       ${timings.map((t) => `${t.step} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}; ` +
+      `total ${(timings.reduce((a, t) => a + t.ms, 0) / 1000).toFixed(1)} s`,
   );
   if (ctx.dryRun) {
     out(
-      `  This was a dry run: nothing was changed${r.stoppedAfter ? ` (it stopped after step ${r.stoppedAfter})` : ''}. The lines marked "? would" are what a real run would do.`,
+      '  This was a dry run: nothing was changed' +
+        `${r.stoppedAfter ? ` (it stopped after step ${r.stoppedAfter})` : ''}. ` +
+        'The lines marked "? would" are what a real run would do.',
     );
     out(
-      `  Do it for real with: ${commandWithSettings(ctx, 'walkthrough', r.stoppedAfter ? ['--until', r.stoppedAfter] : [])}`,
+      `  Do it for real with: ` +
+        commandWithSettings(ctx, 'walkthrough', r.stoppedAfter ? ['--until', r.stoppedAfter] : []),
     );
     return;
   }
   if (r.stoppedAfter) {
     const next = nextStep(r.stoppedAfter);
     out(
-      `  Stopped after step ${r.stoppedAfter} (--until ${r.stoppedAfter})${r.changed ? '' : '; nothing needed changing up to there'}.`,
+      `  Stopped after step ${r.stoppedAfter} (--until ${r.stoppedAfter})` +
+        `${r.changed ? '' : '; nothing needed changing up to there'}.`,
     );
     if (next)
       out(
-        `  Continue with: ${commandWithSettings(ctx, 'walkthrough')}  (or the next step alone: npx tsx walkthrough/${fileOf(next)} ${settingFlags(ctx).join(' ')})`.trimEnd(),
+        `  Continue with: ${commandWithSettings(ctx, 'walkthrough')}  ` +
+          `(or the next step alone: npx tsx walkthrough/${fileOf(next)} ${settingFlags(ctx).join(' ')})`.trimEnd(),
       );
   } else out(r.changed ? '  Set-up is complete.' : '  Nothing needed changing: everything was already in place.');
   out(`  Tear it all down with: ${commandWithSettings(ctx, 'teardown')}`);

@@ -194,7 +194,8 @@ export async function connect(argv: ParsedArgs, options: ConnectOptions = {}): P
     if (base.target === 'aws') {
       if (options.readOnly)
         report.info(
-          `real AWS: account ${identity.accountId} as ${identity.arn}, region ${region} (read only: nothing is changed)`,
+          `real AWS: account ${identity.accountId} as ${identity.arn}, region ${region} ` +
+            '(read only: nothing is changed)',
         );
       else await confirmOnAws(identity, region, argv, report);
     }

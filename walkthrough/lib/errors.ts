@@ -70,16 +70,22 @@ function unreachable(code: string, message: string): { message: string; hint: st
   if (target === 'local')
     return {
       message: `The local AWS endpoint at ${endpoint} does not answer (${code}: ${what}).`,
-      hint: 'Start it with `npm run local:start` (`npm run local:status` shows whether it runs), then re-run this step: it resumes.',
+      hint:
+        'Start it with `npm run local:start` (`npm run local:status` shows whether it runs), ' +
+        'then re-run this step: it resumes.',
     };
   if (target === 'endpoint')
     return {
       message: `The endpoint ${endpoint} (AWS_ENDPOINT_URL) does not answer (${code}: ${what}).`,
-      hint: "Start that service, or fix AWS_ENDPOINT_URL (or --endpoint-url); unset it to use the project's local endpoint (TARGET=local) or real AWS (TARGET=aws).",
+      hint:
+        'Start that service, or fix AWS_ENDPOINT_URL (or --endpoint-url); ' +
+        "unset it to use the project's local endpoint (TARGET=local) or real AWS (TARGET=aws).",
     };
   return {
     message: `AWS does not answer${region ? ` in region ${region}` : ''} (${code}: ${message}).`,
-    hint: 'Check your network connection (and proxy), and that the region is right (AWS_REGION or --region); then re-run this step: it resumes.',
+    hint:
+      'Check your network connection (and proxy), and that the region is right (AWS_REGION or --region); ' +
+      'then re-run this step: it resumes.',
   };
 }
 
@@ -93,13 +99,21 @@ export function explain(err: unknown): { message: string; hint?: string } {
   switch (code) {
     case 'ResourceConflictException':
       return {
-        message: `Lambda refused the change: another change to the function is still in progress, even after retrying (ResourceConflictException: ${message}).`,
-        hint: 'Wait for it to finish (`aws lambda wait function-updated-v2 --function-name <name>`), then re-run this step: it resumes.',
+        message:
+          'Lambda refused the change: another change to the function is still in progress, ' +
+          `even after retrying (ResourceConflictException: ${message}).`,
+        hint:
+          'Wait for it to finish (`aws lambda wait function-updated-v2 --function-name <name>`), ' +
+          'then re-run this step: it resumes.',
       };
     case 'BucketNotEmpty':
       return {
-        message: `A bucket could not be deleted: it is not empty (BucketNotEmpty: ${message}). Something wrote to it while teardown was emptying it.`,
-        hint: 'Re-run teardown: it empties the bucket again (every version, delete marker and unfinished upload) and resumes.',
+        message:
+          `A bucket could not be deleted: it is not empty (BucketNotEmpty: ${message}). ` +
+          'Something wrote to it while teardown was emptying it.',
+        hint:
+          'Re-run teardown: it empties the bucket again (every version, delete marker and unfinished upload) ' +
+          'and resumes.',
       };
     case 'DeleteConflict':
       return {
@@ -117,14 +131,18 @@ export function explain(err: unknown): { message: string; hint?: string } {
     case 'CredentialsProviderError':
       return {
         message: `No AWS credentials found: ${message}`,
-        hint: 'Set AWS_PROFILE (and run `aws sso login --profile <name>` for SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+        hint:
+          'Set AWS_PROFILE (and run `aws sso login --profile <name>` for SSO), ' +
+          'or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
       };
     case 'ExpiredToken':
     case 'ExpiredTokenException':
     case 'TokenRefreshRequired':
       return {
         message: `Your AWS session has expired (${code}).`,
-        hint: 'Log in again, e.g. `aws sso login --profile <name>`, then re-run this step: it resumes where it stopped.',
+        hint:
+          'Log in again, e.g. `aws sso login --profile <name>`, ' +
+          'then re-run this step: it resumes where it stopped.',
       };
     case 'InvalidClientTokenId':
     case 'UnrecognizedClientException':
@@ -138,7 +156,9 @@ export function explain(err: unknown): { message: string; hint?: string } {
     case 'AccessDeniedException':
       return {
         message: `Access denied (${code}): ${message}`,
-        hint: 'The credentials in use lack a permission this step needs; use an identity allowed to manage IAM roles, S3 buckets, Lambda functions and CloudWatch Logs.',
+        hint:
+          'The credentials in use lack a permission this step needs; use an identity allowed to manage ' +
+          'IAM roles, S3 buckets, Lambda functions and CloudWatch Logs.',
       };
     default:
       return { message: code && !message.startsWith(code) ? `${code}: ${message}` : message };

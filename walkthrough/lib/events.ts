@@ -56,13 +56,15 @@ export function s3PutEvent(e: PutEventInput) {
 export async function sampleImage(label: string): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1000">
   <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
-    <stop offset="0" stop-color="#ff9a3c"/><stop offset="0.5" stop-color="#ff3c7d"/><stop offset="1" stop-color="#3c7dff"/>
+    <stop offset="0" stop-color="#ff9a3c"/><stop offset="0.5" stop-color="#ff3c7d"/>
+    <stop offset="1" stop-color="#3c7dff"/>
   </linearGradient></defs>
   <rect width="1600" height="1000" fill="url(#g)"/>
   <circle cx="800" cy="450" r="300" fill="#ffd93c" stroke="#333" stroke-width="12"/>
   <circle cx="700" cy="380" r="40" fill="#333"/><circle cx="900" cy="380" r="40" fill="#333"/>
   <path d="M640 540 Q800 680 960 540" stroke="#333" stroke-width="18" fill="none" stroke-linecap="round"/>
-  <text x="800" y="930" font-size="64" font-family="sans-serif" text-anchor="middle" fill="#fff">${label.replace(/[<&>]/g, '')}</text>
+  <text x="800" y="930" font-size="64" font-family="sans-serif" text-anchor="middle"
+    fill="#fff">${label.replace(/[<&>]/g, '')}</text>
 </svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }

@@ -11,6 +11,17 @@ import { UserError } from './errors.ts';
 import type { Architecture } from './settings.ts';
 import { zipEntries } from './zip.ts';
 
+/** No scripts, links, lock file or audit: only the package's files, from npm's cache when it has them. */
+const NPM_INSTALL_FLAGS = [
+  '--omit=dev',
+  '--ignore-scripts',
+  '--no-bin-links',
+  '--no-package-lock',
+  '--no-audit',
+  '--no-fund',
+  '--prefer-offline',
+];
+
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'resize');
 export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR
@@ -175,7 +186,7 @@ export async function buildPackage(
       await $({
         cwd: stage,
         quiet: true,
-      })`npm install --os=linux --cpu=${cpu} --libc=glibc --omit=dev --ignore-scripts --no-bin-links --no-package-lock --no-audit --no-fund --prefer-offline`;
+      })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
     } catch (err) {
       throw new UserError(
         `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,

@@ -8,7 +8,8 @@ import { UserError } from './errors.ts';
 
 export type TargetKind = 'local' | 'aws' | 'endpoint';
 export type Architecture = 'x86_64' | 'arm64';
-/** How uploads reach the function: the bucket invokes it (`lambda`), or publishes to a topic it subscribes to (`sns`). */
+/** How uploads reach the function: the bucket invokes it (`lambda`), or publishes to a topic it subscribes to
+ * (`sns`). */
 export type TriggerKind = 'lambda' | 'sns';
 
 /**
@@ -113,7 +114,9 @@ function int(name: SettingName, raw: SettingSource | undefined, fallback: number
   if (!Number.isInteger(n) || n < min || n > max)
     throw new UserError(
       `${name} must be a whole number from ${min} to ${max}, got "${raw.value}" (from ${raw.from}).`,
-      `Fix it in ${raw.from === 'flag' ? `--${FLAGS[name]}` : raw.from === '.env' ? '.env' : `your environment (${name})`}.`,
+      `Fix it in ${
+        raw.from === 'flag' ? `--${FLAGS[name]}` : raw.from === '.env' ? '.env' : `your environment (${name})`
+      }.`,
     );
   return n;
 }
@@ -175,13 +178,15 @@ export function parseSettings(raw: Partial<Record<SettingName, SettingSource>>):
   const trigger = raw.TRIGGER?.value ?? 'lambda';
   if (trigger !== 'lambda' && trigger !== 'sns')
     throw new UserError(
-      `TRIGGER must be "lambda" (the bucket invokes the function) or "sns" (the bucket publishes to a topic the function subscribes to), got "${trigger}".`,
+      'TRIGGER must be "lambda" (the bucket invokes the function) or "sns" (the bucket publishes to a topic ' +
+        `the function subscribes to), got "${trigger}".`,
     );
   const sourceBucket = bucket('SOURCE_BUCKET', raw.SOURCE_BUCKET);
   const destBucket = bucket('DEST_BUCKET', raw.DEST_BUCKET);
   if (sourceBucket && destBucket && sourceBucket === destBucket)
     throw new UserError(
-      'SOURCE_BUCKET and DEST_BUCKET must differ: writing thumbnails into the source bucket triggers the function again, forever.',
+      'SOURCE_BUCKET and DEST_BUCKET must differ: writing thumbnails into the source bucket triggers the ' +
+        'function again, forever.',
     );
   return {
     target,

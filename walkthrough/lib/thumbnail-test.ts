@@ -108,7 +108,8 @@ export async function verifyThumbnail(thumb: Buffer, where: string, want: number
     await sharp(thumb, { failOn: 'truncated' }).raw().toBuffer();
   } catch (err) {
     throw new UserError(
-      `The thumbnail ${where} (${thumb.length} bytes) does not decode: ${(err as Error).message.replace(/[.\s]+$/, '')}.`,
+      `The thumbnail ${where} (${thumb.length} bytes) does not decode: ` +
+        `${(err as Error).message.replace(/[.\s]+$/, '')}.`,
       'Check the function log for errors (aws logs tail), then re-run this step.',
     );
   }
@@ -237,7 +238,8 @@ export async function uploadAndCheck(ctx: Ctx, run: TestRun): Promise<void> {
     const lines = await runLogLines(ctx, `${runId}-upload`, since, 5_000).catch(() => [] as string[]);
     const denied = deniedBecause(lines.join('\n'), ctx);
     throw new UserError(
-      `No thumbnail appeared: ${err.message}${denied ? ` ${denied}` : ''}${lines.length ? `\n  Function log:\n${indent(lines.join('\n'))}` : ''}`,
+      `No thumbnail appeared: ${err.message}${denied ? ` ${denied}` : ''}` +
+        (lines.length ? `\n  Function log:\n${indent(lines.join('\n'))}` : ''),
       denied
         ? FIX_ROLE
         : `Check the trigger (${stepRef('trigger')}) and the function log: aws logs tail ${logGroupName(s)}`,

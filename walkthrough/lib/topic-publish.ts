@@ -25,7 +25,10 @@ export function deliveryLogWhere(target: TargetKind): string {
     'and its log says why in a line "[local-aws] sns: delivery of <message id> to <function> failed: <reason>"';
   // The walkthrough starts the local endpoint in the background: its output goes to <data dir>/server.log.
   if (target === 'local') return `${line} (in ${logFile(loadConfig())})`;
-  return `${line} (in the output of the endpoint's process; <data dir>/server.log when started with npm run local:start)`;
+  return (
+    `${line} (in the output of the endpoint's process; ` +
+    '<data dir>/server.log when started with npm run local:start)'
+  );
 }
 
 /** Publishes the event for `key` and checks that the thumbnail is made again. */
@@ -60,7 +63,8 @@ export async function publishAndCheck(ctx: Ctx, topicArn: string, key: string): 
   const published = await publish(ctx, topicArn, SUBJECT, message, messageFile);
   if (!published) return; // dry run
   report.info(
-    `published ${messageFile} to ${s.topicName} as ${ctx.identity.arn} (message ${published.MessageId}): nothing in it names the function`,
+    `published ${messageFile} to ${s.topicName} as ${ctx.identity.arn} (message ${published.MessageId}): ` +
+      'nothing in it names the function',
   );
 
   let thumbnail: Buffer;
@@ -73,7 +77,10 @@ export async function publishAndCheck(ctx: Ctx, topicArn: string, key: string): 
     if (!(err instanceof PollTimeout)) throw err;
     throw new UserError(
       `No thumbnail appeared after publishing to ${s.topicName}: ${err.message}`,
-      `Check the subscription and the function's permission for the topic (re-run ${stepRef('trigger')} with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in \`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries, ${deliveryLogWhere(s.target)}.`,
+      "Check the subscription and the function's permission for the topic " +
+        `(re-run ${stepRef('trigger')} with --trigger sns); on the local endpoint, NumberOfNotificationsFailed in ` +
+        `\`aws sns get-topic-attributes --topic-arn ${topicArn}\` counts refused deliveries, ` +
+        `${deliveryLogWhere(s.target)}.`,
     );
   }
   const meta = await sharp(thumbnail).metadata();
@@ -83,6 +90,7 @@ export async function publishAndCheck(ctx: Ctx, topicArn: string, key: string): 
       `Re-run step ${stepNumber('function')} so the function has the current settings.`,
     );
   report.info(
-    `the function, triggered through the topic, wrote s3://${s.destBucket}/${thumbKey} again: a ${meta.width}x${meta.height} ${meta.format}`,
+    `the function, triggered through the topic, wrote s3://${s.destBucket}/${thumbKey} again: ` +
+      `a ${meta.width}x${meta.height} ${meta.format}`,
   );
 }

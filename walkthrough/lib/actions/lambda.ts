@@ -183,8 +183,9 @@ export function waiterError(
     return err;
   }
   const c = result.reason?.Configuration ?? result.reason ?? {};
+  const stateCommand = awsCommand(ctx.cliTarget, 'lambda', 'get-function-configuration', { 'function-name': name });
   const look =
-    `See its state with \`${awsCommand(ctx.cliTarget, 'lambda', 'get-function-configuration', { 'function-name': name })}\` ` +
+    `See its state with \`${stateCommand}\` ` +
     `and its log with \`${awsCommand(ctx.cliTarget, 'logs', 'tail', { since: '15m' }, [`/aws/lambda/${name}`])}\``;
   const now = `state ${c.State ?? 'unknown'}, last update ${c.LastUpdateStatus ?? 'unknown'}`;
   if (err.name === 'TimeoutError')
@@ -195,10 +196,12 @@ export function waiterError(
   const why =
     c.State === 'Failed'
       ? `${c.StateReason ?? 'no reason given'}${c.StateReasonCode ? ` (${c.StateReasonCode})` : ''}`
-      : `${c.LastUpdateStatusReason ?? 'no reason given'}${c.LastUpdateStatusReasonCode ? ` (${c.LastUpdateStatusReasonCode})` : ''}`;
+      : `${c.LastUpdateStatusReason ?? 'no reason given'}` +
+        `${c.LastUpdateStatusReasonCode ? ` (${c.LastUpdateStatusReasonCode})` : ''}`;
   return new UserError(
     `Function ${name} did not ${goal}: ${now}: ${why}.`,
-    `Fix the cause above (re-running ${stepRef('role')} repairs the role), then re-run ${stepRef('function')}. ${look}.`,
+    `Fix the cause above (re-running ${stepRef('role')} repairs the role), ` +
+      `then re-run ${stepRef('function')}. ${look}.`,
   );
 }
 
@@ -287,7 +290,10 @@ export function isRoleNotReady(err: unknown): boolean {
   );
 }
 
-/** Runs `create` (a CreateFunction), retried with backoff while the function's new role is not visible to Lambda, up to `deadlineMs`. */
+/**
+ * Runs `create` (a CreateFunction), retried with backoff while the function's new role is not visible to
+ * Lambda, up to `deadlineMs`.
+ */
 export function retryWhileRoleNotReady<T>(ctx: ActionCtx, create: () => Promise<T>, deadlineMs = 120_000): Promise<T> {
   return retry(create, {
     deadlineMs,
@@ -329,7 +335,8 @@ export function invokeTailCli(ctx: ActionCtx, name: string, eventFile: string, o
   );
 }
 
-/** A synchronous invoke with the log tail; the caller prints the aws-cli equivalent (the extras: once for many calls). */
+/** A synchronous invoke with the log tail; the caller prints the aws-cli equivalent (the extras: once for
+ * many calls). */
 export async function invokeTail(ctx: ActionCtx, name: string, event: unknown): Promise<InvokeOutcome> {
   return outcomeOf(
     await ctx.clients.lambda.send(

@@ -88,7 +88,8 @@ export async function removeBucket(ctx: Ctx, name: string, slot: Slot<OwnedResou
   }
   if (access === 'forbidden')
     return ctx.report.kept(
-      `bucket ${name} (not accessible with these credentials: another account's, or this identity lacks permission on it)`,
+      `bucket ${name} (not accessible with these credentials: ` +
+        "another account's, or this identity lacks permission on it)",
     );
   if (access === 'other-region')
     return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);

@@ -79,7 +79,8 @@ export async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targe
   } catch (err) {
     if (awsCode(err) === 'InvalidArgument' && /overlap/i.test((err as Error).message))
       throw new UserError(
-        `${s.sourceBucket} already sends s3:ObjectCreated events to another destination, and S3 refuses overlapping configurations.`,
+        `${s.sourceBucket} already sends s3:ObjectCreated events to another destination, ` +
+          'and S3 refuses overlapping configurations.',
         'Use another SOURCE_BUCKET, or remove the other configuration.',
       );
     if (awsCode(err) === 'InvalidArgument' && /Unable to validate/i.test((err as Error).message))
@@ -90,13 +91,15 @@ export async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targe
           )
         : new UserError(
             `S3 could not validate the topic as a destination: ${(err as Error).message}`,
-            `The topic policy must let s3.amazonaws.com publish to ${s.topicName} for this bucket and account: re-run this step.`,
+            `The topic policy must let s3.amazonaws.com publish to ${s.topicName} for this bucket and account: ` +
+              're-run this step.',
           );
     throw err;
   }
   if (stale)
     report.removed(
-      `notification ${kind === 'lambda' ? topicId : lambdaId} (the ${kind === 'lambda' ? 'sns' : 'lambda'} trigger) on ${s.sourceBucket}`,
+      `notification ${kind === 'lambda' ? topicId : lambdaId} ` +
+        `(the ${kind === 'lambda' ? 'sns' : 'lambda'} trigger) on ${s.sourceBucket}`,
     );
   if (mine) report.changed(what);
   else report.created(what);

@@ -25,7 +25,8 @@ export async function ensureInvokePermission(
     (p.sourceAccount === undefined || condition.StringEquals?.['AWS:SourceAccount'] === p.sourceAccount);
   record({ functionName: p.functionName, statementId: p.statementId });
   const account = p.sourceAccount ? ` in ${p.sourceAccount}` : '';
-  const what = `permission ${p.statementId}: ${p.principal} may invoke ${p.functionName} for ${p.sourceArn}${account} only`;
+  const what =
+    `permission ${p.statementId}: ${p.principal} may invoke ${p.functionName} ` + `for ${p.sourceArn}${account} only`;
   if (same) {
     await addInvokePermission(alreadyDone(ctx), p);
     return ctx.report.unchanged(what);

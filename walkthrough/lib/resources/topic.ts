@@ -82,7 +82,8 @@ export async function ensureTopicPolicy(
   const current = text ? (JSON.parse(text) as TopicPolicyDocument) : undefined;
   const wanted = withS3Statement(current, sid, topicArn, bucketArn, s.accountId);
   state.update((x) => x.topic && (x.topic.policyStatementId = sid));
-  const what = `topic policy ${sid}: s3.amazonaws.com may publish to ${s.topicName} for ${bucketArn} in ${s.accountId} only`;
+  const what =
+    `topic policy ${sid}: s3.amazonaws.com may publish to ${s.topicName} ` + `for ${bucketArn} in ${s.accountId} only`;
   if (current && samePolicy(current, wanted)) {
     await setTopicPolicy(alreadyDone(ctx), topicArn, wanted, what);
     return report.unchanged(what);

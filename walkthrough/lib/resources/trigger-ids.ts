@@ -30,5 +30,6 @@ export function topicStatementId(ctx: Ctx): string {
 export function topicArnOf(ctx: Ctx): string {
   return ctx.state.data.topic?.name === ctx.settings.topicName
     ? ctx.state.data.topic.arn
-    : `arn:${partitionOf(ctx.identity.arn)}:sns:${ctx.settings.region}:${ctx.settings.accountId}:${ctx.settings.topicName}`;
+    : `arn:${partitionOf(ctx.identity.arn)}:sns:${ctx.settings.region}:` +
+        `${ctx.settings.accountId}:${ctx.settings.topicName}`;
 }
