@@ -16,51 +16,12 @@ import {
 import { parsePolicyDocument, type PolicyDocument } from './policy.ts';
 import { isoNow, uniqueId } from './ids.ts';
 import { ManagedPolicies, type PolicyView } from './policies.ts';
+import type { AssumingPrincipal, Role, StoredPolicy, Tag } from './model.ts';
 import { MAX_TAGS, parseIamArn } from './validate.ts';
 
 export type { ConditionContext, Decision } from './evaluate.ts';
 
-export interface Tag {
-  Key: string;
-  Value: string;
-}
-
-export interface Role {
-  roleName: string;
-  /** `AROA` + 17 characters */
-  roleId: string;
-  arn: string;
-  path: string;
-  /** The trust policy as JSON text (decoded, not URL-encoded). */
-  assumeRolePolicyDocument: string;
-  description?: string;
-  maxSessionDuration: number;
-  /** ISO 8601 */
-  createDate: string;
-  tags: Tag[];
-  /** Inline policies: name -> JSON text. */
-  inlinePolicies: Record<string, string>;
-  /** ARNs of attached managed policies. */
-  attachedPolicyArns: string[];
-}
-
-/** Who asks to assume a role: an AWS service (`lambda.amazonaws.com`) or an IAM/STS principal ARN. */
-export type AssumingPrincipal = { service: string } | { arn: string; accountId: string };
-
-/** A customer managed policy and its versions. */
-export interface StoredPolicy {
-  policyName: string;
-  policyId: string;
-  arn: string;
-  path: string;
-  description?: string;
-  createDate: string;
-  updateDate: string;
-  defaultVersionId: string;
-  versions: Array<{ versionId: string; document: string; createDate: string }>;
-  nextVersion: number;
-  tags: Tag[];
-}
+export type { AssumingPrincipal, Role, StoredPolicy, Tag } from './model.ts';
 
 interface IamState {
   roles: Role[];
