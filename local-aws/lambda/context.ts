@@ -5,7 +5,8 @@ import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { parseJsonBody } from '../protocols/json.ts';
 import { LambdaInput } from './input.ts';
 import { parseFunctionRef, type FunctionRecord, type FunctionRef } from './model.ts';
-import { authorizeFunction } from './permissions.ts';
+import { requestPrincipal } from '../iam/resource-policy.ts';
+import { functionPolicyDecision } from './permissions.ts';
 import type { LambdaStore } from './store.ts';
 
 export interface LambdaContext {
@@ -38,6 +39,21 @@ export function qualifiedArn(ref: FunctionRef): string {
  */
 export function authorizedFunction(ctx: LambdaContext, op: string, ref = functionRef(ctx)): FunctionRecord {
   const fn = ref.accountId === ctx.backend.config.accountId ? ctx.store.get(ref.arn) : undefined;
-  authorizeFunction(ctx.backend, ctx.req, `lambda:${op}`, qualifiedArn(ref), fn);
+  authorizeFunction(ctx, `lambda:${op}`, qualifiedArn(ref), fn);
   return ctx.store.require(ref);
+}
+
+/**
+ * `lambda:<Op>` on a function: the root may do everything; a role session needs an Allow in its
+ * identity policies or in the function's policy, and no Deny in either.
+ */
+export function authorizeFunction(
+  ctx: Pick<LambdaContext, 'backend' | 'req'>,
+  action: string,
+  resource: string,
+  fn: FunctionRecord | undefined,
+): void {
+  ctx.backend.authorizeWithResourcePolicy(ctx.req, action, resource, () =>
+    fn ? functionPolicyDecision(fn, requestPrincipal(ctx.req.caller), action, resource) : 'none',
+  );
 }

@@ -4,7 +4,8 @@ import type { Backend } from '../backend.ts';
 import type { AwsRequest } from '../core/request.ts';
 import type { QueryParams } from '../protocols/query.ts';
 import type { XmlNode } from '../protocols/xml.ts';
-import { authorizeSns } from './access.ts';
+import { requestPrincipal } from '../iam/resource-policy.ts';
+import { topicPolicyDecision } from './access.ts';
 import { checkTopicArn, invalidParameter, required, topicNotFound } from './input.ts';
 import type { SnsStore, TopicRecord } from './store.ts';
 
@@ -18,12 +19,24 @@ export interface SnsContext {
 /** Returns the `<ActionResult>` content, or undefined for operations without output. */
 export type SnsHandler = (ctx: SnsContext) => Promise<XmlNode | undefined>;
 
+/**
+ * `SNS:<Op>` (AWS's spelling in its messages) on a topic or `*`: the root may do everything; a role
+ * session needs an Allow in its identity policies or in the topic's policy, and no Deny in either.
+ * Requests made directly carry no AWS:SourceOwner, so the default topic policy grants them nothing.
+ */
+export function authorizeSns(ctx: SnsContext, operation: string, resource: string, topic?: TopicRecord): void {
+  const action = `SNS:${operation}`;
+  ctx.backend.authorizeWithResourcePolicy(ctx.req, action, resource, () =>
+    topic ? topicPolicyDecision(topic, requestPrincipal(ctx.req.caller), action) : 'none',
+  );
+}
+
 /** The topic a parameter names, after authorising `SNS:<operation>` on it (NotFound when missing). */
 export function authorizedTopic(ctx: SnsContext, operation: string, param = 'TopicArn'): TopicRecord {
   const arn = required(ctx.params, param);
   const parsed = checkTopicArn(arn, ctx.req.region, param);
   const topic = parsed.account === ctx.backend.config.accountId ? ctx.store.topic(arn) : undefined;
-  authorizeSns(ctx.backend, ctx.req, operation, arn, topic);
+  authorizeSns(ctx, operation, arn, topic);
   if (!topic) throw topicNotFound();
   return topic;
 }

@@ -4,7 +4,8 @@
 import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { Caller } from '../core/request.ts';
-import type { ConditionContext, RequestPrincipal } from '../iam/evaluate.ts';
+import type { ConditionContext } from '../iam/evaluate.ts';
+import { requestPrincipal } from '../iam/resource-policy.ts';
 import type { Role } from '../iam/store.ts';
 import type { Session } from './store.ts';
 
@@ -66,12 +67,6 @@ function issueFor(
   });
 }
 
-/** How the trust policy sees a caller: root by its root ARN, a session by its session ARN and its role ARN. */
-export function callerPrincipal(caller: Caller): RequestPrincipal {
-  if (caller.kind === 'root') return { type: 'AWS', arn: caller.arn, accountId: caller.accountId };
-  return { type: 'AWS', arn: caller.arn, accountId: caller.accountId, aliases: [caller.roleArn] };
-}
-
 /**
  * STS AssumeRole for a signed-in caller (inputs already validated). The trust policy must allow the
  * caller; when it names only the caller's account, the caller's identity policies must allow
@@ -102,7 +97,7 @@ export async function assumeRoleAs(
     'sts:RoleSessionName': opts.sessionName,
   };
   if (opts.externalId !== undefined) context['sts:ExternalId'] = opts.externalId;
-  const trust = backend.iam.trustDecision(role, callerPrincipal(caller), context);
+  const trust = backend.iam.trustDecision(role, requestPrincipal(caller), context);
   const identity = backend.decide(caller, 'sts:AssumeRole', role.arn, context);
   if (trust.decision !== 'allow' || identity === 'explicit-deny') throw denied();
   if (trust.allowedBy === 'account' && identity !== 'allow') throw denied();
