@@ -3,7 +3,7 @@
 import type { Backend } from '../backend.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { parseJsonBody } from '../protocols/json.ts';
-import { LambdaInput } from './input.ts';
+import { invalidParameter, LambdaInput } from './input.ts';
 import { parseFunctionRef, type FunctionRecord, type FunctionRef } from './model.ts';
 import { requestPrincipal } from '../iam/resource-policy.ts';
 import { functionPolicyDecision } from './permissions.ts';
@@ -56,4 +56,15 @@ export function authorizeFunction(
   ctx.backend.authorizeWithResourcePolicy(ctx.req, action, resource, () =>
     fn ? functionPolicyDecision(fn, requestPrincipal(ctx.req.caller), action, resource) : 'none',
   );
+}
+
+/**
+ * The role must exist and trust lambda.amazonaws.com (checked the way Lambda's sts:AssumeRole would be),
+ * and the caller needs iam:PassRole on it.
+ */
+export function checkRole(ctx: Pick<LambdaContext, 'backend' | 'req'>, roleArn: string): void {
+  ctx.backend.authorize(ctx.req, 'iam:PassRole', roleArn);
+  const role = ctx.backend.iam.roleByArn(roleArn);
+  if (!role || !ctx.backend.iam.canAssume(role, { service: 'lambda.amazonaws.com' }))
+    throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
 }

@@ -6,6 +6,7 @@ import type { QueryParams } from '../protocols/query.ts';
 import type { XmlNode } from '../protocols/xml.ts';
 import { requestPrincipal } from '../iam/resource-policy.ts';
 import { topicPolicyDecision } from './access.ts';
+import type { SnsDelivery } from './delivery.ts';
 import { checkTopicArn, invalidParameter, required, topicNotFound } from './input.ts';
 import type { SnsStore, TopicRecord } from './store.ts';
 
@@ -14,6 +15,7 @@ export interface SnsContext {
   params: QueryParams;
   backend: Backend;
   store: SnsStore;
+  delivery: SnsDelivery;
 }
 
 /** Returns the `<ActionResult>` content, or undefined for operations without output. */

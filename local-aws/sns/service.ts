@@ -18,6 +18,6 @@ export async function handleSns(req: AwsRequest, backend: Backend): Promise<AwsR
   const action = params.action;
   const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;
   if (!handler) throw invalidAction(action, '2010-03-31');
-  const result = await handler({ req, params, backend, store: backend.sns });
+  const result = await handler({ req, params, backend, store: backend.sns, delivery: backend.snsDelivery });
   return queryResponse(action, SNS_XMLNS, req.requestId, result);
 }
