@@ -8,7 +8,10 @@ import { s3EventRecord } from './s3-event.ts';
 
 const S3 = 's3.amazonaws.com';
 
-/** Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this bucket and account. */
+/**
+ * Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this
+ * bucket and account.
+ */
 export function destinationValidator(lambda: ServiceInvoker, defaultRegion: string): DestinationValidator {
   return (bucket, owner, arns) => {
     return arns.filter((arn) => {
