@@ -53,6 +53,8 @@ export class Backend {
       };
       this.iam = new IamStore(config);
       this.sts = new StsStore(config.dataDir);
+      // Sessions of a deleted role stop working at once.
+      this.iam.onRoleDeleted((roleArn) => this.sts.revokeRole(roleArn));
       this.s3 = new S3Store(config);
       this.logs = new LogsStore(config);
       const { accountId } = config;

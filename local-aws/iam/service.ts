@@ -94,9 +94,8 @@ const ROLE_HANDLERS: Record<string, IamHandler> = {
 
   async DeleteRole(ctx) {
     const role = authorizedRole(ctx);
+    // Sessions of a deleted role stop working at once (IamStore.onRoleDeleted).
     await ctx.backend.iam.deleteRole(role.roleName);
-    // Sessions of a deleted role stop working at once.
-    await ctx.backend.sts.revokeRole(role.arn);
     return undefined;
   },
 

@@ -45,6 +45,7 @@ export class IamStore {
   private readonly roles = new Map<string, Role>();
   readonly policies: ManagedPolicies;
   private readonly parsed = new Map<string, PolicyDocument>();
+  private readonly roleDeleted: Array<(roleArn: string) => Promise<void>> = [];
 
   constructor(readonly config: LocalAwsConfig) {
     this.file = new JsonFile<IamState>(path.join(config.dataDir, 'iam', 'state.json'), () => ({
@@ -134,7 +135,13 @@ export class IamStore {
       throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
     this.roles.delete(role.roleName.toLowerCase());
     await this.save();
+    for (const listener of this.roleDeleted) await listener(role.arn);
     return role;
+  }
+
+  /** Runs (awaited) after each role deletion: STS revokes the role's sessions (wired in backend.ts). */
+  onRoleDeleted(listener: (roleArn: string) => Promise<void>): void {
+    this.roleDeleted.push(listener);
   }
 
   async updateRole(roleName: string, changes: { description?: string; maxSessionDuration?: number }): Promise<void> {
