@@ -6,6 +6,7 @@ import type { QueryParams } from '../protocols/query.ts';
 import type { XmlNode } from '../protocols/xml.ts';
 import { requestPrincipal } from '../iam/resource-policy.ts';
 import { topicPolicyDecision } from './access.ts';
+import type { PolicyPrincipals } from './attributes.ts';
 import type { SnsDelivery } from './delivery.ts';
 import { checkTopicArn, invalidParameter, required, topicNotFound } from './input.ts';
 import type { SnsStore, TopicRecord } from './store.ts';
@@ -41,6 +42,14 @@ export function authorizedTopic(ctx: SnsContext, operation: string, param = 'Top
   authorizeSns(ctx, operation, arn, topic);
   if (!topic) throw topicNotFound();
   return topic;
+}
+
+/** The account's roles, as topic policies name them (a missing one is refused). */
+export function policyPrincipals(ctx: SnsContext): PolicyPrincipals {
+  return {
+    accountId: ctx.backend.config.accountId,
+    roleExists: (roleArn) => ctx.backend.iam.roleByArn(roleArn) !== undefined,
+  };
 }
 
 /** The ARN resource of region-wide operations (ListTopics, ListSubscriptions). */

@@ -8,6 +8,7 @@ import {
   authorizeSns,
   entries,
   page,
+  policyPrincipals,
   regionWildcard,
   type SnsContext,
   type SnsHandler,
@@ -72,7 +73,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     const name = required(ctx.params, 'Name');
     const attributes = attributeEntries(ctx.params);
     checkName(name, attributes);
-    for (const [k, v] of attributes) checkAttribute(k, v, ctx.backend, true);
+    for (const [k, v] of attributes) checkAttribute(k, v, policyPrincipals(ctx), true);
     if (ctx.params.get('DataProtectionPolicy') !== undefined)
       throw invalidParameter(
         'DataProtectionPolicy Reason: message data protection is not supported by the local AWS endpoint',
@@ -121,7 +122,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     const topic = authorizedTopic(ctx, 'SetTopicAttributes');
     const name = required(ctx.params, 'AttributeName');
     const value = ctx.params.get('AttributeValue') ?? '';
-    checkAttribute(name, value, ctx.backend, false);
+    checkAttribute(name, value, policyPrincipals(ctx), false);
     topic.attributes[name] = value;
     await ctx.store.save();
     return undefined;
@@ -150,7 +151,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
       Resource: topic.arn,
     });
     const text = JSON.stringify(doc);
-    checkTopicPolicy(text, ctx.backend);
+    checkTopicPolicy(text, policyPrincipals(ctx));
     topic.attributes.Policy = text;
     await ctx.store.save();
     return undefined;
