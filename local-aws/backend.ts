@@ -8,6 +8,7 @@ import type { CredentialLookup, CredentialRecord } from './core/authenticate.ts'
 import { lockDataFolder } from './core/data-lock.ts';
 import { AwsError } from './core/errors.ts';
 import type { AwsRequest, Caller, RootCaller, ServiceName } from './core/request.ts';
+import type { Authorizer } from './iam/authorize.ts';
 import type { ConditionContext, Decision } from './iam/store.ts';
 import { IamStore } from './iam/store.ts';
 import { engineServices, lambdaRolePermission } from './integrations/lambda-runtime.ts';
@@ -25,7 +26,7 @@ import { DeliveryStatusLog } from './sns/status-log.ts';
 import { SnsStore } from './sns/store.ts';
 import { sessionCaller, StsStore } from './sts/store.ts';
 
-export class Backend {
+export class Backend implements Authorizer {
   readonly iam: IamStore;
   readonly sts: StsStore;
   readonly s3: S3Store;

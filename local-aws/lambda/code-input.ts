@@ -1,12 +1,16 @@
 // A request's `Code`: uploaded in the request, or read from the local S3 with the caller's rights.
-import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest } from '../core/request.ts';
 import type { CodeInput } from './code.ts';
+import type { LambdaBackend } from './context.ts';
 import { invalidParameter, type LambdaInput } from './input.ts';
 
 /** `Code.ZipFile` (base64 in the JSON) or `S3Bucket`/`S3Key` in the local S3, read with the caller's rights. */
-export async function readCodeInput(code: LambdaInput, req: AwsRequest, backend: Backend): Promise<CodeInput> {
+export async function readCodeInput(
+  code: LambdaInput,
+  req: AwsRequest,
+  backend: Pick<LambdaBackend, 'decide' | 's3'>,
+): Promise<CodeInput> {
   if (code.has('ImageUri'))
     throw invalidParameter('Container images (ImageUri) are not supported by the local AWS endpoint.');
   const zipFile = code.str('ZipFile');

@@ -1,17 +1,28 @@
 // What every Lambda operation handler gets, and the steps they share: resolving the function the
 // path names and authorising `lambda:<Op>` on it.
-import type { Backend } from '../backend.ts';
+import type { LocalAwsConfig } from '../config.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { parseJsonBody } from '../protocols/json.ts';
 import { invalidParameter, LambdaInput } from './input.ts';
 import { parseFunctionRef, type FunctionRecord, type FunctionRef } from './model.ts';
+import type { Authorizer } from '../iam/authorize.ts';
 import { requestPrincipal } from '../iam/resource-policy.ts';
+import type { IamStore } from '../iam/store.ts';
+import type { S3Store } from '../s3/store.ts';
 import { functionPolicyDecision } from './permissions.ts';
 import type { LambdaStore } from './store.ts';
 
+/** What Lambda's handlers use of the endpoint (Backend is one): IAM for roles, S3 for code. */
+export interface LambdaBackend extends Authorizer {
+  readonly config: LocalAwsConfig;
+  readonly lambda: LambdaStore;
+  readonly iam: Pick<IamStore, 'roleByArn' | 'canAssume'>;
+  readonly s3: Pick<S3Store, 'getObjectBytes'>;
+}
+
 export interface LambdaContext {
   req: AwsRequest;
-  backend: Backend;
+  backend: LambdaBackend;
   store: LambdaStore;
   /** Path segments after the API version, percent-decoded one by one. */
   segments: string[];

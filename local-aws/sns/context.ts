@@ -1,20 +1,30 @@
 // What every SNS operation handler gets, and the lookups they share (topic by ARN with its
 // authorisation, paging with NextToken).
-import type { Backend } from '../backend.ts';
+import type { LocalAwsConfig } from '../config.ts';
 import type { AwsRequest } from '../core/request.ts';
 import type { QueryParams } from '../protocols/query.ts';
 import type { XmlNode } from '../protocols/xml.ts';
+import type { Authorizer } from '../iam/authorize.ts';
 import { requestPrincipal } from '../iam/resource-policy.ts';
+import type { IamStore } from '../iam/store.ts';
 import { topicPolicyDecision } from './access.ts';
 import type { PolicyPrincipals } from './attributes.ts';
 import type { SnsDelivery } from './delivery.ts';
 import { checkTopicArn, invalidParameter, required, topicNotFound } from './input.ts';
 import type { SnsStore, TopicRecord } from './store.ts';
 
+/** What SNS's handlers use of the endpoint (Backend is one): IAM for the roles topic policies name. */
+export interface SnsBackend extends Pick<Authorizer, 'authorizeWithResourcePolicy'> {
+  readonly config: LocalAwsConfig;
+  readonly sns: SnsStore;
+  readonly snsDelivery: SnsDelivery;
+  readonly iam: Pick<IamStore, 'roleByArn'>;
+}
+
 export interface SnsContext {
   req: AwsRequest;
   params: QueryParams;
-  backend: Backend;
+  backend: SnsBackend;
   store: SnsStore;
   delivery: SnsDelivery;
 }
