@@ -74,18 +74,19 @@ export class SnsDelivery {
 
   /** Publishes: every allowed subscriber's invocation is on disk when this resolves. */
   async deliver(msg: OutgoingMessage): Promise<void> {
-    const subs = this.store.subscriptionsOf(msg.topic.arn);
-    const results = await Promise.allSettled(subs.map((sub) => this.lambda.invokeAsync(this.call(msg, sub))));
+    // Every event is built before any is queued: a failure to build one queues none.
+    const calls = this.store.subscriptionsOf(msg.topic.arn).map((sub) => this.call(msg, sub));
+    const results = await Promise.allSettled(calls.map((call) => this.lambda.invokeAsync(call)));
     const queued: Array<{ endpoint: string; requestId: string }> = [];
     const refused: Failure[] = [];
     const notQueued: Array<Failure & { error: unknown }> = [];
-    subs.forEach((sub, i) => {
+    calls.forEach(({ endpoint }, i) => {
       const r = results[i]!;
       if (r.status === 'rejected')
-        notQueued.push({ endpoint: sub.endpoint, reason: why(r.reason), statusCode: 500, error: r.reason });
+        notQueued.push({ endpoint, reason: why(r.reason), statusCode: 500, error: r.reason });
       else if ('refused' in r.value)
-        refused.push({ endpoint: sub.endpoint, reason: r.value.refused, statusCode: r.value.statusCode });
-      else queued.push({ endpoint: sub.endpoint, requestId: r.value.requestId });
+        refused.push({ endpoint, reason: r.value.refused, statusCode: r.value.statusCode });
+      else queued.push({ endpoint, requestId: r.value.requestId });
     });
     this.settle(msg, [...refused, ...notQueued], queued);
     // Not durable: Publish must not claim success (a genuine server fault).
