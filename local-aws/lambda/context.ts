@@ -8,7 +8,6 @@ import { parseFunctionRef, type FunctionRecord, type FunctionRef } from './model
 import type { Authorizer } from '../iam/authorize.ts';
 import { requestPrincipal } from '../iam/resource-policy.ts';
 import type { IamStore } from '../iam/store.ts';
-import type { S3Store } from '../s3/store.ts';
 import { functionPolicyDecision } from './permissions.ts';
 import type { LambdaStore } from './store.ts';
 
@@ -17,7 +16,8 @@ export interface LambdaBackend extends Authorizer {
   readonly config: LocalAwsConfig;
   readonly lambda: LambdaStore;
   readonly iam: Pick<IamStore, 'roleByArn' | 'canAssume'>;
-  readonly s3: Pick<S3Store, 'getObjectBytes'>;
+  /** S3's bytes of an object (S3Bucket/S3Key code); the caller's s3:GetObject is checked with decide(). */
+  readonly s3: { getObjectBytes(bucket: string, key: string): Promise<Buffer> };
 }
 
 export interface LambdaContext {
