@@ -43,10 +43,14 @@ after(async () => {
 const tune = (...args: string[]) => runScript('extras/tune.ts', args, { cwd, env });
 const memory = async () =>
   (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: FUNCTION }))).MemorySize;
+/** Does a state file hold tune's note of a running tune (the memory size to put back)? */
 const tuningRecorded = () =>
-  fs
-    .readdirSync(path.join(cwd, '.walkthrough'))
-    .some((f) => /"tuning"/.test(fs.readFileSync(path.join(cwd, '.walkthrough', f), 'utf8')));
+  fs.readdirSync(path.join(cwd, '.walkthrough')).some((f) => {
+    const state = JSON.parse(fs.readFileSync(path.join(cwd, '.walkthrough', f), 'utf8')) as {
+      notes?: { tune?: unknown };
+    };
+    return state.notes?.tune !== undefined;
+  });
 
 interface Row {
   memory: number;
