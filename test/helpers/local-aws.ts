@@ -68,8 +68,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The aws-cli under test: `AWS_CLI` if set, else `aws` on PATH (v1 or v2). */
-export const AWS_CLI = process.env.AWS_CLI || 'aws';
+import { AWS_CLI } from './aws-cli.ts';
+export { AWS_CLI, HAS_AWS_CLI, needsAwsCli } from './aws-cli.ts';
 
 /** Runs the real aws-cli against `url` with the local root credentials and no user config. */
 export function awsCli(

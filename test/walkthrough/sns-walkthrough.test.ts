@@ -27,7 +27,7 @@ import {
 import { loadConfig } from '../../local-aws/config.ts';
 import { deliveryLogWhere } from '../../walkthrough/65-publish.ts';
 import { eventually } from '../fixtures/lambda/kit.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
+import { needsAwsCli, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
 import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
 
 const ACCOUNT = '000000000000';
@@ -38,6 +38,8 @@ const FUNCTION = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:CreateThumbnail`;
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
+/** What 65-publish.ts printed, for the aws-cli test after it. */
+let printedPublish: { command: string; thumbKey: string } | undefined;
 let cwd: string;
 let s3: S3Client;
 let sns: SNSClient;
@@ -162,7 +164,13 @@ describe('TRIGGER=sns', () => {
     const thumbKey = /wrote s3:\/\/[^/]+\/(.+) again/.exec(r.stdout)![1]!;
     const message = JSON.parse(fs.readFileSync(path.join(cwd, 'out', 'sns-message.json'), 'utf8'));
     assert.equal(message.Records[0].eventSource, 'aws:s3');
+    printedPublish = { command, thumbKey };
+  });
+
+  const cliSkip = needsAwsCli('test/walkthrough/sns-walkthrough.test.ts: the printed aws sns publish');
+  it('the printed aws sns publish, run verbatim, makes the thumbnail again', { skip: cliSkip }, async () => {
     // Any allowed publisher: the aws-cli, with the command exactly as printed.
+    const { command, thumbKey } = printedPublish!;
     await s3.send(new DeleteObjectCommand({ Bucket: DEST, Key: thumbKey }));
     await runAsPrinted(command, { cwd, env });
     await eventually('the thumbnail made again after aws sns publish', () => thumbnailExists(thumbKey));
