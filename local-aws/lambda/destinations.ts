@@ -1,4 +1,4 @@
-// Destinations of asynchronous invocations (PROTOCOLS.md §9): the destination record goes to a
+// Destinations of asynchronous invocations (docs/local-aws/protocols.md#destinations): the destination record goes to a
 // Lambda function (as an Event invocation, if the function's role may invoke it); other destination
 // types are accepted in the configuration but not delivered locally (said on stderr).
 import { randomUUID } from 'node:crypto';
@@ -69,7 +69,8 @@ export async function deliverToDestination(
   };
   if (!/^arn:aws[a-zA-Z-]*:lambda:/.test(target)) {
     console.error(
-      `[local-aws] lambda: ${condition} record for event ${ev.id} of ${fn.name} not sent: the local endpoint delivers only to Lambda function destinations (configured: ${target})`,
+      `[local-aws] lambda: ${condition} record for event ${ev.id} of ${fn.name} not sent: ` +
+        `the local endpoint delivers only to Lambda function destinations (configured: ${target})`,
     );
     return false;
   }

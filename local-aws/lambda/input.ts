@@ -1,4 +1,4 @@
-// Lambda's errors (PROTOCOLS.md §3.3, §7) and typed access to its REST-JSON request bodies.
+// Lambda's errors (docs/local-aws/protocols.md#lambda-errors) and typed access to its REST-JSON request bodies.
 import { AwsError } from '../core/errors.ts';
 import type { JsonObject } from '../protocols/json.ts';
 import { constraintMessage, JsonInput, nullMessage } from '../protocols/json-input.ts';
@@ -27,7 +27,8 @@ export function conflict(message: string): AwsError {
 export function preconditionFailed(what = 'GetFunction/GetAlias'): AwsError {
   return new AwsError(
     'PreconditionFailedException',
-    `The Revision Id provided does not match the latest Revision Id. Call the ${what} API to retrieve the latest Revision Id`,
+    'The Revision Id provided does not match the latest Revision Id. ' +
+      `Call the ${what} API to retrieve the latest Revision Id`,
     412,
   );
 }

@@ -1,4 +1,4 @@
-// Invoke (PROTOCOLS.md §7.6): RequestResponse runs the function now and returns its result (200),
+// Invoke (docs/local-aws/protocols.md#invoke): RequestResponse runs the function now and returns its result (200),
 // Event queues it durably (202), DryRun only checks (204). Also the deprecated InvokeAsync.
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../core/errors.ts';
@@ -136,7 +136,8 @@ export async function invokeAsync(ctx: LambdaContext): Promise<AwsResponse> {
   const fn = authorizedFunction(ctx, 'InvokeFunction', ref);
   if (ctx.req.body.length > MAX_ASYNC_PAYLOAD)
     throw tooLarge(
-      `${ctx.req.body.length} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`,
+      `${ctx.req.body.length} byte payload is too large ` +
+        `for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`,
     );
   const payload = eventPayload(ctx.req.body);
   assertInvocable(fn);

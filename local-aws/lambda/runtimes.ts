@@ -1,5 +1,5 @@
-// Which runtimes the local endpoint accepts (PROTOCOLS.md §7.3), decided against today's date so that
-// a runtime becomes refused on the day AWS blocks it.
+// Which runtimes the local endpoint accepts (docs/local-aws/protocols.md#runtimes), decided against
+// today's date so that a runtime becomes refused on the day AWS blocks it.
 
 /** Node.js runtimes Lambda supports and this endpoint runs (with this machine's Node.js). */
 const CURRENT_NODE = ['nodejs22.x', 'nodejs24.x', 'nodejs26.x'];
@@ -94,7 +94,9 @@ export function checkRuntime(runtime: string, op: 'create' | 'update', now = new
     return {
       ok: false,
       reason: 'unknown',
-      message: `Value ${runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}] or be a valid ARN`,
+      message:
+        `Value ${runtime} at 'runtime' failed to satisfy constraint: ` +
+        `Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}] or be a valid ARN`,
     };
   if (blocked(runtime, op, now))
     return {

@@ -1,7 +1,7 @@
-// S3 -> Lambda (PROTOCOLS.md §5 notification validation, §6 event JSON): S3 asks us whether a bucket
-// may name a function as a destination, and hands us each object event for its Lambda destinations.
-// Each event is queued as an Event invocation by s3.amazonaws.com, durably and synchronously, so it
-// is on disk before S3 answers the request that caused it.
+// S3 -> Lambda (docs/local-aws/protocols.md#notification-configuration, #s3-event-notifications): S3
+// asks us whether a bucket may name a function as a destination, and hands us each object event for its
+// Lambda destinations. Each event is queued as an Event invocation by s3.amazonaws.com, durably and
+// synchronously, so it is on disk before S3 answers the request that caused it.
 import { randomUUID } from 'node:crypto';
 import type { DestinationValidator, LambdaDestination, ObjectEvent, ObjectEventListener } from '../s3/store.ts';
 import type { Json } from '../protocols/json.ts';
@@ -30,7 +30,10 @@ function unqualifiedArn(store: LambdaStore, arn: string, region: string): string
   }
 }
 
-/** Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this bucket and account. */
+/**
+ * Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this
+ * bucket and account.
+ */
 export function destinationValidator(store: LambdaStore): DestinationValidator {
   return (bucket, owner, arns) => {
     return arns.filter((arn) => {
@@ -77,7 +80,8 @@ export function objectEventListener(store: LambdaStore): ObjectEventListener {
       const arn = unqualifiedArn(store, d.functionArn, event.bucketRegion);
       if (!arn || !store.get(arn)) {
         console.error(
-          `[local-aws] lambda: S3 event for s3://${event.bucket}/${event.key} not delivered: function ${d.functionArn} does not exist`,
+          `[local-aws] lambda: S3 event for s3://${event.bucket}/${event.key} not delivered: ` +
+            `function ${d.functionArn} does not exist`,
         );
         continue;
       }

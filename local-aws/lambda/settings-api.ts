@@ -1,6 +1,6 @@
 // Per-function settings besides the configuration: the resource policy (AddPermission, GetPolicy,
-// RemovePermission, §7.5), asynchronous-invocation settings (§9), the recursion setting; and the
-// account settings.
+// RemovePermission; docs/local-aws/protocols.md#function-policies), asynchronous-invocation settings
+// (#event-invoke-config), the recursion setting (#recursive-loops); and the account settings.
 import { AwsError } from '../core/errors.ts';
 import type { AwsResponse } from '../core/request.ts';
 import { restJsonResponse } from '../protocols/json.ts';
@@ -19,7 +19,8 @@ export async function addPermission(ctx: LambdaContext): Promise<AwsResponse> {
   ctx.store.checkRevision(fn, input.str('RevisionId'), 'GetPolicy');
   if (fn.policy.some((s) => s.Sid === statement.Sid))
     throw conflict(
-      `The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      `The statement id (${statement.Sid}) provided already exists. ` +
+        'Please provide a new statement id, or remove the existing statement.',
     );
   const size = Buffer.byteLength(policyText([...fn.policy, statement]));
   if (size > MAX_POLICY_BYTES)

@@ -1,4 +1,5 @@
-// Bucket naming and LocationConstraint rules of general purpose buckets (PROTOCOLS.md §5).
+// Bucket naming and LocationConstraint rules of general purpose buckets
+// (docs/local-aws/protocols.md#bucket-names-and-regions).
 import { AwsError } from '../core/errors.ts';
 
 const NAME =
@@ -88,7 +89,8 @@ export function checkLocationConstraint(signingRegion: string, constraint: strin
   if (regionOfConstraint(constraint) !== signingRegion)
     throw new AwsError(
       'IllegalLocationConstraintException',
-      `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+      `The ${constraint} location constraint is incompatible ` +
+        'for the region specific endpoint this request was sent to.',
       400,
     );
   return constraint;

@@ -1,4 +1,5 @@
-// The lines Lambda itself writes around an invocation (PROTOCOLS.md §8.4), in the Text or JSON log format.
+// The lines Lambda itself writes around an invocation (docs/local-aws/protocols.md#platform-log-lines),
+// in the Text or JSON log format.
 
 export type LogFormat = 'Text' | 'JSON';
 
@@ -57,7 +58,8 @@ export function reportLine(format: LogFormat, r: ReportFields): string {
     return JSON.stringify({ time: new Date().toISOString(), type: 'platform.report', record });
   }
   let line =
-    `REPORT RequestId: ${r.requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\tBilled Duration: ${r.billedDurationMs} ms\t` +
+    `REPORT RequestId: ${r.requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\t` +
+    `Billed Duration: ${r.billedDurationMs} ms\t` +
     `Memory Size: ${r.memorySizeMb} MB\tMax Memory Used: ${r.maxMemoryUsedMb} MB\t`;
   if (r.initDurationMs !== undefined) line += `Init Duration: ${r.initDurationMs.toFixed(2)} ms\t`;
   if (r.status) line += `Status: ${r.status}\t`;

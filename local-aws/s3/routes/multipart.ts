@@ -26,7 +26,8 @@ const MIN_PART = 5 * 1024 * 1024;
 function noSuchUpload(uploadId: string): AwsError {
   return new AwsError(
     'NoSuchUpload',
-    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    'The specified upload does not exist. ' +
+      'The upload ID may be invalid, or the upload may have been aborted or completed.',
     404,
     { UploadId: uploadId },
   );
@@ -99,7 +100,8 @@ export async function uploadPart(ctx: S3Context): Promise<AwsResponse> {
   if (algorithm && digests.checksum && digests.checksum.algorithm !== algorithm)
     throw new AwsError(
       'InvalidRequest',
-      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${digests.checksum.algorithm}`,
+      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, ` +
+        `actual checksum Type: ${digests.checksum.algorithm}`,
       400,
     );
   const checksum =
@@ -150,7 +152,8 @@ function parseCompletion(body: Buffer): RequestedPart[] {
 function invalidPart(uploadId: string, part: RequestedPart): AwsError {
   return new AwsError(
     'InvalidPart',
-    "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
+    'One or more of the specified parts could not be found.  ' +
+      "The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
     400,
     { UploadId: uploadId, PartNumber: part.partNumber, ETag: part.etag },
   );
@@ -245,7 +248,9 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
   await ctx.store.uploads.remove(upload);
   emitEvent(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', key, meta);
   const result: XmlNode = {
-    Location: `${ctx.req.headers['host'] ? `http://${ctx.req.headers['host']}` : ''}/${encodeURIComponent(bucket.name)}/${key.split('/').map(encodeURIComponent).join('/')}`,
+    Location:
+      (ctx.req.headers['host'] ? `http://${ctx.req.headers['host']}` : '') +
+      `/${encodeURIComponent(bucket.name)}/${key.split('/').map(encodeURIComponent).join('/')}`,
     Bucket: bucket.name,
     Key: key,
     ETag: quote(etag),
