@@ -72,10 +72,11 @@ export function s3EventRecord(event: ObjectEvent, destination: Pick<LambdaDestin
   };
 }
 
-/** Queues one Event invocation per destination; never throws into S3. */
+/** Queues one Event invocation per destination, resolving once all are on disk; never rejects into S3. */
 export function objectEventListener(store: LambdaStore): ObjectEventListener {
-  return (event, destinations) => {
+  return async (event, destinations) => {
     const account = store.backend.config.accountId;
+    const queued: Array<Promise<void>> = [];
     for (const d of destinations) {
       const arn = unqualifiedArn(store, d.functionArn, event.bucketRegion);
       if (!arn || !store.get(arn)) {
@@ -86,21 +87,25 @@ export function objectEventListener(store: LambdaStore): ObjectEventListener {
         continue;
       }
       const now = Date.now();
-      try {
-        store.queue.enqueueSync({
-          id: randomUUID(),
-          functionArn: arn,
-          invokedArn: d.functionArn,
-          payload: JSON.stringify({ Records: [s3EventRecord(event, d, account)] }),
-          enqueuedAt: now,
-          attempts: 0,
-          serviceFailures: 0,
-          notBefore: now,
-          source: { service: S3, sourceArn: `arn:aws:s3:::${event.bucket}`, sourceAccount: account },
-        });
-      } catch (e) {
-        console.error(`[local-aws] lambda: could not queue the S3 event for s3://${event.bucket}/${event.key}:`, e);
-      }
+      // Async: the fsync runs off the event loop (it blocked every other request for its ~5 ms).
+      queued.push(
+        store.queue
+          .enqueue({
+            id: randomUUID(),
+            functionArn: arn,
+            invokedArn: d.functionArn,
+            payload: JSON.stringify({ Records: [s3EventRecord(event, d, account)] }),
+            enqueuedAt: now,
+            attempts: 0,
+            serviceFailures: 0,
+            notBefore: now,
+            source: { service: S3, sourceArn: `arn:aws:s3:::${event.bucket}`, sourceAccount: account },
+          })
+          .catch((e: unknown) =>
+            console.error(`[local-aws] lambda: could not queue the S3 event for s3://${event.bucket}/${event.key}:`, e),
+          ),
+      );
     }
+    await Promise.all(queued);
   };
 }
