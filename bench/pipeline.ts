@@ -6,12 +6,22 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { readConfig } from '../handlers/resize/config.ts';
 import { makeThumbnail } from '../handlers/resize/image.ts';
 import { isMain, runAlone } from './lib/main.ts';
-import { PROJECT, TSX, processCpuMs, startLocalEndpoint, tempDir } from './lib/procs.ts';
+import { PROJECT, TSX, startLocalEndpoint, tempDir } from './lib/procs.ts';
+import {
+  measured,
+  NOOP_SOURCE,
+  noopInvocations,
+  PLAIN,
+  putAll,
+  setUpStages,
+  type StageCost,
+} from './pipeline/stages.ts';
 import { progress, type Goal, type Section } from './lib/report.ts';
 import { median, ratio, seconds, table } from './lib/stats.ts';
 
@@ -79,7 +89,7 @@ async function waitForThumbnails(s3: S3Client, prefix: string, deadline: number)
   for (let i = 0; i < COUNT;) {
     if (await exists(i)) i++;
     else if (Date.now() > deadline) throw new Error(`round ${prefix}: ${i} of ${COUNT} thumbnails by the deadline`);
-    else await new Promise((r) => setTimeout(r, 5));
+    else await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -112,36 +122,16 @@ export async function sharpRound(body: Buffer): Promise<number> {
   return performance.now() - t0;
 }
 
-/** CPU ms of a process and all its descendants (the endpoint and its function environments). */
-function treeCpuMs(root: number): number {
-  const children = new Map<number, number[]>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let total = 0;
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop()!;
-    const cpu = processCpuMs(pid);
-    if (Number.isFinite(cpu)) total += cpu;
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return total;
+export interface Round {
+  plain: StageCost;
+  noop: StageCost;
+  pipeline: StageCost;
+  sharp: StageCost;
 }
 
-export { treeCpuMs as treeCpu };
 export interface PipelineBench {
   imageBytes: number;
-  pipelineMs: number[];
-  sharpMs: number[];
-  serverCpuMsPerImage: number[];
+  rounds: Round[];
 }
 
 export async function runPipelineBench(rounds = ROUNDS): Promise<PipelineBench> {
@@ -152,84 +142,126 @@ export async function runPipelineBench(rounds = ROUNDS): Promise<PipelineBench> 
   const image = path.join(scratch.dir, 'bench.jpg');
   fs.writeFileSync(image, body);
   await runWalkthrough(local.url, scratch.dir, image);
-  const s3 = new S3Client({
+  await setUpStages(local.url);
+  const config = {
     endpoint: local.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    forcePathStyle: true,
     maxAttempts: 1,
-  });
-  const out: PipelineBench = { imageBytes: body.length, pipelineMs: [], sharpMs: [], serverCpuMsPerImage: [] };
+  };
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const logs = new CloudWatchLogsClient(config);
+  const out: PipelineBench = { imageBytes: body.length, rounds: [] };
+  const own = process.pid;
   try {
     // Warm: environments started and sharp loaded on both sides.
     await pipelineRound(s3, body, 'warm/');
+    let since = Date.now();
+    await putAll(s3, NOOP_SOURCE, 'warm/', body, COUNT);
+    await noopInvocations(logs, since, COUNT);
     await sharpRound(body);
     for (let r = 0; r < rounds; r++) {
-      const cpu0 = treeCpuMs(local.pid);
-      const p = await pipelineRound(s3, body, `r${r}/`);
-      out.serverCpuMsPerImage.push((treeCpuMs(local.pid) - cpu0) / COUNT);
-      const b = await sharpRound(body);
-      out.pipelineMs.push(p);
-      out.sharpMs.push(b);
+      const plain = await measured(local.pid, COUNT, () => putAll(s3, PLAIN, `r${r}/`, body, COUNT));
+      since = Date.now();
+      const noop = await measured(local.pid, COUNT, async () => {
+        await putAll(s3, NOOP_SOURCE, `r${r}/`, body, COUNT);
+        await noopInvocations(logs, since, COUNT);
+      });
+      const pipeline = await measured(local.pid, COUNT, () => pipelineRound(s3, body, `r${r}/`));
+      const sharpCost = await measured(own, COUNT, () => sharpRound(body));
+      out.rounds.push({ plain, noop, pipeline, sharp: sharpCost });
       progress(
-        `Pipeline: round ${r + 1}: pipeline ${((COUNT * 1000) / p).toFixed(1)}/s, ` +
-          `bare sharp ${((COUNT * 1000) / b).toFixed(1)}/s`,
+        `Pipeline: round ${r + 1}: pipeline ${perS(pipeline.wallMs).toFixed(1)}/s, ` +
+          `bare sharp ${perS(sharpCost.wallMs).toFixed(1)}/s`,
       );
     }
   } finally {
     s3.destroy();
+    logs.destroy();
     await local.stop();
   }
   return out;
 }
 
+const perS = (msValue: number) => (COUNT * 1000) / msValue;
+const med = (xs: number[]) => median(xs).toFixed(1);
+
+function stageRow(name: string, costs: StageCost[], cpu: 'all' | 'client'): string[] {
+  const client = costs.map((c) => c.client);
+  return [
+    name,
+    seconds(median(costs.map((c) => c.wallMs))),
+    med(costs.map((c) => perS(c.wallMs))),
+    cpu === 'all' ? med(costs.map((c) => c.endpoint)) : '-',
+    cpu === 'all' ? med(costs.map((c) => c.environments)) : '-',
+    med(client),
+    med(costs.map((c) => (cpu === 'all' ? c.endpoint + c.environments : 0) + c.client)),
+  ];
+}
+
 export async function pipelineSection(): Promise<Section> {
   const startedAt = new Date();
   const r = await runPipelineBench();
-  const perS = (msValue: number) => (COUNT * 1000) / msValue;
-  const pipe = median(r.pipelineMs.map(perS));
-  const bare = median(r.sharpMs.map(perS));
+  const rounds = r.rounds;
+  const pipe = median(rounds.map((x) => perS(x.pipeline.wallMs)));
+  const bare = median(rounds.map((x) => perS(x.sharp.wallMs)));
+  const ratios = rounds.map((x) => perS(x.pipeline.wallMs) / perS(x.sharp.wallMs));
   const goals: Goal[] = [
     {
       goal: `the upload -> thumbnail pipeline at least ${GOAL}x bare sharp's throughput, warm`,
-      met: pipe / bare >= GOAL,
+      met: median(ratios) >= GOAL,
       detail:
-        `${pipe.toFixed(1)} vs ${bare.toFixed(1)} thumbnails/s = ${ratio(pipe / bare)} ` +
-        `(medians of ${r.pipelineMs.length} rounds of ${COUNT})`,
+        `${pipe.toFixed(1)} vs ${bare.toFixed(1)} thumbnails/s; ratio ${ratio(median(ratios))} ` +
+        `(medians of ${rounds.length} rounds of ${COUNT}, per-round ratios ${ratios.map(ratio).join(', ')})`,
     },
   ];
-  const rows = r.pipelineMs.map((p, i) => [
-    String(i + 1),
-    seconds(p),
-    perS(p).toFixed(1),
-    seconds(r.sharpMs[i]!),
-    perS(r.sharpMs[i]!).toFixed(1),
-    ratio(perS(p) / perS(r.sharpMs[i]!)),
-    r.serverCpuMsPerImage[i]!.toFixed(1),
-  ]);
   const markdown = [
     table(
       [
-        'round',
-        'pipeline s',
-        'pipeline /s',
-        'bare sharp s',
-        'bare sharp /s',
-        'ratio',
-        'endpoint + functions CPU ms/image',
+        'stage',
+        'wall s',
+        'images/s',
+        'endpoint CPU ms/image',
+        'environments CPU ms/image',
+        'client CPU ms/image',
+        'total',
       ],
-      rows,
+      [
+        stageRow(
+          'A. PutObject only (no trigger)',
+          rounds.map((x) => x.plain),
+          'all',
+        ),
+        stageRow(
+          'B. + trigger, empty function',
+          rounds.map((x) => x.noop),
+          'all',
+        ),
+        stageRow(
+          'C. the pipeline (resize function)',
+          rounds.map((x) => x.pipeline),
+          'all',
+        ),
+        stageRow(
+          'D. bare sharp, 2 at a time',
+          rounds.map((x) => x.sharp),
+          'client',
+        ),
+      ],
     ),
     '',
     'How it was measured:',
     `- The local endpoint (own temp data folder, default settings) with \`walkthrough/all.ts\` run against it`,
     `  (function \`CreateThumbnail\`, 1024 MB, S3 trigger). One \`S3Client\` in this process sends ${COUNT}`,
-    `  PutObjects of a ${r.imageBytes} byte 1600x1000 JPEG at once; the time runs from the first send until`,
-    `  HeadObject (each key in turn, every 5 ms until it exists) finds all ${COUNT} \`resized-\` thumbnails.`,
-    '  One warm-up round first.',
-    `- Bare sharp: the handler's \`makeThumbnail\` on the same bytes, ${COUNT} times, 2 at a time, in this process.`,
-    '- Rounds alternate pipeline and bare sharp; the CPU column is the endpoint process and its children',
-    '  (the function environments) over the pipeline round, from `/proc/<pid>/stat`.',
+    `  PutObjects of a ${r.imageBytes} byte 1600x1000 JPEG at once (stage C); the time runs from the first send`,
+    `  until HeadObject (each key in turn, every 20 ms until it exists) finds all ${COUNT} \`resized-\` thumbnails.`,
+    '- Stage A sends the same PutObjects to a bucket without notifications; stage B to a bucket that triggers',
+    '  an empty function (1024 MB), until its log group holds their REPORT lines (FilterLogEvents every 50 ms).',
+    `- Bare sharp (D): the handler's \`makeThumbnail\` on the same bytes, ${COUNT} times, 2 at a time,`,
+    '  in this process.',
+    '- One warm-up of each stage first; then each round runs A, B, C, D in turn. Figures are medians over the',
+    '  rounds. CPU from `/proc/<pid>/stat` (endpoint, and its descendants: the function environments) and',
+    '  `process.cpuUsage()` (client), per image.',
   ].join('\n');
   return {
     id: 'pipeline',
