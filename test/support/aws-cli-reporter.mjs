@@ -1,5 +1,5 @@
 // A node:test reporter that `npm test` runs beside the usual one: it says once, at the end of the run
-// and loudly, how many aws-cli tests were skipped (their skip reason starts with "no aws-cli", see
+// and loudly, how many aws-cli tests were skipped (their skip reason starts with "aws-cli not found", see
 // aws-cli.ts) and how to install the aws-cli. Plain JS: reporters load in the test runner's own
 // process, which does not run `--import tsx`.
 export default async function* awsCliSkips(source) {
@@ -7,7 +7,7 @@ export default async function* awsCliSkips(source) {
   let reason = '';
   for await (const event of source) {
     const skip = event.type === 'test:pass' ? event.data.skip : undefined;
-    if (typeof skip === 'string' && skip.startsWith('no aws-cli')) {
+    if (typeof skip === 'string' && skip.startsWith('aws-cli not found')) {
       const file = (event.data.file ?? '').replace(`${process.cwd()}/`, '');
       skipped.push(`${file}: ${event.data.name}`);
       reason = skip;

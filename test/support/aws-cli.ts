@@ -1,6 +1,6 @@
 // Finding the aws-cli the tests drive: `AWS_CLI` (a path, or a name looked up on PATH), else `aws` on
 // PATH; an `AWS_CLI` that names no file counts as absent. Without it, aws-cli tests are skipped with a
-// reason starting "no aws-cli" (counted once for the whole run by `aws-cli-reporter.mjs`), unless
+// reason starting "aws-cli not found" (counted once for the whole run by `aws-cli-reporter.mjs`), unless
 // REQUIRE_AWS_CLI=1 (CI), where a missing aws-cli is a failure.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -45,5 +45,5 @@ export function needsAwsCli(what: string): string | false {
   const named = process.env.AWS_CLI ? `AWS_CLI=${process.env.AWS_CLI}` : '`aws` on PATH';
   if (awsCliRequired())
     throw new Error(`REQUIRE_AWS_CLI=1 but there is no aws-cli (${named}): ${INSTALL_HINT}. Needed by: ${what}`);
-  return `no aws-cli (${named}): ${INSTALL_HINT}`;
+  return `aws-cli not found (${named}): ${INSTALL_HINT}`;
 }
