@@ -35,7 +35,7 @@ export async function deleteObjects(ctx: S3Context): Promise<AwsResponse> {
         if (versionId !== undefined && versionId !== 'null')
           return { key, versionId, error: { code: 'NoSuchVersion', message: 'The specified version does not exist.' } };
         const removed = await ctx.store.objects.delete(bucket, key);
-        if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
+        if (removed) await emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
         return { key, versionId };
       } catch (e) {
         if (!(e instanceof AwsError)) throw e;

@@ -246,7 +246,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
     throw e;
   }
   await ctx.store.uploads.remove(upload);
-  emitEvent(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', key, meta);
+  await emitEvent(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', key, meta);
   const result: XmlNode = {
     Location:
       (ctx.req.headers['host'] ? `http://${ctx.req.headers['host']}` : '') +

@@ -42,9 +42,15 @@ export function principalId(ctx: S3Context): string {
   return `AWS:${ctx.req.caller.userId}`;
 }
 
-/** Tells the Lambda hooks about a created or removed object. */
-export function emitEvent(ctx: S3Context, bucket: Bucket, eventName: string, key: string, meta?: ObjectMeta): void {
-  ctx.store.emit(bucket, {
+/** Tells the Lambda hooks about a created or removed object; resolves once the event is durably queued. */
+export function emitEvent(
+  ctx: S3Context,
+  bucket: Bucket,
+  eventName: string,
+  key: string,
+  meta?: ObjectMeta,
+): Promise<void> {
+  return ctx.store.emit(bucket, {
     eventName,
     key,
     size: meta?.size,
@@ -92,7 +98,7 @@ export async function putObject(ctx: S3Context): Promise<AwsResponse> {
     },
     ctx.req.body,
   );
-  emitEvent(ctx, bucket, 'ObjectCreated:Put', key, meta);
+  await emitEvent(ctx, bucket, 'ObjectCreated:Put', key, meta);
   return ok({ etag: quote(meta.etag), 'x-amz-server-side-encryption': 'AES256', ...checksumHeaders(meta) });
 }
 
@@ -204,7 +210,7 @@ export async function deleteObject(ctx: S3Context): Promise<AwsResponse> {
   const bucket = ctx.store.bucket(ctx.bucketName);
   checkVersionId(ctx);
   const removed = await ctx.store.objects.delete(bucket, key);
-  if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
+  if (removed) await emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
   return noContent();
 }
 
