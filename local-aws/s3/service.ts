@@ -7,11 +7,14 @@ import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { addressOf, methodNotAllowed, type S3Context, type S3Handler } from './context.ts';
 import * as config from './routes/bucket-config.ts';
 import * as buckets from './routes/buckets.ts';
+import { completeMultipartUpload } from './routes/complete.ts';
 import { copyObject } from './routes/copy.ts';
 import { deleteObjects } from './routes/delete-objects.ts';
 import * as list from './routes/list.ts';
 import * as multipart from './routes/multipart.ts';
 import * as objects from './routes/objects.ts';
+import { uploadPartCopy } from './routes/part-copy.ts';
+import * as read from './routes/read.ts';
 
 type Method = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'POST';
 type Table = Partial<Record<string, Partial<Record<Method, S3Handler>>>>;
@@ -44,14 +47,15 @@ const BUCKET: Table = {
 const OBJECT: Table = {
   '': {
     PUT: (ctx) => (ctx.req.headers['x-amz-copy-source'] !== undefined ? copyObject(ctx) : objects.putObject(ctx)),
-    GET: objects.getObject,
-    HEAD: objects.headObject,
+    GET: read.getObject,
+    HEAD: read.headObject,
     DELETE: objects.deleteObject,
   },
   uploads: { POST: multipart.createMultipartUpload },
   uploadId: {
-    PUT: multipart.uploadPart,
-    POST: multipart.completeMultipartUpload,
+    PUT: (ctx) =>
+      ctx.req.headers['x-amz-copy-source'] !== undefined ? uploadPartCopy(ctx) : multipart.uploadPart(ctx),
+    POST: completeMultipartUpload,
     DELETE: multipart.abortMultipartUpload,
     GET: multipart.listParts,
   },

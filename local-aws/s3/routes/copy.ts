@@ -5,15 +5,17 @@ import { createDigest, type ChecksumAlgorithm } from '../../core/checksums.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
 import type { XmlNode } from '../../protocols/xml.ts';
+import { checkWriteAcl } from '../acl.ts';
 import { evaluateConditions } from '../conditions.ts';
 import { allow, invalidArgument, objectArn, type S3Context } from '../context.ts';
 import { ALGORITHM_NAMES, checkKey, objectHeaders, pickHeaders, requestedAlgorithm, taggingHeader } from '../input.ts';
 import type { StoredChecksum } from '../object-file.ts';
+import { encryptionHeaders, requestedEncryption } from '../sse.ts';
 import type { OpenObject } from '../store.ts';
 import { emitEvent, missingKey, objectKey } from './objects.ts';
 
 /** `x-amz-copy-source: [/]bucket/url-encoded-key[?versionId=…]` */
-function copySource(raw: string): { bucket: string; key: string } {
+export function copySource(raw: string): { bucket: string; key: string } {
   const bad = () =>
     invalidArgument(
       'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
@@ -70,6 +72,9 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:PutObject', objectArn(ctx.bucketName, key));
   const srcBucket = ctx.store.bucket(src.bucket);
   const dstBucket = ctx.store.bucket(ctx.bucketName);
+  checkWriteAcl(ctx.req, dstBucket.meta, 'CopyObject');
+  // The copy is encrypted as this request asks (S3 does not carry the source's encryption over).
+  const sse = requestedEncryption(ctx.req, dstBucket.meta.region, ctx.backend.config.accountId);
   const metadataDirective = directive(ctx, 'x-amz-metadata-directive', 'metadata');
   const taggingDirective = directive(ctx, 'x-amz-tagging-directive', 'tagging');
   const algorithm = requestedAlgorithm(ctx.req);
@@ -128,7 +133,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   const tags = taggingDirective === 'REPLACE' ? taggingHeader(ctx.req) : srcMeta.tags;
   const meta = await ctx.store.objects.writeFrom(
     dstBucket,
-    { key, size: srcMeta.size, etag, checksum, tags, ...headers },
+    { key, size: srcMeta.size, etag, checksum, tags, ...headers, sse },
     source,
   );
   emitEvent(ctx, dstBucket, 'ObjectCreated:Copy', key, meta);
@@ -137,5 +142,5 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
     result.ChecksumType = meta.checksum.type;
     result[`Checksum${ALGORITHM_NAMES[meta.checksum.algorithm]}`] = meta.checksum.value;
   }
-  return xmlResponse('CopyObjectResult', result, 200, { 'x-amz-server-side-encryption': 'AES256' });
+  return xmlResponse('CopyObjectResult', result, 200, encryptionHeaders(sse));
 }

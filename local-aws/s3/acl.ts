@@ -1,0 +1,26 @@
+// ACLs on writes (x-amz-acl, x-amz-grant-*). Every local bucket and object is private to the one
+// account, so the canned ACLs that keep it that way are accepted; public ones are refused with
+// AccessDenied when the bucket's BlockPublicAcls is on (as S3 does), otherwise NotImplemented
+// (this endpoint has no public access to grant). Other grants are ACL features it does not have.
+import { AwsError, notImplemented } from '../core/errors.ts';
+import type { AwsRequest } from '../core/request.ts';
+import type { BucketMeta } from './store.ts';
+
+const PRIVATE_ACLS = new Set(['private', 'bucket-owner-read', 'bucket-owner-full-control']);
+const PUBLIC_ACLS = new Set(['public-read', 'public-read-write', 'authenticated-read']);
+const GRANTS = ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp'];
+const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
+
+export function checkWriteAcl(req: AwsRequest, bucket: BucketMeta, operation: string): void {
+  const canned = req.headers['x-amz-acl'];
+  const grants = [...GRANTS, 'x-amz-grant-full-control'].filter((g) => req.headers[g] !== undefined);
+  if (canned === undefined && grants.length === 0) return;
+  if (canned !== undefined && PRIVATE_ACLS.has(canned) && grants.length === 0) return;
+  const isPublic =
+    (canned !== undefined && PUBLIC_ACLS.has(canned)) || grants.some((g) => PUBLIC_GROUPS.test(req.headers[g]!));
+  if (isPublic && bucket.publicAccessBlock?.blockPublicAcls) throw new AwsError('AccessDenied', 'Access Denied', 403);
+  throw notImplemented(
+    's3',
+    `${operation} with ${canned !== undefined ? `x-amz-acl: ${canned}` : grants.join(', ')} (ACL grants)`,
+  );
+}
