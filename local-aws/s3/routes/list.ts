@@ -17,9 +17,14 @@ interface Common {
   encodingType?: string;
 }
 
-/** `encoding-type=url`: the CLI always asks for it and decodes with unquote_plus, so `+` must be `%2B`. */
+/**
+ * `encoding-type=url` as S3 does it: every byte but the unreserved ones and `/` percent-encoded, a
+ * space as `%20` (boto3 callers who ask for it themselves see the value raw), `+` as `%2B`.
+ */
 function urlEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%2F/g, '/');
 }
 
 function commonParams(ctx: S3Context, maxName = 'max-keys'): Common {
@@ -107,7 +112,8 @@ export async function listObjectsV1(ctx: S3Context): Promise<AwsResponse> {
     after: marker || undefined,
     maxKeys: c.maxKeys,
   });
-  const body: XmlNode = { Name: bucket.name, Prefix: c.encode(c.prefix), Marker: c.encode(marker) };
+  // v1 answers Prefix as given even with encoding-type=url (botocore does not decode it in v1).
+  const body: XmlNode = { Name: bucket.name, Prefix: c.prefix, Marker: c.encode(marker) };
   // NextMarker only with a delimiter; without one the client continues from the last key.
   if (page.truncated && c.delimiter !== undefined && page.last !== undefined) body.NextMarker = c.encode(page.last);
   body.MaxKeys = c.maxKeys;
