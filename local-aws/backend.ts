@@ -122,7 +122,7 @@ export class Backend {
   }
 }
 
-/** AWS's access-denied error for each service (PROTOCOLS.md §11). */
+/** AWS's access-denied error for each service (docs/local-aws/protocols.md#access-denied). */
 export function accessDenied(
   service: ServiceName,
   callerArn: string,

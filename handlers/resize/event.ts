@@ -1,5 +1,5 @@
-// S3 event parsing (PROTOCOLS.md §6): direct S3 notifications and S3 events wrapped in SNS records,
-// key decoding, and the matching encoder/generator for test events.
+// S3 event parsing (docs/local-aws/protocols.md#s3-event-notifications): direct S3 notifications and S3
+// events wrapped in SNS records, key decoding, and the matching encoder/generator for test events.
 
 export interface S3ObjectRef {
   bucket: string;

@@ -1,5 +1,6 @@
-// IAM policy evaluation as pure functions (PROTOCOLS.md §11): used for role sessions here, and for
-// resource policies (Lambda function policies, role trust policies) by the other services.
+// IAM policy evaluation as pure functions (docs/local-aws/protocols.md#iam-policy-evaluation): used for
+// role sessions here, and for resource policies (Lambda function policies, role trust policies) by the
+// other services.
 import {
   splitOperator,
   type ConditionBlock,

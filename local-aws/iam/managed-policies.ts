@@ -1,5 +1,5 @@
 // AWS managed policies the local IAM knows (ARN `arn:aws:iam::aws:policy/…`). Their texts and ids are
-// AWS's own (PROTOCOLS.md §11); they cannot be changed or deleted, only attached.
+// AWS's own (docs/local-aws/protocols.md#managed-policies); they cannot be changed or deleted, only attached.
 
 export interface AwsManagedPolicy {
   policyName: string;

@@ -1,5 +1,5 @@
 // IAM policy documents: their JSON shape and the checks IAM applies before it accepts one
-// (MalformedPolicyDocument with AWS's messages, PROTOCOLS.md §11).
+// (MalformedPolicyDocument with AWS's messages, docs/local-aws/protocols.md#policy-validation).
 import { AwsError } from '../core/errors.ts';
 
 export type OneOrMany<T> = T | T[];

@@ -1,4 +1,4 @@
-// Destinations of asynchronous invocations (PROTOCOLS.md §9): the destination record goes to a
+// Destinations of asynchronous invocations (docs/local-aws/protocols.md#destinations): the destination record goes to a
 // Lambda function (as an Event invocation, if the function's role may invoke it); other destination
 // types are accepted in the configuration but not delivered locally (said on stderr).
 import { randomUUID } from 'node:crypto';

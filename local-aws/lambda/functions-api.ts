@@ -1,5 +1,5 @@
 // Function lifecycle operations: Create, Get, GetConfiguration, List, UpdateCode,
-// UpdateConfiguration, Delete (PROTOCOLS.md §7.1-7.4).
+// UpdateConfiguration, Delete (docs/local-aws/protocols.md#lambda-api).
 import { notImplemented } from '../core/errors.ts';
 import type { AwsResponse } from '../core/request.ts';
 import { restJsonResponse, type JsonObject } from '../protocols/json.ts';

@@ -1,4 +1,4 @@
-// Lambda's errors (PROTOCOLS.md §3.3, §7) and typed access to its REST-JSON request bodies.
+// Lambda's errors (docs/local-aws/protocols.md#lambda-errors) and typed access to its REST-JSON request bodies.
 import { AwsError } from '../core/errors.ts';
 import type { JsonObject } from '../protocols/json.ts';
 import { constraintMessage, JsonInput, nullMessage } from '../protocols/json-input.ts';

@@ -1,4 +1,4 @@
-// Invoke (PROTOCOLS.md §7.6): RequestResponse runs the function now and returns its result (200),
+// Invoke (docs/local-aws/protocols.md#invoke): RequestResponse runs the function now and returns its result (200),
 // Event queues it durably (202), DryRun only checks (204). Also the deprecated InvokeAsync.
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../core/errors.ts';

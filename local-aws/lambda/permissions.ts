@@ -1,5 +1,6 @@
-// Function resource policies (PROTOCOLS.md §7.5) and who may call what (§11): the caller's identity
-// policies and the function's policy together, an explicit deny in either winning.
+// Function resource policies (docs/local-aws/protocols.md#function-policies) and who may call what
+// (#iam-policy-evaluation): the caller's identity policies and the function's policy together, an
+// explicit deny in either winning.
 import type { Backend } from '../backend.ts';
 import type { AwsRequest, Caller } from '../core/request.ts';
 import { evaluatePoliciesDetailed, type ConditionContext, type RequestPrincipal } from '../iam/evaluate.ts';

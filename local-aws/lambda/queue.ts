@@ -1,4 +1,4 @@
-// Asynchronous invocation (PROTOCOLS.md §9): every queued event is one file under
+// Asynchronous invocation (docs/local-aws/protocols.md#asynchronous-invocation): every queued event is one file under
 // `<data>/lambda/queue/`, written durably before the caller is answered and removed once the event is
 // done, so events survive a restart (or a crash: then an event that was running runs again).
 // Per-function workers (up to the concurrency limit) run events through the engine; function errors

@@ -1,4 +1,5 @@
-// Lambda's response shapes (PROTOCOLS.md §7.2, §9): FunctionConfiguration, EventInvokeConfig.
+// Lambda's response shapes (docs/local-aws/protocols.md#function-configuration, #event-invoke-config):
+// FunctionConfiguration, EventInvokeConfig.
 import type { JsonObject } from '../protocols/json.ts';
 import type { EventInvokeConfig, FunctionRecord } from './model.ts';
 import { runtimeVersion } from './runtime/naming.ts';

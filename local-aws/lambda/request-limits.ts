@@ -1,5 +1,6 @@
-// How large a Lambda request may be, per operation (PROTOCOLS.md §7.4), known from the method and path
-// before the body is read, so an oversized upload is refused with AWS's message without buffering it.
+// How large a Lambda request may be, per operation (docs/local-aws/protocols.md#lambda-limits), known
+// from the method and path before the body is read, so an oversized upload is refused with AWS's message
+// without buffering it.
 import { MAX_SYNC_PAYLOAD } from './invoke.ts';
 
 /** CreateFunction / UpdateFunctionCode: a 50 MB zip as base64 inside the JSON, plus the rest. */

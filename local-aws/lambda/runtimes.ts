@@ -1,5 +1,5 @@
-// Which runtimes the local endpoint accepts (PROTOCOLS.md §7.3), decided against today's date so that
-// a runtime becomes refused on the day AWS blocks it.
+// Which runtimes the local endpoint accepts (docs/local-aws/protocols.md#runtimes), decided against
+// today's date so that a runtime becomes refused on the day AWS blocks it.
 
 /** Node.js runtimes Lambda supports and this endpoint runs (with this machine's Node.js). */
 const CURRENT_NODE = ['nodejs22.x', 'nodejs24.x', 'nodejs26.x'];

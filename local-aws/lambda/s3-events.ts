@@ -1,7 +1,7 @@
-// S3 -> Lambda (PROTOCOLS.md §5 notification validation, §6 event JSON): S3 asks us whether a bucket
-// may name a function as a destination, and hands us each object event for its Lambda destinations.
-// Each event is queued as an Event invocation by s3.amazonaws.com, durably and synchronously, so it
-// is on disk before S3 answers the request that caused it.
+// S3 -> Lambda (docs/local-aws/protocols.md#notification-configuration, #s3-event-notifications): S3
+// asks us whether a bucket may name a function as a destination, and hands us each object event for its
+// Lambda destinations. Each event is queued as an Event invocation by s3.amazonaws.com, durably and
+// synchronously, so it is on disk before S3 answers the request that caused it.
 import { randomUUID } from 'node:crypto';
 import type { DestinationValidator, LambdaDestination, ObjectEvent, ObjectEventListener } from '../s3/store.ts';
 import type { Json } from '../protocols/json.ts';

@@ -1,5 +1,6 @@
-// Wire protocol of the local Lambda (REST-JSON, PROTOCOLS.md §7.1): routes each request by method and
-// path to its operation; anything else is a clear NotImplemented naming the operation.
+// Wire protocol of the local Lambda (REST-JSON, docs/local-aws/protocols.md#lambda-routes): routes each
+// request by method and path to its operation; anything else is a clear NotImplemented naming the
+// operation.
 import type { Backend } from '../backend.ts';
 import { notImplemented } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';

@@ -1,6 +1,6 @@
 // Per-function settings besides the configuration: the resource policy (AddPermission, GetPolicy,
-// RemovePermission, §7.5), asynchronous-invocation settings (§9), the recursion setting; and the
-// account settings.
+// RemovePermission; docs/local-aws/protocols.md#function-policies), asynchronous-invocation settings
+// (#event-invoke-config), the recursion setting (#recursive-loops); and the account settings.
 import { AwsError } from '../core/errors.ts';
 import type { AwsResponse } from '../core/request.ts';
 import { restJsonResponse } from '../protocols/json.ts';

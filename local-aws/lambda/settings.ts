@@ -1,5 +1,5 @@
 // The configuration fields of CreateFunction / UpdateFunctionConfiguration, checked as AWS checks them
-// (PROTOCOLS.md §7.2-7.4): limits, runtimes, environment variables, the execution role.
+// (docs/local-aws/protocols.md#lambda-api): limits, runtimes, environment variables, the execution role.
 import type { Backend } from '../backend.ts';
 import { notImplemented } from '../core/errors.ts';
 import type { AwsRequest } from '../core/request.ts';

@@ -1,5 +1,6 @@
-// Reading events: GetLogEvents (one stream, forward/backward tokens) and FilterLogEvents (many
-// streams interleaved by time, filter pattern, paging), with AWS's token behaviour (PROTOCOLS.md §10).
+// Reading events: GetLogEvents (one stream, forward/backward tokens) and FilterLogEvents (many streams
+// interleaved by time, filter pattern, paging), with AWS's token behaviour
+// (docs/local-aws/protocols.md#log-event-tokens).
 import type { Json, JsonObject } from '../protocols/json.ts';
 import { compileFilter } from './filter.ts';
 import { invalidParameter } from './input.ts';

@@ -1,6 +1,7 @@
-// CloudWatch Logs filter patterns for FilterLogEvents (PROTOCOLS.md §10): terms that must all appear,
-// "quoted phrases", ?any-of terms, -excluded terms (case-sensitive), and JSON patterns such as
-// `{ $.level = "ERROR" }`, `{ ($.ms > 100) && ($.user != "bot*") }`, `{ $.x NOT EXISTS }`.
+// CloudWatch Logs filter patterns for FilterLogEvents (docs/local-aws/protocols.md#filter-patterns):
+// terms that must all appear, "quoted phrases", ?any-of terms, -excluded terms (case-sensitive), and
+// JSON patterns such as `{ $.level = "ERROR" }`, `{ ($.ms > 100) && ($.user != "bot*") }`, `{ $.x NOT
+// EXISTS }`.
 import { AwsError } from '../core/errors.ts';
 import { wildcardMatch } from '../iam/evaluate.ts';
 

@@ -74,7 +74,7 @@ function streamJson(ctx: LogsContext, g: LogGroup, s: LogStream): JsonObject {
   return out;
 }
 
-/** Batch rules of PutLogEvents (PROTOCOLS.md §10). */
+/** Batch rules of PutLogEvents (docs/local-aws/protocols.md#putlogevents). */
 function logEvents(ctx: LogsContext): InputLogEvent[] {
   const raw = ctx.input.objList('logEvents');
   if (raw === undefined) throw nullError('logEvents');

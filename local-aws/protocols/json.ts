@@ -52,7 +52,7 @@ export function renderRestJsonError(err: AwsError): AwsResponse {
   return {
     status: err.status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': err.code, ...err.headers },
-    // Shapes differ on `message` vs `Message`: send both (PROTOCOLS.md §3.3).
+    // Shapes differ on `message` vs `Message`: send both (docs/local-aws/protocols.md#lambda-errors).
     body: JSON.stringify({
       Type: err.isServerFault ? 'Service' : 'User',
       message: err.message,

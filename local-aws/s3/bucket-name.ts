@@ -1,4 +1,5 @@
-// Bucket naming and LocationConstraint rules of general purpose buckets (PROTOCOLS.md §5).
+// Bucket naming and LocationConstraint rules of general purpose buckets
+// (docs/local-aws/protocols.md#bucket-names-and-regions).
 import { AwsError } from '../core/errors.ts';
 
 const NAME =

@@ -21,7 +21,7 @@ export type S3Handler = (ctx: S3Context) => Promise<AwsResponse>;
 export const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 export const objectArn = (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`;
 
-/** Throws AccessDenied unless the caller may do `action` on `resource` (PROTOCOLS.md §11). */
+/** Throws AccessDenied unless the caller may do `action` on `resource` (docs/local-aws/protocols.md#s3-actions). */
 export function allow(ctx: S3Context, action: string, resource: string): void {
   ctx.backend.authorize(ctx.req, action, resource);
 }

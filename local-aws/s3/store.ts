@@ -18,7 +18,7 @@ import { Bucket, ObjectStore } from './objects.ts';
 export { Bucket, type NewObject, type OpenObject } from './objects.ts';
 export type { ObjectMeta } from './object-file.ts';
 
-/** One S3 event as the notification machinery needs it (PROTOCOLS.md §6). */
+/** One S3 event as the notification machinery needs it (docs/local-aws/protocols.md#s3-event-notifications). */
 export interface ObjectEvent {
   /** Without the `s3:` prefix, e.g. `ObjectCreated:Put`, `ObjectRemoved:Delete`. */
   eventName: string;
@@ -58,7 +58,10 @@ export interface TopicDestination {
 
 /** SNS as a destination of bucket notifications (TopicConfigurations). */
 export interface TopicTarget {
-  /** Topics S3 may not publish to for this bucket, with the reason S3 gives (PROTOCOLS.md §5). */
+  /**
+   * Topics S3 may not publish to for this bucket, with the reason S3 gives
+   * (docs/local-aws/protocols.md#notification-configuration).
+   */
   validate(bucket: string, bucketOwnerAccount: string, topicArns: string[]): Array<{ arn: string; reason: string }>;
   /** S3's s3:TestEvent, sent to each topic when a configuration is saved. Never throws. */
   sendTestEvent(

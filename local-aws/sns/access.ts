@@ -1,5 +1,6 @@
-// Who may do what on a topic (PROTOCOLS.md §11): the caller's identity policies and the topic's
-// policy together, an explicit deny in either winning; and whether an AWS service (S3) may publish.
+// Who may do what on a topic (docs/local-aws/protocols.md#iam-policy-evaluation): the caller's identity
+// policies and the topic's policy together, an explicit deny in either winning; and whether an AWS
+// service (S3) may publish.
 import type { Backend } from '../backend.ts';
 import type { AwsRequest } from '../core/request.ts';
 import { evaluatePoliciesDetailed, type ConditionContext, type RequestPrincipal } from '../iam/evaluate.ts';

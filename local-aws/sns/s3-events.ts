@@ -1,7 +1,8 @@
-// S3 -> SNS (PROTOCOLS.md §5 TopicConfigurations, §6 event JSON): S3 asks whether a bucket may name a
-// topic as a destination (the topic exists and its policy lets s3.amazonaws.com SNS:Publish for this
-// bucket and account), sends s3:TestEvent when a configuration is saved, and publishes each object
-// event with the same record the Lambda path builds, as the message, Subject "Amazon S3 Notification".
+// S3 -> SNS (docs/local-aws/protocols.md#notification-configuration, #s3-event-notifications): S3 asks
+// whether a bucket may name a topic as a destination (the topic exists and its policy lets
+// s3.amazonaws.com SNS:Publish for this bucket and account), sends s3:TestEvent when a configuration is
+// saved, and publishes each object event with the same record the Lambda path builds, as the message,
+// Subject "Amazon S3 Notification".
 import type { Backend } from '../backend.ts';
 import { s3EventRecord } from '../lambda/s3-events.ts';
 import type { ObjectEvent, TopicDestination, TopicTarget } from '../s3/store.ts';

@@ -1,5 +1,6 @@
-// Minting role sessions: for STS AssumeRole callers (trust policy + identity policy checks, §11), and
-// for AWS services that act as a role (Lambda assumes a function's role as lambda.amazonaws.com).
+// Minting role sessions: for STS AssumeRole callers (trust policy + identity policy checks,
+// docs/local-aws/protocols.md#assumerole), and for AWS services that act as a role (Lambda assumes a
+// function's role as lambda.amazonaws.com).
 import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { Caller } from '../core/request.ts';

@@ -16,7 +16,7 @@ const objects = (records: ParsedRecord[]) => records.flatMap((r) => (r.kind === 
 describe('S3 key encoding', () => {
   const pairs: Array<[string, string]> = [
     ['Happy+Face+%281%29+%2B%C3%A9t%C3%A9.jpg', 'Happy Face (1) +été.jpg'],
-    ['this+im+%2B+age.txt', 'this im + age.txt'], // PROTOCOLS.md §6
+    ['this+im+%2B+age.txt', 'this im + age.txt'], // docs/local-aws/protocols.md#s3-event-notifications
     ['images/2024/a+b.jpg', 'images/2024/a b.jpg'], // '/' stays unencoded
     ['100%25+juice+%2B+caf%C3%A9+%E6%97%A5%E6%9C%AC+%F0%9F%8D%8A.jpg', '100% juice + café 日本 🍊.jpg'],
     ['it%27s%21+%2A.png', "it's! *.png"],

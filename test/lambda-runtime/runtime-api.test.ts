@@ -1,6 +1,7 @@
-// The Runtime API's answers to a runtime that gets the contract wrong (PROTOCOLS.md §8.1), driven over
-// HTTP from inside a real environment the way a custom runtime would: the handler calls
-// AWS_LAMBDA_RUNTIME_API itself, next to the local runtime client.
+// The Runtime API's answers to a runtime that gets the contract wrong
+// (docs/local-aws/protocols.md#runtime-api-endpoints), driven over HTTP from inside a real environment
+// the way a custom runtime would: the handler calls AWS_LAMBDA_RUNTIME_API itself, next to the local
+// runtime client.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, json, type Harness } from './helpers.ts';

@@ -1,5 +1,5 @@
-// The role's documents: who may assume it, and the least it needs (PROTOCOLS/REFERENCE: the official
-// tutorial grants arn:aws:s3:::*/*, far too wide).
+// The role's documents: who may assume it, and the least it needs (the official tutorial grants
+// arn:aws:s3:::*/*, far too wide).
 import type { ResolvedSettings } from './settings.ts';
 
 export const SUITE_TAG = { Key: 'created-by', Value: 's3-thumbnail-walkthrough' } as const;

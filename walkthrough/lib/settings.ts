@@ -10,7 +10,10 @@ export type Architecture = 'x86_64' | 'arm64';
 /** How uploads reach the function: the bucket invokes it (`lambda`), or publishes to a topic it subscribes to (`sns`). */
 export type TriggerKind = 'lambda' | 'sns';
 
-/** Runtimes Lambda accepts for new functions as of late 2026 (PROTOCOLS: nodejs20.x is create-blocked). */
+/**
+ * Runtimes Lambda accepts for new functions as of late 2026 (nodejs20.x is create-blocked:
+ * docs/local-aws/protocols.md#runtimes).
+ */
 export const CURRENT_NODE_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
 
 export interface Settings {

@@ -1,5 +1,5 @@
 // The local endpoint's runtime interface client: what runs inside each execution environment.
-// It behaves like aws-lambda-nodejs-runtime-interface-client (PROTOCOLS.md §8.2-8.4): loads the
+// It behaves like aws-lambda-nodejs-runtime-interface-client (docs/local-aws/protocols.md#runtime-api): loads the
 // handler named by _HANDLER from LAMBDA_TASK_ROOT, patches the console into Lambda's log format,
 // then loops on the Runtime API at AWS_LAMBDA_RUNTIME_API: take an event, call the handler, post
 // its result or error. Plain ESM without dependencies so the child starts fast.

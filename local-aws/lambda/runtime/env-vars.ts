@@ -1,7 +1,8 @@
-// What an execution environment sees: the variables Lambda sets (PROTOCOLS.md §8.5), the function's
-// own variables, the role session's credentials and this endpoint's URL. Nothing of the endpoint's
-// own environment is passed through. Also the runtime folder (LAMBDA_RUNTIME_DIR), whose
-// node_modules exposes the project's AWS SDK v3 like /var/runtime/node_modules on AWS.
+// What an execution environment sees: the variables Lambda sets
+// (docs/local-aws/protocols.md#environment-variables), the function's own variables, the role session's
+// credentials and this endpoint's URL. Nothing of the endpoint's own environment is passed through. Also
+// the runtime folder (LAMBDA_RUNTIME_DIR), whose node_modules exposes the project's AWS SDK v3 like
+// /var/runtime/node_modules on AWS.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';

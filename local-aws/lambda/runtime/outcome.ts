@@ -1,4 +1,5 @@
-// How an invocation ended, and the error payloads Lambda returns for each way of failing (§7.6, §8.2).
+// How an invocation ended, and the error payloads Lambda returns for each way of failing
+// (docs/local-aws/protocols.md#invoke, #handler-loading).
 import { MAX_RESPONSE_BYTES } from './runtime-api.ts';
 
 export type Outcome =
@@ -81,7 +82,10 @@ export function initError(body: Buffer, errorTypeHeader: string | undefined): Ou
   };
 }
 
-/** The runtime's error type: the body's `errorType` first, then the header (§8.1). */
+/**
+ * The runtime's error type: the body's `errorType` first, then the header
+ * (docs/local-aws/protocols.md#runtime-api-endpoints).
+ */
 export function postedErrorType(body: Buffer, errorTypeHeader: string | undefined): string {
   return parseErrorBody(body)?.errorType ?? errorTypeHeader ?? 'Unhandled';
 }

@@ -1,4 +1,5 @@
-// The lines Lambda itself writes around an invocation (PROTOCOLS.md §8.4), in the Text or JSON log format.
+// The lines Lambda itself writes around an invocation (docs/local-aws/protocols.md#platform-log-lines),
+// in the Text or JSON log format.
 
 export type LogFormat = 'Text' | 'JSON';
 

@@ -1,11 +1,12 @@
-// The Lambda Runtime API (PROTOCOLS.md §8.1) for ONE execution environment: a small HTTP server on
-// 127.0.0.1 (ephemeral port) that the environment's runtime client long-polls for events and posts
-// results to. What to do with them is the environment's business (RuntimeApiHandler).
+// The Lambda Runtime API (docs/local-aws/protocols.md#runtime-api-endpoints) for ONE execution
+// environment: a small HTTP server on 127.0.0.1 (ephemeral port) that the environment's runtime client
+// long-polls for events and posts results to. What to do with them is the environment's business
+// (RuntimeApiHandler).
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const PREFIX = '/2018-06-01/runtime/';
-/** §7.4: larger responses fail the invocation with Function.ResponseSizeTooLarge. */
+/** Larger responses fail the invocation: Function.ResponseSizeTooLarge (docs/local-aws/protocols.md#lambda-limits). */
 export const MAX_RESPONSE_BYTES = 6_291_556;
 
 export interface Delivery {

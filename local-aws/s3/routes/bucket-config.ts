@@ -57,7 +57,8 @@ export async function putNotification(ctx: S3Context): Promise<AwsResponse> {
   const empty = config.lambdas.length + config.queues.length + config.topics.length === 0 && !config.eventBridge;
   bucket.meta.notification = empty ? undefined : config;
   await ctx.store.saveBucket();
-  // Topics hear from the bucket at once: S3 sends them s3:TestEvent (PROTOCOLS.md §6).
+  // Topics hear from the bucket at once: S3 sends them s3:TestEvent
+  // (docs/local-aws/protocols.md#s3-event-notifications).
   if (!skip) ctx.store.sendTestEvent(bucket.name, topicArns, ctx.req.requestId, hostId(ctx.req.requestId));
   return ok();
 }

@@ -1,7 +1,7 @@
-// The REPORT line Lambda writes after each invocation (PROTOCOLS §8.4), read from the log tail
-// that `Invoke` returns with LogType=Tail:
-//   REPORT RequestId: <id>\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\tInit Duration: 153.46 ms\t
-// JSON log format functions get a `platform.report` record instead; both are understood.
+// The REPORT line Lambda writes after each invocation (docs/local-aws/protocols.md#platform-log-lines),
+// read from the log tail that `Invoke` returns with LogType=Tail:   REPORT RequestId: <id>\tDuration:
+// 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\tInit Duration: 153.46
+// ms\t JSON log format functions get a `platform.report` record instead; both are understood.
 
 export interface Report {
   requestId: string;

@@ -1,5 +1,5 @@
-// The handler's `context` and `callback` (PROTOCOLS.md §8.3), and the process's beforeExit hook
-// that completes callback-style invocations once the event loop is empty.
+// The handler's `context` and `callback` (docs/local-aws/protocols.md#handler-context), and the
+// process's beforeExit hook that completes callback-style invocations once the event loop is empty.
 
 /** @type {() => void} */
 let beforeExitListener = () => {};

@@ -1,4 +1,4 @@
-// Finds and loads the handler named by _HANDLER (PROTOCOLS.md §8.2), CommonJS or ES module.
+// Finds and loads the handler named by _HANDLER (docs/local-aws/protocols.md#handler-loading), CommonJS or ES module.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
