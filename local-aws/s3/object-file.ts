@@ -62,6 +62,10 @@ export interface ObjectMeta extends ObjectHeaders {
   partSizes?: number[];
   uploadId?: string;
   sse?: Encryption;
+  /** Absent = the null version (written while versioning was off or suspended). */
+  versionId?: string;
+  /** A delete marker: no bytes, hides the key while it is the newest version. */
+  deleteMarker?: boolean;
 }
 
 export function encodeHeader(meta: object): Buffer {

@@ -14,6 +14,7 @@ import { noSuchBucket } from './bucket-name.ts';
 import { UploadStore } from './multipart.ts';
 import { EMPTY_NOTIFICATION, targetMatches, type NotificationConfig } from './notifications.ts';
 import { Bucket, ObjectStore } from './objects.ts';
+import { loadVersions, writeVersion } from './versions.ts';
 
 export { Bucket, type NewObject, type OpenObject } from './objects.ts';
 export type { ObjectMeta } from './object-file.ts';
@@ -94,6 +95,8 @@ export interface BucketMeta {
   tags?: Array<[string, string]>;
   publicAccessBlock?: PublicAccessBlock;
   notification?: NotificationConfig;
+  /** Absent until PutBucketVersioning; never absent again after (as on S3). */
+  versioning?: 'Enabled' | 'Suspended';
 }
 
 interface BucketsState {
@@ -119,6 +122,10 @@ export class S3Store {
     for (const meta of this.state.data.buckets)
       this.addBucket(new Bucket(meta, path.join(this.root, 'objects', meta.id)));
     this.objects = new ObjectStore(this.root, this.bucketsById);
+    this.objects.writeVersioned = (bucket, fields, body) => writeVersion(this.objects, bucket, fields, body);
+    for (const bucket of this.bucketsById.values())
+      loadVersions(this.objects, bucket, this.objects.nullMarkers.get(bucket.meta.id) ?? []);
+    this.objects.nullMarkers.clear();
     this.uploads = new UploadStore(path.join(this.root, 'uploads'));
     this.uploads.load(new Set(this.bucketsById.keys()), this.objects.completedUploads);
   }
@@ -166,6 +173,7 @@ export class S3Store {
     this.state.data.buckets = this.state.data.buckets.filter((b) => b !== bucket.meta);
     await this.state.save();
     await fsp.rm(bucket.dir, { recursive: true, force: true });
+    await fsp.rm(path.join(this.root, 'versions', bucket.meta.id), { recursive: true, force: true });
     await this.uploads.removeBucket(bucket.meta.id);
   }
 

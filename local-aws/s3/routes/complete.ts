@@ -17,7 +17,7 @@ import { encryptionHeaders } from '../sse.ts';
 import type { Bucket } from '../store.ts';
 import { child, children, parseS3Xml, textOf } from '../xml-input.ts';
 import { MIN_PART, noSuchUpload } from './multipart.ts';
-import { checksumHeaders, emitEvent, objectKey } from './objects.ts';
+import { checksumHeaders, emitEvent, objectKey, versionHeaders } from './objects.ts';
 
 interface RequestedPart {
   partNumber: number;
@@ -118,6 +118,7 @@ function answer(ctx: S3Context, bucket: Bucket, key: string, meta: ObjectMeta): 
   return xmlResponse('CompleteMultipartUploadResult', result, 200, {
     ...encryptionHeaders(meta.sse),
     ...checksumHeaders(meta),
+    ...versionHeaders(bucket, meta),
   });
 }
 

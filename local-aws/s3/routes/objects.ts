@@ -1,15 +1,16 @@
-// PutObject, DeleteObject, object tagging, and what other object routes share (GET/HEAD are in read.ts).
+// PutObject, DeleteObject, and what other object routes share (GET/HEAD are in read.ts, tagging in
+// object-tagging.ts).
 import { AwsError } from '../../core/errors.ts';
 import type { AwsResponse } from '../../core/request.ts';
-import { hostId, xmlResponse } from '../../protocols/rest-xml.ts';
+import { hostId } from '../../protocols/rest-xml.ts';
 import { checkWriteAcl } from '../acl.ts';
 import { preconditionFailed } from '../conditions.ts';
 import { allow, invalidArgument, mayListBucket, noContent, objectArn, ok, quote, type S3Context } from '../context.ts';
 import { checkKey, objectHeaders, taggingHeader, verifyBody } from '../input.ts';
 import type { ObjectMeta } from '../object-file.ts';
 import { encryptionHeaders, requestedEncryption } from '../sse.ts';
+import { deleteVersion, findVersion, looksLikeVersionId, versionIdOf, versionsOf, writeVersion } from '../versions.ts';
 import { noSuchKey, type Bucket } from '../store.ts';
-import { parseTagging, renderTagging } from './bucket-config.ts';
 
 /** The key of an object-level request, checked. */
 export function objectKey(ctx: S3Context): string {
@@ -18,10 +19,27 @@ export function objectKey(ctx: S3Context): string {
   return key;
 }
 
-/** `?versionId=`: without versioning only "null" (the one version there is) makes sense. */
-export function checkVersionId(ctx: S3Context): void {
+/** S3's answer for a version id it does not have. */
+export function noSuchVersion(key: string, versionId: string): AwsError {
+  return new AwsError('NoSuchVersion', 'The specified version does not exist.', 404, {
+    Key: key,
+    VersionId: versionId,
+  });
+}
+
+/** The version `?versionId=` names (a delete marker included); undefined when none was asked for. */
+export function requestedVersion(ctx: S3Context, bucket: Bucket, key: string): ObjectMeta | undefined {
   const v = ctx.req.query.get('versionId');
-  if (v !== null && v !== 'null') throw invalidArgument('Invalid version id specified', 'versionId', v);
+  if (v === null) return undefined;
+  if (!looksLikeVersionId(v)) throw invalidArgument('Invalid version id specified', 'versionId', v);
+  const found = findVersion(bucket, key, v);
+  if (found) return found;
+  throw versionsOf(bucket, key).length === 0 ? missingKey(ctx, key) : noSuchVersion(key, v);
+}
+
+/** `x-amz-version-id` of an object in a bucket that has (or had) versioning. */
+export function versionHeaders(bucket: Bucket, meta: ObjectMeta): Record<string, string> {
+  return bucket.meta.versioning ? { 'x-amz-version-id': versionIdOf(meta) } : {};
 }
 
 /** A missing key: 404 NoSuchKey if the caller may list the bucket, else 403 (it must not learn what exists). */
@@ -88,51 +106,48 @@ export async function putObject(ctx: S3Context): Promise<AwsResponse> {
     ctx.req.body,
   );
   emitEvent(ctx, bucket, 'ObjectCreated:Put', key, meta);
-  return ok({ etag: quote(meta.etag), ...encryptionHeaders(sse), ...checksumHeaders(meta) });
+  return ok({
+    etag: quote(meta.etag),
+    ...encryptionHeaders(sse),
+    ...checksumHeaders(meta),
+    ...versionHeaders(bucket, meta),
+  });
 }
 
 export async function deleteObject(ctx: S3Context): Promise<AwsResponse> {
   const key = objectKey(ctx);
   allow(ctx, 's3:DeleteObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
-  checkVersionId(ctx);
+  const outcome = await removeObject(ctx, bucket, key, ctx.req.query.get('versionId') ?? undefined);
+  const h: Record<string, string> = {};
+  if (outcome.versionId !== undefined) h['x-amz-version-id'] = outcome.versionId;
+  if (outcome.deleteMarker) h['x-amz-delete-marker'] = 'true';
+  return noContent(h);
+}
+
+/**
+ * DeleteObject's work (also DeleteObjects'): a version removed for good when one is named, else a
+ * delete marker in a versioned bucket, else the object removed.
+ */
+export async function removeObject(
+  ctx: S3Context,
+  bucket: Bucket,
+  key: string,
+  versionId: string | undefined,
+): Promise<{ versionId?: string; deleteMarker?: boolean }> {
+  if (versionId !== undefined) {
+    if (!looksLikeVersionId(versionId)) throw invalidArgument('Invalid version id specified', 'versionId', versionId);
+    const removed = await deleteVersion(ctx.store.objects, bucket, key, versionId);
+    if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
+    return { versionId, deleteMarker: removed?.deleteMarker };
+  }
+  if (bucket.meta.versioning) {
+    const fields = { key, size: 0, etag: '', metadata: {}, deleteMarker: true };
+    const marker = await writeVersion(ctx.store.objects, bucket, fields, undefined);
+    emitEvent(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key);
+    return { versionId: versionIdOf(marker), deleteMarker: true };
+  }
   const removed = await ctx.store.objects.delete(bucket, key);
   if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
-  return noContent();
-}
-
-export async function getObjectTagging(ctx: S3Context): Promise<AwsResponse> {
-  const key = objectKey(ctx);
-  allow(ctx, 's3:GetObjectTagging', objectArn(ctx.bucketName, key));
-  const bucket = ctx.store.bucket(ctx.bucketName);
-  checkVersionId(ctx);
-  const meta = ctx.store.objects.head(bucket, key);
-  if (!meta) throw missingKey(ctx, key);
-  return xmlResponse('Tagging', renderTagging(meta.tags ?? []));
-}
-
-/** Rewrites an object with new tags; its ETag and Last-Modified stay. */
-async function retag(ctx: S3Context, key: string, tags: Array<[string, string]> | undefined): Promise<void> {
-  const bucket = ctx.store.bucket(ctx.bucketName);
-  checkVersionId(ctx);
-  const opened = await ctx.store.objects.open(bucket, key);
-  if (!opened) throw missingKey(ctx, key);
-  const { seq: _seq, ...fields } = opened.meta;
-  await ctx.store.objects.writeFrom(bucket, { ...fields, tags }, opened);
-}
-
-export async function putObjectTagging(ctx: S3Context): Promise<AwsResponse> {
-  const key = objectKey(ctx);
-  allow(ctx, 's3:PutObjectTagging', objectArn(ctx.bucketName, key));
-  verifyBody(ctx.req);
-  const tags = parseTagging(ctx.req.body, 'object');
-  await retag(ctx, key, tags.length > 0 ? tags : undefined);
-  return ok();
-}
-
-export async function deleteObjectTagging(ctx: S3Context): Promise<AwsResponse> {
-  const key = objectKey(ctx);
-  allow(ctx, 's3:DeleteObjectTagging', objectArn(ctx.bucketName, key));
-  await retag(ctx, key, undefined);
-  return noContent();
+  return {};
 }

@@ -12,9 +12,9 @@ import { ALGORITHM_NAMES, checkKey } from '../input.ts';
 import type { PartMeta } from '../multipart.ts';
 import { encryptionHeaders, refuseCustomerKeys } from '../sse.ts';
 import type { OpenObject } from '../store.ts';
-import { copySource } from './copy.ts';
+import { copySource, copyVersionHeaders, openSource } from './copy.ts';
 import { findUpload, partNumberOf } from './multipart.ts';
-import { missingKey, objectKey } from './objects.ts';
+import { objectKey } from './objects.ts';
 
 const MAX_PART = 5 * 1024 * 1024 * 1024;
 /** Ranges up to this size are read once into memory; larger ones are read twice (digest, then copy). */
@@ -59,8 +59,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<AwsResponse> {
   const upload = findUpload(ctx, key);
   refuseCustomerKeys(ctx.req);
   const srcBucket = ctx.store.bucket(src.bucket);
-  let source = await ctx.store.objects.open(srcBucket, src.key);
-  if (!source) throw missingKey({ ...ctx, bucketName: src.bucket }, src.key);
+  let source: OpenObject | undefined = await openSource(ctx, srcBucket, src);
   const srcMeta = source.meta;
   let range: ByteRange;
   try {
@@ -90,7 +89,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<AwsResponse> {
       other?.update(chunk as Buffer);
     }
     // The stream was used up: open again, and make sure it is still the same object.
-    source = await ctx.store.objects.open(srcBucket, src.key);
+    source = await openSource(ctx, srcBucket, src).catch(() => undefined);
     if (!source || source.meta.seq !== srcMeta.seq) {
       source?.close();
       throw new AwsError(
@@ -130,5 +129,8 @@ export async function uploadPartCopy(ctx: S3Context): Promise<AwsResponse> {
   );
   const result: XmlNode = { LastModified: new Date(part.lastModified), ETag: quote(part.etag) };
   if (part.checksum && algorithm) result[`Checksum${ALGORITHM_NAMES[algorithm]}`] = part.checksum;
-  return xmlResponse('CopyPartResult', result, 200, encryptionHeaders(upload.meta.sse));
+  return xmlResponse('CopyPartResult', result, 200, {
+    ...encryptionHeaders(upload.meta.sse),
+    ...copyVersionHeaders(srcBucket, srcMeta, srcBucket),
+  });
 }

@@ -6,7 +6,9 @@ import { allow, httpDate, invalidArgument, objectArn, quote, type S3Context } fr
 import { headerValue } from '../input.ts';
 import type { ObjectMeta } from '../object-file.ts';
 import { encryptionHeaders, refuseCustomerKeys } from '../sse.ts';
-import { checksumHeaders, checkVersionId, missingKey, objectKey } from './objects.ts';
+import type { Bucket } from '../store.ts';
+import { versionIdOf } from '../versions.ts';
+import { checksumHeaders, missingKey, objectKey, requestedVersion, versionHeaders } from './objects.ts';
 
 /** Headers of a GET/HEAD answer (everything but length, range and checksum). */
 function objectResponseHeaders(ctx: S3Context, meta: ObjectMeta): Record<string, string> {
@@ -73,9 +75,9 @@ function partRange(ctx: S3Context, meta: ObjectMeta): { range?: ByteRange; count
 }
 
 /** Conditions, range and headers shared by GET and HEAD; undefined means 304. */
-function planRead(ctx: S3Context, meta: ObjectMeta): ReadPlan | undefined {
+function planRead(ctx: S3Context, bucket: Bucket, meta: ObjectMeta): ReadPlan | undefined {
   if (evaluateConditions(ctx.req, meta) === 'not-modified') return undefined;
-  const headers = objectResponseHeaders(ctx, meta);
+  const headers = { ...objectResponseHeaders(ctx, meta), ...versionHeaders(bucket, meta) };
   const part = partRange(ctx, meta);
   if (part?.count !== undefined) headers['x-amz-mp-parts-count'] = String(part.count);
   const range = part ? part.range : parseRange(ctx.req.headers['range'], meta.size);
@@ -95,21 +97,37 @@ function notModified(meta: ObjectMeta): AwsResponse {
   return { status: 304, headers: { etag: quote(meta.etag), 'last-modified': httpDate(meta.lastModified) } };
 }
 
-function checkReadParams(ctx: S3Context): void {
-  checkVersionId(ctx);
+/** The version a GET/HEAD reads: a delete marker is 405 when named, 404 (flagged) when it is the newest. */
+function readableVersion(ctx: S3Context, bucket: Bucket, key: string): ObjectMeta {
   refuseCustomerKeys(ctx.req);
+  const asked = requestedVersion(ctx, bucket, key);
+  const markerHeaders = (m: ObjectMeta) => ({ 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionIdOf(m) });
+  if (asked?.deleteMarker)
+    throw new AwsError(
+      'MethodNotAllowed',
+      'The specified method is not allowed against this resource.',
+      405,
+      { Method: ctx.req.method, ResourceType: 'DeleteMarker' },
+      { ...markerHeaders(asked), 'last-modified': httpDate(asked.lastModified) },
+    );
+  const meta = asked ?? bucket.index.get(key);
+  if (meta) return meta;
+  const err = missingKey(ctx, key);
+  const latest = bucket.versions.get(key)?.[0];
+  if (latest?.deleteMarker && err.code === 'NoSuchKey') Object.assign(err.headers, markerHeaders(latest));
+  throw err;
 }
 
 export async function getObject(ctx: S3Context): Promise<AwsResponse> {
   const key = objectKey(ctx);
   allow(ctx, 's3:GetObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
-  checkReadParams(ctx);
-  const opened = await ctx.store.objects.open(bucket, key);
+  const version = readableVersion(ctx, bucket, key);
+  const opened = await ctx.store.objects.open(bucket, key, version);
   if (!opened) throw missingKey(ctx, key);
   let plan: ReadPlan | undefined;
   try {
-    plan = planRead(ctx, opened.meta);
+    plan = planRead(ctx, bucket, opened.meta);
   } catch (e) {
     opened.close();
     throw e;
@@ -127,10 +145,8 @@ export async function headObject(ctx: S3Context): Promise<AwsResponse> {
   const key = objectKey(ctx);
   allow(ctx, 's3:GetObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
-  checkReadParams(ctx);
-  const meta = ctx.store.objects.head(bucket, key);
-  if (!meta) throw missingKey(ctx, key);
-  const plan = planRead(ctx, meta);
+  const meta = readableVersion(ctx, bucket, key);
+  const plan = planRead(ctx, bucket, meta);
   if (!plan) return notModified(meta);
   return { status: plan.status, headers: plan.headers };
 }
