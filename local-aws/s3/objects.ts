@@ -103,6 +103,12 @@ export class ObjectStore {
     return ++this.seq;
   }
 
+  /** Records a write found on disk at start: later writes must order after it. */
+  noteLoaded(meta: ObjectMeta): void {
+    this.seq = Math.max(this.seq, meta.seq);
+    if (meta.uploadId) this.completedUploads.add(meta.uploadId);
+  }
+
   /** Where a version's file is: versions other than null live apart from the key path. */
   fileOf(bucket: Bucket, meta: Pick<ObjectMeta, 'key' | 'versionId'>): string {
     if (meta.versionId === undefined) return this.objectFile(bucket, meta.key);

@@ -126,6 +126,11 @@ export class S3Store {
     for (const bucket of this.bucketsById.values())
       loadVersions(this.objects, bucket, this.objects.nullMarkers.get(bucket.meta.id) ?? []);
     this.objects.nullMarkers.clear();
+    // Version files of a bucket deleted just before a crash.
+    const versionsRoot = path.join(this.root, 'versions');
+    if (fs.existsSync(versionsRoot))
+      for (const id of fs.readdirSync(versionsRoot))
+        if (!this.bucketsById.has(id)) fs.rmSync(path.join(versionsRoot, id), { recursive: true, force: true });
     this.uploads = new UploadStore(path.join(this.root, 'uploads'));
     this.uploads.load(new Set(this.bucketsById.keys()), this.objects.completedUploads);
   }

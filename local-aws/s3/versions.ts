@@ -147,8 +147,10 @@ export function loadVersions(store: ObjectStore, bucket: Bucket, nullMarkers: Ob
           continue;
         }
         const decoded = tryReadHeaderSync<ObjectMeta>(file);
-        if (decoded && decoded.meta.versionId === name) add(decoded.meta);
-        else console.error(`[local-aws] s3: ignoring unreadable version file ${file}`);
+        if (decoded && decoded.meta.versionId === name) {
+          store.noteLoaded(decoded.meta);
+          add(decoded.meta);
+        } else console.error(`[local-aws] s3: ignoring unreadable version file ${file}`);
       }
     }
   }

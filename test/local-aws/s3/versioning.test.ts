@@ -129,6 +129,10 @@ describe('bucket versioning', () => {
     assert.deepEqual(await versions(), before);
     assert.equal(await text('doc', v1), 'one');
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: B }))).Status, 'Enabled');
+    // A write after the restart is the newest version.
+    const after = (await put('doc', 'after restart')).VersionId;
+    assert.deepEqual((await versions('doc'))[0], { key: 'doc', id: after, latest: true, marker: false });
+    await s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'doc', VersionId: after }));
   });
 
   it('aws-cli list-object-versions; a versioned bucket is not empty until every version is deleted', async () => {
