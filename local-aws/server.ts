@@ -249,7 +249,8 @@ export function createRequestListener(backend: Backend) {
         if (target) throw unknownServiceError(`of X-Amz-Target "${target}"`);
         service = guessService(parts, rawBody);
         requestId = newRequestId(service);
-        if (service === 's3') throw anonymousError(backend.s3, parts.rawPath, hostBucketOf(parts.headers['host']));
+        if (service === 's3')
+          throw anonymousError(backend.s3, parts.rawPath, hostBucketOf(parts.headers['host']), parts.rawQuery);
         throw authError(service, 'missing');
       }
       const verified = verifyRequest(parts, claim, rawBody, backend.lookupCredential);

@@ -5,7 +5,7 @@ import { createDigest, type ChecksumAlgorithm } from '../../core/checksums.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
 import type { XmlNode } from '../../protocols/xml.ts';
-import { checkWriteAcl } from '../acl.ts';
+import { checkWriteOptions } from '../acl.ts';
 import { evaluateConditions } from '../conditions.ts';
 import { allow, invalidArgument, objectArn, type S3Context } from '../context.ts';
 import { ALGORITHM_NAMES, checkKey, objectHeaders, pickHeaders, requestedAlgorithm, taggingHeader } from '../input.ts';
@@ -104,7 +104,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:PutObject', objectArn(ctx.bucketName, key));
   const srcBucket = ctx.store.bucket(src.bucket);
   const dstBucket = ctx.store.bucket(ctx.bucketName);
-  checkWriteAcl(ctx.req, dstBucket.meta, 'CopyObject');
+  checkWriteOptions(ctx.req, dstBucket.meta, 'CopyObject');
   // The copy is encrypted as this request asks (S3 does not carry the source's encryption over).
   const sse = requestedEncryption(ctx.req, dstBucket.meta.region, ctx.backend.config.accountId);
   const metadataDirective = directive(ctx, 'x-amz-metadata-directive', 'metadata');

@@ -4,7 +4,7 @@ import { AwsError } from '../../core/errors.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
 import type { XmlNode } from '../../protocols/xml.ts';
-import { checkWriteAcl } from '../acl.ts';
+import { checkWriteOptions } from '../acl.ts';
 import { allow, invalidArgument, noContent, objectArn, ok, owner, quote, type S3Context } from '../context.ts';
 import {
   ALGORITHM_NAMES,
@@ -42,7 +42,7 @@ export async function createMultipartUpload(ctx: S3Context): Promise<AwsResponse
   const key = objectKey(ctx);
   allow(ctx, 's3:PutObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
-  checkWriteAcl(ctx.req, bucket.meta, 'CreateMultipartUpload');
+  checkWriteOptions(ctx.req, bucket.meta, 'CreateMultipartUpload');
   const algorithm = requestedAlgorithm(ctx.req);
   const typeHeader = ctx.req.headers['x-amz-checksum-type']?.toUpperCase();
   if (typeHeader !== undefined && typeHeader !== 'FULL_OBJECT' && typeHeader !== 'COMPOSITE')

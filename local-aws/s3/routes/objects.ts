@@ -3,7 +3,7 @@
 import { AwsError } from '../../core/errors.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { hostId } from '../../protocols/rest-xml.ts';
-import { checkWriteAcl } from '../acl.ts';
+import { checkWriteOptions } from '../acl.ts';
 import { preconditionFailed } from '../conditions.ts';
 import { allow, invalidArgument, mayListBucket, noContent, objectArn, ok, quote, type S3Context } from '../context.ts';
 import { checkKey, objectHeaders, taggingHeader, verifyBody } from '../input.ts';
@@ -79,7 +79,7 @@ export async function putObject(ctx: S3Context): Promise<AwsResponse> {
   const key = objectKey(ctx);
   allow(ctx, 's3:PutObject', objectArn(ctx.bucketName, key));
   const bucket = ctx.store.bucket(ctx.bucketName);
-  checkWriteAcl(ctx.req, bucket.meta, 'PutObject');
+  checkWriteOptions(ctx.req, bucket.meta, 'PutObject');
   const sse = requestedEncryption(ctx.req, bucket.meta.region, ctx.backend.config.accountId);
   // Conditional writes: If-None-Match: * (create only) and If-Match: <etag> (replace only that version).
   const existing = ctx.store.objects.head(bucket, key);

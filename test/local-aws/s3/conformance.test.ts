@@ -174,3 +174,38 @@ out([error_of(lambda: anon.get_object(Bucket='no-such-bucket-here', Key='k')),
     ]);
   });
 });
+
+describe('features this endpoint leaves out answer NotImplemented (501) with their name', () => {
+  it('object lock, lifecycle, ACLs, policies, CORS, logging, torrent, POST form upload, SigV2', async () => {
+    const port = new URL(server.url).port;
+    const cases: Array<[Parameters<typeof s3Raw>[1], RegExp]> = [
+      [{ method: 'PUT', path: `/${B}`, query: 'object-lock', body: '<x/>' }, /PutObjectLockConfiguration/],
+      [{ method: 'PUT', path: `/${B}`, query: 'lifecycle', body: '<x/>' }, /PutBucketLifecycleConfiguration/],
+      [{ method: 'GET', path: `/${B}`, query: 'acl' }, /GetBucketAcl/],
+      [{ method: 'PUT', path: `/${B}/k`, query: 'acl', body: '<x/>' }, /PutObjectAcl/],
+      [{ method: 'PUT', path: `/${B}`, query: 'policy', body: '{}' }, /PutBucketPolicy/],
+      [{ method: 'GET', path: `/${B}`, query: 'cors' }, /GetBucketCors/],
+      [{ method: 'PUT', path: `/${B}`, query: 'logging', body: '<x/>' }, /PutBucketLogging/],
+      [{ method: 'GET', path: `/${B}/tagged`, query: 'torrent' }, /GetObjectTorrent/],
+      [{ method: 'POST', path: `/${B}`, body: 'form' }, /PostObject/],
+      [
+        { method: 'PUT', path: `/${B}/locked`, body: 'x', headers: { 'x-amz-object-lock-mode': 'GOVERNANCE' } },
+        /PutObject with object lock/,
+      ],
+      [
+        { method: 'GET', path: `/${B}/tagged`, headers: { authorization: 'AWS test:c2lnbmF0dXJl' }, unsigned: true },
+        /Signature Version 2/,
+      ],
+      [
+        { method: 'GET', path: `/${B}/tagged`, query: 'AWSAccessKeyId=test&Expires=1&Signature=x', unsigned: true },
+        /Signature Version 2/,
+      ],
+    ];
+    for (const [req, name] of cases) {
+      const r = await s3Raw(server.url, { host: `127.0.0.1:${port}`, ...req });
+      assert.equal(r.status, 501, `${req.method} ${req.path}?${req.query ?? ''}: ${r.text}`);
+      assert.equal(errorCode(r), 'NotImplemented');
+      assert.match(r.text, name);
+    }
+  });
+});
