@@ -186,18 +186,21 @@ export async function runLambdaBench(
     progress(`Lambda: warm at 1769 MB p50 ${ms(warmFull.p50)} ms, p99 ${ms(warmFull.p99)} ms; lambda-local warm`);
     const peerWarm = await lambdaLocalWarm(handlerFile, 100, warmCount);
     progress(
-      `Lambda: lambda-local warm p50 ${ms(peerWarm.latency.p50)} ms, p99 ${ms(peerWarm.latency.p99)} ms; ${coldCount} cold starts each`,
+      `Lambda: lambda-local warm p50 ${ms(peerWarm.latency.p50)} ms, p99 ${ms(peerWarm.latency.p99)} ms; ` +
+        `${coldCount} cold starts each`,
     );
     const cold = await coldStarts(c.lambda, 'bench-empty', coldCount);
     const peerCold: LambdaLocalCold[] = [];
     for (let i = 0; i < coldCount; i++) peerCold.push(await lambdaLocalCold(handlerFile));
     progress(
-      `Lambda: cold Init Duration p50 ${ms(median(cold.map((x) => x.initMs)))} ms; lambda-local fresh process ${ms(median(peerCold.map((x) => x.wallMs)))} ms`,
+      `Lambda: cold Init Duration p50 ${ms(median(cold.map((x) => x.initMs)))} ms; ` +
+        `lambda-local fresh process ${ms(median(peerCold.map((x) => x.wallMs)))} ms`,
     );
     progress(`Lambda: S3 upload -> function done, ${uploads} uploads`);
     const upload = await uploadToDone(c, role, uploads);
     progress(
-      `Lambda: upload -> done p50 ${ms(upload.warm.p50)} ms, p99 ${ms(upload.warm.p99)} ms (first, cold: ${ms(upload.first)} ms)`,
+      `Lambda: upload -> done p50 ${ms(upload.warm.p50)} ms, p99 ${ms(upload.warm.p99)} ms ` +
+        `(first, cold: ${ms(upload.first)} ms)`,
     );
     return render({
       first: { ms: first.ms, initMs: firstInit },
@@ -236,9 +239,9 @@ function render(r: {
   const peerBoot = summarize(r.peerCold.map((x) => x.nodeBootMs));
   const warmTable = table(
     [
-      'warm invoke of an empty handler',
-      'local, 128 MB ms:',
-      'local, 1769 MB ms:',
+      'warm invoke, empty handler',
+      'local 128 MB ms:',
+      'local 1769 MB ms:',
       'lambda-local ms:',
       'local 128 MB / lambda-local:',
     ],
@@ -304,14 +307,16 @@ function render(r: {
       goal: 'warm invoke round trip p50 under 5 ms',
       met: r.warm.p50 < 5,
       detail:
-        `p50 ${ms(r.warm.p50)} ms, p99 ${ms(r.warm.p99)} ms over ${r.warm.n} invokes at 128 MB; at 1769 MB p50 ${ms(r.warmFull.p50)} ms, p99 ${ms(r.warmFull.p99)} ms ` +
+        `p50 ${ms(r.warm.p50)} ms, p99 ${ms(r.warm.p99)} ms over ${r.warm.n} invokes at 128 MB; ` +
+        `at 1769 MB p50 ${ms(r.warmFull.p50)} ms, p99 ${ms(r.warmFull.p99)} ms ` +
         `(lambda-local, in-process: p50 ${ms(r.peerWarm.p50)} ms).`,
     },
     {
       goal: 'cold start under 300 ms',
       met: init.p50 < 300 && coldClient.p50 < 300,
       detail:
-        `Init Duration p50 ${ms(init.p50)} ms (max ${ms(init.max)} ms); the whole first Invoke as the client sees it p50 ${ms(coldClient.p50)} ms ` +
+        `Init Duration p50 ${ms(init.p50)} ms (max ${ms(init.max)} ms); ` +
+        `the whole first Invoke as the client sees it p50 ${ms(coldClient.p50)} ms ` +
         `(max ${ms(coldClient.max)} ms). lambda-local in a fresh process: ${ms(peerWall.p50)} ms spawn to exit.` +
         (init.p50 < 300 && coldClient.p50 < 300 ? '' : ' Not met: see the INIT breakdown below.'),
     },
@@ -325,12 +330,13 @@ How it was measured:
   \`@aws-sdk/client-s3\` from the benchmark's process. The function: \`${EMPTY_HANDLER.trim()}\` as
   \`index.mjs\` in a zip, runtime nodejs22.x, 128 MB (Lambda's default) and 1769 MB. ${r.warmCount} timed
   invokes after 100 warm-up ones for each.
-- CPU share: ${r.cpu.enforced ? 'enforced' : 'NOT enforced'} on this machine (${r.cpu.detail.replace(/\.$/, '')}). ${
+- CPU share: ${r.cpu.enforced ? 'enforced' : 'NOT enforced'} on this machine (${r.cpu.detail.replace(/\.$/, '')}).
+  ${
     r.cpu.enforced
-      ? `At 128 MB an environment gets
-  128/1769 = 0.07 of a vCPU, as on AWS: the runtime's own work for each invocation uses up the 7 ms of CPU
-  it may spend per 100 ms period after about ten back-to-back invokes, and the next one waits for the next
-  period (the long tail at 128 MB). At 1769 MB (one vCPU) there is no such wait.`
+      ? `At 128 MB an environment gets 128/1769 = 0.07 of a vCPU, as on AWS: the runtime's own work for each
+  invocation uses up the 7 ms of CPU it may spend per 100 ms period after about ten back-to-back invokes,
+  and the next one waits for the next period (the long tail at 128 MB). At 1769 MB (one vCPU) there is no
+  such wait.`
       : 'Both sizes run at the full speed of the machine.'
   }
 - Cold starts: \`UpdateFunctionConfiguration\` (a new environment variable) then

@@ -183,12 +183,20 @@ cat > dummyS3Event.json <<EOF
       "eventName": "ObjectCreated:Put",
       "userIdentity": { "principalId": "EXAMPLE" },
       "requestParameters": { "sourceIPAddress": "127.0.0.1" },
-      "responseElements": { "x-amz-request-id": "EXAMPLE123456789", "x-amz-id-2": "EXAMPLE123/5678abcdefghijklambdaisawesome/mnopqrstuvwxyzABCDEFGH" },
+      "responseElements": {
+        "x-amz-request-id": "EXAMPLE123456789",
+        "x-amz-id-2": "EXAMPLE123/5678abcdefghijklambdaisawesome/mnopqrstuvwxyzABCDEFGH"
+      },
       "s3": {
         "s3SchemaVersion": "1.0",
         "configurationId": "testConfigRule",
         "bucket": { "name": "$SRC", "ownerIdentity": { "principalId": "EXAMPLE" }, "arn": "arn:aws:s3:::$SRC" },
-        "object": { "key": "HappyFace.jpg", "size": 1024, "eTag": "0123456789abcdef0123456789abcdef", "sequencer": "0A1B2C3D4E5F678901" }
+        "object": {
+          "key": "HappyFace.jpg",
+          "size": 1024,
+          "eTag": "0123456789abcdef0123456789abcdef",
+          "sequencer": "0A1B2C3D4E5F678901"
+        }
       }
     }
   ]

@@ -184,8 +184,9 @@ export async function runResizeBench(options: ResizeBenchOptions = {}): Promise<
             const fixed = await cmykFixedCostMs(opts, runs);
             row.convertNote =
               `ImageMagick keeps CMYK (no conversion to sRGB: less work, and wrong colours in browsers); ` +
-              `of the handler's ${fmt(row.handlerMs)} ms, ${fmt(fixed)} ms is libvips setting up its CMYK -> sRGB colour transform ` +
-              `(built-in CMYK profile, per image: a 16x16 CMYK JPEG takes that long), and 3x would need ${fmt(row.convertMs / 3)} ms in all`;
+              `of the handler's ${fmt(row.handlerMs)} ms, ${fmt(fixed)} ms is libvips setting up ` +
+              `its CMYK -> sRGB colour transform (built-in CMYK profile, per image: ` +
+              `a 16x16 CMYK JPEG takes that long), and 3x would need ${fmt(row.convertMs / 3)} ms in all`;
           }
           row.speedup = row.convertMs / row.handlerMs;
         } catch (err) {
@@ -208,11 +209,16 @@ function renderMarkdown(
 ): string {
   const lines: string[] = [];
   lines.push(`### Resize: handler vs bare sharp vs ImageMagick (width ${p.width})`, '');
+  const convertVersion = convert.available
+    ? convert.version
+    : 'ImageMagick: not installed (`' + CONVERT + '` missing), convert column left empty';
+  // One line: report.ts wraps it.
   lines.push(
-    `Medians of ${p.runs} interleaved runs per variant after ${p.warmup} warm-up runs (overhead: median of the ${p.runs} paired ratios); ImageMagick: median of ${p.convertRuns} runs of ` +
+    `Medians of ${p.runs} interleaved runs per variant after ${p.warmup} warm-up runs ` +
+      `(overhead: median of the ${p.runs} paired ratios); ImageMagick: median of ${p.convertRuns} runs of ` +
       `\`${CONVERT} <in> -thumbnail ${p.width}x <out>\` (a process each, as a user would run it). ` +
-      `Node ${process.version}, sharp ${sharp.versions.sharp ?? '?'} / libvips ${sharp.versions.vips}, ${os.cpus().length} CPU(s), ` +
-      `${convert.available ? convert.version : 'ImageMagick: not installed (`' + CONVERT + '` missing), convert column left empty'}.`,
+      `Node ${process.version}, sharp ${sharp.versions.sharp ?? '?'} / libvips ${sharp.versions.vips}, ` +
+      `${os.cpus().length} CPU(s), ${convertVersion}.`,
     '',
   );
   lines.push(
@@ -220,23 +226,26 @@ function renderMarkdown(
   );
   lines.push('|---|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    const conv =
-      r.convertMs !== undefined
-        ? fmt(r.convertMs)
-        : r.convertError
-          ? `failed: ${r.convertError.replace(/\|/g, '/')}`
-          : 'n/a';
+    // A row must stay within report.ts's line length: convert's error goes in the notes below.
+    const conv = r.convertMs !== undefined ? fmt(r.convertMs) : r.convertError ? 'failed' : 'n/a';
     const speed = r.speedup !== undefined ? `${r.speedup.toFixed(1)}x faster` : 'n/a';
+    const input = `${r.input}, ${Math.round(r.bytes / 1024)} KiB`;
     lines.push(
-      `| ${r.file} | ${r.input}, ${Math.round(r.bytes / 1024)} KiB | ${r.output} | ${fmt(r.handlerMs)} | ${fmt(r.sharpMs)} | ${pct(r.overhead)} | ${conv} | ${speed} |`,
+      `| ${r.file} | ${input} | ${r.output} | ${fmt(r.handlerMs)} | ${fmt(r.sharpMs)} | ${pct(r.overhead)} | ` +
+        `${conv} | ${speed} |`,
     );
   }
-  // The goal verdicts are rendered above the figures by report.ts (resizeGoals); here only the notes.
+  // The goal verdicts are rendered above the figures by report.ts (resizeGoals); here only the notes
+  // (one line each: report.ts wraps them).
   lines.push('');
   for (const r of rows) if (r.convertNote) lines.push(`- ${r.file}: ${r.convertNote}.`);
-  const failed = rows.filter((r) => r.convertError);
-  if (failed.length > 0) lines.push(`- ImageMagick could not read: ${failed.map((r) => r.file).join(', ')}.`);
+  for (const r of rows)
+    if (r.convertError) lines.push(`- ImageMagick could not read ${r.file}: ${r.convertError.replace(/\s+/g, ' ')}`);
   return lines.join('\n') + '\n';
+}
+
+function slowWords(x: ResizeBenchRow): string {
+  return `${x.file} ${x.speedup!.toFixed(1)}x${x.convertNote ? ` (${x.convertNote})` : ''}`;
 }
 
 /** The goals of issue 4: handler overhead under 10% of bare sharp; at least 3x ImageMagick. */
@@ -260,9 +269,7 @@ function resizeGoals(r: ResizeBenchResult): Goal[] {
           met: slow.length === 0,
           detail:
             `median ${median(speedups).toFixed(1)}x, slowest ${Math.min(...speedups).toFixed(1)}x` +
-            (slow.length
-              ? `; below 3x: ${slow.map((x) => `${x.file} ${x.speedup!.toFixed(1)}x${x.convertNote ? ` (${x.convertNote})` : ''}`).join(', ')}`
-              : ''),
+            (slow.length ? `; below 3x: ${slow.map(slowWords).join(', ')}` : ''),
         },
   );
   return goals;

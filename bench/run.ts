@@ -23,23 +23,20 @@ function selected(argv: string[]): Array<Section['id']> {
   const names = (argv[i + 1] ?? '').split(',').filter(Boolean);
   const unknown = names.filter((n) => !(n in ALL));
   if (names.length === 0 || unknown.length > 0) {
-    console.error(
-      `--only takes a comma-separated list of: ${Object.keys(ALL).join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
-    );
+    const which = unknown.length ? ` (unknown: ${unknown.join(', ')})` : '';
+    console.error(`--only takes a comma-separated list of: ${Object.keys(ALL).join(', ')}${which}`);
     process.exit(2);
   }
   return names as Array<Section['id']>;
 }
 
+// One list item per goal (benchmark, verdict, goal: figures); report.ts wraps the long ones.
 function summary(done: Section[], failed: Array<{ id: string; error: string }>): string {
   const lines = ['## Summary', '', `\`npm run bench\`, ${new Date().toISOString().slice(0, 10)}.`, ''];
-  lines.push('| benchmark | goal | verdict | figures |', '|---|---|---|---|');
   for (const s of done)
     for (const g of s.goals)
-      lines.push(
-        `| ${s.id} | ${g.goal} | ${g.met === 'n/a' ? 'n/a' : g.met ? 'met' : '**NOT met**'} | ${g.detail.replace(/\|/g, '/')} |`,
-      );
-  for (const f of failed) lines.push(`| ${f.id} | - | **failed** | ${f.error.split('\n')[0]!.replace(/\|/g, '/')} |`);
+      lines.push(`- ${s.id} — ${g.met === 'n/a' ? 'n/a' : g.met ? 'met' : '**NOT met**'} — ${g.goal}: ${g.detail}`);
+  for (const f of failed) lines.push(`- ${f.id} — **failed** — ${f.error.split('\n')[0]}`);
   return lines.join('\n') + '\n';
 }
 

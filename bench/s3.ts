@@ -221,9 +221,12 @@ export async function runS3Bench(
         const r = await runSplit(gens, job);
         const serverCpuMs = processCpuMs(s.proc.pid) - cpu0;
         result.byTarget[s.target.name] = { ...r, serverCpuMs };
+        const errors = r.errors ? `, ${r.errors} errors: ${r.firstError}` : '';
+        const what = `${cell.op === 'put' ? 'PutObject' : 'GetObject'} ${sizeName(cell.size)} x${cell.concurrency}`;
         progress(
-          `S3: ${cell.op === 'put' ? 'PutObject' : 'GetObject'} ${sizeName(cell.size)} x${cell.concurrency} ${s.target.name}: ` +
-            `${int(r.opsPerSec)} ops/s, p50 ${ms(r.latency.p50)} ms, p99 ${ms(r.latency.p99)} ms (${r.latency.n} ops${r.errors ? `, ${r.errors} errors: ${r.firstError}` : ''})`,
+          `S3: ${what} ${s.target.name}: ` +
+            `${int(r.opsPerSec)} ops/s, p50 ${ms(r.latency.p50)} ms, p99 ${ms(r.latency.p99)} ms ` +
+            `(${r.latency.n} ops${errors})`,
         );
       }
       cells.push(result);
@@ -246,12 +249,12 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
       'clients:',
       'local ops/s:',
       's3rver ops/s:',
-      'local / s3rver:',
-      'local p50 ms:',
-      's3rver p50 ms:',
-      'local p99 ms:',
-      's3rver p99 ms:',
-      'ops measured:',
+      'ratio:',
+      'local p50:',
+      's3rver p50:',
+      'local p99:',
+      's3rver p99:',
+      'ops:',
     ],
     cells.map((c) => {
       const l = get(c, 'local');
@@ -274,10 +277,10 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
     [
       'operation',
       'clients:',
-      'client CPU ms/op (local):',
-      'server CPU ms/op (local):',
-      'client CPU ms/op (s3rver):',
-      'server CPU ms/op (s3rver):',
+      'client (local):',
+      'server (local):',
+      'client (s3rver):',
+      'server (s3rver):',
       'errors (local / s3rver):',
     ],
     cells.map((c) => {
@@ -306,36 +309,48 @@ function render(cells: CellResult[]): { markdown: string; goals: Goal[] } {
   // throughput is bounded by the CPU that client AND server spend per request.
   const cpuPerOp = (kl.clientCpuMs + kl.serverCpuMs) / kl.latency.n;
   const bound = (16 / ((os2Cores() * 1000) / cpuPerOp)) * 1000;
+  const clientPerOp = (kl.clientCpuMs / kl.latency.n).toFixed(2);
+  const serverPerOp = (kl.serverCpuMs / kl.latency.n).toFixed(2);
+  const fitPerSecond = int((os2Cores() * 1000) / cpuPerOp);
   const goals: Goal[] = [
     {
       goal: "at least 2x s3rver's ops/s on 1 KB PutObject with 16 clients",
       met: speedup >= 2,
       detail:
         `${int(kl.opsPerSec)} vs ${int(kp.opsPerSec)} ops/s = ${ratio(speedup)}. ` +
-        `Server CPU per request: ${(kl.serverCpuMs / kl.latency.n).toFixed(2)} vs ${(kp.serverCpuMs / kp.latency.n).toFixed(2)} ms = ` +
+        `Server CPU per request: ${serverPerOp} vs ${(kp.serverCpuMs / kp.latency.n).toFixed(2)} ms = ` +
         `${ratio(kp.serverCpuMs / kp.latency.n / (kl.serverCpuMs / kl.latency.n))} less for ours.` +
         (speedup >= 2
           ? ''
-          : ` Throughput is shared-machine bound: the load generators (${kl.processes} process(es), ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} ms of CPU per request) and the server ` +
-            `share ${os2Cores()} cores, so at most ${int((os2Cores() * 1000) / cpuPerOp)} requests/s fit here; 2x s3rver would need ${int(2 * kp.opsPerSec)}.`),
+          : ` Throughput is shared-machine bound: the load generators (${kl.processes} process(es), ` +
+            `${clientPerOp} ms of CPU per request) and the server share ${os2Cores()} cores, so at most ` +
+            `${fitPerSecond} requests/s fit here; 2x s3rver would need ${int(2 * kp.opsPerSec)}.`),
     },
     {
       goal: 'p50 under 2 ms on 1 KB PutObject with 16 clients',
       met: kl.latency.p50 < 2,
       detail:
-        `p50 ${ms(kl.latency.p50)} ms with 16 clients (s3rver: ${ms(kp.latency.p50)} ms); with 1 client p50 is ${ms(sl.latency.p50)} ms. ` +
+        `p50 ${ms(kl.latency.p50)} ms with 16 clients (s3rver: ${ms(kp.latency.p50)} ms); ` +
+        `with 1 client p50 is ${ms(sl.latency.p50)} ms. ` +
         (kl.latency.p50 < 2
           ? ''
-          : `Infeasible on ${os2Cores()} cores with the SDK as client: each request costs ${cpuPerOp.toFixed(2)} ms of CPU in total ` +
-            `(client ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} + server ${(kl.serverCpuMs / kl.latency.n).toFixed(2)}), so at most ` +
-            `${int((os2Cores() * 1000) / cpuPerOp)} requests/s fit on ${os2Cores()} cores, and with 16 requests always in flight ` +
-            `(Little's law) the mean latency cannot go below 16 / that = ${ms(bound)} ms — whatever the server does. ` +
-            `The clients alone spend ${(kl.clientCpuMs / kl.latency.n).toFixed(2)} ms per request, so even a server that cost nothing would leave ` +
-            `a floor of ${ms((16 * (kl.clientCpuMs / kl.latency.n)) / os2Cores())} ms. The 1-client p50 (${ms(sl.latency.p50)} ms) is the round trip without queueing.`),
+          : `Infeasible on ${os2Cores()} cores with the SDK as client: ` +
+            `each request costs ${cpuPerOp.toFixed(2)} ms of CPU in total ` +
+            `(client ${clientPerOp} + server ${serverPerOp}), so at most ` +
+            `${fitPerSecond} requests/s fit on ${os2Cores()} cores, and with 16 requests always in flight ` +
+            `(Little's law) the mean latency cannot go below 16 / that = ${ms(bound)} ms ` +
+            '— whatever the server does. ' +
+            `The clients alone spend ${clientPerOp} ms per request, so even a server that cost nothing would leave ` +
+            `a floor of ${ms((16 * (kl.clientCpuMs / kl.latency.n)) / os2Cores())} ms. ` +
+            `The 1-client p50 (${ms(sl.latency.p50)} ms) is the round trip without queueing.`),
     },
   ];
-  const markdown = `${throughput}
-CPU time per operation, measured from the processes themselves (client: \`process.cpuUsage()\` in the
+  const legend =
+    "Columns: ratio = local ops/s over s3rver's, p50/p99 in ms, ops = the operations measured on each server.";
+  const markdown = `${legend}
+
+${throughput}
+CPU time per operation in ms, measured from the processes themselves (client: \`process.cpuUsage()\` in the
 load generators, summed; server: utime+stime of the server process from \`/proc/<pid>/stat\`, 10 ms ticks):
 
 ${cpu}

@@ -92,7 +92,9 @@ export function judge(r: SavedResults): TuneGoal[] {
     {
       goal: g2,
       met: costs.length >= 2 && spread <= 0.2,
-      detail: `${band.map((s) => `${s.memoryMb} MB $${(s.cost! * 1e6).toFixed(2)}`).join(', ')} per 1M images: highest ${pct(spread)} above lowest`,
+      detail:
+        band.map((s) => `${s.memoryMb} MB $${(s.cost! * 1e6).toFixed(2)}`).join(', ') +
+        ` per 1M images: highest ${pct(spread)} above lowest`,
     },
   ];
 }
@@ -107,33 +109,41 @@ export function imageWords(description: string): string {
 
 export function renderMarkdown(r: SavedResults, runs: number, seconds: number): string {
   const lines: string[] = [];
+  // Paragraphs come as one line each: report.ts wraps them.
   lines.push(
-    `Function ${r.functionName} (${r.architecture}) resizing ${imageWords(r.image)} to a 200 px thumbnail, on the local endpoint;`,
+    `Function ${r.functionName} (${r.architecture}) resizing ${imageWords(r.image)} to a 200 px thumbnail, ` +
+      `on the local endpoint; ${runs} warm invocations per memory size after one cold one ` +
+      '(mean without the slowest and fastest 20%).',
   );
-  lines.push(`${runs} warm invocations per memory size after one cold one (mean without the slowest and fastest 20%).`);
   lines.push(
-    `Prices: ${r.prices.region}, ${r.architecture}, taken ${r.prices.taken} from ${r.prices.source}. Took ${seconds.toFixed(0)} s.`,
+    `Prices: ${r.prices.region}, ${r.architecture}, taken ${r.prices.taken} from ${r.prices.source}. ` +
+      `Took ${seconds.toFixed(0)} s.`,
   );
   lines.push('');
   lines.push(`**CPU limits ${r.cpu.enforced ? 'enforced' : 'NOT enforced'}**: ${r.cpu.detail}`);
   lines.push('');
-  lines.push('| memory | vCPU | billed ms (mean) | billed ms (runs) | max memory | cost per 1M images |');
-  lines.push('|---:|---:|---:|---|---:|---:|');
+  // The runs of each size are listed below the table: 20 of them would make its rows too long.
+  lines.push('| memory | vCPU | billed ms (mean) | max memory | cost per 1M images |');
+  lines.push('|---:|---:|---:|---:|---:|');
   for (const s of r.sizes) {
     const vcpu = s.vcpu === undefined ? '-' : s.vcpu.toFixed(2);
     if (s.error || s.billedMs === undefined)
-      lines.push(`| ${s.memoryMb} MB | ${vcpu} | - | ${s.error ?? 'no runs'} | - | - |`);
+      lines.push(`| ${s.memoryMb} MB | ${vcpu} | ${s.error ? 'failed' : '-'} | - | - |`);
     else
       lines.push(
-        `| ${s.memoryMb} MB | ${vcpu} | ${s.billedMs} | ${s.billedRuns.join(', ')} | ${s.maxMemoryUsedMb} MB | $${(s.cost! * 1e6).toFixed(2)} |`,
+        `| ${s.memoryMb} MB | ${vcpu} | ${s.billedMs} | ${s.maxMemoryUsedMb} MB | $${(s.cost! * 1e6).toFixed(2)} |`,
       );
   }
   if (r.recommendations) {
+    const { fastest, cheapest, balanced } = r.recommendations;
     lines.push('');
-    lines.push(
-      `Recommendations: fastest ${r.recommendations.fastest} MB, cheapest ${r.recommendations.cheapest} MB, balanced ${r.recommendations.balanced} MB.`,
-    );
+    lines.push(`Recommendations: fastest ${fastest} MB, cheapest ${cheapest} MB, balanced ${balanced} MB.`);
   }
+  lines.push('', 'Billed ms of each run:');
+  for (const s of r.sizes)
+    lines.push(
+      `- ${s.memoryMb} MB: ${s.error || s.billedMs === undefined ? (s.error ?? 'no runs') : s.billedRuns.join(', ')}`,
+    );
   // The goals are rendered above the figures by report.ts, with every section's.
   return lines.join('\n') + '\n';
 }

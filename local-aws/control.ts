@@ -63,7 +63,8 @@ export async function startInBackground(config: LocalAwsConfig): Promise<StartRe
   const found = await probe(config);
   if (found === 'other')
     throw new ControlError(
-      `Port ${config.port} on ${config.host} is used by another program. Stop it, or pick another port with LOCAL_AWS_PORT.`,
+      `Port ${config.port} on ${config.host} is used by another program. ` +
+        'Stop it, or pick another port with LOCAL_AWS_PORT.',
     );
   if (found) return { url, pid: found.pid, alreadyRunning: true };
 
@@ -124,7 +125,8 @@ export function wipeData(config: Pick<LocalAwsConfig, 'dataDir'>): boolean {
   const entries = fs.readdirSync(dir);
   if (entries.length > 0 && !entries.includes(DATA_MARKER))
     throw new ControlError(
-      `${dir} does not look like a local endpoint data folder (no ${DATA_MARKER} in it); not deleting it. Check LOCAL_AWS_DATA.`,
+      `${dir} does not look like a local endpoint data folder (no ${DATA_MARKER} in it); ` +
+        'not deleting it. Check LOCAL_AWS_DATA.',
     );
   fs.rmSync(dir, { recursive: true, force: true });
   return true;

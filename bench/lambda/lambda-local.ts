@@ -12,7 +12,10 @@ const require = createRequire(process.cwd() + '/');
 const lambdaLocal = require('lambda-local');
 const loaded = performance.now();
 const [mode, lambdaPath, warmup, count] = process.argv.slice(1);
-const execute = () => lambdaLocal.execute({ event: {}, lambdaPath, lambdaHandler: 'handler', esm: true, verboseLevel: 0, timeoutMs: 3000 });
+const execute = () =>
+  lambdaLocal.execute({
+    event: {}, lambdaPath, lambdaHandler: 'handler', esm: true, verboseLevel: 0, timeoutMs: 3000,
+  });
 const t0 = performance.now();
 await execute();
 const first = performance.now() - t0;
@@ -25,7 +28,8 @@ if (mode === 'warm') {
     latencies.push(performance.now() - t);
   }
 }
-process.stdout.write(JSON.stringify({ startedMs: started, loadMs: loaded - started, firstMs: first, latencies }) + '\\n');
+const out = { startedMs: started, loadMs: loaded - started, firstMs: first, latencies };
+process.stdout.write(JSON.stringify(out) + '\\n');
 `;
 
 interface ChildOutput {

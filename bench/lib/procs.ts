@@ -150,7 +150,10 @@ export async function startServerProcess(opts: {
   return { url, pid: child.pid!, child, dataDir: opts.dataDir.dir, stop: stopIt };
 }
 
-/** The project's local endpoint as a child process (`node --import tsx local-aws/cli.ts serve`), on a free port, with its own temp data folder. */
+/**
+ * The project's local endpoint as a child process (`node --import tsx local-aws/cli.ts serve`), on a
+ * free port, with its own temp data folder.
+ */
 export async function startLocalEndpoint(
   opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ServerProcess> {

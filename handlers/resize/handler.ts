@@ -163,7 +163,8 @@ export function createHandler(deps: HandlerDeps): ResizeHandler {
     if (transient.length > 0) {
       const reasons = [...new Set(transient.map((t) => t.reason))].join(', ');
       throw new RetryableInvocationError(
-        `${transient.length} of ${summary.processed} record(s) failed with a transient error (${reasons}); failing the invocation so Lambda retries it`,
+        `${transient.length} of ${summary.processed} record(s) failed with a transient error (${reasons}); ` +
+          'failing the invocation so Lambda retries it',
         transient,
       );
     }

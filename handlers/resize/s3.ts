@@ -72,7 +72,8 @@ export function classifyS3Error(err: unknown, op: Operation, bucket: string, key
     error: f.name,
     ...(f.status !== undefined ? { status: f.status } : {}),
   };
-  const say = `${op} s3://${bucket}/${key} failed: ${f.name}${f.message && f.message !== f.name ? `: ${f.message}` : ''}`;
+  const detail = f.message && f.message !== f.name ? `: ${f.message}` : '';
+  const say = `${op} s3://${bucket}/${key} failed: ${f.name}${detail}`;
   const opts = { cause: err };
   if (
     f.name === 'NoSuchKey' ||

@@ -79,7 +79,8 @@ export function authError(
       if (s3)
         return new AwsError(
           'SignatureDoesNotMatch',
-          'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+          'The request signature we calculated does not match the signature you provided. ' +
+            'Check your key and signing method.',
           403,
           fields,
         );
@@ -199,7 +200,8 @@ export function readClaim(parts: IncomingParts): AuthClaim | undefined {
     const missingQueryParams = () =>
       new AwsError(
         'AuthorizationQueryParametersError',
-        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+        'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ' +
+          'X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
         400,
       );
     if (required.some((p) => !query.get(p))) throw missingQueryParams();
@@ -207,7 +209,8 @@ export function readClaim(parts: IncomingParts): AuthClaim | undefined {
     if (scope.length !== 5 || scope[4] !== 'aws4_request')
       throw new AwsError(
         'AuthorizationQueryParametersError',
-        'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+        'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; ' +
+          'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
         400,
       );
     const expires = Number(query.get('X-Amz-Expires'));
@@ -287,8 +290,10 @@ export function verifyRequest(
         .replace(/\.\d{3}/, '');
     const detail =
       requestTime < now
-        ? `Signature expired: ${stamp(requestTime)} is now earlier than ${stamp(new Date(now.getTime() - MAX_SKEW_MS))} (${stamp(now)} - 15 min.)`
-        : `Signature not yet current: ${stamp(requestTime)} is still later than ${stamp(new Date(now.getTime() + MAX_SKEW_MS))} (${stamp(now)} + 15 min.)`;
+        ? `Signature expired: ${stamp(requestTime)} is now earlier than ` +
+          `${stamp(new Date(now.getTime() - MAX_SKEW_MS))} (${stamp(now)} - 15 min.)`
+        : `Signature not yet current: ${stamp(requestTime)} is still later than ` +
+          `${stamp(new Date(now.getTime() + MAX_SKEW_MS))} (${stamp(now)} + 15 min.)`;
     throw authError(service, 'skew', detail, {
       RequestTime: claim.amzDate,
       ServerTime: now.toISOString(),
@@ -386,7 +391,8 @@ export function verifyRequest(
   } else if (s3 && payloadHash !== 'UNSIGNED-PAYLOAD') {
     throw new AwsError(
       'InvalidArgument',
-      'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
+      'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, ' +
+        'STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
       400,
       { ArgumentName: 'x-amz-content-sha256', ArgumentValue: payloadHash },
     );

@@ -25,7 +25,7 @@ export function notImplemented(service: string, operation: string): AwsError {
   return new AwsError(
     'NotImplemented',
     `The local AWS endpoint does not support ${service} operation ${operation}. ` +
-      'See README.md ("Local endpoint: what it supports") for the list of supported operations.',
+      'See docs/local-endpoint.md ("What it supports") for the supported operations.',
     501,
   );
 }

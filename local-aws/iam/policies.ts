@@ -154,7 +154,8 @@ export class ManagedPolicies {
     if (p.versions.length >= MAX_POLICY_VERSIONS)
       throw new AwsError(
         'LimitExceeded',
-        `A managed policy can have up to ${MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
+        `A managed policy can have up to ${MAX_POLICY_VERSIONS} versions. ` +
+          'Before you create a new version, you must delete an existing version.',
         409,
       );
     parsePolicyDocument(document, 'identity');

@@ -24,7 +24,8 @@ function versionId(ctx: IamContext): string {
   if (!/^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$/.test(v))
     throw new AwsError(
       'ValidationError',
-      `1 validation error detected: Value '${v}' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?`,
+      `1 validation error detected: Value '${v}' at 'versionId' failed to satisfy constraint: ` +
+        `Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?`,
       400,
     );
   return v;
@@ -66,7 +67,8 @@ export const POLICY_HANDLERS: Record<string, IamHandler> = {
     if (scope !== 'All' && scope !== 'AWS' && scope !== 'Local')
       throw new AwsError(
         'ValidationError',
-        `1 validation error detected: Value '${scope}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]`,
+        `1 validation error detected: Value '${scope}' at 'scope' failed to satisfy constraint: ` +
+          'Member must satisfy enum value set: [All, AWS, Local]',
         400,
       );
     const pathPrefix = ctx.params.get('PathPrefix') ?? '/';

@@ -195,7 +195,8 @@ const ROLE_HANDLERS: Record<string, IamHandler> = {
     if (keys.length > 50)
       throw new AwsError(
         'ValidationError',
-        "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 50",
+        "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: " +
+          'Member must have length less than or equal to 50',
         400,
       );
     await ctx.backend.iam.untagRole(role.roleName, keys);

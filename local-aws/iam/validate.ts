@@ -27,7 +27,8 @@ export function checkName(value: string, field: 'roleName' | 'policyName', max: 
 }
 
 const PATH_MESSAGE =
-  'The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.';
+  'The specified value for path is invalid. ' +
+  'It must begin and end with / and contain only alphanumeric characters and/or / characters.';
 
 /** `/` or `/a/b/`, printable ASCII, at most 512 characters. */
 export function checkPath(value: string): void {

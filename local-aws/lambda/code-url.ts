@@ -17,7 +17,10 @@ function signature(config: LocalAwsConfig, hex: string, expires: number): string
 
 export function codeUrl(config: LocalAwsConfig, hex: string, now = Date.now()): string {
   const expires = Math.floor(now / 1000) + VALID_SECONDS;
-  return `${endpointUrl(config)}${CODE_PATH_PREFIX}${hex}.zip?Expires=${expires}&Signature=${signature(config, hex, expires)}`;
+  return (
+    `${endpointUrl(config)}${CODE_PATH_PREFIX}${hex}.zip` +
+    `?Expires=${expires}&Signature=${signature(config, hex, expires)}`
+  );
 }
 
 function denied(message: string): AwsResponse {

@@ -69,7 +69,8 @@ export async function deliverToDestination(
   };
   if (!/^arn:aws[a-zA-Z-]*:lambda:/.test(target)) {
     console.error(
-      `[local-aws] lambda: ${condition} record for event ${ev.id} of ${fn.name} not sent: the local endpoint delivers only to Lambda function destinations (configured: ${target})`,
+      `[local-aws] lambda: ${condition} record for event ${ev.id} of ${fn.name} not sent: ` +
+        `the local endpoint delivers only to Lambda function destinations (configured: ${target})`,
     );
     return false;
   }

@@ -27,7 +27,8 @@ export function conflict(message: string): AwsError {
 export function preconditionFailed(what = 'GetFunction/GetAlias'): AwsError {
   return new AwsError(
     'PreconditionFailedException',
-    `The Revision Id provided does not match the latest Revision Id. Call the ${what} API to retrieve the latest Revision Id`,
+    'The Revision Id provided does not match the latest Revision Id. ' +
+      `Call the ${what} API to retrieve the latest Revision Id`,
     412,
   );
 }

@@ -136,7 +136,8 @@ export async function invokeAsync(ctx: LambdaContext): Promise<AwsResponse> {
   const fn = authorizedFunction(ctx, 'InvokeFunction', ref);
   if (ctx.req.body.length > MAX_ASYNC_PAYLOAD)
     throw tooLarge(
-      `${ctx.req.body.length} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`,
+      `${ctx.req.body.length} byte payload is too large ` +
+        `for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD} bytes)`,
     );
   const payload = eventPayload(ctx.req.body);
   assertInvocable(fn);

@@ -48,7 +48,8 @@ export function statementFromInput(input: LambdaInput, resource: string): Policy
   const urlAuth = input.str('FunctionUrlAuthType');
   if (urlAuth !== undefined && urlAuth !== 'NONE' && urlAuth !== 'AWS_IAM')
     throw invalidParameter(
-      `Value ${urlAuth} at 'functionUrlAuthType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`,
+      `Value ${urlAuth} at 'functionUrlAuthType' failed to satisfy constraint: ` +
+        'Member must satisfy enum value set: [NONE, AWS_IAM]',
     );
   const statement: PolicyStatementJson = {
     Sid: sid,

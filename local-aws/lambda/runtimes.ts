@@ -94,7 +94,9 @@ export function checkRuntime(runtime: string, op: 'create' | 'update', now = new
     return {
       ok: false,
       reason: 'unknown',
-      message: `Value ${runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}] or be a valid ARN`,
+      message:
+        `Value ${runtime} at 'runtime' failed to satisfy constraint: ` +
+        `Member must satisfy enum value set: [${RUNTIME_ENUM.join(', ')}] or be a valid ARN`,
     };
   if (blocked(runtime, op, now))
     return {

@@ -30,7 +30,10 @@ function unqualifiedArn(store: LambdaStore, arn: string, region: string): string
   }
 }
 
-/** Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this bucket and account. */
+/**
+ * Accepts a destination only if the function exists and lets s3.amazonaws.com invoke it for this
+ * bucket and account.
+ */
 export function destinationValidator(store: LambdaStore): DestinationValidator {
   return (bucket, owner, arns) => {
     return arns.filter((arn) => {
@@ -77,7 +80,8 @@ export function objectEventListener(store: LambdaStore): ObjectEventListener {
       const arn = unqualifiedArn(store, d.functionArn, event.bucketRegion);
       if (!arn || !store.get(arn)) {
         console.error(
-          `[local-aws] lambda: S3 event for s3://${event.bucket}/${event.key} not delivered: function ${d.functionArn} does not exist`,
+          `[local-aws] lambda: S3 event for s3://${event.bucket}/${event.key} not delivered: ` +
+            `function ${d.functionArn} does not exist`,
         );
         continue;
       }

@@ -19,7 +19,8 @@ export async function addPermission(ctx: LambdaContext): Promise<AwsResponse> {
   ctx.store.checkRevision(fn, input.str('RevisionId'), 'GetPolicy');
   if (fn.policy.some((s) => s.Sid === statement.Sid))
     throw conflict(
-      `The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      `The statement id (${statement.Sid}) provided already exists. ` +
+        'Please provide a new statement id, or remove the existing statement.',
     );
   const size = Buffer.byteLength(policyText([...fn.policy, statement]));
   if (size > MAX_POLICY_BYTES)

@@ -39,19 +39,23 @@ function environment(input: LambdaInput): Record<string, string> | null | undefi
   for (const [k] of vars)
     if (!ENV_KEY.test(k))
       throw validationError(
-        "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+        "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: " +
+          'Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]',
       );
   const reserved = vars.map(([k]) => k).filter((k) => RESERVED_VARIABLES.has(k));
   if (reserved.length > 0)
     throw invalidParameter(
-      'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. ' +
+      'Lambda was unable to configure your environment variables ' +
+        'because the environment variables you have provided contains reserved keys ' +
+        'that are currently not supported for modification. ' +
         `Reserved keys used in this request: ${reserved.join(', ')}`,
     );
   const map = dict(vars);
   const measured = JSON.stringify(map);
   if (Buffer.byteLength(measured) > MAX_ENV_BYTES)
     throw invalidParameter(
-      'Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. ' +
+      'Lambda was unable to configure your environment variables ' +
+        'because the environment variables you have provided exceeded the 4KB limit. ' +
         `String measured: ${measured}`,
     );
   return vars.length === 0 ? null : map;

@@ -213,7 +213,10 @@ export class LambdaStore {
     await this.code.gc((hex) => this.isReferenced(hex));
   }
 
-  /** Runs `work` with the package's code protected from a concurrent gc (until the next turn, when its record exists). */
+  /**
+   * Runs `work` with the package's code protected from a concurrent gc (until the next turn, when its
+   * record exists).
+   */
   private async withIncoming(pkg: CodePackage, work: () => Promise<void>): Promise<void> {
     this.incoming.set(pkg.hex, (this.incoming.get(pkg.hex) ?? 0) + 1);
     try {

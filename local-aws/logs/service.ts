@@ -80,7 +80,8 @@ function logEvents(ctx: LogsContext): InputLogEvent[] {
   if (raw === undefined) throw nullError('logEvents');
   if (raw.length < 1 || raw.length > 10000)
     throw invalidParameter(
-      `1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length ${raw.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 10000'}`,
+      "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length " +
+        (raw.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 10000'),
     );
   let bytes = 0;
   const events = raw.map((e, i) => {
@@ -110,7 +111,8 @@ const HANDLERS: Record<string, LogsHandler> = {
     const cls = ctx.input.str('logGroupClass');
     if (cls !== undefined && !['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY'].includes(cls))
       throw invalidParameter(
-        `1 validation error detected: Value '${cls}' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]`,
+        `1 validation error detected: Value '${cls}' at 'logGroupClass' failed to satisfy constraint: ` +
+          'Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]',
       );
     allow(ctx, groupArn(ctx, g.region, g.name));
     await ctx.backend.logs.createGroup(g.region, g.name, tags);
@@ -156,7 +158,8 @@ const HANDLERS: Record<string, LogsHandler> = {
     if (days === undefined) throw nullError('retentionInDays');
     if (!RETENTION_DAYS.includes(days))
       throw invalidParameter(
-        `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
+        `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: ` +
+          `Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
       );
     allow(ctx, groupArn(ctx, g.region, g.name));
     const group = ctx.backend.logs.requireGroup(g.region, g.name);
@@ -194,7 +197,8 @@ const HANDLERS: Record<string, LogsHandler> = {
     const orderBy = ctx.input.str('orderBy') ?? 'LogStreamName';
     if (orderBy !== 'LogStreamName' && orderBy !== 'LastEventTime')
       throw invalidParameter(
-        `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
+        `1 validation error detected: Value '${orderBy}' at 'orderBy' failed to satisfy constraint: ` +
+          'Member must satisfy enum value set: [LogStreamName, LastEventTime]',
       );
     if (orderBy === 'LastEventTime' && prefix !== undefined)
       throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.');

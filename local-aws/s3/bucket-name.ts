@@ -89,7 +89,8 @@ export function checkLocationConstraint(signingRegion: string, constraint: strin
   if (regionOfConstraint(constraint) !== signingRegion)
     throw new AwsError(
       'IllegalLocationConstraintException',
-      `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+      `The ${constraint} location constraint is incompatible ` +
+        'for the region specific endpoint this request was sent to.',
       400,
     );
   return constraint;

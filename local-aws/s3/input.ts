@@ -101,7 +101,8 @@ export function requestedAlgorithm(req: AwsRequest): ChecksumAlgorithm | undefin
   if (!isChecksumAlgorithm(lower))
     throw new AwsError(
       'InvalidRequest',
-      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+      'Checksum algorithm provided is unsupported. ' +
+        'Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
       400,
     );
   return lower;
@@ -227,7 +228,10 @@ export function taggingHeader(req: AwsRequest): Array<[string, string]> | undefi
   return checkTags(pairs, 'object').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** A header value that came from a URL (response-* overrides): UTF-8 bytes as a latin1 string, no control characters. */
+/**
+ * A header value that came from a URL (response-* overrides): UTF-8 bytes as a latin1 string, no control
+ * characters.
+ */
 export function headerValue(name: string, value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\0-\x08\x0a-\x1f\x7f]/.test(value))

@@ -148,7 +148,8 @@ export function checkAttribute(name: string, value: string, backend: Backend, cr
     if (creating && name === 'FifoTopic' && value.toLowerCase() === 'false') return;
     if (!creating) throw invalidParameter('AttributeName');
     throw invalidParameter(
-      `Attributes Reason: ${name}: FIFO topics are not supported by the local AWS endpoint (only standard topics with Lambda subscribers are)`,
+      `Attributes Reason: ${name}: FIFO topics are not supported by the local AWS endpoint ` +
+        '(only standard topics with Lambda subscribers are)',
     );
   }
   const check = Object.hasOwn(SETTABLE, name) ? SETTABLE[name] : undefined;

@@ -101,7 +101,10 @@ function plan(backend: Backend, msg: OutgoingMessage): Plan {
     if (!serviceMayInvoke(fn, SNS_PRINCIPAL, msg.topic.arn, account)) {
       out.failures.push({
         sub,
-        reason: `AccessDeniedException: the function's resource policy does not allow ${SNS_PRINCIPAL} to invoke it for ${msg.topic.arn} (lambda add-permission --principal ${SNS_PRINCIPAL} --source-arn ${msg.topic.arn})`,
+        reason:
+          `AccessDeniedException: the function's resource policy does not allow ${SNS_PRINCIPAL} ` +
+          `to invoke it for ${msg.topic.arn} ` +
+          `(lambda add-permission --principal ${SNS_PRINCIPAL} --source-arn ${msg.topic.arn})`,
         statusCode: 403,
       });
       continue;

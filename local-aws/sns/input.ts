@@ -141,14 +141,17 @@ export function parseMessageAttributes(params: QueryParams): MessageAttribute[] 
       if (name.includes('..')) throw invalidValue("Message attribute name can not have successive '.' character.");
       const bad = [...name].find((c) => !/[A-Za-z0-9_.-]/.test(c)) ?? '?';
       throw invalidValue(
-        `Invalid non-alphanumeric character '#x${bad.codePointAt(0)!.toString(16).toUpperCase()}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.`,
+        `Invalid non-alphanumeric character '#x${bad.codePointAt(0)!.toString(16).toUpperCase()}' ` +
+          'was found in the message attribute name. ' +
+          'Can only include alphanumeric characters, hyphens, underscores, or dots.',
       );
     }
     const dataType = e['Value.DataType'];
     if (dataType === undefined) throw validationError(`messageAttributes.${name}.member.dataType`);
     if (!ATTR_TYPE.test(dataType))
       throw invalidValue(
-        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+        `The message attribute '${name}' has an invalid message attribute type, ` +
+          'the set of supported type prefixes is Binary, Number, and String.',
       );
     const binary = dataType.startsWith('Binary');
     const field = binary ? 'BinaryValue' : 'StringValue';
@@ -160,7 +163,8 @@ export function parseMessageAttributes(params: QueryParams): MessageAttribute[] 
       );
     if (value === undefined || value === '')
       throw invalidValue(
-        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+        `The message attribute '${name}' must contain non-empty message attribute value ` +
+          `for message attribute type '${dataType}'.`,
       );
     if (dataType.startsWith('Number') && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim()))
       throw invalidValue(`Could not cast message attribute '${name}' value to number.`);

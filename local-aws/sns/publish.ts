@@ -51,7 +51,8 @@ export const PUBLISH_HANDLERS: { [action: string]: SnsHandler } = {
     if (!param) throw invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
     if (params.get('MessageDeduplicationId') !== undefined)
       throw invalidParameter(
-        'MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type',
+        'MessageDeduplicationId Reason: ' +
+          'The request includes MessageDeduplicationId parameter that is not valid for this topic type',
       );
     const structure = params.get('MessageStructure');
     if (structure !== undefined && structure !== 'json') throw invalidParameter('MessageStructure');

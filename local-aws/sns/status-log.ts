@@ -68,7 +68,8 @@ async function write(
   const caller = roleSession(backend, roleArn, topic);
   if (!caller) {
     console.error(
-      `[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: the role ${roleArn} does not exist or does not trust sns.amazonaws.com`,
+      `[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: ` +
+        `the role ${roleArn} does not exist or does not trust sns.amazonaws.com`,
     );
     return;
   }
@@ -80,7 +81,8 @@ async function write(
   const denied = needs.find(([action, resource]) => backend.decide(caller, action, resource) !== 'allow');
   if (denied) {
     console.error(
-      `[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: the role ${roleArn} may not ${denied[0]} on ${denied[1]}`,
+      `[local-aws] sns: delivery status of ${o.messageId} not logged to ${group}: ` +
+        `the role ${roleArn} may not ${denied[0]} on ${denied[1]}`,
     );
     return;
   }

@@ -66,7 +66,8 @@ export const SUBSCRIPTION_HANDLERS: { [action: string]: SnsHandler } = {
       throw invalidParameter(`Amazon SNS does not support this protocol string: ${protocol}`);
     if (protocol !== 'lambda')
       throw invalidParameter(
-        `Protocol Reason: the local AWS endpoint delivers only to Lambda functions (protocol lambda); ${protocol} subscriptions are not supported locally`,
+        'Protocol Reason: the local AWS endpoint delivers only to Lambda functions (protocol lambda); ' +
+          `${protocol} subscriptions are not supported locally`,
       );
     const endpoint = ctx.params.get('Endpoint');
     if (!endpoint || !LAMBDA_ARN.test(endpoint)) throw invalidParameter('Lambda endpoint ARN');

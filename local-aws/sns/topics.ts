@@ -25,7 +25,8 @@ function checkName(name: string, attributes: Array<[string, string]>): void {
   const fifo = attributes.some(([k, v]) => k === 'FifoTopic' && v.toLowerCase() === 'true');
   if (fifo && !/^[A-Za-z0-9_-]{1,251}\.fifo$/.test(name))
     throw invalidParameter(
-      'Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.',
+      'Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, ' +
+        'numbers, underscores, and hyphens, and must be between 1 and 256 characters long.',
     );
   if (!fifo && !TOPIC_NAME.test(name)) throw invalidParameter('Topic Name');
 }

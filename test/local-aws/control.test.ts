@@ -10,7 +10,7 @@ import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/clie
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startLocalAws } from '../../local-aws/server.ts';
-import { ROOT, tempDir } from '../helpers/local-aws.ts';
+import { ROOT, tempDir } from '../support/local-aws.ts';
 
 const CLI = path.resolve('local-aws/cli.ts');
 

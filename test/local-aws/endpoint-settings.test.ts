@@ -10,7 +10,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startLocalAws, type LocalAwsServer } from '../../local-aws/server.ts';
-import { awsCli, ROOT, tempDir } from '../helpers/local-aws.ts';
+import { awsCli, ROOT, tempDir } from '../support/local-aws.ts';
 
 const KEY = { accessKeyId: 'AKIALOCALOVERRIDE001', secretAccessKey: 'another-secret' };
 const ACCOUNT = '123456789012';

@@ -30,8 +30,8 @@ import {
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { explain, UserError } from '../../walkthrough/lib/errors.ts';
 import { waiterError } from '../../walkthrough/lib/actions/lambda.ts';
-import { freePort, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { freePort, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
@@ -111,7 +111,10 @@ describe('changing a set-up walkthrough', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stderr,
-      /Lambda still says the role arn:aws:iam::000000000000:role\/CreateThumbnail-us-east-1-role cannot be assumed, after retrying for 1\.5 s/,
+      new RegExp(
+        /Lambda still says the role arn:aws:iam::000000000000:role\/CreateThumbnail-us-east-1-role /.source +
+          /cannot be assumed, after retrying for 1\.5 s/.source,
+      ),
     );
     assert.match(
       r.stderr,
@@ -252,7 +255,10 @@ describe("resources of the suite's names that it did not create", () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stderr,
-      /A role named Someone-elses-role already exists and was not created by this walkthrough; it will not be changed\./,
+      new RegExp(
+        /A role named Someone-elses-role already exists and was /.source +
+          /not created by this walkthrough; it will not be changed\./.source,
+      ),
     );
     assert.match(r.stderr, /Set ROLE_NAME \(or --role-name\) to another name/);
     noStack(r.stderr);
@@ -287,7 +293,8 @@ describe('failures a user meets', () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `The endpoint http://127\\.0\\.0\\.1:${port} \\(AWS_ENDPOINT_URL\\) does not answer \\(ECONNREFUSED: nothing is listening there\\)`,
+        `The endpoint http://127\\.0\\.0\\.1:${port} \\(AWS_ENDPOINT_URL\\) ` +
+          `does not answer \\(ECONNREFUSED: nothing is listening there\\)`,
       ),
     );
     assert.match(r.stderr, /fix AWS_ENDPOINT_URL \(or --endpoint-url\)/);
@@ -313,7 +320,8 @@ describe('failures a user meets', () => {
     assert.ok(e instanceof UserError);
     assert.equal(
       e.message,
-      'Function CreateThumbnail did not become Active: state Failed, last update Failed: The role cannot be assumed (InvalidConfiguration).',
+      'Function CreateThumbnail did not become Active: state Failed, last ' +
+        'update Failed: The role cannot be assumed (InvalidConfiguration).',
     );
     assert.match(e.hint ?? '', /aws logs tail \/aws\/lambda\/CreateThumbnail --since 15m --region eu-west-1/);
     assert.match(
@@ -334,14 +342,18 @@ describe('failures a user meets', () => {
   it('ResourceConflictException after the retries says to wait for the update and re-run', () => {
     const conflict = Object.assign(
       new Error(
-        'The operation cannot be performed at this time. An update is in progress for resource: arn:aws:lambda:us-east-1:000000000000:function:CreateThumbnail',
+        'The operation cannot be performed at this time. An update is in progress for ' +
+          'resource: arn:aws:lambda:us-east-1:000000000000:function:CreateThumbnail',
       ),
       { name: 'ResourceConflictException' },
     );
     const { message, hint } = explain(conflict);
     assert.match(
       message,
-      /another change to the function is still in progress, even after retrying \(ResourceConflictException: The operation cannot be performed/,
+      new RegExp(
+        /another change to the function is still in progress, even after /.source +
+          /retrying \(ResourceConflictException: The operation cannot be performed/.source,
+      ),
     );
     assert.match(hint ?? '', /aws lambda wait function-updated-v2/);
   });

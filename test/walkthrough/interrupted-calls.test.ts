@@ -12,9 +12,9 @@ import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { startProxy, type Interception, type ProxiedRequest, type Proxy } from '../helpers/proxy.ts';
-import { endpointEnv, runScript, said, scriptEnv, type ScriptResult } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { startProxy, type Interception, type ProxiedRequest, type Proxy } from '../support/proxy.ts';
+import { endpointEnv, runScript, said, scriptEnv, type ScriptResult } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let proxy: Proxy;
@@ -163,9 +163,12 @@ async function everyInterruption(
 }
 
 describe('killed right after a change it never heard back about', () => {
-  it('bucket -> function: set-up completes on the next run, and teardown (killed the same way) leaves nothing', async (t) => {
-    await everyInterruption(t, {}, () => true);
-  });
+  it(
+    'bucket -> function: set-up completes on the next run, ' + 'and teardown (killed the same way) leaves nothing',
+    async (t) => {
+      await everyInterruption(t, {}, () => true);
+    },
+  );
 
   it('bucket -> topic -> function: the same for the topic, its policy and the subscription', async (t) => {
     await everyInterruption(t, { TRIGGER: 'sns' }, (change) => /^sns:|\?notification|\/policy$/.test(change));

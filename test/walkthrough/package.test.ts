@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let cwd: string;

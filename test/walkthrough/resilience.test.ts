@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ROOT, startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { ROOT, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../support/walkthrough.ts';
 import { STEPS } from '../../walkthrough/all.ts';
 
 let server: TestServer;

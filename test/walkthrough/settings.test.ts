@@ -133,7 +133,8 @@ describe('aws-cli equivalents', () => {
     });
     assert.equal(
       cmd,
-      'aws iam get-role --role-name r --tags Key=a,Value=b Key=c,Value=d --region eu-west-1 --endpoint-url http://127.0.0.1:4599',
+      'aws iam get-role --role-name r --tags Key=a,Value=b Key=c,Value=d ' +
+        '--region eu-west-1 --endpoint-url http://127.0.0.1:4599',
     );
   });
 });

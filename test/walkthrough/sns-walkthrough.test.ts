@@ -26,9 +26,9 @@ import {
 } from '@aws-sdk/client-sns';
 import { loadConfig } from '../../local-aws/config.ts';
 import { deliveryLogWhere } from '../../walkthrough/65-publish.ts';
-import { eventually } from '../fixtures/lambda/kit.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { eventually } from '../support/lambda-kit.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 const ACCOUNT = '000000000000';
 const SRC = `s3-thumbnail-src-${ACCOUNT}-us-east-1`;
@@ -82,7 +82,10 @@ describe('TRIGGER=sns', () => {
     for (const what of [
       /would +create topic CreateThumbnail-uploads/,
       /would +let s3\.amazonaws\.com publish to CreateThumbnail-uploads for arn:aws:s3:::s3-thumbnail-src-\S+ only/,
-      /would +allow sns\.amazonaws\.com to invoke CreateThumbnail for arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads/,
+      new RegExp(
+        /would +allow sns\.amazonaws\.com to invoke CreateThumbnail for /.source +
+          /arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads/.source,
+      ),
       /would +subscribe CreateThumbnail to CreateThumbnail-uploads/,
       /would +notify topic CreateThumbnail-uploads of s3:ObjectCreated:\* on s3-thumbnail-src-/,
     ])
@@ -102,71 +105,85 @@ describe('TRIGGER=sns', () => {
     assert.deepEqual(fs.readdirSync(cwd), []);
   });
 
-  it('all.ts --trigger sns: bucket -> topic -> function, and the upload gets its thumbnail through the topic', async () => {
-    const r = await run('all.ts', ['--trigger', 'sns']);
-    const created = reported(r.stdout, 'created').join('\n');
-    assert.match(created, /topic CreateThumbnail-uploads \(tagged created-by=s3-thumbnail-walkthrough\)/);
-    assert.match(
-      created,
-      /topic policy s3-publish-.*: s3\.amazonaws\.com may publish to CreateThumbnail-uploads for arn:aws:s3:::s3-thumbnail-src-/,
-    );
-    assert.match(
-      created,
-      /permission sns-invoke-CreateThumbnail-uploads: sns\.amazonaws\.com may invoke CreateThumbnail/,
-    );
-    assert.match(created, /subscription: CreateThumbnail receives what CreateThumbnail-uploads publishes/);
-    assert.match(created, /notification CreateThumbnail-thumbnails-sns: .* -> topic CreateThumbnail-uploads/);
-    assert.match(r.stdout, /\(b\) upload: .* is a 200x\d+ jpeg/);
-    // What it made, as the SDK sees it.
-    const n = await notification();
-    assert.equal(n.LambdaFunctionConfigurations, undefined);
-    assert.deepEqual(
-      n.TopicConfigurations?.map((c) => [c.Id, c.TopicArn]),
-      [['CreateThumbnail-thumbnails-sns', TOPIC]],
-    );
-    const s3Statement = (await policyStatements(TOPIC)).find((st) => st.Sid?.startsWith('s3-publish-'));
-    assert.deepEqual(s3Statement?.Principal, { Service: 's3.amazonaws.com' });
-    assert.deepEqual(s3Statement?.Condition, {
-      ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${SRC}` },
-      StringEquals: { 'aws:SourceAccount': ACCOUNT },
-    });
-    const subs = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions ?? [];
-    assert.deepEqual(
-      subs.map((s) => [s.Protocol, s.Endpoint]),
-      [['lambda', FUNCTION]],
-    );
-    assert.deepEqual((await sns.send(new ListTagsForResourceCommand({ ResourceArn: TOPIC }))).Tags, [
-      { Key: 'created-by', Value: 's3-thumbnail-walkthrough' },
-    ]);
-    const fnPolicy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'CreateThumbnail' }))).Policy!);
-    const snsStatement = fnPolicy.Statement.find(
-      (st: { Sid: string }) => st.Sid === 'sns-invoke-CreateThumbnail-uploads',
-    );
-    assert.deepEqual(snsStatement.Condition, { ArnLike: { 'AWS:SourceArn': TOPIC } });
-    // The S3 test event went through too (the handler skips it); and deliveries all succeeded.
-    const attributes = (await sns.send(new GetTopicAttributesCommand({ TopicArn: TOPIC }))).Attributes!;
-    assert.equal(attributes.NumberOfNotificationsFailed, '0');
-    assert.ok(Number(attributes.NumberOfNotificationsDelivered) >= 2);
-  });
+  it(
+    'all.ts --trigger sns: bucket -> topic -> function, ' + 'and the upload gets its thumbnail through the topic',
+    async () => {
+      const r = await run('all.ts', ['--trigger', 'sns']);
+      const created = reported(r.stdout, 'created').join('\n');
+      assert.match(created, /topic CreateThumbnail-uploads \(tagged created-by=s3-thumbnail-walkthrough\)/);
+      assert.match(
+        created,
+        new RegExp(
+          /topic policy s3-publish-.*: s3\.amazonaws\.com may publish to /.source +
+            /CreateThumbnail-uploads for arn:aws:s3:::s3-thumbnail-src-/.source,
+        ),
+      );
+      assert.match(
+        created,
+        /permission sns-invoke-CreateThumbnail-uploads: sns\.amazonaws\.com may invoke CreateThumbnail/,
+      );
+      assert.match(created, /subscription: CreateThumbnail receives what CreateThumbnail-uploads publishes/);
+      assert.match(created, /notification CreateThumbnail-thumbnails-sns: .* -> topic CreateThumbnail-uploads/);
+      assert.match(r.stdout, /\(b\) upload: .* is a 200x\d+ jpeg/);
+      // What it made, as the SDK sees it.
+      const n = await notification();
+      assert.equal(n.LambdaFunctionConfigurations, undefined);
+      assert.deepEqual(
+        n.TopicConfigurations?.map((c) => [c.Id, c.TopicArn]),
+        [['CreateThumbnail-thumbnails-sns', TOPIC]],
+      );
+      const s3Statement = (await policyStatements(TOPIC)).find((st) => st.Sid?.startsWith('s3-publish-'));
+      assert.deepEqual(s3Statement?.Principal, { Service: 's3.amazonaws.com' });
+      assert.deepEqual(s3Statement?.Condition, {
+        ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${SRC}` },
+        StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      });
+      const subs = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }))).Subscriptions ?? [];
+      assert.deepEqual(
+        subs.map((s) => [s.Protocol, s.Endpoint]),
+        [['lambda', FUNCTION]],
+      );
+      assert.deepEqual((await sns.send(new ListTagsForResourceCommand({ ResourceArn: TOPIC }))).Tags, [
+        { Key: 'created-by', Value: 's3-thumbnail-walkthrough' },
+      ]);
+      const fnPolicy = JSON.parse(
+        (await lambda.send(new GetPolicyCommand({ FunctionName: 'CreateThumbnail' }))).Policy!,
+      );
+      const snsStatement = fnPolicy.Statement.find(
+        (st: { Sid: string }) => st.Sid === 'sns-invoke-CreateThumbnail-uploads',
+      );
+      assert.deepEqual(snsStatement.Condition, { ArnLike: { 'AWS:SourceArn': TOPIC } });
+      // The S3 test event went through too (the handler skips it); and deliveries all succeeded.
+      const attributes = (await sns.send(new GetTopicAttributesCommand({ TopicArn: TOPIC }))).Attributes!;
+      assert.equal(attributes.NumberOfNotificationsFailed, '0');
+      assert.ok(Number(attributes.NumberOfNotificationsDelivered) >= 2);
+    },
+  );
 
-  it('65-publish.ts: a hand-made message triggers the function, and the printed aws sns publish does the same', async () => {
-    const r = await run('65-publish.ts', ['--cli'], { TRIGGER: 'sns' });
-    const command = /^\s+\$ (aws sns publish .*)$/m.exec(r.stdout)?.[1];
-    assert.ok(command, r.stdout);
-    assert.match(
-      command,
-      /^aws sns publish --topic-arn arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads --subject 'Hand-made S3 event' --message file:\/\/out\/sns-message\.json/,
-    );
-    assert.match(r.stdout, /nothing in it names the function/);
-    assert.match(r.stdout, /the function, triggered through the topic, wrote s3:\/\/.* again: a 200x\d+ jpeg/);
-    const thumbKey = /wrote s3:\/\/[^/]+\/(.+) again/.exec(r.stdout)![1]!;
-    const message = JSON.parse(fs.readFileSync(path.join(cwd, 'out', 'sns-message.json'), 'utf8'));
-    assert.equal(message.Records[0].eventSource, 'aws:s3');
-    // Any allowed publisher: the aws-cli, with the command exactly as printed.
-    await s3.send(new DeleteObjectCommand({ Bucket: DEST, Key: thumbKey }));
-    await runAsPrinted(command, { cwd, env });
-    await eventually('the thumbnail made again after aws sns publish', () => thumbnailExists(thumbKey));
-  });
+  it(
+    '65-publish.ts: a hand-made message triggers the ' + 'function, and the printed aws sns publish does the same',
+    async () => {
+      const r = await run('65-publish.ts', ['--cli'], { TRIGGER: 'sns' });
+      const command = /^\s+\$ (aws sns publish .*)$/m.exec(r.stdout)?.[1];
+      assert.ok(command, r.stdout);
+      assert.match(
+        command,
+        new RegExp(
+          /^aws sns publish --topic-arn arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads /.source +
+            /--subject 'Hand-made S3 event' --message file:\/\/out\/sns-message\.json/.source,
+        ),
+      );
+      assert.match(r.stdout, /nothing in it names the function/);
+      assert.match(r.stdout, /the function, triggered through the topic, wrote s3:\/\/.* again: a 200x\d+ jpeg/);
+      const thumbKey = /wrote s3:\/\/[^/]+\/(.+) again/.exec(r.stdout)![1]!;
+      const message = JSON.parse(fs.readFileSync(path.join(cwd, 'out', 'sns-message.json'), 'utf8'));
+      assert.equal(message.Records[0].eventSource, 'aws:s3');
+      // Any allowed publisher: the aws-cli, with the command exactly as printed.
+      await s3.send(new DeleteObjectCommand({ Bucket: DEST, Key: thumbKey }));
+      await runAsPrinted(command, { cwd, env });
+      await eventually('the thumbnail made again after aws sns publish', () => thumbnailExists(thumbKey));
+    },
+  );
 
   it('switching TRIGGER to lambda and back leaves exactly one of the two notification entries', async () => {
     const toLambda = await run('50-trigger.ts');
@@ -213,33 +230,40 @@ describe('TRIGGER=sns', () => {
     assert.match(orphan.stderr, /There is no topic between the bucket and the function/);
   });
 
-  it('a topic the walkthrough did not create: used as is, and teardown removes only the subscription and statement it added', async () => {
-    const own = (await sns.send(new CreateTopicCommand({ Name: 'users-topic' }))).TopicArn!;
-    const theirs = {
-      Sid: 'theirs',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-      Action: 'SNS:Publish',
-      Resource: own,
-    };
-    await sns.send(
-      new SetTopicAttributesCommand({
-        TopicArn: own,
-        AttributeName: 'Policy',
-        AttributeValue: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }),
-      }),
-    );
-    const up = await run('all.ts', ['--until', 'trigger'], { TRIGGER: 'sns', TOPIC_NAME: 'users-topic' });
-    assert.match(reported(up.stdout, 'found').join('\n'), /topic users-topic \(not created by this walkthrough/);
-    assert.deepEqual(
-      (await policyStatements(own)).map((s) => s.Sid),
-      ['theirs', `s3-publish-${SRC}`],
-    );
-    const down = await run('90-teardown.ts');
-    assert.match(reported(down.stdout, 'kept').join('\n'), /topic users-topic \(not created by this walkthrough\)/);
-    assert.deepEqual(await policyStatements(own), [theirs]);
-    assert.deepEqual((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: own }))).Subscriptions ?? [], []);
-  });
+  it(
+    'a topic the walkthrough did not create: used as is, and ' +
+      'teardown removes only the subscription and statement it added',
+    async () => {
+      const own = (await sns.send(new CreateTopicCommand({ Name: 'users-topic' }))).TopicArn!;
+      const theirs = {
+        Sid: 'theirs',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'SNS:Publish',
+        Resource: own,
+      };
+      await sns.send(
+        new SetTopicAttributesCommand({
+          TopicArn: own,
+          AttributeName: 'Policy',
+          AttributeValue: JSON.stringify({ Version: '2012-10-17', Statement: [theirs] }),
+        }),
+      );
+      const up = await run('all.ts', ['--until', 'trigger'], { TRIGGER: 'sns', TOPIC_NAME: 'users-topic' });
+      assert.match(reported(up.stdout, 'found').join('\n'), /topic users-topic \(not created by this walkthrough/);
+      assert.deepEqual(
+        (await policyStatements(own)).map((s) => s.Sid),
+        ['theirs', `s3-publish-${SRC}`],
+      );
+      const down = await run('90-teardown.ts');
+      assert.match(reported(down.stdout, 'kept').join('\n'), /topic users-topic \(not created by this walkthrough\)/);
+      assert.deepEqual(await policyStatements(own), [theirs]);
+      assert.deepEqual(
+        (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: own }))).Subscriptions ?? [],
+        [],
+      );
+    },
+  );
 
   it('killed right after it created the topic, a re-run finds the topic as its own and completes', async () => {
     const killed = await runScript('all.ts', ['--trigger', 'sns'], {

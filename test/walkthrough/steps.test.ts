@@ -14,8 +14,8 @@ import { verifyThumbnail } from '../../walkthrough/60-test.ts';
 import { confirmOnAws } from '../../walkthrough/lib/context.ts';
 import { UserError } from '../../walkthrough/lib/errors.ts';
 import { Reporter } from '../../walkthrough/lib/ui.ts';
-import { startTestServer, tempDir, type TestServer } from '../helpers/local-aws.ts';
-import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let env: NodeJS.ProcessEnv;
@@ -43,7 +43,8 @@ describe('single steps', () => {
     const echoed = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).trim();
     assert.equal(
       echoed,
-      's3-thumbnail-src-000000000000-us-east-1 s3-thumbnail-src-000000000000-us-east-1-resized 320 /aws/lambda/CreateThumbnail',
+      's3-thumbnail-src-000000000000-us-east-1 ' +
+        's3-thumbnail-src-000000000000-us-east-1-resized 320 /aws/lambda/CreateThumbnail',
     );
   });
 
@@ -173,7 +174,10 @@ describe('single steps', () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(
       r.stderr,
-      /source bucket not-for-this-session exists but is not accessible with these credentials \(arn:aws:sts::000000000000:assumed-role\/no-permissions\/stranger\)/,
+      new RegExp(
+        /source bucket not-for-this-session exists but is not accessible with these /.source +
+          /credentials \(arn:aws:sts::000000000000:assumed-role\/no-permissions\/stranger\)/.source,
+      ),
     );
     assert.match(r.stderr, /another AWS account owns it .* or it is yours and this identity lacks permission on it/);
     assert.match(r.stderr, /set SOURCE_BUCKET \(or --source-bucket\) to another name/);

@@ -11,8 +11,8 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ROOT, tempDir } from '../helpers/local-aws.ts';
-import { reported, runScript, scriptEnv } from '../helpers/walkthrough.ts';
+import { ROOT, tempDir } from '../support/local-aws.ts';
+import { reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -78,7 +78,8 @@ export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
       ...base,
       enforced: false,
       detail:
-        'CPU limits are not enforced here: no writable cgroup cpu controller (needs Linux, as root or with the cpu controller delegated); every environment may use the whole machine.',
+        'CPU limits are not enforced here: no writable cgroup cpu controller ' +
+        '(needs Linux, as root or with the cpu controller delegated); every environment may use the whole machine.',
     };
   const file = root.kind === 'v1' ? 'cpu.cfs_quota_us' : 'cpu.max';
   const failed = cpuLimitFailures();
@@ -88,14 +89,18 @@ export function describeCpuEnforcement(enabled: boolean): CpuEnforcement {
       enforced: false,
       mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
       failedEnvironments: failed.count,
-      detail: `CPU limits are not enforced for all environments: the kernel refused the ${file} limit of ${failed.count} environment(s) (last: ${failed.last}), which may use the whole machine; durations do not reliably follow memory.`,
+      detail:
+        `CPU limits are not enforced for all environments: the kernel refused the ${file} limit of ` +
+        `${failed.count} environment(s) (last: ${failed.last}), which may use the whole machine; ` +
+        'durations do not reliably follow memory.',
     };
   return {
     ...base,
     enforced: true,
     mechanism: root.kind === 'v1' ? 'cgroup-v1' : 'cgroup-v2',
     detail:
-      `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, capped at this machine's ${cores} core(s).` +
+      `CPU share follows memory: a cgroup ${root.kind} ${file} per environment gives one vCPU at ${MB_PER_VCPU} MB, ` +
+      `capped at this machine's ${cores} core(s).` +
       (root.kind === 'v2' && cgroupV2Base()?.leaf
         ? ` (The endpoint moved itself into ${cgroupV2Base()!.leaf} so that its group could delegate cpu.)`
         : ''),
@@ -174,7 +179,8 @@ function errorText(err: unknown): string {
 export function cpuLimitFailed(envId: string, what: string, err: unknown): void {
   refused.set(envId, `${what}: ${errorText(err)}`);
   console.error(
-    `[local-aws] lambda: CPU limit not applied to environment ${envId}: ${what} failed (${errorText(err)}); it may use the whole machine, so its durations do not follow its memory`,
+    `[local-aws] lambda: CPU limit not applied to environment ${envId}: ${what} failed (${errorText(err)}); ` +
+      'it may use the whole machine, so its durations do not follow its memory',
   );
 }
 
@@ -195,7 +201,10 @@ export class CpuCgroup {
     readonly memoryMb: number,
   ) {}
 
-  /** A group for environment `envId`, at INIT's burst; undefined where CPU cgroups are not available (or it failed, logged). */
+  /**
+   * A group for environment `envId`, at INIT's burst; undefined where CPU cgroups are not available
+   * (or it failed, logged).
+   */
   static create(envId: string, memoryMb: number): CpuCgroup | undefined {
     const root = cpuCgroupSupport();
     if (!root) return undefined;

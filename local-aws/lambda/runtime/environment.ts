@@ -83,7 +83,10 @@ export class Environment {
     return Date.parse(this.session.expiration) - Date.now() > 5 * 60_000;
   }
 
-  /** Runs one invocation: INIT first on a cold start. 'undelivered' when the environment died before taking the event. */
+  /**
+   * Runs one invocation: INIT first on a cold start. 'undelivered' when the environment died before
+   * taking the event.
+   */
   async run(req: InvokeRequest): Promise<InvokeResult | 'undelivered'> {
     // Stopped (engine closing) between being leased and being used.
     if (this.stopping) return 'undelivered';
@@ -233,7 +236,8 @@ export class Environment {
   ): Promise<InvokeResult> {
     if (this.spec.logFormat === 'Text' && failure.kind === 'platform')
       this.log(
-        `INIT_REPORT Init Duration: ${initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: ${failure.status}\tError Type: ${failure.errorType}`,
+        `INIT_REPORT Init Duration: ${initDurationMs.toFixed(2)} ms\tPhase: init\t` +
+          `Status: ${failure.status}\tError Type: ${failure.errorType}`,
       );
     this.platformInfo(lines.startLine(this.spec.logFormat, requestId));
     const result = await this.finish(requestId, failure, { durationMs: initDurationMs, initDurationMs });

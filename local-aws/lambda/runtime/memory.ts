@@ -38,7 +38,8 @@ export function memoryLimitFailed(envId: string, what: string, err: unknown): vo
   refused.add(envId);
   const why = err instanceof Error ? err.message : String(err);
   console.error(
-    `[local-aws] lambda: memory cgroup not applied to environment ${envId}: ${what} failed (${why}); only the watchdog limits its memory`,
+    `[local-aws] lambda: memory cgroup not applied to environment ${envId}: ${what} failed (${why}); ` +
+      'only the watchdog limits its memory',
   );
 }
 
@@ -47,7 +48,8 @@ export function describeMemoryEnforcement(): string {
   const watchdog = fs.existsSync('/proc/self/status') ? "a watchdog on each runtime's resident set (/proc)" : undefined;
   const cgroup = cgroupSupport();
   const kernel = cgroup
-    ? `a cgroup ${cgroup.kind} memory limit per environment${refused.size > 0 ? ` (not for all: refused for ${refused.size} environment(s))` : ''}`
+    ? `a cgroup ${cgroup.kind} memory limit per environment` +
+      (refused.size > 0 ? ` (not for all: refused for ${refused.size} environment(s))` : '')
     : undefined;
   const parts = [kernel, watchdog].filter(Boolean);
   if (parts.length === 0)
@@ -141,7 +143,10 @@ export function environmentGroupDir(rootDir: string, envId: string): string {
   return path.join(rootDir, parentGroupName(process.pid), envId);
 }
 
-/** Removes an environment's group (its processes must have exited), and the endpoint's parent once its last environment is gone. */
+/**
+ * Removes an environment's group (its processes must have exited), and the endpoint's parent once its
+ * last environment is gone.
+ */
 export function removeEnvironmentGroup(dir: string): void {
   removeEmptyGroup(dir);
   try {

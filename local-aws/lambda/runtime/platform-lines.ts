@@ -58,7 +58,8 @@ export function reportLine(format: LogFormat, r: ReportFields): string {
     return JSON.stringify({ time: new Date().toISOString(), type: 'platform.report', record });
   }
   let line =
-    `REPORT RequestId: ${r.requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\tBilled Duration: ${r.billedDurationMs} ms\t` +
+    `REPORT RequestId: ${r.requestId}\tDuration: ${r.durationMs.toFixed(2)} ms\t` +
+    `Billed Duration: ${r.billedDurationMs} ms\t` +
     `Memory Size: ${r.memorySizeMb} MB\tMax Memory Used: ${r.maxMemoryUsedMb} MB\t`;
   if (r.initDurationMs !== undefined) line += `Init Duration: ${r.initDurationMs.toFixed(2)} ms\t`;
   if (r.status) line += `Status: ${r.status}\t`;

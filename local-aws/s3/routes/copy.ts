@@ -121,7 +121,8 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   if (sameObject && !changesSomething)
     throw new AwsError(
       'InvalidRequest',
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      'This copy request is illegal because it is trying to copy an object to itself ' +
+        "without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       400,
     );
 

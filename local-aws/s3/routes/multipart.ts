@@ -24,7 +24,8 @@ export const MIN_PART = 5 * 1024 * 1024;
 export function noSuchUpload(uploadId: string): AwsError {
   return new AwsError(
     'NoSuchUpload',
-    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    'The specified upload does not exist. ' +
+      'The upload ID may be invalid, or the upload may have been aborted or completed.',
     404,
     { UploadId: uploadId },
   );
@@ -99,7 +100,8 @@ export async function uploadPart(ctx: S3Context): Promise<AwsResponse> {
   if (algorithm && digests.checksum && digests.checksum.algorithm !== algorithm)
     throw new AwsError(
       'InvalidRequest',
-      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${digests.checksum.algorithm}`,
+      `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, ` +
+        `actual checksum Type: ${digests.checksum.algorithm}`,
       400,
     );
   const checksum =

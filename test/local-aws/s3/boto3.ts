@@ -1,7 +1,7 @@
 // boto3 (python3) against the local endpoint: a script gets `s3` (a client for the endpoint, path
 // style, one attempt) and `out(value)` to hand a JSON-able value back to the test.
 import { spawn, spawnSync } from 'node:child_process';
-import { ROOT } from '../../helpers/local-aws.ts';
+import { ROOT } from '../../support/local-aws.ts';
 
 /** Whether `python3 -c "import boto3"` works (Debian's python3-boto3 in CI). */
 export const BOTO3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;

@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../../helpers/local-aws.ts';
+import { startTestServer, type TestServer } from '../../support/local-aws.ts';
 import { boto3, noBoto3 } from './boto3.ts';
 
 let server: TestServer;
@@ -66,8 +66,9 @@ describe('CompleteMultipartUpload', () => {
     const result = (await boto3(
       server.url,
       `parts = ${JSON.stringify(parts.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })))}
-a = s3.complete_multipart_upload(Bucket='${B}', Key='boto-retried', UploadId='${UploadId}', MultipartUpload={'Parts': parts})
-b = s3.complete_multipart_upload(Bucket='${B}', Key='boto-retried', UploadId='${UploadId}', MultipartUpload={'Parts': parts})
+args = dict(Bucket='${B}', Key='boto-retried', UploadId='${UploadId}', MultipartUpload={'Parts': parts})
+a = s3.complete_multipart_upload(**args)
+b = s3.complete_multipart_upload(**args)
 out([a['ETag'], b['ETag']])`,
     )) as string[];
     assert.equal(result[0], result[1]);

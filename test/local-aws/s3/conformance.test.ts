@@ -12,8 +12,8 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { awsCliOk, startTestServer, type TestServer } from '../../helpers/local-aws.ts';
-import { errorCode, s3Raw } from '../../helpers/s3-raw.ts';
+import { awsCliOk, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { errorCode, s3Raw } from '../../support/s3-raw.ts';
 import { boto3, noBoto3 } from './boto3.ts';
 
 let server: TestServer;

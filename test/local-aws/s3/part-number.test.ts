@@ -12,7 +12,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../../helpers/local-aws.ts';
+import { startTestServer, type TestServer } from '../../support/local-aws.ts';
 import { boto3, noBoto3 } from './boto3.ts';
 
 let server: TestServer;

@@ -14,7 +14,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { ACCOUNT, awsCliOk, startTestServer, type TestServer } from '../../helpers/local-aws.ts';
+import { ACCOUNT, awsCliOk, startTestServer, type TestServer } from '../../support/local-aws.ts';
 import { boto3, noBoto3 } from './boto3.ts';
 
 let server: TestServer;

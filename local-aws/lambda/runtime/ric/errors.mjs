@@ -24,7 +24,8 @@ export function toRapidResponse(error) {
     return {
       errorType: 'handled',
       errorMessage:
-        'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+        'callback called with Error argument, but there was a problem while retrieving ' +
+        'one or more of its message, name, and stack',
       trace: [],
     };
   }
@@ -72,7 +73,8 @@ export class UnhandledPromiseRejection extends Error {
 export class NodeJsExit extends Error {
   constructor() {
     super(
-      'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. ' +
+      'The Lambda runtime client detected an unexpected Node.js exit code. ' +
+        'This is most commonly caused by a Promise that was never settled. ' +
         'For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes',
     );
   }

@@ -79,7 +79,8 @@ async function loadModule(appRoot, moduleRoot, moduleName, require) {
 export async function loadHandler(appRoot, fullHandler, require) {
   if (fullHandler.includes('..'))
     throw new MalformedHandlerName(
-      `'${fullHandler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+      `'${fullHandler}' is not a valid handler name. ` +
+        'Use absolute paths when specifying root directories in handler names.',
     );
   const handlerString = path.basename(fullHandler);
   const moduleRoot = fullHandler.substring(0, fullHandler.indexOf(handlerString));
@@ -109,8 +110,9 @@ export async function loadHandler(appRoot, fullHandler, require) {
   const major = Number(/^AWS_Lambda_nodejs(\d+)/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1] ?? 0);
   if (major >= 24 && fn.length >= 3 && !fn[HANDLER_STREAMING])
     throw new CallbackHandlerDeprecated(
-      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this ' +
-        'function to use a supported handler signature to use Node.js 24 or later. For more information see ' +
+      'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. ' +
+        'You need to modify this function to use a supported handler signature to use Node.js 24 or later. ' +
+        'For more information see ' +
         'https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
     );
   return fn;

@@ -1,0 +1,103 @@
+// Runs the walkthrough's scripts as a user would (`npx tsx walkthrough/...`), in a scratch folder
+// of their own, against a given endpoint.
+import { execFile, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { AWS_CLI, ROOT } from './local-aws.ts';
+
+export const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ScriptResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for the scripts: nothing of the developer's AWS setup leaks in. */
+export function scriptEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    // Packages are built once in the project's build/ folder and reused by every test.
+    WALKTHROUGH_BUILD_DIR: path.join(PROJECT, 'build'),
+    ...extra,
+  };
+}
+
+/** Settings that point the walkthrough at a test server. */
+export function endpointEnv(url: string): NodeJS.ProcessEnv {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: ROOT.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
+}
+
+export function runScript(
+  script: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; onOutput?: (text: string, kill: () => void) => void },
+): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', script), ...args],
+      {
+        cwd: opts.cwd,
+        env: opts.env,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    const kill = () => child.kill('SIGKILL');
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      opts.onOutput?.(stdout, kill);
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
+  });
+}
+
+/** Lines a step reported with the given outcome mark (e.g. "+ created"). */
+export function reported(
+  output: string,
+  mark: 'created' | 'changed' | 'removed' | 'found' | 'same' | 'gone' | 'kept' | 'would',
+): string[] {
+  const sign =
+    mark === 'created'
+      ? '+'
+      : mark === 'removed' || mark === 'gone'
+        ? '-'
+        : mark === 'changed'
+          ? '~'
+          : mark === 'would'
+            ? '?'
+            : '=';
+  return output.split('\n').filter((l) => l.trimStart().startsWith(`${sign} ${mark}`));
+}
+
+/**
+ * Runs an aws-cli command exactly as a script printed it, in a shell, with the aws-cli under test; fails with its
+ * stderr.
+ */
+export async function runAsPrinted(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  const env = { ...opts.env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
+  await promisify(execFile)('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd: opts.cwd, env }).catch(
+    (e: { stderr?: string }) => {
+      throw new Error(`${command}\n${e.stderr}`);
+    },
+  );
+}
+
+/** A script's exit code and output, for assertion messages. */
+export function said(r: ScriptResult): string {
+  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+}
