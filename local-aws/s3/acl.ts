@@ -9,15 +9,22 @@ import type { BucketMeta } from './store.ts';
 
 const PRIVATE_ACLS = new Set(['private', 'bucket-owner-read', 'bucket-owner-full-control']);
 const PUBLIC_ACLS = new Set(['public-read', 'public-read-write', 'authenticated-read']);
-const GRANTS = ['x-amz-grant-read', 'x-amz-grant-write', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp'];
+const GRANTS = [
+  'x-amz-grant-read',
+  'x-amz-grant-write',
+  'x-amz-grant-read-acp',
+  'x-amz-grant-write-acp',
+  'x-amz-grant-full-control',
+];
 const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
 
 /** ACL and object-lock headers of a write (PutObject, CopyObject, CreateMultipartUpload). */
 export function checkWriteOptions(req: AwsRequest, bucket: BucketMeta, operation: string): void {
   refuseObjectLock(req, operation);
   const canned = req.headers['x-amz-acl'];
-  const grants = [...GRANTS, 'x-amz-grant-full-control'].filter((g) => req.headers[g] !== undefined);
-  if (canned === undefined && grants.length === 0) return;
+  // The usual write has neither: checked without allocating (PutObject's hot path).
+  if (canned === undefined && !GRANTS.some((g) => req.headers[g] !== undefined)) return;
+  const grants = GRANTS.filter((g) => req.headers[g] !== undefined);
   if (canned !== undefined && PRIVATE_ACLS.has(canned) && grants.length === 0) return;
   const isPublic =
     (canned !== undefined && PUBLIC_ACLS.has(canned)) || grants.some((g) => PUBLIC_GROUPS.test(req.headers[g]!));

@@ -16,12 +16,15 @@ const SSE_C_HEADERS = [
   'x-amz-server-side-encryption-customer-algorithm',
   'x-amz-server-side-encryption-customer-key',
   'x-amz-server-side-encryption-customer-key-md5',
+  'x-amz-copy-source-server-side-encryption-customer-algorithm',
+  'x-amz-copy-source-server-side-encryption-customer-key',
+  'x-amz-copy-source-server-side-encryption-customer-key-md5',
 ];
 
 /** SSE-C on this request (or on its copy source): refused as S3 refuses it over plain HTTP. */
 export function refuseCustomerKeys(req: AwsRequest): void {
   for (const name of SSE_C_HEADERS) {
-    if (req.headers[name] !== undefined || req.headers[name.replace('x-amz-', 'x-amz-copy-source-')] !== undefined)
+    if (req.headers[name] !== undefined)
       throw new AwsError(
         'InvalidRequest',
         'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.',
