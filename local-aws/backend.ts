@@ -1,29 +1,39 @@
 // Everything the local endpoint knows: one typed store per service, and the credentials it accepts.
+// The only place that wires services together: each gets the narrow interfaces it asks for
+// (adapters in integrations/), and none reaches into another.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DATA_MARKER, type LocalAwsConfig } from './config.ts';
+import { DATA_MARKER, endpointUrl, type LocalAwsConfig } from './config.ts';
 import type { CredentialLookup, CredentialRecord } from './core/authenticate.ts';
 import { lockDataFolder } from './core/data-lock.ts';
 import { AwsError } from './core/errors.ts';
 import type { AwsRequest, Caller, RootCaller, ServiceName } from './core/request.ts';
+import type { Authorizer } from './iam/authorize.ts';
 import type { ConditionContext, Decision } from './iam/store.ts';
 import { IamStore } from './iam/store.ts';
-import { destinationValidator, objectEventListener } from './lambda/s3-events.ts';
+import { engineServices, lambdaRolePermission } from './integrations/lambda-runtime.ts';
+import { destinationValidator, objectEventListener } from './integrations/s3-lambda.ts';
+import { topicTarget } from './integrations/s3-sns.ts';
+import { lambdaSubscribers } from './integrations/sns-lambda.ts';
+import { statusLogServices } from './integrations/sns-logs.ts';
+import { createExecutionEngine } from './lambda/runtime/engine.ts';
+import { ServiceInvoker } from './lambda/service-invoke.ts';
 import { LambdaStore } from './lambda/store.ts';
 import { LogsStore } from './logs/store.ts';
 import { S3Store } from './s3/store.ts';
-import { topicTarget } from './sns/s3-events.ts';
-import { flushDeliveryStatus } from './sns/status-log.ts';
+import { SnsDelivery } from './sns/delivery.ts';
+import { DeliveryStatusLog } from './sns/status-log.ts';
 import { SnsStore } from './sns/store.ts';
 import { sessionCaller, StsStore } from './sts/store.ts';
 
-export class Backend {
+export class Backend implements Authorizer {
   readonly iam: IamStore;
   readonly sts: StsStore;
   readonly s3: S3Store;
   readonly logs: LogsStore;
   readonly lambda: LambdaStore;
   readonly sns: SnsStore;
+  readonly snsDelivery: SnsDelivery;
   readonly root: RootCaller;
   private readonly unlock: () => void;
 
@@ -44,19 +54,35 @@ export class Backend {
       };
       this.iam = new IamStore(config);
       this.sts = new StsStore(config.dataDir);
+      // Sessions of a deleted role stop working at once.
+      this.iam.onRoleDeleted((roleArn) => this.sts.revokeRole(roleArn));
       this.s3 = new S3Store(config);
       this.logs = new LogsStore(config);
-      this.lambda = new LambdaStore(this);
+      const { accountId } = config;
+      // Lambda runs functions as their roles (STS), writes their logs (Logs), asks IAM about destinations.
+      const engine = createExecutionEngine(
+        config,
+        engineServices({ config, iam: this.iam, sts: this.sts, logs: this.logs }),
+      );
+      this.lambda = new LambdaStore(config, engine, lambdaRolePermission(this.iam, accountId));
+      const lambda = new ServiceInvoker(this.lambda);
       // S3 checks Lambda destinations with Lambda, and hands it the object events they want.
-      this.s3.setDestinationValidator(destinationValidator(this.lambda));
-      this.s3.onObjectEvent(objectEventListener(this.lambda));
-      // SNS: topics as bucket destinations, delivering to Lambda subscribers.
+      this.s3.setDestinationValidator(destinationValidator(lambda, config.defaultRegion));
+      this.s3.onObjectEvent(objectEventListener(lambda, accountId));
+      // SNS: topics as bucket destinations, delivering to Lambda subscribers, logging to Logs.
       this.sns = new SnsStore(config);
-      this.s3.setTopicTarget(topicTarget(this));
+      const status = new DeliveryStatusLog(statusLogServices(this.iam, this.logs, accountId), accountId);
+      this.snsDelivery = new SnsDelivery(this.sns, lambdaSubscribers(lambda), status, endpointUrl(config), accountId);
+      this.s3.setTopicTarget(topicTarget({ store: this.sns, delivery: this.snsDelivery }, accountId));
     } catch (e) {
       this.unlock();
       throw e;
     }
+  }
+
+  /** Starts what runs in the background (Lambda resumes its transitions and queued events): once wired. */
+  start(): void {
+    this.lambda.start();
   }
 
   /** The local root key, or a session key issued by the local STS. */
@@ -114,7 +140,7 @@ export class Backend {
     try {
       await this.lambda.close();
       // SNS's delivery status lines go to Logs: written before Logs closes.
-      await flushDeliveryStatus(this);
+      await this.snsDelivery.flush();
       await Promise.all([this.s3.close(), this.logs.close(), this.iam.close(), this.sns.close()]);
     } finally {
       this.unlock();

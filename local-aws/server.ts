@@ -310,6 +310,13 @@ export async function startLocalAws(config: LocalAwsConfig): Promise<LocalAwsSer
     server.close();
     throw e;
   }
+  try {
+    backend.start();
+  } catch (e) {
+    server.close();
+    await backend.close();
+    throw e;
+  }
   server.on('request', createRequestListener(backend));
   return {
     server,

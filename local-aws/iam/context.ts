@@ -1,15 +1,23 @@
 // What every IAM operation handler gets, and the checks they share.
-import type { Backend } from '../backend.ts';
+import type { LocalAwsConfig } from '../config.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest } from '../core/request.ts';
 import type { QueryParams } from '../protocols/query.ts';
 import type { XmlNode } from '../protocols/xml.ts';
+import type { Authorizer } from './authorize.ts';
+import type { IamStore } from './store.ts';
 import { checkLength } from './validate.ts';
+
+/** What IAM's handlers use of the endpoint (Backend is one). */
+export interface IamBackend extends Pick<Authorizer, 'authorize'> {
+  readonly config: LocalAwsConfig;
+  readonly iam: IamStore;
+}
 
 export interface IamContext {
   req: AwsRequest;
   params: QueryParams;
-  backend: Backend;
+  backend: IamBackend;
 }
 
 /** Returns the `<ActionResult>` content, or undefined for operations without output. */

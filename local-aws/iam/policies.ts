@@ -4,7 +4,7 @@ import { AwsError } from '../core/errors.ts';
 import { AWS_MANAGED_POLICIES, awsManagedPolicy } from './managed-policies.ts';
 import { parsePolicyDocument } from './policy.ts';
 import { isoNow, uniqueId } from './ids.ts';
-import type { StoredPolicy, Tag } from './store.ts';
+import type { StoredPolicy, Tag } from './model.ts';
 
 export interface PolicyVersion {
   versionId: string;

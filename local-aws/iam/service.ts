@@ -1,10 +1,9 @@
 // Wire protocol of the local iam service (query protocol): parses requests, authorises them, calls
 // the store, renders responses. Role operations are here; managed-policy operations in service-policies.ts.
-import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { invalidAction, QueryParams, queryResponse } from '../protocols/query.ts';
-import { allow, checkPolicyArn, type IamContext, type IamHandler } from './context.ts';
+import { allow, checkPolicyArn, type IamBackend, type IamContext, type IamHandler } from './context.ts';
 import { IAM_XMLNS, encodeDocument, page, pagingXml, roleXml, tagsXml } from './render.ts';
 import { POLICY_HANDLERS } from './service-policies.ts';
 import {
@@ -94,9 +93,8 @@ const ROLE_HANDLERS: Record<string, IamHandler> = {
 
   async DeleteRole(ctx) {
     const role = authorizedRole(ctx);
+    // Sessions of a deleted role stop working at once (IamStore.onRoleDeleted).
     await ctx.backend.iam.deleteRole(role.roleName);
-    // Sessions of a deleted role stop working at once.
-    await ctx.backend.sts.revokeRole(role.arn);
     return undefined;
   },
 
@@ -212,7 +210,7 @@ const ROLE_HANDLERS: Record<string, IamHandler> = {
 
 const HANDLERS: Record<string, IamHandler> = { ...ROLE_HANDLERS, ...POLICY_HANDLERS };
 
-export async function handleIam(req: AwsRequest, backend: Backend): Promise<AwsResponse> {
+export async function handleIam(req: AwsRequest, backend: IamBackend): Promise<AwsResponse> {
   const params = new QueryParams(req);
   const action = params.action;
   const handler = Object.hasOwn(HANDLERS, action) ? HANDLERS[action] : undefined;

@@ -16,51 +16,12 @@ import {
 import { parsePolicyDocument, type PolicyDocument } from './policy.ts';
 import { isoNow, uniqueId } from './ids.ts';
 import { ManagedPolicies, type PolicyView } from './policies.ts';
+import type { AssumingPrincipal, Role, StoredPolicy, Tag } from './model.ts';
 import { MAX_TAGS, parseIamArn } from './validate.ts';
 
 export type { ConditionContext, Decision } from './evaluate.ts';
 
-export interface Tag {
-  Key: string;
-  Value: string;
-}
-
-export interface Role {
-  roleName: string;
-  /** `AROA` + 17 characters */
-  roleId: string;
-  arn: string;
-  path: string;
-  /** The trust policy as JSON text (decoded, not URL-encoded). */
-  assumeRolePolicyDocument: string;
-  description?: string;
-  maxSessionDuration: number;
-  /** ISO 8601 */
-  createDate: string;
-  tags: Tag[];
-  /** Inline policies: name -> JSON text. */
-  inlinePolicies: Record<string, string>;
-  /** ARNs of attached managed policies. */
-  attachedPolicyArns: string[];
-}
-
-/** Who asks to assume a role: an AWS service (`lambda.amazonaws.com`) or an IAM/STS principal ARN. */
-export type AssumingPrincipal = { service: string } | { arn: string; accountId: string };
-
-/** A customer managed policy and its versions. */
-export interface StoredPolicy {
-  policyName: string;
-  policyId: string;
-  arn: string;
-  path: string;
-  description?: string;
-  createDate: string;
-  updateDate: string;
-  defaultVersionId: string;
-  versions: Array<{ versionId: string; document: string; createDate: string }>;
-  nextVersion: number;
-  tags: Tag[];
-}
+export type { AssumingPrincipal, Role, StoredPolicy, Tag } from './model.ts';
 
 interface IamState {
   roles: Role[];
@@ -84,6 +45,7 @@ export class IamStore {
   private readonly roles = new Map<string, Role>();
   readonly policies: ManagedPolicies;
   private readonly parsed = new Map<string, PolicyDocument>();
+  private readonly roleDeleted: Array<(roleArn: string) => Promise<void>> = [];
 
   constructor(readonly config: LocalAwsConfig) {
     this.file = new JsonFile<IamState>(path.join(config.dataDir, 'iam', 'state.json'), () => ({
@@ -173,7 +135,13 @@ export class IamStore {
       throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.', 409);
     this.roles.delete(role.roleName.toLowerCase());
     await this.save();
+    for (const listener of this.roleDeleted) await listener(role.arn);
     return role;
+  }
+
+  /** Runs (awaited) after each role deletion: STS revokes the role's sessions (wired in backend.ts). */
+  onRoleDeleted(listener: (roleArn: string) => Promise<void>): void {
+    this.roleDeleted.push(listener);
   }
 
   async updateRole(roleName: string, changes: { description?: string; maxSessionDuration?: number }): Promise<void> {

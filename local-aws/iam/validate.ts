@@ -1,7 +1,7 @@
 // Input checks for IAM parameters, with the ValidationError texts AWS sends (botocore's IAM model
 // constraints: names, paths, descriptions, tags, paging).
 import { AwsError } from '../core/errors.ts';
-import type { Tag } from './store.ts';
+import type { Tag } from './model.ts';
 
 export function validationError(message: string): AwsError {
   return new AwsError('ValidationError', message, 400);

@@ -4,11 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Backend } from '../backend.ts';
-import { AwsError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/persist.ts';
-import type { AwsRequest } from '../core/request.ts';
-import { invalidParameter, tooLarge, type LambdaInput } from './input.ts';
+import { tooLarge } from './input.ts';
 import { inspectZip, MAX_ZIPPED, unpackZip, type ZipEntry } from './zip.ts';
 
 export interface CodePackage {
@@ -36,35 +33,6 @@ export function preparePackage({ zip, source }: CodeInput): CodePackage {
   const entries = inspectZip(zip);
   const digest = createHash('sha256').update(zip).digest();
   return { zip, entries, sha256: digest.toString('base64'), hex: digest.toString('hex'), size: zip.length };
-}
-
-/** `Code.ZipFile` (base64 in the JSON) or `S3Bucket`/`S3Key` in the local S3, read with the caller's rights. */
-export async function readCodeInput(code: LambdaInput, req: AwsRequest, backend: Backend): Promise<CodeInput> {
-  if (code.has('ImageUri'))
-    throw invalidParameter('Container images (ImageUri) are not supported by the local AWS endpoint.');
-  const zipFile = code.str('ZipFile');
-  const bucket = code.str('S3Bucket', { min: 3, max: 63 });
-  const key = code.str('S3Key', { min: 1, max: 1024 });
-  if (zipFile !== undefined) {
-    if (bucket !== undefined || key !== undefined)
-      throw invalidParameter('Please do not provide other FunctionCode parameters when providing a ZipFile.');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(zipFile))
-      throw invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
-    return { zip: Buffer.from(zipFile, 'base64'), source: 'ZipFile' };
-  }
-  if (bucket === undefined || key === undefined) throw invalidParameter('Please provide a source for function code.');
-  if (code.has('S3ObjectVersion'))
-    throw invalidParameter('S3ObjectVersion is not supported by the local AWS endpoint.');
-  const s3Error = (c: string, m: string) =>
-    invalidParameter(`Error occurred while GetObject. S3 Error Code: ${c}. S3 Error Message: ${m}`);
-  if (backend.decide(req.caller, 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`) !== 'allow')
-    throw s3Error('AccessDenied', 'Access Denied');
-  try {
-    return { zip: await backend.s3.getObjectBytes(bucket, key), source: 'S3' };
-  } catch (e) {
-    if (e instanceof AwsError && e.status < 500) throw s3Error(e.code, e.message);
-    throw e;
-  }
 }
 
 export class CodeStore {

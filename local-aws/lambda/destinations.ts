@@ -2,12 +2,18 @@
 // Lambda function (as an Event invocation, if the function's role may invoke it); other destination
 // types are accepted in the configuration but not delivered locally (said on stderr).
 import { randomUUID } from 'node:crypto';
-import type { SessionCaller } from '../core/request.ts';
 import type { Json } from '../protocols/json.ts';
-import { parseFunctionRef, type FunctionRecord } from './model.ts';
-import type { QueuedEvent } from './queue.ts';
+import type { LocalAwsConfig } from '../config.ts';
+import { parseFunctionRef, type FunctionRecord, type QueuedEvent } from './model.ts';
 import type { InvokeResult } from './runtime/contract.ts';
-import type { LambdaStore } from './store.ts';
+
+/** What sending a destination record needs (LambdaStore is one). */
+export interface DestinationHost {
+  readonly config: Pick<LocalAwsConfig, 'accountId'>;
+  get(arn: string): FunctionRecord | undefined;
+  /** May the function's role, as Lambda acting for the function, do `action` on `resource`? (IAM) */
+  roleMay(roleArn: string, sessionName: string, action: string, resource: string): boolean;
+}
 
 type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
 
@@ -20,29 +26,13 @@ function parsed(text: string | undefined): Json {
   }
 }
 
-/** The function's role as a session, to evaluate what Lambda may do on its behalf. */
-function roleCaller(store: LambdaStore, fn: FunctionRecord): SessionCaller | undefined {
-  const role = store.backend.iam.roleByArn(fn.config.role);
-  if (!role) return undefined;
-  return {
-    kind: 'session',
-    accountId: store.backend.config.accountId,
-    accessKeyId: '',
-    arn: `arn:aws:sts::${store.backend.config.accountId}:assumed-role/${role.roleName}/${fn.name}`,
-    userId: `${role.roleId}:${fn.name}`,
-    roleName: role.roleName,
-    roleArn: role.arn,
-    sessionName: fn.name,
-    expiration: new Date(Date.now() + 3600_000),
-  };
-}
-
 /**
  * Sends the destination record for an event that succeeded or finally failed. Resolves to whether a
  * destination took it (false: none configured, or it could not be delivered).
  */
 export async function deliverToDestination(
-  store: LambdaStore,
+  store: DestinationHost,
+  enqueue: (ev: QueuedEvent) => Promise<void>,
   fn: FunctionRecord,
   ev: QueuedEvent,
   condition: Condition,
@@ -76,15 +66,14 @@ export async function deliverToDestination(
   }
   let destArn: string;
   try {
-    destArn = parseFunctionRef(target, fn.region, store.backend.config.accountId).arn;
+    destArn = parseFunctionRef(target, fn.region, store.config.accountId).arn;
   } catch {
     destArn = target;
   }
   const dest = store.get(destArn);
-  const caller = roleCaller(store, fn);
   const why = !dest
     ? 'the destination function does not exist'
-    : !caller || store.backend.decide(caller, 'lambda:InvokeFunction', dest.arn) !== 'allow'
+    : !store.roleMay(fn.config.role, fn.name, 'lambda:InvokeFunction', dest.arn)
       ? `the function's role is not allowed to perform lambda:InvokeFunction on ${dest.arn}`
       : undefined;
   if (why !== undefined || !dest) {
@@ -94,7 +83,7 @@ export async function deliverToDestination(
     return false;
   }
   const now = Date.now();
-  await store.queue.enqueue({
+  await enqueue({
     id: randomUUID(),
     functionArn: dest.arn,
     invokedArn: target,

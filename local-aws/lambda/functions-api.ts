@@ -3,13 +3,14 @@
 import { notImplemented } from '../core/errors.ts';
 import type { AwsResponse } from '../core/request.ts';
 import { restJsonResponse, type JsonObject } from '../protocols/json.ts';
-import { preparePackage, readCodeInput } from './code.ts';
-import { authorizedFunction, body, functionRef, type LambdaContext } from './context.ts';
+import { preparePackage } from './code.ts';
+import { readCodeInput } from './code-input.ts';
+import { authorizedFunction, body, checkRole, functionRef, type LambdaContext } from './context.ts';
 import { constraint, invalidParameter, nullError } from './input.ts';
 import { parseFunctionRef } from './model.ts';
 import { configurationJson } from './render.ts';
 import { checkRuntime } from './runtimes.ts';
-import { applySettings, checkRole, parseArchitectures, parseSettings } from './settings.ts';
+import { applySettings, parseArchitectures, parseSettings } from './settings.ts';
 import { checkTags } from './tags.ts';
 
 const PAGE_MAX = 50;
@@ -38,7 +39,7 @@ export async function createFunction(ctx: LambdaContext): Promise<AwsResponse> {
   const tags = input.strMap('Tags') ?? [];
   checkTags(tags);
   if (ctx.store.get(ref.arn)) throw ctx.store.alreadyExists(ref.name);
-  checkRole(ctx.backend, ctx.req, change.role);
+  checkRole(ctx, change.role);
   const pkg = preparePackage(await readCodeInput(code, ctx.req, ctx.backend));
   const fn = await ctx.store.create({ name: ref.name, region: ref.region, change, pkg, tags });
   return restJsonResponse(201, configurationJson(fn));
@@ -134,7 +135,7 @@ export async function updateFunctionConfiguration(ctx: LambdaContext): Promise<A
   ctx.store.assertChangeable(fn);
   ctx.store.checkRevision(fn, revisionId);
   if (change.runtime === undefined) refuseDeprecated(fn.config.runtime);
-  if (change.role !== undefined) checkRole(ctx.backend, ctx.req, change.role);
+  if (change.role !== undefined) checkRole(ctx, change.role);
   const next = applySettings(fn.config, change, fn.name);
   await ctx.store.update(fn, next);
   return restJsonResponse(200, configurationJson(fn));

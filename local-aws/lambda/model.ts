@@ -147,3 +147,31 @@ export function parseFunctionRef(
     arn: functionArn(region, account, name),
   };
 }
+
+/** An AWS service invoking a function for one of its resources (S3 for a bucket, SNS for a topic). */
+export interface ServiceSource {
+  /** The service principal, e.g. s3.amazonaws.com */
+  service: string;
+  sourceArn: string;
+  sourceAccount: string;
+}
+
+/** One asynchronous invocation, as the queue keeps it on disk. */
+export interface QueuedEvent {
+  /** The invocation's request id (the same for every attempt, as on AWS). */
+  id: string;
+  functionArn: string;
+  invokedArn: string;
+  /** The event, JSON text. */
+  payload: string;
+  enqueuedAt: number;
+  /** Attempts that ran the function so far. */
+  attempts: number;
+  /** Failures to run it at all (engine errors), retried with backoff and not counted as attempts. */
+  serviceFailures: number;
+  notBefore: number;
+  lastErrorType?: string;
+  lastResponse?: string;
+  /** Events from an AWS service (S3): the function policy is checked again when they are delivered. */
+  source?: ServiceSource;
+}

@@ -1,10 +1,9 @@
 // Function resource policies (docs/local-aws/protocols.md#function-policies) and who may call what
 // (#iam-policy-evaluation): the caller's identity policies and the function's policy together, an
 // explicit deny in either winning.
-import type { Backend } from '../backend.ts';
-import type { AwsRequest, Caller } from '../core/request.ts';
-import { evaluatePoliciesDetailed, type ConditionContext, type RequestPrincipal } from '../iam/evaluate.ts';
+import type { RequestPrincipal } from '../iam/evaluate.ts';
 import type { PolicyDocument } from '../iam/policy.ts';
+import { resourcePolicyDecision, serviceAllowed, type ResourcePolicyDecision } from '../iam/resource-policy.ts';
 import { invalidParameter, type LambdaInput } from './input.ts';
 import type { FunctionRecord, PolicyStatementJson } from './model.ts';
 
@@ -70,28 +69,22 @@ export function statementFromInput(input: LambdaInput, resource: string): Policy
   return statement;
 }
 
-/** The caller as a resource policy's `Principal` sees it. */
-export function requestPrincipal(caller: Caller): RequestPrincipal {
-  if (caller.kind === 'root') return { type: 'AWS', arn: caller.arn, accountId: caller.accountId };
-  return { type: 'AWS', arn: caller.arn, accountId: caller.accountId, aliases: [caller.roleArn] };
+/** The function's policy as a document; none while it has no statements. */
+function functionPolicy(fn: FunctionRecord): PolicyDocument | undefined {
+  return fn.policy.length > 0 ? policyDocument(fn.policy) : undefined;
 }
 
 /** The function policy's verdict for one principal and action. */
-export function resourcePolicyDecision(
+export function functionPolicyDecision(
   fn: FunctionRecord,
   principal: RequestPrincipal,
   action: string,
   resource: string,
-  context: ConditionContext = {},
-): 'allow' | 'explicit-deny' | 'none' {
-  if (fn.policy.length === 0) return 'none';
-  const result = evaluatePoliciesDetailed([policyDocument(fn.policy)], { action, resource, principal, context });
-  if (result.decision === 'explicit-deny') return 'explicit-deny';
-  // An Allow that names only the account delegates to the account's identity policies.
-  return result.decision === 'allow' && result.allowedBy !== 'account' ? 'allow' : 'none';
+): ResourcePolicyDecision {
+  return resourcePolicyDecision(functionPolicy(fn), principal, action, resource);
 }
 
-/** May an AWS service (S3) invoke the function for this source? */
+/** May an AWS service (S3, SNS) invoke the function for this source? */
 export function serviceMayInvoke(
   fn: FunctionRecord,
   service: string,
@@ -99,21 +92,5 @@ export function serviceMayInvoke(
   sourceAccount: string,
 ): boolean {
   const context = { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount };
-  return resourcePolicyDecision(fn, { type: 'Service', service }, 'lambda:InvokeFunction', fn.arn, context) === 'allow';
-}
-
-/**
- * `lambda:<Op>` on a function: the root may do everything; a role session needs an Allow in its
- * identity policies or in the function's policy, and no Deny in either.
- */
-export function authorizeFunction(
-  backend: Backend,
-  req: AwsRequest,
-  action: string,
-  resource: string,
-  fn: FunctionRecord | undefined,
-): void {
-  backend.authorizeWithResourcePolicy(req, action, resource, () =>
-    fn ? resourcePolicyDecision(fn, requestPrincipal(req.caller), action, resource) : 'none',
-  );
+  return serviceAllowed(functionPolicy(fn), service, 'lambda:InvokeFunction', fn.arn, context);
 }

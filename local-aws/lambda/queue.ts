@@ -8,29 +8,17 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../core/persist.ts';
-import { deliverToDestination } from './destinations.ts';
-import type { FunctionRecord } from './model.ts';
+import type { LocalAwsConfig } from '../config.ts';
+import { deliverToDestination, type DestinationHost } from './destinations.ts';
+import type { FunctionConfig, FunctionRecord, QueuedEvent } from './model.ts';
 import { serviceMayInvoke } from './permissions.ts';
-import type { InvokeResult } from './runtime/contract.ts';
-import type { LambdaStore } from './store.ts';
+import type { ExecutionEngine, FunctionSpec, InvokeResult } from './runtime/contract.ts';
 
-export interface QueuedEvent {
-  /** The invocation's request id (the same for every attempt, as on AWS). */
-  id: string;
-  functionArn: string;
-  invokedArn: string;
-  /** The event, JSON text. */
-  payload: string;
-  enqueuedAt: number;
-  /** Attempts that ran the function so far. */
-  attempts: number;
-  /** Failures to run it at all (engine errors), retried with backoff and not counted as attempts. */
-  serviceFailures: number;
-  notBefore: number;
-  lastErrorType?: string;
-  lastResponse?: string;
-  /** Events from an AWS service (S3): the function policy is checked again when they are delivered. */
-  source?: { service: string; sourceArn: string; sourceAccount: string };
+/** What the queue needs from Lambda's store (LambdaStore is one). */
+export interface QueueHost extends DestinationHost {
+  readonly config: Pick<LocalAwsConfig, 'accountId' | 'lambdaMaxConcurrency' | 'lambdaRetryDelaysMs'>;
+  readonly engine: ExecutionEngine;
+  spec(fn: FunctionRecord, cfg: FunctionConfig): FunctionSpec;
 }
 
 interface Entry {
@@ -59,7 +47,7 @@ export class AsyncQueue {
   private seq = 0;
 
   constructor(
-    private readonly store: LambdaStore,
+    private readonly store: QueueHost,
     private readonly dir: string,
   ) {
     fs.mkdirSync(dir, { recursive: true });
@@ -122,7 +110,7 @@ export class AsyncQueue {
     if (fn && !fn.live) {
       if (fn.state !== 'Failed') return; // Pending: kicked again when it becomes Active
     }
-    const limit = Math.max(1, this.store.backend.config.lambdaMaxConcurrency);
+    const limit = Math.max(1, this.store.config.lambdaMaxConcurrency);
     const now = Date.now();
     while ((this.running.get(arn) ?? 0) < limit) {
       const i = list.findIndex((e) => e.ev.notBefore <= now);
@@ -205,26 +193,26 @@ export class AsyncQueue {
       if (this.stopped) return; // shutting down: it stays queued as it was
       ev.serviceFailures++;
       ev.lastErrorType = err instanceof Error ? err.name : 'ServiceException';
-      const first = this.store.backend.config.lambdaRetryDelaysMs[0];
+      const first = this.store.config.lambdaRetryDelaysMs[0];
       return this.retryLater(e, Math.min(MAX_BACKOFF_MS, Math.max(100, first) * 2 ** (ev.serviceFailures - 1)));
     }
     if (result.functionError && this.stopped) return; // most likely stopped by the shutdown: run it again later
     ev.attempts++;
     if (!result.functionError) {
-      await deliverToDestination(this.store, fn, ev, 'Success', result);
+      await deliverToDestination(this.store, (next) => this.enqueue(next), fn, ev, 'Success', result);
       return this.finish(e);
     }
     ev.lastErrorType = result.errorType ?? 'Unhandled';
     ev.lastResponse = result.payload.length <= MAX_KEPT_RESPONSE ? result.payload.toString('utf8') : undefined;
     if (ev.attempts <= maxRetries) {
-      const delays = this.store.backend.config.lambdaRetryDelaysMs;
+      const delays = this.store.config.lambdaRetryDelaysMs;
       return this.retryLater(e, delays[Math.min(ev.attempts - 1, delays.length - 1)]!);
     }
     return this.fail(fn, e, 'RetriesExhausted');
   }
 
   private async fail(fn: FunctionRecord, e: Entry, condition: 'RetriesExhausted' | 'EventAgeExceeded'): Promise<void> {
-    const delivered = await deliverToDestination(this.store, fn, e.ev, condition);
+    const delivered = await deliverToDestination(this.store, (next) => this.enqueue(next), fn, e.ev, condition);
     if (!delivered)
       dropLine(
         e.ev.id,

@@ -1,11 +1,10 @@
 // Wire protocol of the local Lambda (REST-JSON, docs/local-aws/protocols.md#lambda-routes): routes each
 // request by method and path to its operation; anything else is a clear NotImplemented naming the
 // operation.
-import type { Backend } from '../backend.ts';
 import { notImplemented } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { safeDecode } from '../core/sigv4.ts';
-import type { LambdaContext, LambdaHandler } from './context.ts';
+import type { LambdaBackend, LambdaContext, LambdaHandler } from './context.ts';
 import {
   createFunction,
   deleteFunction,
@@ -124,7 +123,7 @@ function matches(route: Route, segments: string[]): boolean {
   return route.shape.every((s, i) => s === '*' || s === segments[i]);
 }
 
-export async function handleLambda(req: AwsRequest, backend: Backend): Promise<AwsResponse> {
+export async function handleLambda(req: AwsRequest, backend: LambdaBackend): Promise<AwsResponse> {
   const [version, ...segments] = splitPath(req.rawPath);
   const candidates = ROUTES.filter((route) => route.version === version && matches(route, segments));
   const route = candidates.find((c) => c.method === req.method);

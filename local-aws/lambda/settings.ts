@@ -1,8 +1,6 @@
 // The configuration fields of CreateFunction / UpdateFunctionConfiguration, checked as AWS checks them
 // (docs/local-aws/protocols.md#lambda-api): limits, runtimes, environment variables, the execution role.
-import type { Backend } from '../backend.ts';
 import { notImplemented } from '../core/errors.ts';
-import type { AwsRequest } from '../core/request.ts';
 import { constraint, dict, invalidParameter, validationError, type LambdaInput } from './input.ts';
 import type { Architecture, FunctionConfig } from './model.ts';
 import { checkRuntime } from './runtimes.ts';
@@ -180,15 +178,4 @@ export function applySettings(base: FunctionConfig, change: SettingsChange, func
   }
   if (!next.logGroup) next.logGroup = `/aws/lambda/${functionName}`;
   return next;
-}
-
-/**
- * The role must exist and trust lambda.amazonaws.com (checked the way Lambda's sts:AssumeRole would be),
- * and the caller needs iam:PassRole on it.
- */
-export function checkRole(backend: Backend, req: AwsRequest, roleArn: string): void {
-  backend.authorize(req, 'iam:PassRole', roleArn);
-  const role = backend.iam.roleByArn(roleArn);
-  if (!role || !backend.iam.canAssume(role, { service: 'lambda.amazonaws.com' }))
-    throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
 }

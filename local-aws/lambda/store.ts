@@ -1,9 +1,10 @@
 // Typed state of the local Lambda: functions and their state machine (Pending -> Active on create,
 // InProgress -> Successful on updates, while the code is unpacked), kept in one durable JSON file;
-// the code store, the execution engine and the asynchronous-invocation queue hang off it.
+// the code store, the execution engine and the asynchronous-invocation queue hang off it. Built
+// idle: start() (backend.ts, once everything is wired) resumes what a previous run left.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import type { Backend } from '../backend.ts';
+import type { LocalAwsConfig } from '../config.ts';
 import { JsonFile } from '../core/persist.ts';
 import type { AwsResponse } from '../core/request.ts';
 import { CodeStore, type CodePackage } from './code.ts';
@@ -12,7 +13,6 @@ import { conflict, dict, functionNotFound, preconditionFailed, resourceNotFound 
 import { functionArn, lambdaTimestamp, type FunctionConfig, type FunctionRecord, type FunctionRef } from './model.ts';
 import { AsyncQueue } from './queue.ts';
 import type { ExecutionEngine, FunctionSpec } from './runtime/contract.ts';
-import { createExecutionEngine } from './runtime/engine.ts';
 import { applySettings, type SettingsChange } from './settings.ts';
 
 interface LambdaState {
@@ -23,8 +23,10 @@ interface LambdaState {
 const DEFAULT_TRANSITION_MS = 250;
 const CREATING = 'The function is being created.';
 
+/** What Lambda asks of IAM: may the function's role, as Lambda acting for it, do `action` on `resource`? */
+export type RolePermission = (roleArn: string, sessionName: string, action: string, resource: string) => boolean;
+
 export class LambdaStore {
-  readonly engine: ExecutionEngine;
   readonly code: CodeStore;
   readonly queue: AsyncQueue;
   private readonly file: JsonFile<LambdaState>;
@@ -34,8 +36,12 @@ export class LambdaStore {
   private readonly incoming = new Map<string, number>();
   private closed = false;
 
-  constructor(readonly backend: Backend) {
-    const root = path.join(backend.config.dataDir, 'lambda');
+  constructor(
+    readonly config: LocalAwsConfig,
+    readonly engine: ExecutionEngine,
+    readonly roleMay: RolePermission,
+  ) {
+    const root = path.join(config.dataDir, 'lambda');
     this.file = new JsonFile<LambdaState>(path.join(root, 'state.json'), () => ({ functions: [] }));
     for (const fn of this.file.data.functions) {
       fn.tags = dict(Object.entries(fn.tags));
@@ -43,8 +49,11 @@ export class LambdaStore {
       this.functions.set(fn.arn, fn);
     }
     this.code = new CodeStore(root);
-    this.engine = createExecutionEngine(backend);
     this.queue = new AsyncQueue(this, path.join(root, 'queue'));
+  }
+
+  /** Resumes what a previous run left: unfinished transitions, queued events; collects unused code. */
+  start(): void {
     // Transitions a previous run left unfinished pick up where they were.
     for (const fn of this.functions.values())
       if (fn.state === 'Pending' || fn.lastUpdateStatus === 'InProgress') this.transition(fn);
@@ -53,7 +62,7 @@ export class LambdaStore {
   }
 
   get transitionMs(): number {
-    return this.backend.config.lambdaTransitionMs ?? DEFAULT_TRANSITION_MS;
+    return this.config.lambdaTransitionMs ?? DEFAULT_TRANSITION_MS;
   }
 
   async save(): Promise<void> {
@@ -67,7 +76,7 @@ export class LambdaStore {
 
   /** The function a reference names; only `$LATEST` exists locally. */
   require(ref: FunctionRef): FunctionRecord {
-    const fn = ref.accountId === this.backend.config.accountId ? this.functions.get(ref.arn) : undefined;
+    const fn = ref.accountId === this.config.accountId ? this.functions.get(ref.arn) : undefined;
     if (!fn) throw functionNotFound(ref.qualifier ? `${ref.arn}:${ref.qualifier}` : ref.arn);
     if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST')
       throw functionNotFound(`${ref.arn}:${ref.qualifier}`);
@@ -90,7 +99,7 @@ export class LambdaStore {
       functionName: fn.name,
       functionArn: fn.arn,
       region: fn.region,
-      accountId: this.backend.config.accountId,
+      accountId: this.config.accountId,
       runtime: cfg.runtime,
       handler: cfg.handler,
       codeDir: this.code.codeDir(cfg.codeHex),
@@ -127,11 +136,11 @@ export class LambdaStore {
 
   /** GetFunction's Code.Location, and the download it points to (see code-url.ts). */
   codeUrl(hex: string): string {
-    return codeUrl(this.backend.config, hex);
+    return codeUrl(this.config, hex);
   }
 
   serveCode(rawPath: string, rawQuery: string): AwsResponse {
-    return serveCode(this.backend.config, rawPath, rawQuery, (hex) => this.code.zipFile(hex));
+    return serveCode(this.config, rawPath, rawQuery, (hex) => this.code.zipFile(hex));
   }
 
   checkRevision(fn: FunctionRecord, revisionId: string | undefined, api?: string): void {
@@ -151,7 +160,7 @@ export class LambdaStore {
     pkg: CodePackage;
     tags: Array<[string, string]>;
   }): Promise<FunctionRecord> {
-    const arn = functionArn(opts.region, this.backend.config.accountId, opts.name);
+    const arn = functionArn(opts.region, this.config.accountId, opts.name);
     if (this.functions.has(arn)) throw this.alreadyExists(opts.name);
     await this.withIncoming(opts.pkg, () => this.code.save(opts.pkg));
     if (this.functions.has(arn)) throw this.alreadyExists(opts.name);

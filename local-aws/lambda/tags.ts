@@ -1,10 +1,9 @@
 // TagResource / UntagResource / ListTags on function ARNs (`/2017-03-31/tags/{arn}`).
 import type { AwsResponse } from '../core/request.ts';
 import { restJsonResponse } from '../protocols/json.ts';
-import { body, type LambdaContext } from './context.ts';
+import { authorizeFunction, body, type LambdaContext } from './context.ts';
 import { constraint, dict, functionNotFound, invalidParameter, nullError } from './input.ts';
 import type { FunctionRecord } from './model.ts';
-import { authorizeFunction } from './permissions.ts';
 
 const MAX_TAGS = 50;
 
@@ -28,7 +27,7 @@ function taggedFunction(ctx: LambdaContext, op: string): FunctionRecord {
     throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
   const unqualified = arn;
   const fn = m[2] === ctx.backend.config.accountId ? ctx.store.get(unqualified) : undefined;
-  authorizeFunction(ctx.backend, ctx.req, `lambda:${op}`, unqualified, fn);
+  authorizeFunction(ctx, `lambda:${op}`, unqualified, fn);
   if (!fn) throw functionNotFound(unqualified);
   return fn;
 }

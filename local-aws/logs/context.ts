@@ -1,14 +1,22 @@
 // What every Logs operation handler gets, and the helpers they share (group references, ARNs, authorisation).
-import type { Backend } from '../backend.ts';
+import type { LocalAwsConfig } from '../config.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest } from '../core/request.ts';
 import type { Json } from '../protocols/json.ts';
+import type { Authorizer } from '../iam/authorize.ts';
 import { GROUP_NAME, invalidParameter, nullError, STREAM_NAME, type LogsInput } from './input.ts';
+import type { LogsStore } from './store.ts';
+
+/** What the Logs handlers use of the endpoint (Backend is one). */
+export interface LogsBackend extends Pick<Authorizer, 'authorize'> {
+  readonly config: LocalAwsConfig;
+  readonly logs: LogsStore;
+}
 
 export interface LogsContext {
   req: AwsRequest;
   input: LogsInput;
-  backend: Backend;
+  backend: LogsBackend;
   op: string;
 }
 

@@ -1,6 +1,5 @@
 // Wire protocol of the local logs service (JSON 1.1, X-Amz-Target Logs_20140328.<Op>): parses requests,
 // authorises them on the log-group / log-stream ARN, calls the store, renders responses.
-import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { json11Response, jsonTarget, parseJsonBody, type JsonObject } from '../protocols/json.ts';
@@ -13,6 +12,7 @@ import {
   STREAM_PATTERN,
   type LogsContext,
   type LogsHandler,
+  type LogsBackend,
 } from './context.ts';
 import { invalidParameter, LogsInput, nullError, checkTags } from './input.ts';
 import type { InputLogEvent, LogGroup, LogStream } from './store.ts';
@@ -265,7 +265,7 @@ const HANDLERS: Record<string, LogsHandler> = {
   },
 };
 
-export async function handleLogs(req: AwsRequest, backend: Backend): Promise<AwsResponse> {
+export async function handleLogs(req: AwsRequest, backend: LogsBackend): Promise<AwsResponse> {
   const op = jsonTarget(req, 'Logs_20140328');
   const handler = Object.hasOwn(HANDLERS, op)
     ? HANDLERS[op]

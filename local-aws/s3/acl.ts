@@ -5,7 +5,7 @@
 // (this endpoint has no public access to grant). Other grants are ACL features it does not have.
 import { AwsError, notImplemented } from '../core/errors.ts';
 import type { AwsRequest } from '../core/request.ts';
-import type { BucketMeta } from './store.ts';
+import type { BucketMeta } from './bucket-meta.ts';
 
 const PRIVATE_ACLS = new Set(['private', 'bucket-owner-read', 'bucket-owner-full-control']);
 const PUBLIC_ACLS = new Set(['public-read', 'public-read-write', 'authenticated-read']);

@@ -22,7 +22,7 @@ import {
   type BodyWriter,
   type ObjectMeta,
 } from './object-file.ts';
-import type { BucketMeta } from './store.ts';
+import type { BucketMeta } from './bucket-meta.ts';
 
 export class Bucket {
   /** The current version of each key that has one (delete markers are not in it). */

@@ -12,7 +12,8 @@ import { AwsError } from '../core/errors.ts';
 import { JsonFile } from '../core/persist.ts';
 import { noSuchBucket } from './bucket-name.ts';
 import { UploadStore } from './multipart.ts';
-import { EMPTY_NOTIFICATION, targetMatches, type NotificationConfig } from './notifications.ts';
+import { EMPTY_NOTIFICATION, targetMatches } from './notifications.ts';
+import type { BucketMeta } from './bucket-meta.ts';
 import { Bucket, ObjectStore } from './objects.ts';
 import { loadVersions, writeVersion } from './versions.ts';
 
@@ -76,28 +77,7 @@ export interface TopicTarget {
   publish(event: ObjectEvent, destinations: TopicDestination[]): void;
 }
 
-export interface PublicAccessBlock {
-  blockPublicAcls: boolean;
-  ignorePublicAcls: boolean;
-  blockPublicPolicy: boolean;
-  restrictPublicBuckets: boolean;
-}
-
-export interface BucketMeta {
-  name: string;
-  /** Name of its objects folder: random, never derived from the name. */
-  id: string;
-  /** As given at creation ('' for us-east-1). */
-  locationConstraint: string;
-  region: string;
-  /** epoch ms */
-  creationDate: number;
-  tags?: Array<[string, string]>;
-  publicAccessBlock?: PublicAccessBlock;
-  notification?: NotificationConfig;
-  /** Absent until PutBucketVersioning; never absent again after (as on S3). */
-  versioning?: 'Enabled' | 'Suspended';
-}
+export type { BucketMeta, PublicAccessBlock } from './bucket-meta.ts';
 
 interface BucketsState {
   buckets: BucketMeta[];

@@ -1,11 +1,8 @@
-// Who may do what on a topic (docs/local-aws/protocols.md#iam-policy-evaluation): the caller's identity
-// policies and the topic's policy together, an explicit deny in either winning; and whether an AWS
-// service (S3) may publish.
-import type { Backend } from '../backend.ts';
-import type { AwsRequest } from '../core/request.ts';
-import { evaluatePoliciesDetailed, type ConditionContext, type RequestPrincipal } from '../iam/evaluate.ts';
+// What a topic's policy allows (docs/local-aws/protocols.md#iam-policy-evaluation): its verdict for a
+// caller, and whether an AWS service (S3) may publish to it.
+import type { ConditionContext, RequestPrincipal } from '../iam/evaluate.ts';
 import type { PolicyDocument } from '../iam/policy.ts';
-import { requestPrincipal } from '../lambda/permissions.ts';
+import { resourcePolicyDecision, serviceAllowed, type ResourcePolicyDecision } from '../iam/resource-policy.ts';
 import type { TopicRecord } from './store.ts';
 
 function policyOf(topic: TopicRecord): PolicyDocument | undefined {
@@ -24,31 +21,8 @@ export function topicPolicyDecision(
   principal: RequestPrincipal,
   action: string,
   context: ConditionContext = {},
-): 'allow' | 'explicit-deny' | 'none' {
-  const policy = policyOf(topic);
-  if (!policy) return 'none';
-  const result = evaluatePoliciesDetailed([policy], { action, resource: topic.arn, principal, context });
-  if (result.decision === 'explicit-deny') return 'explicit-deny';
-  // An Allow naming only the account delegates to the account's identity policies.
-  return result.decision === 'allow' && result.allowedBy !== 'account' ? 'allow' : 'none';
-}
-
-/**
- * `SNS:<Op>` (AWS's spelling in its messages) on a topic or `*`: the root may do everything; a role
- * session needs an Allow in its identity policies or in the topic's policy, and no Deny in either.
- * Requests made directly carry no AWS:SourceOwner, so the default topic policy grants them nothing.
- */
-export function authorizeSns(
-  backend: Backend,
-  req: AwsRequest,
-  operation: string,
-  resource: string,
-  topic?: TopicRecord,
-): void {
-  const action = `SNS:${operation}`;
-  backend.authorizeWithResourcePolicy(req, action, resource, () =>
-    topic ? topicPolicyDecision(topic, requestPrincipal(req.caller), action) : 'none',
-  );
+): ResourcePolicyDecision {
+  return resourcePolicyDecision(policyOf(topic), principal, action, topic.arn, context);
 }
 
 /** May an AWS service (s3.amazonaws.com) publish to the topic for this source (bucket ARN, owner account)? */
@@ -59,5 +33,5 @@ export function servicePublishAllowed(
   sourceAccount: string,
 ): boolean {
   const context = { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount, 'aws:SourceOwner': sourceAccount };
-  return topicPolicyDecision(topic, { type: 'Service', service }, 'SNS:Publish', context) === 'allow';
+  return serviceAllowed(policyOf(topic), service, 'SNS:Publish', topic.arn, context);
 }

@@ -1,6 +1,5 @@
 // Topic attributes: which ones CreateTopic and SetTopicAttributes accept and how each is checked,
 // the default policy AWS writes, and what GetTopicAttributes returns.
-import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import { parsePolicyDocument, type PolicyDocument } from '../iam/policy.ts';
 import { invalidParameter } from './input.ts';
@@ -64,8 +63,14 @@ export const TOPIC_ACTIONS = [
 
 export const MAX_POLICY_BYTES = 30 * 1024;
 
+/** What checking a topic policy asks of IAM: does a role of this account exist? */
+export interface PolicyPrincipals {
+  readonly accountId: string;
+  roleExists(roleArn: string): boolean;
+}
+
 /** A topic policy: JSON an IAM resource policy may be, with SNS actions only. */
-export function checkTopicPolicy(text: string, backend: Backend): PolicyDocument {
+export function checkTopicPolicy(text: string, roles: PolicyPrincipals): PolicyDocument {
   if (Buffer.byteLength(text) > MAX_POLICY_BYTES) throw invalidParameter('Policy exceeds the maximum size of 30 KB.');
   let doc: PolicyDocument;
   try {
@@ -83,14 +88,14 @@ export function checkTopicPolicy(text: string, backend: Backend): PolicyDocument
     const principals = s.Principal && s.Principal !== '*' ? [s.Principal.AWS ?? []].flat() : [];
     for (const p of principals) {
       const role = /^arn:aws[\w-]*:iam::(\d{12}):role\//.exec(p);
-      if (role && role[1] === backend.config.accountId && !backend.iam.roleByArn(p))
+      if (role && role[1] === roles.accountId && !roles.roleExists(p))
         throw invalidParameter('Policy Error: PrincipalNotFound');
     }
   }
   return doc;
 }
 
-type Check = (value: string, backend: Backend) => void;
+type Check = (value: string, principals: PolicyPrincipals) => void;
 
 function json(name: string): Check {
   return (value) => {
@@ -122,7 +127,7 @@ function sampleRate(name: string): Check {
 
 /** Attributes a standard topic accepts, with their checks. Delivery-status attributes are kept (not acted on). */
 const SETTABLE: { [name: string]: Check } = {
-  Policy: (value, backend) => void checkTopicPolicy(value, backend),
+  Policy: (value, principals) => void checkTopicPolicy(value, principals),
   DisplayName: (value) => {
     if (value.length > 100) throw invalidParameter('DisplayName');
   },
@@ -138,7 +143,7 @@ for (const kind of ['Application', 'HTTP', 'Lambda', 'SQS', 'Firehose']) {
 }
 
 /** Checks one attribute; FIFO topics are refused (they deliver to SQS FIFO queues only, which do not exist here). */
-export function checkAttribute(name: string, value: string, backend: Backend, creating: boolean): void {
+export function checkAttribute(name: string, value: string, principals: PolicyPrincipals, creating: boolean): void {
   if (
     name === 'FifoTopic' ||
     name === 'ContentBasedDeduplication' ||
@@ -154,7 +159,7 @@ export function checkAttribute(name: string, value: string, backend: Backend, cr
   }
   const check = Object.hasOwn(SETTABLE, name) ? SETTABLE[name] : undefined;
   if (!check) throw invalidParameter(creating ? `Attributes Reason: Unknown attribute ${name}` : 'AttributeName');
-  check(value, backend);
+  check(value, principals);
 }
 
 /** What GetTopicAttributes returns: AWS's computed attributes, the set ones, and the local delivery counters. */

@@ -4,16 +4,11 @@
 // does not, or the function does not exist, SNS's delivery fails: a line on stderr and the topic's
 // NumberOfNotificationsFailed counter (a topic attribute locally), and nothing is invoked.
 import { randomUUID } from 'node:crypto';
-import type { Backend } from '../backend.ts';
-import { endpointUrl } from '../config.ts';
 import type { Json } from '../protocols/json.ts';
-import { parseFunctionRef } from '../lambda/model.ts';
-import { serviceMayInvoke } from '../lambda/permissions.ts';
-import type { QueuedEvent } from '../lambda/queue.ts';
 import type { MessageAttribute } from './input.ts';
 import { SIGNING_CERT_PATH } from './signing.ts';
-import { logDeliveryStatus } from './status-log.ts';
-import type { SubscriptionRecord, TopicRecord } from './store.ts';
+import type { DeliveryStatusLog } from './status-log.ts';
+import type { SnsStore, SubscriptionRecord, TopicRecord } from './store.ts';
 
 export const SNS_PRINCIPAL = 'sns.amazonaws.com';
 
@@ -35,9 +30,143 @@ function lambdaMessage(msg: OutgoingMessage): string {
   return msg.perProtocol.lambda ?? msg.perProtocol.default ?? msg.message;
 }
 
+/** A subscriber's invocation, as SNS asks Lambda for it. */
+export interface SubscriberCall {
+  /** The subscription's endpoint: a function ARN. */
+  endpoint: string;
+  region: string;
+  /** Invoke as this service principal (sns.amazonaws.com), for this source (the topic). */
+  principal: string;
+  sourceArn: string;
+  sourceAccount: string;
+  /** The event, JSON text. */
+  payload: string;
+}
+
+/** Lambda's answer: the invocation is queued (durably), or refused with AWS's reason and status code. */
+export type SubscriberAnswer = { requestId: string } | { refused: string; statusCode: number };
+
+/** What SNS needs from Lambda (wired in backend.ts): invoke this function asynchronously as this principal. */
+export interface LambdaSubscribers {
+  /** Rejects when the invocation could not be queued. */
+  invokeAsync(call: SubscriberCall): Promise<SubscriberAnswer>;
+  /** The same, synchronously (throws when it could not be queued). */
+  invokeAsyncSync(call: SubscriberCall): SubscriberAnswer;
+}
+
+interface Failure {
+  endpoint: string;
+  reason: string;
+  statusCode: number;
+}
+
+const why = (e: unknown) => `could not queue the invocation: ${e instanceof Error ? e.message : String(e)}`;
+
+export class SnsDelivery {
+  constructor(
+    private readonly store: SnsStore,
+    private readonly lambda: LambdaSubscribers,
+    private readonly status: DeliveryStatusLog,
+    /** The endpoint's URL, for SigningCertUrl and UnsubscribeUrl. */
+    private readonly baseUrl: string,
+    private readonly accountId: string,
+  ) {}
+
+  /** Publishes: every allowed subscriber's invocation is on disk when this resolves. */
+  async deliver(msg: OutgoingMessage): Promise<void> {
+    // Every event is built before any is queued: a failure to build one queues none.
+    const calls = this.store.subscriptionsOf(msg.topic.arn).map((sub) => this.call(msg, sub));
+    const results = await Promise.allSettled(calls.map((call) => this.lambda.invokeAsync(call)));
+    const queued: Array<{ endpoint: string; requestId: string }> = [];
+    const refused: Failure[] = [];
+    const notQueued: Array<Failure & { error: unknown }> = [];
+    calls.forEach(({ endpoint }, i) => {
+      const r = results[i]!;
+      if (r.status === 'rejected')
+        notQueued.push({ endpoint, reason: why(r.reason), statusCode: 500, error: r.reason });
+      else if ('refused' in r.value)
+        refused.push({ endpoint, reason: r.value.refused, statusCode: r.value.statusCode });
+      else queued.push({ endpoint, requestId: r.value.requestId });
+    });
+    this.settle(msg, [...refused, ...notQueued], queued);
+    // Not durable: Publish must not claim success (a genuine server fault).
+    if (notQueued.length > 0) throw notQueued[0]!.error;
+  }
+
+  /** The same, synchronously (for S3, which must not answer before its events are durable). Never throws. */
+  deliverSync(msg: OutgoingMessage): void {
+    const queued: Array<{ endpoint: string; requestId: string }> = [];
+    const refused: Failure[] = [];
+    const notQueued: Failure[] = [];
+    let calls: SubscriberCall[];
+    try {
+      calls = this.store.subscriptionsOf(msg.topic.arn).map((sub) => this.call(msg, sub));
+    } catch (e) {
+      console.error(`[local-aws] sns: could not deliver ${msg.messageId}:`, e);
+      return;
+    }
+    for (const call of calls) {
+      let answer: SubscriberAnswer;
+      try {
+        answer = this.lambda.invokeAsyncSync(call);
+      } catch (e) {
+        notQueued.push({ endpoint: call.endpoint, reason: why(e), statusCode: 500 });
+        continue;
+      }
+      if ('refused' in answer)
+        refused.push({ endpoint: call.endpoint, reason: answer.refused, statusCode: answer.statusCode });
+      else queued.push({ endpoint: call.endpoint, requestId: answer.requestId });
+    }
+    this.settle(msg, [...refused, ...notQueued], queued);
+  }
+
+  private call(msg: OutgoingMessage, sub: SubscriptionRecord): SubscriberCall {
+    return {
+      endpoint: sub.endpoint,
+      region: msg.topic.region,
+      principal: SNS_PRINCIPAL,
+      sourceArn: msg.topic.arn,
+      sourceAccount: this.accountId,
+      payload: JSON.stringify({ Records: [snsEventRecord(this.store, this.baseUrl, msg, sub)] }),
+    };
+  }
+
+  /** Counts the outcome, and reports each failure on stderr (and in the topic's status log, if set). */
+  private settle(msg: OutgoingMessage, failures: Failure[], queued: Array<{ endpoint: string; requestId: string }>) {
+    const publishedAt = Date.parse(msg.timestamp);
+    const base = { messageId: msg.messageId, message: lambdaMessage(msg), timestamp: msg.timestamp, publishedAt };
+    for (const f of failures) {
+      console.error(`[local-aws] sns: delivery of ${msg.messageId} to ${f.endpoint} failed: ${f.reason}`);
+      this.status.log(msg.topic, true, {
+        ...base,
+        destination: f.endpoint,
+        statusCode: f.statusCode,
+        providerResponse: f.reason,
+      });
+    }
+    for (const q of queued)
+      this.status.log(msg.topic, false, {
+        ...base,
+        destination: q.endpoint,
+        statusCode: 202,
+        providerResponse: JSON.stringify({ lambdaRequestId: q.requestId }),
+      });
+    this.store.count(msg.topic, { published: 1, delivered: queued.length, failed: failures.length });
+  }
+
+  /** Resolves once the delivery status lines logged so far are written. */
+  flush(): Promise<void> {
+    return this.status.flush();
+  }
+}
+
 /** One record of the event SNS sends to a Lambda subscriber. */
-export function snsEventRecord(backend: Backend, msg: OutgoingMessage, sub: SubscriptionRecord): Json {
-  const base = endpointUrl(backend.config);
+export function snsEventRecord(
+  store: Pick<SnsStore, 'signer'>,
+  base: string,
+  msg: OutgoingMessage,
+  sub: SubscriptionRecord,
+): Json {
   const message = lambdaMessage(msg);
   const signatureVersion = msg.topic.attributes.SignatureVersion ?? '1';
   const attributes: { [name: string]: Json } = {};
@@ -54,7 +183,7 @@ export function snsEventRecord(backend: Backend, msg: OutgoingMessage, sub: Subs
       Message: message,
       Timestamp: msg.timestamp,
       SignatureVersion: signatureVersion,
-      Signature: backend.sns.signer.sign(
+      Signature: store.signer.sign(
         {
           type: 'Notification',
           messageId: msg.messageId,
@@ -70,130 +199,6 @@ export function snsEventRecord(backend: Backend, msg: OutgoingMessage, sub: Subs
       MessageAttributes: attributes,
     },
   };
-}
-
-interface Plan {
-  events: QueuedEvent[];
-  failures: Array<{ sub: SubscriptionRecord; reason: string; statusCode: number }>;
-}
-
-/** The Event invocations to queue, and the subscribers Lambda refuses. */
-function plan(backend: Backend, msg: OutgoingMessage): Plan {
-  const account = backend.config.accountId;
-  const out: Plan = { events: [], failures: [] };
-  for (const sub of backend.sns.subscriptionsOf(msg.topic.arn)) {
-    let arn: string | undefined;
-    try {
-      const ref = parseFunctionRef(sub.endpoint, msg.topic.region, account);
-      arn = ref.qualifier === undefined || ref.qualifier === '$LATEST' ? ref.arn : undefined;
-    } catch {
-      arn = undefined;
-    }
-    const fn = arn ? backend.lambda.get(arn) : undefined;
-    if (!fn) {
-      out.failures.push({
-        sub,
-        reason: `ResourceNotFoundException: Function not found: ${sub.endpoint}`,
-        statusCode: 404,
-      });
-      continue;
-    }
-    if (!serviceMayInvoke(fn, SNS_PRINCIPAL, msg.topic.arn, account)) {
-      out.failures.push({
-        sub,
-        reason:
-          `AccessDeniedException: the function's resource policy does not allow ${SNS_PRINCIPAL} ` +
-          `to invoke it for ${msg.topic.arn} ` +
-          `(lambda add-permission --principal ${SNS_PRINCIPAL} --source-arn ${msg.topic.arn})`,
-        statusCode: 403,
-      });
-      continue;
-    }
-    const now = Date.now();
-    out.events.push({
-      id: randomUUID(),
-      functionArn: fn.arn,
-      invokedArn: sub.endpoint,
-      payload: JSON.stringify({ Records: [snsEventRecord(backend, msg, sub)] }),
-      enqueuedAt: now,
-      attempts: 0,
-      serviceFailures: 0,
-      notBefore: now,
-      source: { service: SNS_PRINCIPAL, sourceArn: msg.topic.arn, sourceAccount: account },
-    });
-  }
-  return out;
-}
-
-/** Counts the outcome, and reports each failure on stderr (and in the topic's status log, if set). */
-function settle(
-  backend: Backend,
-  msg: OutgoingMessage,
-  p: Plan,
-  queued: QueuedEvent[],
-  notQueued: Array<{ ev: QueuedEvent; reason: string }>,
-): void {
-  const publishedAt = Date.parse(msg.timestamp);
-  const base = { messageId: msg.messageId, message: lambdaMessage(msg), timestamp: msg.timestamp, publishedAt };
-  const failures = [
-    ...p.failures.map((f) => ({ endpoint: f.sub.endpoint, reason: f.reason, statusCode: f.statusCode })),
-    ...notQueued.map((f) => ({ endpoint: f.ev.invokedArn, reason: f.reason, statusCode: 500 })),
-  ];
-  for (const f of failures) {
-    console.error(`[local-aws] sns: delivery of ${msg.messageId} to ${f.endpoint} failed: ${f.reason}`);
-    logDeliveryStatus(backend, msg.topic, true, {
-      ...base,
-      destination: f.endpoint,
-      statusCode: f.statusCode,
-      providerResponse: f.reason,
-    });
-  }
-  for (const ev of queued)
-    logDeliveryStatus(backend, msg.topic, false, {
-      ...base,
-      destination: ev.invokedArn,
-      statusCode: 202,
-      providerResponse: JSON.stringify({ lambdaRequestId: ev.id }),
-    });
-  backend.sns.count(msg.topic, { published: 1, delivered: queued.length, failed: failures.length });
-}
-
-const why = (e: unknown) => `could not queue the invocation: ${e instanceof Error ? e.message : String(e)}`;
-
-/** Publishes: every allowed subscriber's invocation is on disk when this resolves. */
-export async function deliver(backend: Backend, msg: OutgoingMessage): Promise<void> {
-  const p = plan(backend, msg);
-  const results = await Promise.allSettled(p.events.map((ev) => backend.lambda.queue.enqueue(ev)));
-  const queued = p.events.filter((_, i) => results[i]!.status === 'fulfilled');
-  const failed = p.events.flatMap((ev, i) => {
-    const r = results[i]!;
-    return r.status === 'rejected' ? [{ ev, reason: why(r.reason), error: r.reason as unknown }] : [];
-  });
-  settle(backend, msg, p, queued, failed);
-  // Not durable: Publish must not claim success (a genuine server fault).
-  if (failed.length > 0) throw failed[0]!.error;
-}
-
-/** The same, synchronously (for S3, which must not answer before its events are durable). Never throws. */
-export function deliverSync(backend: Backend, msg: OutgoingMessage): void {
-  let p: Plan;
-  try {
-    p = plan(backend, msg);
-  } catch (e) {
-    console.error(`[local-aws] sns: could not deliver ${msg.messageId}:`, e);
-    return;
-  }
-  const queued: QueuedEvent[] = [];
-  const failed: Array<{ ev: QueuedEvent; reason: string }> = [];
-  for (const ev of p.events) {
-    try {
-      backend.lambda.queue.enqueueSync(ev);
-      queued.push(ev);
-    } catch (e) {
-      failed.push({ ev, reason: why(e) });
-    }
-  }
-  settle(backend, msg, p, queued, failed);
 }
 
 export function newMessageId(): string {

@@ -1,7 +1,7 @@
 // Publish: checks the message as SNS does (subject, size, attributes, MessageStructure=json), then
 // hands it to every subscriber (delivery.ts) before answering with its MessageId.
 import { authorizedTopic, type SnsHandler } from './context.ts';
-import { deliver, newMessageId } from './delivery.ts';
+import { newMessageId } from './delivery.ts';
 import {
   checkSubject,
   invalidParameter,
@@ -59,7 +59,7 @@ export const PUBLISH_HANDLERS: { [action: string]: SnsHandler } = {
     const protocols = structure === 'json' ? perProtocol(message) : undefined;
     const topic = authorizedTopic(ctx, 'Publish', param);
     const messageId = newMessageId();
-    await deliver(ctx.backend, {
+    await ctx.delivery.deliver({
       messageId,
       topic,
       subject,

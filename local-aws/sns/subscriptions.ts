@@ -1,8 +1,15 @@
 // Subscription operations. Locally SNS delivers to Lambda functions only: `lambda` subscriptions are
 // confirmed at once (as on AWS for a function of the same account); every other protocol is refused
 // with InvalidParameter saying so, rather than accepted and never delivered.
-import { authorizeSns } from './access.ts';
-import { authorizedTopic, entries, page, regionWildcard, type SnsContext, type SnsHandler } from './context.ts';
+import {
+  authorizedTopic,
+  authorizeSns,
+  entries,
+  page,
+  regionWildcard,
+  type SnsContext,
+  type SnsHandler,
+} from './context.ts';
 import { attributeEntries, checkSubscriptionArn, invalidParameter, required, subscriptionNotFound } from './input.ts';
 import type { SubscriptionRecord } from './store.ts';
 
@@ -53,7 +60,7 @@ function existingSubscription(ctx: SnsContext, operation: string): SubscriptionR
   const arn = required(ctx.params, 'SubscriptionArn');
   checkSubscriptionArn(arn);
   const sub = ctx.store.subscription(arn);
-  authorizeSns(ctx.backend, ctx.req, operation, topicOf(arn), ctx.store.topic(topicOf(arn)));
+  authorizeSns(ctx, operation, topicOf(arn), ctx.store.topic(topicOf(arn)));
   if (!sub) throw subscriptionNotFound();
   return sub;
 }
@@ -100,14 +107,14 @@ export const SUBSCRIPTION_HANDLERS: { [action: string]: SnsHandler } = {
   async Unsubscribe(ctx) {
     const arn = required(ctx.params, 'SubscriptionArn');
     checkSubscriptionArn(arn);
-    authorizeSns(ctx.backend, ctx.req, 'Unsubscribe', topicOf(arn), ctx.store.topic(topicOf(arn)));
+    authorizeSns(ctx, 'Unsubscribe', topicOf(arn), ctx.store.topic(topicOf(arn)));
     // Unsubscribing twice succeeds.
     await ctx.store.unsubscribe(arn);
     return undefined;
   },
 
   async ListSubscriptions(ctx) {
-    authorizeSns(ctx.backend, ctx.req, 'ListSubscriptions', regionWildcard(ctx));
+    authorizeSns(ctx, 'ListSubscriptions', regionWildcard(ctx));
     const p = page(ctx.store.listSubscriptions(ctx.req.region), (s) => s.arn, ctx.params.get('NextToken'));
     return { Subscriptions: { member: p.items.map(subscriptionXml) }, NextToken: p.nextToken };
   },

@@ -2,9 +2,17 @@
 // AddPermission/RemovePermission (the topic policy), and tags.
 import { AwsError } from '../core/errors.ts';
 import type { PolicyStatement } from '../iam/policy.ts';
-import { authorizeSns } from './access.ts';
 import { checkAttribute, checkTopicPolicy, defaultTopicPolicy, TOPIC_ACTIONS, topicAttributes } from './attributes.ts';
-import { authorizedTopic, entries, page, regionWildcard, type SnsContext, type SnsHandler } from './context.ts';
+import {
+  authorizedTopic,
+  authorizeSns,
+  entries,
+  page,
+  policyPrincipals,
+  regionWildcard,
+  type SnsContext,
+  type SnsHandler,
+} from './context.ts';
 import {
   attributeEntries,
   checkTopicArn,
@@ -55,7 +63,7 @@ function taggedTopic(ctx: SnsContext, operation: string): TopicRecord {
   const arn = required(ctx.params, 'ResourceArn');
   const parsed = checkTopicArn(arn, ctx.req.region, 'ResourceArn');
   const topic = parsed.account === ctx.backend.config.accountId ? ctx.store.topic(arn) : undefined;
-  authorizeSns(ctx.backend, ctx.req, operation, arn, topic);
+  authorizeSns(ctx, operation, arn, topic);
   if (!topic) throw new AwsError('ResourceNotFound', 'Resource does not exist', 404);
   return topic;
 }
@@ -65,7 +73,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     const name = required(ctx.params, 'Name');
     const attributes = attributeEntries(ctx.params);
     checkName(name, attributes);
-    for (const [k, v] of attributes) checkAttribute(k, v, ctx.backend, true);
+    for (const [k, v] of attributes) checkAttribute(k, v, policyPrincipals(ctx), true);
     if (ctx.params.get('DataProtectionPolicy') !== undefined)
       throw invalidParameter(
         'DataProtectionPolicy Reason: message data protection is not supported by the local AWS endpoint',
@@ -73,7 +81,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     const tags = parseTags(ctx.params);
     if (tags.length > MAX_TAGS) throw tagLimitExceeded();
     const arn = topicArn(ctx, name);
-    authorizeSns(ctx.backend, ctx.req, 'CreateTopic', arn);
+    authorizeSns(ctx, 'CreateTopic', arn);
     const kept = attributes.filter(([k]) => k !== 'FifoTopic');
     const existing = ctx.store.topic(arn);
     if (existing) {
@@ -93,14 +101,14 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     const arn = required(ctx.params, 'TopicArn');
     const parsed = checkTopicArn(arn, ctx.req.region);
     const topic = parsed.account === ctx.backend.config.accountId ? ctx.store.topic(arn) : undefined;
-    authorizeSns(ctx.backend, ctx.req, 'DeleteTopic', arn, topic);
+    authorizeSns(ctx, 'DeleteTopic', arn, topic);
     // Deleting a topic that does not exist succeeds (it is idempotent on AWS too).
     if (topic) await ctx.store.deleteTopic(arn);
     return undefined;
   },
 
   async ListTopics(ctx) {
-    authorizeSns(ctx.backend, ctx.req, 'ListTopics', regionWildcard(ctx));
+    authorizeSns(ctx, 'ListTopics', regionWildcard(ctx));
     const p = page(ctx.store.listTopics(ctx.req.region), (t) => t.arn, ctx.params.get('NextToken'));
     return { Topics: { member: p.items.map((t) => ({ TopicArn: t.arn })) }, NextToken: p.nextToken };
   },
@@ -114,7 +122,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
     const topic = authorizedTopic(ctx, 'SetTopicAttributes');
     const name = required(ctx.params, 'AttributeName');
     const value = ctx.params.get('AttributeValue') ?? '';
-    checkAttribute(name, value, ctx.backend, false);
+    checkAttribute(name, value, policyPrincipals(ctx), false);
     topic.attributes[name] = value;
     await ctx.store.save();
     return undefined;
@@ -143,7 +151,7 @@ export const TOPIC_HANDLERS: { [action: string]: SnsHandler } = {
       Resource: topic.arn,
     });
     const text = JSON.stringify(doc);
-    checkTopicPolicy(text, ctx.backend);
+    checkTopicPolicy(text, policyPrincipals(ctx));
     topic.attributes.Policy = text;
     await ctx.store.save();
     return undefined;

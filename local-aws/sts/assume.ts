@@ -1,12 +1,25 @@
 // Minting role sessions: for STS AssumeRole callers (trust policy + identity policy checks,
 // docs/local-aws/protocols.md#assumerole), and for AWS services that act as a role (Lambda assumes a
 // function's role as lambda.amazonaws.com).
-import type { Backend } from '../backend.ts';
+import type { LocalAwsConfig } from '../config.ts';
 import { AwsError } from '../core/errors.ts';
 import type { Caller } from '../core/request.ts';
-import type { ConditionContext, RequestPrincipal } from '../iam/evaluate.ts';
-import type { Role } from '../iam/store.ts';
-import type { Session } from './store.ts';
+import type { ConditionContext, Decision } from '../iam/evaluate.ts';
+import { requestPrincipal } from '../iam/resource-policy.ts';
+import type { IamStore, Role } from '../iam/store.ts';
+import type { Session, StsStore } from './store.ts';
+
+/** What minting sessions needs: the account's roles and sessions (Backend is one). */
+export interface RoleSessions {
+  readonly config: Pick<LocalAwsConfig, 'accountId'>;
+  readonly iam: IamStore;
+  readonly sts: StsStore;
+}
+
+/** The same for a signed-in caller, whose own identity policies count too. */
+export interface CallerRoleSessions extends RoleSessions {
+  decide(caller: Caller, action: string, resource: string, context?: ConditionContext): Decision;
+}
 
 /** Why a service could not assume a role. */
 export class AssumeRoleRefused extends Error {
@@ -34,7 +47,7 @@ export const CHAINED_MAX_SECONDS = 3600;
  * Throws AssumeRoleRefused when the role is missing or its trust policy does not name the service.
  */
 export async function assumeRoleForService(
-  backend: Backend,
+  backend: RoleSessions,
   roleArn: string,
   servicePrincipal: string,
   sessionName: string,
@@ -49,7 +62,7 @@ export async function assumeRoleForService(
 }
 
 function issueFor(
-  backend: Backend,
+  backend: RoleSessions,
   role: Role,
   sessionName: string,
   durationSeconds: number,
@@ -66,19 +79,13 @@ function issueFor(
   });
 }
 
-/** How the trust policy sees a caller: root by its root ARN, a session by its session ARN and its role ARN. */
-export function callerPrincipal(caller: Caller): RequestPrincipal {
-  if (caller.kind === 'root') return { type: 'AWS', arn: caller.arn, accountId: caller.accountId };
-  return { type: 'AWS', arn: caller.arn, accountId: caller.accountId, aliases: [caller.roleArn] };
-}
-
 /**
  * STS AssumeRole for a signed-in caller (inputs already validated). The trust policy must allow the
  * caller; when it names only the caller's account, the caller's identity policies must allow
  * sts:AssumeRole too (the root always may). Any explicit Deny refuses.
  */
 export async function assumeRoleAs(
-  backend: Backend,
+  backend: CallerRoleSessions,
   caller: Caller,
   opts: {
     roleArn: string;
@@ -102,7 +109,7 @@ export async function assumeRoleAs(
     'sts:RoleSessionName': opts.sessionName,
   };
   if (opts.externalId !== undefined) context['sts:ExternalId'] = opts.externalId;
-  const trust = backend.iam.trustDecision(role, callerPrincipal(caller), context);
+  const trust = backend.iam.trustDecision(role, requestPrincipal(caller), context);
   const identity = backend.decide(caller, 'sts:AssumeRole', role.arn, context);
   if (trust.decision !== 'allow' || identity === 'explicit-deny') throw denied();
   if (trust.allowedBy === 'account' && identity !== 'allow') throw denied();

@@ -1,10 +1,9 @@
 // Wire protocol of the local STS (query protocol): GetCallerIdentity and AssumeRole.
-import type { Backend } from '../backend.ts';
 import { AwsError } from '../core/errors.ts';
 import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { parsePolicyDocument } from '../iam/policy.ts';
 import { invalidAction, QueryParams, queryResponse } from '../protocols/query.ts';
-import { assumeRoleAs, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS } from './assume.ts';
+import { assumeRoleAs, MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, type CallerRoleSessions } from './assume.ts';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
@@ -22,7 +21,7 @@ function lengthBetween(value: string, field: string, min: number, max: number): 
 }
 
 /** Session policies: an inline `Policy` and/or up to 10 managed `PolicyArns`, as JSON texts. */
-function sessionPolicies(params: QueryParams, backend: Backend): string[] {
+function sessionPolicies(params: QueryParams, backend: CallerRoleSessions): string[] {
   const out: string[] = [];
   const inline = params.get('Policy');
   if (inline !== undefined) {
@@ -41,7 +40,7 @@ function sessionPolicies(params: QueryParams, backend: Backend): string[] {
   return out;
 }
 
-async function assumeRole(req: AwsRequest, params: QueryParams, backend: Backend): Promise<AwsResponse> {
+async function assumeRole(req: AwsRequest, params: QueryParams, backend: CallerRoleSessions): Promise<AwsResponse> {
   const roleArn = params.required('RoleArn');
   lengthBetween(roleArn, 'roleArn', 20, 2048);
   if (!/^arn:aws[\w-]*:iam::\d{12}:role\/\S+$/.test(roleArn))
@@ -91,7 +90,7 @@ async function assumeRole(req: AwsRequest, params: QueryParams, backend: Backend
   });
 }
 
-export async function handleSts(req: AwsRequest, backend: Backend): Promise<AwsResponse> {
+export async function handleSts(req: AwsRequest, backend: CallerRoleSessions): Promise<AwsResponse> {
   const params = new QueryParams(req);
   switch (params.action) {
     case 'GetCallerIdentity':

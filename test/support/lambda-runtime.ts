@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { LocalAwsConfig } from '../../local-aws/config.ts';
 import type { ExecutionEngine, FunctionSpec, InvokeResult } from '../../local-aws/lambda/runtime/contract.ts';
+import { engineServices } from '../../local-aws/integrations/lambda-runtime.ts';
 import { createExecutionEngine } from '../../local-aws/lambda/runtime/engine.ts';
 import { LAMBDA_TRUST } from './lambda-kit.ts';
 import { ACCOUNT, startTestServer, tempDir, type TestServer } from './local-aws.ts';
@@ -37,7 +38,7 @@ let counter = 0;
 
 export async function harness(config: Partial<LocalAwsConfig> = {}): Promise<Harness> {
   const server = await startTestServer(config);
-  const engine = createExecutionEngine(server.backend);
+  const engine = createExecutionEngine(server.backend.config, engineServices(server.backend));
   const iam = new IAMClient(server.clientConfig());
   const folders: string[] = [];
   const createRole: Harness['createRole'] = async (name, opts = {}) => {

@@ -1,6 +1,7 @@
 // The contract between Lambda's control plane (../service.ts, ../store.ts: API, validation, state,
 // permissions, async queue) and its execution engine (this folder: environments as Node child
-// processes fed through the Lambda Runtime API).
+// processes fed through the Lambda Runtime API); and the few things the engine asks of the rest of
+// the endpoint (EngineServices, wired in backend.ts): it reaches no other service directly.
 
 /** Everything the engine needs to run one function version. */
 export interface FunctionSpec {
@@ -80,4 +81,43 @@ export interface ExecutionEngine {
   retire(functionArn: string): Promise<void>;
   /** Stops everything (server shutdown). */
   close(): Promise<void>;
+}
+
+/** The function's role as Lambda assumed it: the credentials the function gets, and whose they are. */
+export interface RoleSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** ISO 8601 */
+  expiration: string;
+  accountId: string;
+  roleArn: string;
+  roleName: string;
+  roleId: string;
+  sessionName: string;
+}
+
+/** One CloudWatch Logs event. */
+export interface LogEvent {
+  /** epoch ms */
+  timestamp: number;
+  message: string;
+}
+
+/** What the engine needs from IAM, STS and CloudWatch Logs. */
+export interface EngineServices {
+  /** Does the role exist? (A deleted role fails an invocation at once.) */
+  roleExists(roleArn: string): boolean;
+  /** Assumes the role as lambda.amazonaws.com; undefined when it is missing or does not trust Lambda. */
+  assumeRole(roleArn: string, sessionName: string, durationSeconds: number): Promise<RoleSession | undefined>;
+  /** False once the session is revoked (its role deleted or recreated). */
+  sessionValid(session: RoleSession): boolean;
+  /** May the session do `action` (logs:PutLogEvents, ...) on `resource`? Lambda writes logs as the role. */
+  allowed(session: RoleSession, action: string, resource: string): boolean;
+  logs: {
+    hasLogGroup(region: string, group: string): boolean;
+    ensureLogGroup(region: string, group: string): Promise<void>;
+    ensureLogStream(region: string, group: string, stream: string): Promise<void>;
+    putLogEvents(region: string, group: string, stream: string, events: LogEvent[]): Promise<void>;
+  };
 }

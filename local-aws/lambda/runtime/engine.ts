@@ -7,11 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from '../../backend.ts';
-import { endpointUrl } from '../../config.ts';
+import { endpointUrl, type LocalAwsConfig } from '../../config.ts';
 import { AwsError } from '../../core/errors.ts';
-import { AssumeRoleRefused, assumeRoleForService } from '../../sts/assume.ts';
-import type { ExecutionEngine, FunctionSpec, InvokeRequest, InvokeResult } from './contract.ts';
+import type { EngineServices, ExecutionEngine, FunctionSpec, InvokeRequest, InvokeResult } from './contract.ts';
 import { prepareRuntimeDir } from './env-vars.ts';
 import { Environment, type EnvironmentContext } from './environment.ts';
 
@@ -32,8 +30,8 @@ interface Pool {
   generation: number;
 }
 
-export function createExecutionEngine(backend: Backend): ExecutionEngine {
-  return new Engine(backend);
+export function createExecutionEngine(config: LocalAwsConfig, services: EngineServices): ExecutionEngine {
+  return new Engine(config, services);
 }
 
 /** AWS's answer to a synchronous invoke beyond the concurrency available to the function. */
@@ -59,15 +57,19 @@ class Engine implements ExecutionEngine {
   private runtimeDir: string | undefined;
   private closed = false;
 
-  constructor(private readonly backend: Backend) {
-    const envsDir = path.join(backend.config.dataDir, 'lambda', 'envs');
+  constructor(
+    private readonly config: LocalAwsConfig,
+    private readonly services: EngineServices,
+  ) {
+    const envsDir = path.join(config.dataDir, 'lambda', 'envs');
     sweepStaleEnvironments(envsDir);
     this.ctx = {
-      backend,
+      services,
+      cpuLimits: config.lambdaCpuLimits,
       bootstrapPath: BOOTSTRAP,
       runtimeDir: '',
       envsDir,
-      endpointUrl: endpointUrl(backend.config),
+      endpointUrl: endpointUrl(config),
       onExit: (env) => this.onExit(env),
     };
   }
@@ -81,7 +83,7 @@ class Engine implements ExecutionEngine {
         502,
       );
     // Lambda assumes the role for every new environment; a deleted role fails the invocation at once.
-    if (!this.backend.iam.roleByArn(spec.roleArn)) throw roleNotAssumable();
+    if (!this.services.roleExists(spec.roleArn)) throw roleNotAssumable();
     for (let attempt = 1; ; attempt++) {
       const env = await this.acquire(spec, req.throttle === true);
       let result: InvokeResult | 'undelivered';
@@ -136,14 +138,14 @@ class Engine implements ExecutionEngine {
       env.spec.revisionId === pool.revisionId &&
       env.credentialsFresh &&
       // Revoked (role deleted or recreated) sessions are useless to the function.
-      this.backend.sts.find(env.session.accessKeyId) !== undefined
+      this.services.sessionValid(env.session)
     );
   }
 
   private async acquire(spec: FunctionSpec, throttle: boolean): Promise<Environment> {
     const pool = this.pool(spec);
     if (pool.revisionId !== spec.revisionId) pool.revisionId = spec.revisionId;
-    const limit = Math.max(1, this.backend.config.lambdaMaxConcurrency);
+    const limit = Math.max(1, this.config.lambdaMaxConcurrency);
     for (;;) {
       if (this.closed) throw new AwsError('ServiceException', 'The local endpoint is shutting down.', 500);
       let warm: Environment | undefined;
@@ -166,22 +168,14 @@ class Engine implements ExecutionEngine {
   private async create(pool: Pool, spec: FunctionSpec): Promise<Environment> {
     pool.starting++;
     try {
-      const session = await assumeRoleForService(
-        this.backend,
-        spec.roleArn,
-        'lambda.amazonaws.com',
-        spec.functionName,
-        SESSION_SECONDS,
-      );
-      this.runtimeDir ??= prepareRuntimeDir(this.backend.config.dataDir);
+      const session = await this.services.assumeRole(spec.roleArn, spec.functionName, SESSION_SECONDS);
+      if (!session) throw roleNotAssumable();
+      this.runtimeDir ??= prepareRuntimeDir(this.config.dataDir);
       const env = new Environment(spec, session, { ...this.ctx, runtimeDir: this.runtimeDir });
       this.generationOf.set(env, pool.generation);
       pool.envs.add(env);
       this.lease(env);
       return env;
-    } catch (e) {
-      if (e instanceof AssumeRoleRefused) throw roleNotAssumable();
-      throw e;
     } finally {
       pool.starting--;
       // A slot that did not become an environment is free again.
@@ -204,7 +198,7 @@ class Engine implements ExecutionEngine {
     }
     if (!this.reusable(pool, env) || this.closed) void this.stopEnv(pool, env);
     else {
-      env.idleTimer = setTimeout(() => void this.stopEnv(pool, env), this.backend.config.lambdaIdleMs);
+      env.idleTimer = setTimeout(() => void this.stopEnv(pool, env), this.config.lambdaIdleMs);
       env.idleTimer.unref();
     }
     wake(pool);

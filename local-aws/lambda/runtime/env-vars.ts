@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Session } from '../../sts/store.ts';
-import type { FunctionSpec } from './contract.ts';
+import type { FunctionSpec, RoleSession } from './contract.ts';
 
 /** Packages Lambda's Node.js runtimes ship (the SDK v3 and what it is made of). */
 const RUNTIME_SCOPES = ['@aws-sdk', '@smithy', '@aws-crypto', '@aws'];
@@ -79,7 +78,7 @@ export function prepareRuntimeDir(dataDir: string): string {
 
 export interface EnvironmentVariablesInput {
   spec: FunctionSpec;
-  session: Session;
+  session: RoleSession;
   logStreamName: string;
   runtimeApi: string;
   runtimeDir: string;

@@ -5,10 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Backend } from '../../backend.ts';
-import type { Session } from '../../sts/store.ts';
-import { sessionCaller } from '../../sts/store.ts';
-import type { FunctionSpec, InvokeRequest, InvokeResult } from './contract.ts';
+import type { EngineServices, FunctionSpec, InvokeRequest, InvokeResult, RoleSession } from './contract.ts';
 import { environmentVariables, nodeMemoryFlags } from './env-vars.ts';
 import { LogSink } from './log-sink.ts';
 import { clientContextHeader, logStreamName, newTraceId, runtimeVersion } from './naming.ts';
@@ -21,7 +18,9 @@ import { RuntimeProcess, type KillReason } from './runtime-process.ts';
 const INIT_GRACE_MS = 10_000;
 
 export interface EnvironmentContext {
-  backend: Backend;
+  services: EngineServices;
+  /** LocalAwsConfig.lambdaCpuLimits */
+  cpuLimits: boolean;
   bootstrapPath: string;
   runtimeDir: string;
   envsDir: string;
@@ -59,7 +58,7 @@ export class Environment {
 
   constructor(
     readonly spec: FunctionSpec,
-    readonly session: Session,
+    readonly session: RoleSession,
     private readonly ctx: EnvironmentContext,
   ) {
     this.logStreamName = logStreamName(this.id);
@@ -109,13 +108,7 @@ export class Environment {
   /** Spawns the runtime and waits until it asks for its first event (or fails). */
   private async init(requestId: string): Promise<{ durationMs: number; failure?: out.Outcome }> {
     this.started = true;
-    this.sink = new LogSink(
-      this.ctx.backend,
-      this.spec.region,
-      this.spec.logGroup,
-      this.logStreamName,
-      sessionCaller(this.session),
-    );
+    this.sink = new LogSink(this.ctx.services, this.spec.region, this.spec.logGroup, this.logStreamName, this.session);
     this.collecting = [];
     const [version, versionArn] = runtimeVersion(this.spec.region);
     this.platformInfo(lines.initStartLine(this.spec.logFormat, version, versionArn));
@@ -174,7 +167,7 @@ export class Environment {
       env,
       memorySizeMb: spec.memorySize,
       groupName: this.id,
-      cpuLimits: this.ctx.backend.config.lambdaCpuLimits,
+      cpuLimits: this.ctx.cpuLimits,
       onLine: (line) => {
         if (line.length > 0) this.log(line);
       },

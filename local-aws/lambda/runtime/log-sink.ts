@@ -3,9 +3,7 @@
 // result. As on AWS, Lambda writes with the function role's permissions: a role without
 // logs:CreateLogGroup (when the group is missing), logs:CreateLogStream or logs:PutLogEvents
 // produces no logs, and the invocation itself is unaffected.
-import type { Backend } from '../../backend.ts';
-import type { SessionCaller } from '../../core/request.ts';
-import type { InputLogEvent } from '../../logs/store.ts';
+import type { EngineServices, LogEvent, RoleSession } from './contract.ts';
 
 const MAX_BATCH_EVENTS = 10_000;
 const MAX_BATCH_BYTES = 1_048_576;
@@ -14,7 +12,7 @@ const EVENT_OVERHEAD = 26;
 const BACKGROUND_FLUSH_MS = 50;
 
 export class LogSink {
-  private buffer: InputLogEvent[] = [];
+  private buffer: LogEvent[] = [];
   private lastTimestamp = 0;
   private streamReady = false;
   private writing: Promise<void> = Promise.resolve();
@@ -22,11 +20,11 @@ export class LogSink {
   private warned = false;
 
   constructor(
-    private readonly backend: Backend,
+    private readonly services: EngineServices,
     private readonly region: string,
     readonly group: string,
     readonly stream: string,
-    private readonly caller: SessionCaller,
+    private readonly session: RoleSession,
   ) {}
 
   /** Queues one event; timestamps never go backwards (PutLogEvents wants chronological batches). */
@@ -54,27 +52,27 @@ export class LogSink {
   }
 
   private allowed(action: string, resource: string): boolean {
-    return this.backend.decide(this.caller, action, resource) === 'allow';
+    return this.services.allowed(this.session, action, resource);
   }
 
-  private async write(events: InputLogEvent[]): Promise<void> {
-    const { accountId } = this.backend.config;
+  private async write(events: LogEvent[]): Promise<void> {
+    const { accountId } = this.session;
     const groupArn = `arn:aws:logs:${this.region}:${accountId}:log-group:${this.group}`;
     const streamArn = `${groupArn}:log-stream:${this.stream}`;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         if (!this.streamReady) {
-          if (!this.backend.logs.hasLogGroup(this.region, this.group)) {
+          if (!this.services.logs.hasLogGroup(this.region, this.group)) {
             if (!this.allowed('logs:CreateLogGroup', groupArn)) return;
-            await this.backend.logs.ensureLogGroup(this.region, this.group);
+            await this.services.logs.ensureLogGroup(this.region, this.group);
           }
           if (!this.allowed('logs:CreateLogStream', streamArn)) return;
-          await this.backend.logs.ensureLogStream(this.region, this.group, this.stream);
+          await this.services.logs.ensureLogStream(this.region, this.group, this.stream);
           this.streamReady = true;
         }
         if (!this.allowed('logs:PutLogEvents', streamArn)) return;
         for (const batch of batches(events))
-          await this.backend.logs.putLogEvents(this.region, this.group, this.stream, batch);
+          await this.services.logs.putLogEvents(this.region, this.group, this.stream, batch);
         return;
       } catch (e) {
         // The group or stream may have been deleted meanwhile: recreate once, then give up.
@@ -91,8 +89,8 @@ export class LogSink {
   }
 }
 
-function* batches(events: InputLogEvent[]): Generator<InputLogEvent[]> {
-  let batch: InputLogEvent[] = [];
+function* batches(events: LogEvent[]): Generator<LogEvent[]> {
+  let batch: LogEvent[] = [];
   let bytes = 0;
   for (const event of events) {
     const size = Buffer.byteLength(event.message, 'utf8') + EVENT_OVERHEAD;

@@ -3,11 +3,17 @@
 // s3.amazonaws.com SNS:Publish for this bucket and account), sends s3:TestEvent when a configuration is
 // saved, and publishes each object event with the same record the Lambda path builds, as the message,
 // Subject "Amazon S3 Notification".
-import type { Backend } from '../backend.ts';
-import { s3EventRecord } from '../lambda/s3-events.ts';
 import type { ObjectEvent, TopicDestination, TopicTarget } from '../s3/store.ts';
-import { servicePublishAllowed } from './access.ts';
-import { deliverSync, newMessageId } from './delivery.ts';
+import { servicePublishAllowed } from '../sns/access.ts';
+import { newMessageId, type SnsDelivery } from '../sns/delivery.ts';
+import type { SnsStore } from '../sns/store.ts';
+import { s3EventRecord } from './s3-event.ts';
+
+/** SNS as S3 reaches it: the topics, and delivery of a message published to one. */
+interface Sns {
+  store: Pick<SnsStore, 'topic'>;
+  delivery: Pick<SnsDelivery, 'deliverSync'>;
+}
 
 const S3 = 's3.amazonaws.com';
 const SUBJECT = 'Amazon S3 Notification';
@@ -17,15 +23,8 @@ function bucketArn(bucket: string): string {
 }
 
 /** Publishes as S3 does; a topic that vanished or stopped allowing S3 drops the message with a line on stderr. */
-function publishAsS3(
-  backend: Backend,
-  bucket: string,
-  owner: string,
-  topicArn: string,
-  message: string,
-  what: string,
-): void {
-  const topic = backend.sns.topic(topicArn);
+function publishAsS3(sns: Sns, bucket: string, owner: string, topicArn: string, message: string, what: string): void {
+  const topic = sns.store.topic(topicArn);
   const why = !topic
     ? 'the topic does not exist'
     : !servicePublishAllowed(topic, S3, bucketArn(bucket), owner)
@@ -35,7 +34,7 @@ function publishAsS3(
     console.error(`[local-aws] s3: ${what} for bucket ${bucket} not published to ${topicArn}: ${why}`);
     return;
   }
-  deliverSync(backend, {
+  sns.delivery.deliverSync({
     messageId: newMessageId(),
     topic,
     subject: SUBJECT,
@@ -45,12 +44,12 @@ function publishAsS3(
   });
 }
 
-export function topicTarget(backend: Backend): TopicTarget {
+export function topicTarget(sns: Sns, accountId: string): TopicTarget {
   return {
     validate(bucket, owner, topicArns) {
       const out: Array<{ arn: string; reason: string }> = [];
       for (const arn of topicArns) {
-        const topic = backend.sns.topic(arn);
+        const topic = sns.store.topic(arn);
         if (!topic) out.push({ arn, reason: 'The destination topic does not exist' });
         else if (!servicePublishAllowed(topic, S3, bucketArn(bucket), owner))
           out.push({
@@ -70,14 +69,14 @@ export function topicTarget(backend: Backend): TopicTarget {
         RequestId: requestId,
         HostId: hostId,
       });
-      for (const arn of topicArns) publishAsS3(backend, bucket, owner, arn, message, 's3:TestEvent');
+      for (const arn of topicArns) publishAsS3(sns, bucket, owner, arn, message, 's3:TestEvent');
     },
 
     publish(event: ObjectEvent, destinations: TopicDestination[]) {
-      const owner = backend.config.accountId;
+      const owner = accountId;
       for (const d of destinations) {
         const message = JSON.stringify({ Records: [s3EventRecord(event, d, owner)] });
-        publishAsS3(backend, event.bucket, owner, d.topicArn, message, `${event.eventName} of ${event.key}`);
+        publishAsS3(sns, event.bucket, owner, d.topicArn, message, `${event.eventName} of ${event.key}`);
       }
     },
   };
