@@ -4,40 +4,23 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { Journal, readJournal, type BodyLocation, type Segment } from './journal.ts';
-import { KeyIndex } from './key-index.ts';
+import type { Bucket } from './bucket.ts';
+import { Journal, type BodyLocation, type Segment } from './journal.ts';
 import {
   copyRange,
   decodeHeader,
   encodeHeader,
   fsyncDir,
-  fsyncDirSync,
-  isTmpName,
   keyHash,
   readHeader,
   tmpPath,
-  tryReadHeaderSync,
   writeDurable,
-  writeUnsyncedSync,
   type BodyWriter,
   type ObjectMeta,
 } from './object-file.ts';
-import type { BucketMeta } from './bucket-meta.ts';
+import { replayJournal, scanObjects } from './recovery.ts';
 
-export class Bucket {
-  /** The current version of each key that has one (delete markers are not in it). */
-  readonly index = new KeyIndex();
-  /** Versioned buckets: every version of a key, newest first (keys with only a null version may be absent). */
-  readonly versions = new Map<string, ObjectMeta[]>();
-  constructor(
-    readonly meta: BucketMeta,
-    readonly dir: string,
-  ) {}
-
-  get name(): string {
-    return this.meta.name;
-  }
-}
+export { Bucket } from './bucket.ts';
 
 /** An object opened for reading: small ones come whole, large ones stream from the file. */
 export interface OpenObject {
@@ -79,7 +62,8 @@ export class ObjectStore {
   readonly journaled = new WeakMap<ObjectMeta, BodyLocation>();
   /** Per key file: every write of one key (any version) runs alone. */
   readonly locks = new KeyedLock();
-  private readonly madeDirs = new Set<string>();
+  /** Folders known to exist (not made again). */
+  readonly madeDirs = new Set<string>();
   private seq = 0;
   /** Upload ids found in object headers: uploads that were completed (see UploadStore.load). */
   readonly completedUploads = new Set<string>();
@@ -94,8 +78,8 @@ export class ObjectStore {
     private readonly bucketsById: Map<string, Bucket>,
   ) {
     fs.mkdirSync(path.join(root, 'objects'), { recursive: true, mode: 0o700 });
-    this.replayJournal();
-    this.scanObjects();
+    replayJournal(this, bucketsById);
+    scanObjects(this, bucketsById);
     this.journal = new Journal(path.join(root, 'journal'), (segment) => this.materialize(segment));
   }
 
@@ -105,8 +89,12 @@ export class ObjectStore {
 
   /** Records a write found on disk at start: later writes must order after it. */
   noteLoaded(meta: ObjectMeta): void {
-    this.seq = Math.max(this.seq, meta.seq);
+    this.noteSeq(meta.seq);
     if (meta.uploadId) this.completedUploads.add(meta.uploadId);
+  }
+
+  noteSeq(seq: number): void {
+    this.seq = Math.max(this.seq, seq);
   }
 
   /** Where a version's file is: versions other than null live apart from the key path. */
@@ -129,69 +117,6 @@ export class ObjectStore {
     if (this.madeDirs.has(dir)) return;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.madeDirs.add(dir);
-  }
-
-  /** Applies journal records newer than the files they name (writes that were not fsynced yet). */
-  private replayJournal(): void {
-    const touched = new Set<string>();
-    const segments = readJournal(path.join(this.root, 'journal'), (record, body) => {
-      this.seq = Math.max(this.seq, record.seq);
-      const bucket = this.bucketsById.get(record.bucketId);
-      if (!bucket) return; // deleted with its bucket
-      const file = this.objectFile(bucket, record.op === 'put' ? record.meta.key : record.key);
-      const current = tryReadHeaderSync<ObjectMeta>(file);
-      if (current && current.meta.seq >= record.seq) return;
-      this.ensureDir(path.dirname(file));
-      if (record.op === 'put') writeUnsyncedSync(file, [encodeHeader(record.meta), body]);
-      else fs.rmSync(file, { force: true });
-      touched.add(file);
-    });
-    for (const file of touched) {
-      if (!fs.existsSync(file)) continue;
-      const fd = fs.openSync(file, 'r');
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-    }
-    for (const dir of new Set([...touched].map((f) => path.dirname(f)))) fsyncDirSync(dir);
-    for (const segment of segments) fs.rmSync(segment, { force: true });
-  }
-
-  /** Builds the in-memory indexes from the object files. */
-  private scanObjects(): void {
-    const objects = path.join(this.root, 'objects');
-    const known = new Set(this.bucketsById.keys());
-    for (const id of fs.readdirSync(objects)) {
-      // A bucket deleted just before a crash leaves its folder behind.
-      if (!known.has(id)) fs.rmSync(path.join(objects, id), { recursive: true, force: true });
-    }
-    for (const bucket of this.bucketsById.values()) {
-      if (!fs.existsSync(bucket.dir)) continue;
-      for (const sub of fs.readdirSync(bucket.dir)) {
-        const dir = path.join(bucket.dir, sub);
-        this.madeDirs.add(dir);
-        for (const name of fs.readdirSync(dir)) {
-          const file = path.join(dir, name);
-          if (isTmpName(name)) {
-            fs.rmSync(file, { force: true }); // an interrupted write, never acknowledged
-            continue;
-          }
-          const decoded = tryReadHeaderSync<ObjectMeta>(file);
-          if (!decoded || keyHash(decoded.meta.key) !== sub + name) {
-            console.error(`[local-aws] s3: ignoring unreadable object file ${file}`);
-            continue;
-          }
-          this.seq = Math.max(this.seq, decoded.meta.seq);
-          if (decoded.meta.deleteMarker) {
-            const list = this.nullMarkers.get(bucket.meta.id);
-            if (list) list.push(decoded.meta);
-            else this.nullMarkers.set(bucket.meta.id, [decoded.meta]);
-            continue;
-          }
-          bucket.index.set(decoded.meta);
-          if (decoded.meta.uploadId) this.completedUploads.add(decoded.meta.uploadId);
-        }
-      }
-    }
   }
 
   head(bucket: Bucket, key: string): ObjectMeta | undefined {
