@@ -3,6 +3,7 @@
 // A benchmark that fails is reported as failed in the summary; the others still run.
 import { lambdaSection } from './lambda.ts';
 import { cleanupAll } from './lib/procs.ts';
+import { pipelineSection } from './pipeline.ts';
 import { progress, RESULTS, writeSections, type Section } from './lib/report.ts';
 import { resizeSection } from './resize.ts';
 import { s3Section } from './s3.ts';
@@ -15,6 +16,7 @@ const ALL: Record<Section['id'], () => Promise<Section>> = {
   walkthrough: walkthroughSection,
   resize: resizeSection,
   tune: tuneSection,
+  pipeline: pipelineSection,
 };
 
 function selected(argv: string[]): Array<Section['id']> {

@@ -50,7 +50,8 @@ export interface LambdaDestination {
 /** Checks a bucket's Lambda destinations when a notification configuration is saved; returns the ARNs that fail. */
 export type DestinationValidator = (bucket: string, bucketOwnerAccount: string, functionArns: string[]) => string[];
 
-export type ObjectEventListener = (event: ObjectEvent, destinations: LambdaDestination[]) => void;
+/** Resolves once the event is durably queued: S3 answers the request that caused it only then. */
+export type ObjectEventListener = (event: ObjectEvent, destinations: LambdaDestination[]) => void | Promise<void>;
 
 export interface TopicDestination {
   /** The configuration's Id (the event record's configurationId). */
@@ -222,8 +223,14 @@ export class S3Store {
     return this.lastSequencer.toString(16).toUpperCase().padStart(16, '0');
   }
 
-  /** Tells the listeners (Lambda) and SNS about an event the bucket's destinations want. Never throws. */
-  emit(bucket: Bucket, event: Omit<ObjectEvent, 'bucket' | 'bucketRegion' | 'sequencer' | 'eventTime'>): void {
+  /**
+   * Tells the listeners (Lambda) and SNS about an event the bucket's destinations want; resolves once
+   * the listeners have queued it durably. Never rejects.
+   */
+  async emit(
+    bucket: Bucket,
+    event: Omit<ObjectEvent, 'bucket' | 'bucketRegion' | 'sequencer' | 'eventTime'>,
+  ): Promise<void> {
     if (this.listeners.length === 0 && !this.topicTarget) return;
     const config = bucket.meta.notification ?? EMPTY_NOTIFICATION;
     const destinations: LambdaDestination[] =
@@ -251,12 +258,15 @@ export class S3Store {
       sequencer: this.nextSequencer(),
       eventTime: new Date().toISOString(),
     };
+    const queued: Array<Promise<void>> = [];
     if (destinations.length > 0) {
+      const failed = (e: unknown) => console.error('[local-aws] s3 event listener failed:', e);
       for (const listener of this.listeners) {
         try {
-          listener(full, destinations);
+          const done = listener(full, destinations);
+          if (done) queued.push(done.catch(failed));
         } catch (e) {
-          console.error('[local-aws] s3 event listener failed:', e);
+          failed(e);
         }
       }
     }
@@ -267,6 +277,7 @@ export class S3Store {
         console.error('[local-aws] s3: publishing an event to SNS failed:', e);
       }
     }
+    await Promise.all(queued);
   }
 
   async close(): Promise<void> {

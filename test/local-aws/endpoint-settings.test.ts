@@ -10,7 +10,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startLocalAws, type LocalAwsServer } from '../../local-aws/server.ts';
-import { awsCli, ROOT, tempDir } from '../support/local-aws.ts';
+import { awsCli, needsAwsCli, ROOT, tempDir } from '../support/local-aws.ts';
 
 const KEY = { accessKeyId: 'AKIALOCALOVERRIDE001', secretAccessKey: 'another-secret' };
 const ACCOUNT = '123456789012';
@@ -54,6 +54,10 @@ describe('root credential and account overrides', () => {
       new CreateRoleCommand({ RoleName: 'r', AssumeRolePolicyDocument: JSON.stringify(TRUST) }),
     );
     assert.equal(role.Role?.Arn, `arn:aws:iam::${ACCOUNT}:role/r`);
+  });
+
+  const cliSkip = needsAwsCli('test/local-aws/endpoint-settings.test.ts: the aws-cli with the configured key');
+  it('the aws-cli with the configured key reports the configured account', { skip: cliSkip }, async () => {
     const cli = await awsCli(local.url, ['sts', 'get-caller-identity'], { credentials: KEY });
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(JSON.parse(cli.stdout).Account, ACCOUNT);

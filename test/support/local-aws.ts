@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type LocalAwsConfig } from '../../local-aws/config.ts';
 import { startLocalAws, type LocalAwsServer } from '../../local-aws/server.ts';
+import { AWS_CLI } from './aws-cli.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -68,8 +69,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The aws-cli under test: `AWS_CLI` if set, else `aws` on PATH (v1 or v2). */
-export const AWS_CLI = process.env.AWS_CLI || 'aws';
+export { AWS_CLI, HAS_AWS_CLI, needsAwsCli } from './aws-cli.ts';
 
 /** Runs the real aws-cli against `url` with the local root credentials and no user config. */
 export function awsCli(

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ROOT, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
+import { needsAwsCli, ROOT, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
 import { endpointEnv, reported, runAsPrinted, runScript, scriptEnv } from '../support/walkthrough.ts';
 import { STEPS } from '../../walkthrough/all.ts';
 
@@ -69,7 +69,8 @@ async function runVerbatim(commands: string[], cwd: string): Promise<void> {
   for (const command of commands) await runAsPrinted(command, { cwd, env });
 }
 
-describe('the printed aws-cli commands', () => {
+const cliSkip = needsAwsCli('test/walkthrough/resilience.test.ts');
+describe('the printed aws-cli commands', { skip: cliSkip }, () => {
   it('do the same thing when run verbatim', async () => {
     const cwd = tempDir('cli-');
     // The package is a local build, not a change in the account: make it, then plan the rest.

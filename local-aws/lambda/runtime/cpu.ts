@@ -190,6 +190,22 @@ export function cpuLimitFailures(): { count: number; last?: string } {
   return { count: refused.size, last: last && `${last[0]}: ${last[1]}` };
 }
 
+/**
+ * Gives the endpoint's group the weight its environments would have as separate processes: with the
+ * default weight, all environments together get one process's share of a busy machine (the server,
+ * its clients and every other process each get as much). Each environment's quota still caps it.
+ */
+function weighEndpointGroup(parent: string, kind: Kind): void {
+  const environments = fs.readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+  const n = Math.max(1, environments);
+  try {
+    if (kind === 'v1') fs.writeFileSync(path.join(parent, 'cpu.shares'), String(Math.min(262_144, 1024 * n)));
+    else fs.writeFileSync(path.join(parent, 'cpu.weight'), String(Math.min(10_000, 100 * n)));
+  } catch {
+    // Only the share under contention: the limits that matter are the environments' quotas.
+  }
+}
+
 /** One environment's CPU cgroup (in v2 the same folder as its memory group). */
 export class CpuCgroup {
   private readonly cores = machineCores();
@@ -216,6 +232,7 @@ export class CpuCgroup {
       if (root.kind === 'v2') fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), '+cpu');
       // v2: the memory group of the same environment may have made it already.
       fs.mkdirSync(dir, { recursive: true });
+      weighEndpointGroup(parent, root.kind);
       const group = new CpuCgroup(root.kind, dir, envId, memoryMb);
       group.burst();
       return group;

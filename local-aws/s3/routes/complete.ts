@@ -213,7 +213,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<AwsRespon
     throw e;
   }
   await ctx.store.uploads.remove(upload);
-  emitEvent(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', key, meta);
+  await emitEvent(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', key, meta);
   return answer(ctx, bucket, key, meta);
 }
 

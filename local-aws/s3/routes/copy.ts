@@ -168,7 +168,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
     { key, size: srcMeta.size, etag, checksum, tags, ...headers, sse },
     source,
   );
-  emitEvent(ctx, dstBucket, 'ObjectCreated:Copy', key, meta);
+  await emitEvent(ctx, dstBucket, 'ObjectCreated:Copy', key, meta);
   const result: XmlNode = { LastModified: new Date(meta.lastModified), ETag: `"${meta.etag}"` };
   if (meta.checksum) {
     result.ChecksumType = meta.checksum.type;

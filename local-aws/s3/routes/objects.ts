@@ -52,9 +52,15 @@ export function principalId(ctx: S3Context): string {
   return `AWS:${ctx.req.caller.userId}`;
 }
 
-/** Tells the Lambda hooks about a created or removed object. */
-export function emitEvent(ctx: S3Context, bucket: Bucket, eventName: string, key: string, meta?: ObjectMeta): void {
-  ctx.store.emit(bucket, {
+/** Tells the Lambda hooks about a created or removed object; resolves once the event is durably queued. */
+export function emitEvent(
+  ctx: S3Context,
+  bucket: Bucket,
+  eventName: string,
+  key: string,
+  meta?: ObjectMeta,
+): Promise<void> {
+  return ctx.store.emit(bucket, {
     eventName,
     key,
     size: meta?.size,
@@ -105,7 +111,7 @@ export async function putObject(ctx: S3Context): Promise<AwsResponse> {
     },
     ctx.req.body,
   );
-  emitEvent(ctx, bucket, 'ObjectCreated:Put', key, meta);
+  await emitEvent(ctx, bucket, 'ObjectCreated:Put', key, meta);
   return ok({
     etag: quote(meta.etag),
     ...encryptionHeaders(sse),
@@ -138,16 +144,16 @@ export async function removeObject(
   if (versionId !== undefined) {
     if (!looksLikeVersionId(versionId)) throw invalidArgument('Invalid version id specified', 'versionId', versionId);
     const removed = await deleteVersion(ctx.store.objects, bucket, key, versionId);
-    if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
+    if (removed) await emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
     return { versionId, deleteMarker: removed?.deleteMarker };
   }
   if (bucket.meta.versioning) {
     const fields = { key, size: 0, etag: '', metadata: {}, deleteMarker: true };
     const marker = await writeVersion(ctx.store.objects, bucket, fields, undefined);
-    emitEvent(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key);
+    await emitEvent(ctx, bucket, 'ObjectRemoved:DeleteMarkerCreated', key);
     return { versionId: versionIdOf(marker), deleteMarker: true };
   }
   const removed = await ctx.store.objects.delete(bucket, key);
-  if (removed) emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
+  if (removed) await emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
   return {};
 }

@@ -8,7 +8,7 @@ import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { signHeaders } from '../../../local-aws/core/sigv4.ts';
-import { awsCli, ROOT, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { awsCli, needsAwsCli, ROOT, startTestServer, type TestServer } from '../../support/local-aws.ts';
 
 let server: TestServer;
 before(async () => {
@@ -107,7 +107,8 @@ describe('SigV4 authentication', () => {
     assert.equal((await fetch(url, { headers: fresh })).status, 200);
   });
 
-  it('answers the real aws-cli, and refuses it with a wrong secret', async () => {
+  const cliSkip = needsAwsCli('test/local-aws/core/auth.test.ts: the real aws-cli');
+  it('answers the real aws-cli, and refuses it with a wrong secret', { skip: cliSkip }, async () => {
     const ok = await awsCli(server.url, ['sts', 'get-caller-identity']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).Account, '000000000000');

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CognitoIdentityClient, GetIdCommand } from '@aws-sdk/nested-clients/cognito-identity';
 import { signHeaders } from '../../../local-aws/core/sigv4.ts';
-import { awsCli, ROOT, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { awsCli, needsAwsCli, ROOT, startTestServer, type TestServer } from '../../support/local-aws.ts';
 
 let server: TestServer;
 before(async () => {
@@ -35,23 +35,28 @@ async function signed(
 }
 
 describe('a service the endpoint does not serve', () => {
-  it('the real aws-cli reads the message for JSON 1.0 (dynamodb), SQS and REST-JSON (apigateway)', async () => {
-    // SQS speaks JSON 1.0 in aws-cli v1 1.3x+ and query XML in older v2 (2.9): both must parse.
-    const cases: Array<[string[], string]> = [
-      [['dynamodb', 'list-tables'], 'dynamodb'],
-      [['sqs', 'list-queues'], 'sqs'],
-      [['apigateway', 'get-rest-apis'], 'apigateway'],
-    ];
-    await Promise.all(
-      cases.map(async ([args, name]) => {
-        const r = await awsCli(server.url, args);
-        assert.notEqual(r.code, 0, args.join(' '));
-        assert.match(r.stderr, /An error occurred \(UnknownService\)/, r.stderr);
-        assert.match(r.stderr, new RegExp(`does not serve the service "${name}"`), r.stderr);
-        assert.match(r.stderr, SERVED);
-      }),
-    );
-  });
+  const skip = needsAwsCli('test/local-aws/core/unknown-service.test.ts');
+  it(
+    'the real aws-cli reads the message for JSON 1.0 (dynamodb), SQS and REST-JSON (apigateway)',
+    { skip },
+    async () => {
+      // SQS speaks JSON 1.0 in aws-cli v1 1.3x+ and query XML in older v2 (2.9): both must parse.
+      const cases: Array<[string[], string]> = [
+        [['dynamodb', 'list-tables'], 'dynamodb'],
+        [['sqs', 'list-queues'], 'sqs'],
+        [['apigateway', 'get-rest-apis'], 'apigateway'],
+      ];
+      await Promise.all(
+        cases.map(async ([args, name]) => {
+          const r = await awsCli(server.url, args);
+          assert.notEqual(r.code, 0, args.join(' '));
+          assert.match(r.stderr, /An error occurred \(UnknownService\)/, r.stderr);
+          assert.match(r.stderr, new RegExp(`does not serve the service "${name}"`), r.stderr);
+          assert.match(r.stderr, SERVED);
+        }),
+      );
+    },
+  );
 
   it('the real SDK (an unsigned Cognito Identity call, JSON 1.1) gets UnknownService naming the target', async () => {
     const client = new CognitoIdentityClient({ endpoint: server.url, region: 'us-east-1', maxAttempts: 1 });

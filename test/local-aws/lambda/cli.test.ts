@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AWS_CLI, awsCli, awsCliOk, startTestServer, tempDir, type TestServer } from '../../support/local-aws.ts';
+import {
+  AWS_CLI,
+  awsCli,
+  awsCliOk,
+  needsAwsCli,
+  startTestServer,
+  tempDir,
+  type TestServer,
+} from '../../support/local-aws.ts';
 import { eventually, handlerZip, LAMBDA_TRUST } from '../../support/lambda-kit.ts';
 
 let server: TestServer;
@@ -70,7 +78,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe(`aws-cli (${isV2 ? 'v2' : 'v1'})`, () => {
+describe(`aws-cli (${isV2 ? 'v2' : 'v1'})`, { skip: needsAwsCli('test/local-aws/lambda/cli.test.ts') }, () => {
   let roleArn = '';
 
   it('creates a function from a zip file and waits for it', async () => {

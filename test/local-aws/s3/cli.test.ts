@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { awsCli, awsCliOk, startTestServer, tempDir, type TestServer } from '../../support/local-aws.ts';
+import { awsCli, awsCliOk, needsAwsCli, startTestServer, tempDir, type TestServer } from '../../support/local-aws.ts';
 
 let server: TestServer;
 let work: string;
@@ -25,7 +25,7 @@ after(async () => {
 
 const cli = (args: string[]) => awsCliOk(server.url, args, { cwd: work });
 
-describe('aws-cli against the local S3', () => {
+describe('aws-cli against the local S3', { skip: needsAwsCli('test/local-aws/s3/cli.test.ts') }, () => {
   it('mb, cp (small and 20 MB multipart), ls, list-objects-v2, cp back', async () => {
     assert.match(await cli(['s3', 'mb', `s3://${B}`]), new RegExp(`make_bucket: ${B}`));
     await cli(['s3', 'cp', 'small.txt', `s3://${B}/dir/small.txt`]);

@@ -196,7 +196,7 @@ describe('S3 object events for Lambda', () => {
   const seen: Array<{ event: ObjectEvent; destinations: LambdaDestination[] }> = [];
   let stop: () => void = () => undefined;
   before(async () => {
-    stop = server.backend.s3.onObjectEvent((event, destinations) => seen.push({ event, destinations }));
+    stop = server.backend.s3.onObjectEvent((event, destinations) => void seen.push({ event, destinations }));
     server.backend.s3.onObjectEvent(() => {
       throw new Error('a broken listener must not fail the request');
     });

@@ -14,7 +14,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { ACCOUNT, awsCliOk, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { ACCOUNT, awsCliOk, needsAwsCli, startTestServer, type TestServer } from '../../support/local-aws.ts';
 import { boto3, noBoto3 } from './boto3.ts';
 
 let server: TestServer;
@@ -137,7 +137,7 @@ describe('server-side encryption', () => {
     await assert.rejects(head('ssec'), { name: 'NotFound' });
   });
 
-  it('aws-cli: cp --sse aws:kms --sse-kms-key-id', async () => {
+  it('aws-cli: cp --sse aws:kms --sse-kms-key-id', { skip: needsAwsCli('s3/sse.test.ts') }, async () => {
     await awsCliOk(server.url, ['s3', 'cp', '-', `s3://${B}/by-cli`, '--sse', 'aws:kms', '--sse-kms-key-id', KEY_ID], {
       input: 'from the cli',
     });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { createRole, eventually, handlerZip } from '../../support/lambda-kit.ts';
-import { awsCli, awsCliOk, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { awsCli, awsCliOk, needsAwsCli, startTestServer, type TestServer } from '../../support/local-aws.ts';
 
 let server: TestServer;
 let fnArn: string;
@@ -34,7 +34,7 @@ after(async () => {
   await server.stopAndRemove();
 });
 
-describe('aws sns', () => {
+describe('aws sns', { skip: needsAwsCli('test/local-aws/sns/cli.test.ts') }, () => {
   it(
     'create-topic, subscribe --protocol lambda, publish ' + '(delivered), list-subscriptions-by-topic, delete-topic',
     async () => {

@@ -1,0 +1,277 @@
+// Pipeline benchmark (issue 11): 100 concurrent uploads of a 65 KB 1600x1000 JPEG (one SDK client,
+// one process) into the walkthrough's source bucket with the resize function deployed, until all 100
+// thumbnails exist, warm; against bare sharp making the same 100 thumbnails in one process, 2 at a
+// time. Both in the same run, alternating, several rounds.
+//   npm run bench:pipeline        (writes its section of bench/RESULTS.md)
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+import { readConfig } from '../handlers/resize/config.ts';
+import { makeThumbnail } from '../handlers/resize/image.ts';
+import { isMain, runAlone } from './lib/main.ts';
+import { PROJECT, TSX, startLocalEndpoint, tempDir } from './lib/procs.ts';
+import {
+  measured,
+  NOOP_SOURCE,
+  noopInvocations,
+  PLAIN,
+  putAll,
+  setUpStages,
+  type StageCost,
+} from './pipeline/stages.ts';
+import { progress, type Goal, type Section } from './lib/report.ts';
+import { median, ratio, seconds, table } from './lib/stats.ts';
+
+const COUNT = 100;
+const ROUNDS = Number(process.env.PIPELINE_ROUNDS ?? 5);
+export const SOURCE = 'bench-pipeline-source';
+export const DEST = 'bench-pipeline-source-resized';
+const GOAL = 0.6;
+
+/** A 1600x1000 photo-like JPEG of about 65 KB: smooth gradients and some detail, made the same way every run. */
+export async function benchImage(): Promise<Buffer> {
+  const w = 1600;
+  const h = 1000;
+  const raw = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      const detail = ((x * 7919 + y * 104729) % 97) / 6;
+      raw[i] = (128 + 100 * Math.sin(x / 150) + detail) & 0xff;
+      raw[i + 1] = (128 + 90 * Math.cos(y / 120 + x / 400)) & 0xff;
+      raw[i + 2] = (100 + 80 * Math.sin((x + y) / 200) + detail) & 0xff;
+    }
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 82 })
+    .toBuffer();
+}
+
+export function runWalkthrough(endpoint: string, cwd: string, image: string): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    NO_COLOR: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const args = ['--import', TSX, path.join(PROJECT, 'walkthrough', 'all.ts'), '--image', image];
+  args.push('--source-bucket', SOURCE, '--dest-bucket', DEST);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`walkthrough/all.ts exited ${code}:\n${out.slice(-3000)}`)),
+    );
+  });
+}
+
+/** Waits for the thumbnails in order with HeadObject: cheap for the endpoint, unlike a listing per poll. */
+async function waitForThumbnails(s3: S3Client, prefix: string, deadline: number): Promise<void> {
+  const exists = (i: number) =>
+    s3.send(new HeadObjectCommand({ Bucket: DEST, Key: `resized-${prefix}${i}.jpg` })).then(
+      () => true,
+      (e: { name?: string }) => {
+        if (e.name === 'NotFound') return false;
+        throw e;
+      },
+    );
+  for (let i = 0; i < COUNT;) {
+    if (await exists(i)) i++;
+    else if (Date.now() > deadline) throw new Error(`round ${prefix}: ${i} of ${COUNT} thumbnails by the deadline`);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Uploads COUNT copies at once; resolves with the time from the first send to the last thumbnail. */
+export async function pipelineRound(s3: S3Client, body: Buffer, prefix: string): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: COUNT }, (_, i) =>
+      s3.send(
+        new PutObjectCommand({ Bucket: SOURCE, Key: `${prefix}${i}.jpg`, Body: body, ContentType: 'image/jpeg' }),
+      ),
+    ),
+  );
+  await waitForThumbnails(s3, prefix, Date.now() + 120_000);
+  return performance.now() - t0;
+}
+
+/** The same COUNT thumbnails with the handler's own resize, 2 at a time, in this process. */
+export async function sharpRound(body: Buffer): Promise<number> {
+  const config = readConfig({ DEST_BUCKET: DEST });
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < COUNT) {
+      next++;
+      await makeThumbnail(body, config);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return performance.now() - t0;
+}
+
+export interface Round {
+  plain: StageCost;
+  noop: StageCost;
+  pipeline: StageCost;
+  sharp: StageCost;
+}
+
+export interface PipelineBench {
+  imageBytes: number;
+  rounds: Round[];
+}
+
+export async function runPipelineBench(rounds = ROUNDS): Promise<PipelineBench> {
+  const body = await benchImage();
+  progress(`Pipeline: a ${body.length} byte 1600x1000 JPEG; starting the endpoint and the walkthrough`);
+  const local = await startLocalEndpoint();
+  const scratch = tempDir('bench-pipeline-');
+  const image = path.join(scratch.dir, 'bench.jpg');
+  fs.writeFileSync(image, body);
+  await runWalkthrough(local.url, scratch.dir, image);
+  await setUpStages(local.url);
+  const config = {
+    endpoint: local.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  };
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const logs = new CloudWatchLogsClient(config);
+  const out: PipelineBench = { imageBytes: body.length, rounds: [] };
+  const own = process.pid;
+  try {
+    // Warm: environments started and sharp loaded on both sides.
+    await pipelineRound(s3, body, 'warm/');
+    let since = Date.now();
+    await putAll(s3, NOOP_SOURCE, 'warm/', body, COUNT);
+    await noopInvocations(logs, since, COUNT);
+    await sharpRound(body);
+    for (let r = 0; r < rounds; r++) {
+      const plain = await measured(local.pid, COUNT, () => putAll(s3, PLAIN, `r${r}/`, body, COUNT));
+      since = Date.now();
+      const noop = await measured(local.pid, COUNT, async () => {
+        await putAll(s3, NOOP_SOURCE, `r${r}/`, body, COUNT);
+        await noopInvocations(logs, since, COUNT);
+      });
+      const pipeline = await measured(local.pid, COUNT, () => pipelineRound(s3, body, `r${r}/`));
+      const sharpCost = await measured(own, COUNT, () => sharpRound(body));
+      out.rounds.push({ plain, noop, pipeline, sharp: sharpCost });
+      progress(
+        `Pipeline: round ${r + 1}: pipeline ${perS(pipeline.wallMs).toFixed(1)}/s, ` +
+          `bare sharp ${perS(sharpCost.wallMs).toFixed(1)}/s`,
+      );
+    }
+  } finally {
+    s3.destroy();
+    logs.destroy();
+    await local.stop();
+  }
+  return out;
+}
+
+const perS = (msValue: number) => (COUNT * 1000) / msValue;
+const med = (xs: number[]) => median(xs).toFixed(1);
+
+function stageRow(name: string, costs: StageCost[], cpu: 'all' | 'client'): string[] {
+  const client = costs.map((c) => c.client);
+  return [
+    name,
+    seconds(median(costs.map((c) => c.wallMs))),
+    med(costs.map((c) => perS(c.wallMs))),
+    cpu === 'all' ? med(costs.map((c) => c.endpoint)) : '-',
+    cpu === 'all' ? med(costs.map((c) => c.environments)) : '-',
+    med(client),
+    med(costs.map((c) => (cpu === 'all' ? c.endpoint + c.environments : 0) + c.client)),
+  ];
+}
+
+export async function pipelineSection(): Promise<Section> {
+  const startedAt = new Date();
+  const r = await runPipelineBench();
+  const rounds = r.rounds;
+  const pipe = median(rounds.map((x) => perS(x.pipeline.wallMs)));
+  const bare = median(rounds.map((x) => perS(x.sharp.wallMs)));
+  const ratios = rounds.map((x) => perS(x.pipeline.wallMs) / perS(x.sharp.wallMs));
+  const goals: Goal[] = [
+    {
+      goal: `the upload -> thumbnail pipeline at least ${GOAL}x bare sharp's throughput, warm`,
+      met: median(ratios) >= GOAL,
+      detail:
+        `${pipe.toFixed(1)} vs ${bare.toFixed(1)} thumbnails/s; ratio ${ratio(median(ratios))} ` +
+        `(medians of ${rounds.length} rounds of ${COUNT}, per-round ratios ${ratios.map(ratio).join(', ')})`,
+    },
+  ];
+  const markdown = [
+    table(
+      [
+        'stage',
+        'wall s',
+        'images/s',
+        'endpoint CPU ms/image',
+        'environments CPU ms/image',
+        'client CPU ms/image',
+        'total',
+      ],
+      [
+        stageRow(
+          'A. PutObject only (no trigger)',
+          rounds.map((x) => x.plain),
+          'all',
+        ),
+        stageRow(
+          'B. + trigger, empty function',
+          rounds.map((x) => x.noop),
+          'all',
+        ),
+        stageRow(
+          'C. the pipeline (resize function)',
+          rounds.map((x) => x.pipeline),
+          'all',
+        ),
+        stageRow(
+          'D. bare sharp, 2 at a time',
+          rounds.map((x) => x.sharp),
+          'client',
+        ),
+      ],
+    ),
+    '',
+    'How it was measured:',
+    `- The local endpoint (own temp data folder, default settings) with \`walkthrough/all.ts\` run against it`,
+    `  (function \`CreateThumbnail\`, 1024 MB, S3 trigger). One \`S3Client\` in this process sends ${COUNT}`,
+    `  PutObjects of a ${r.imageBytes} byte 1600x1000 JPEG at once (stage C); the time runs from the first send`,
+    `  until HeadObject (each key in turn, every 20 ms until it exists) finds all ${COUNT} \`resized-\` thumbnails.`,
+    '- Stage A sends the same PutObjects to a bucket without notifications; stage B to a bucket that triggers',
+    '  an empty function (1024 MB), until its log group holds their REPORT lines (FilterLogEvents every 50 ms).',
+    `- Bare sharp (D): the handler's \`makeThumbnail\` on the same bytes, ${COUNT} times, 2 at a time,`,
+    '  in this process.',
+    '- One warm-up of each stage first; then each round runs A, B, C, D in turn. Figures are medians over the',
+    '  rounds. CPU from `/proc/<pid>/stat` (endpoint, and its descendants: the function environments) and',
+    '  `process.cpuUsage()` (client), per image.',
+  ].join('\n');
+  return {
+    id: 'pipeline',
+    title: 'Pipeline: upload -> thumbnail vs bare sharp (issue 11)',
+    command: 'npm run bench:pipeline',
+    markdown,
+    goals,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+  };
+}
+
+if (isMain(import.meta.url)) await runAlone(pipelineSection);
