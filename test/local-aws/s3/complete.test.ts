@@ -14,7 +14,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../../support/local-aws.ts';
-import { boto3, noBoto3 } from './boto3.ts';
+import { boto3, noBoto3 } from '../../support/boto3.ts';
 
 let server: TestServer;
 let s3: S3Client;

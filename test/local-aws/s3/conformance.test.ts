@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { awsCliOk, needsAwsCli, startTestServer, type TestServer } from '../../support/local-aws.ts';
 import { errorCode, s3Raw } from '../../support/s3-raw.ts';
-import { boto3, noBoto3 } from './boto3.ts';
+import { boto3, noBoto3 } from '../../support/boto3.ts';
 
 let server: TestServer;
 let s3: S3Client;

@@ -1,10 +1,15 @@
 // boto3 (python3) against the local endpoint: a script gets `s3` (a client for the endpoint, path
 // style, one attempt) and `out(value)` to hand a JSON-able value back to the test.
 import { spawn, spawnSync } from 'node:child_process';
-import { ROOT } from '../../support/local-aws.ts';
+import { ROOT } from './local-aws.ts';
 
-/** Whether `python3 -c "import boto3"` works (Debian's python3-boto3 in CI). */
-export const BOTO3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+// The first Python that imports boto3: PYTHON if set, then python3 on PATH, then Debian's own
+// /usr/bin/python3 (where apt's python3-boto3 lands when PATH's python3 is another install, e.g. pyenv).
+const CANDIDATES = process.env.PYTHON ? [process.env.PYTHON] : ['python3', '/usr/bin/python3'];
+const PYTHON = CANDIDATES.find((py) => spawnSync(py, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0);
+
+/** Whether a Python with boto3 was found (Debian's python3-boto3 in CI). */
+export const BOTO3 = PYTHON !== undefined;
 
 /** Skip reason for node:test when boto3 is missing; CI sets REQUIRE_BOTO3=1 to make that a failure. */
 export const noBoto3 = BOTO3 || process.env.REQUIRE_BOTO3 === '1' ? false : 'boto3 is not installed (python3-boto3)';
@@ -28,7 +33,7 @@ def error_of(fn):
 /** Runs `script` (after the prelude) and returns what it passed to `out`. */
 export function boto3(url: string, script: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', PRELUDE + script, url], {
+    const child = spawn(PYTHON ?? 'python3', ['-c', PRELUDE + script, url], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_CONFIG_FILE: '/dev/null' },
     });
     let stdout = '';
