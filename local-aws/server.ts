@@ -34,6 +34,7 @@ import { describeMemoryEnforcement } from './lambda/runtime/memory.ts';
 import { lambdaRequestLimit, requestTooLargeMessage } from './lambda/request-limits.ts';
 import { handleLambda } from './lambda/service.ts';
 import { handleLogs } from './logs/service.ts';
+import { anonymousError } from './s3/anonymous.ts';
 import { handleS3 } from './s3/service.ts';
 import { handleSns } from './sns/service.ts';
 import { SIGNING_CERT_PATH } from './sns/signing.ts';
@@ -200,6 +201,14 @@ export function createRequestListener(backend: Backend) {
       return;
     }
 
+    /** `Host: <bucket>.<hostname>` (virtual-hosted-style S3). */
+    const hostBucketOf = (host: string | undefined): string | undefined => {
+      const hostName = (host ?? '').replace(/:\d+$/, '');
+      const suffix = '.' + config.hostname;
+      return hostName.endsWith(suffix) && hostName.length > suffix.length
+        ? hostName.slice(0, -suffix.length).replace(/\.s3$/, '')
+        : undefined;
+    };
     let service: ServiceName = guessService(parts);
     let requestId = newRequestId(service);
     let response: AwsResponse;
@@ -240,15 +249,12 @@ export function createRequestListener(backend: Backend) {
         if (target) throw unknownServiceError(`of X-Amz-Target "${target}"`);
         service = guessService(parts, rawBody);
         requestId = newRequestId(service);
+        if (service === 's3')
+          throw anonymousError(backend.s3, parts.rawPath, hostBucketOf(parts.headers['host']), parts.rawQuery);
         throw authError(service, 'missing');
       }
       const verified = verifyRequest(parts, claim, rawBody, backend.lookupCredential);
-      const hostName = (parts.headers['host'] ?? '').replace(/:\d+$/, '');
-      const suffix = '.' + config.hostname;
-      const hostBucket =
-        verified.service === 's3' && hostName.endsWith(suffix) && hostName.length > suffix.length
-          ? hostName.slice(0, -suffix.length).replace(/\.s3$/, '')
-          : undefined;
+      const hostBucket = verified.service === 's3' ? hostBucketOf(parts.headers['host']) : undefined;
       const awsRequest: AwsRequest = {
         requestId,
         service: verified.service,

@@ -1,7 +1,7 @@
 // Who is calling, and is the request really theirs? SigV4 (Authorization header or presigned query),
 // clock window, session tokens, payload hash and aws-chunked bodies. Errors use each service's codes.
 import { timingSafeEqual } from 'node:crypto';
-import { AwsError } from './errors.ts';
+import { AwsError, notImplemented } from './errors.ts';
 import type { Caller, ServiceName } from './request.ts';
 import {
   ALGORITHM,
@@ -149,6 +149,9 @@ export function readClaim(parts: IncomingParts): AuthClaim | undefined {
   const query = new URLSearchParams(parts.rawQuery);
   if (auth) {
     const service = /Credential=[^/]*\/[^/]*\/[^/]*\/([^/,\s]*)/.exec(auth)?.[1] ?? guessService(parts);
+    // S3's legacy Signature Version 2 is a feature this endpoint leaves out: said so by name.
+    if (service === 's3' && /^AWS [^:\s]+:/.test(auth))
+      throw notImplemented('s3', 'Signature Version 2 (Authorization: AWS <key>:<signature>)');
     if (!auth.startsWith(ALGORITHM + ' '))
       throw authError(service, 'malformed', `only ${ALGORITHM} (SigV4) is supported`);
     const fields = new Map<string, string>();

@@ -21,4 +21,6 @@ export interface BucketMeta {
   tags?: Array<[string, string]>;
   publicAccessBlock?: PublicAccessBlock;
   notification?: NotificationConfig;
+  /** Absent until PutBucketVersioning; never absent again after (as on S3). */
+  versioning?: 'Enabled' | 'Suspended';
 }

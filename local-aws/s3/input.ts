@@ -224,7 +224,8 @@ export function taggingHeader(req: AwsRequest): Array<[string, string]> | undefi
     };
     pairs.push([decode(eq < 0 ? part : part.slice(0, eq)), decode(eq < 0 ? '' : part.slice(eq + 1))]);
   }
-  return checkTags(pairs, 'object');
+  // S3 keeps header tags sorted by key (GetObjectTagging answers them in that order).
+  return checkTags(pairs, 'object').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

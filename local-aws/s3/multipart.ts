@@ -13,7 +13,9 @@ import {
   isTmpName,
   tryReadHeaderSync,
   writeDurable,
+  type BodyWriter,
   type ChecksumType,
+  type Encryption,
   type ObjectHeaders,
 } from './object-file.ts';
 
@@ -29,6 +31,7 @@ export interface UploadMeta extends ObjectHeaders {
   tags?: Array<[string, string]>;
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
+  sse?: Encryption;
 }
 
 export interface PartMeta {
@@ -109,7 +112,7 @@ export class UploadStore {
     return u;
   }
 
-  async putPart(upload: Upload, part: PartMeta, body: Buffer): Promise<void> {
+  async putPart(upload: Upload, part: PartMeta, body: Buffer | BodyWriter): Promise<void> {
     await writeDurable(upload.partFile(part.partNumber), encodeHeader(part), body);
     const newer = upload.parts.get(part.partNumber);
     if (!newer || newer.lastModified <= part.lastModified) upload.parts.set(part.partNumber, part);

@@ -20,6 +20,18 @@ export interface StoredChecksum {
   type: ChecksumType;
 }
 
+export type SseAlgorithm = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+
+/** Server-side encryption asked for by the writer (see sse.ts); absent = SSE-S3 (AES256). */
+export interface Encryption {
+  algorithm: SseAlgorithm;
+  /** Full key ARN (aws:kms, aws:kms:dsse). */
+  kmsKeyId?: string;
+  bucketKeyEnabled?: boolean;
+  /** x-amz-server-side-encryption-context as sent (base64 JSON). */
+  context?: string;
+}
+
 /** The HTTP headers S3 stores with an object and returns on GET/HEAD. */
 export interface ObjectHeaders {
   contentType?: string;
@@ -45,9 +57,15 @@ export interface ObjectMeta extends ObjectHeaders {
   seq: number;
   checksum?: StoredChecksum;
   tags?: Array<[string, string]>;
-  /** Multipart objects: number of parts and the upload they came from. */
+  /** Multipart objects: number of parts, their sizes (for partNumber reads) and the upload they came from. */
   parts?: number;
+  partSizes?: number[];
   uploadId?: string;
+  sse?: Encryption;
+  /** Absent = the null version (written while versioning was off or suspended). */
+  versionId?: string;
+  /** A delete marker: no bytes, hides the key while it is the newest version. */
+  deleteMarker?: boolean;
 }
 
 export function encodeHeader(meta: object): Buffer {

@@ -4,37 +4,23 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { Journal, readJournal, type BodyLocation, type Segment } from './journal.ts';
-import { KeyIndex } from './key-index.ts';
+import type { Bucket } from './bucket.ts';
+import { Journal, type BodyLocation, type Segment } from './journal.ts';
 import {
   copyRange,
   decodeHeader,
   encodeHeader,
   fsyncDir,
-  fsyncDirSync,
-  isTmpName,
   keyHash,
   readHeader,
   tmpPath,
-  tryReadHeaderSync,
   writeDurable,
-  writeUnsyncedSync,
   type BodyWriter,
   type ObjectMeta,
 } from './object-file.ts';
-import type { BucketMeta } from './bucket-meta.ts';
+import { replayJournal, scanObjects } from './recovery.ts';
 
-export class Bucket {
-  readonly index = new KeyIndex();
-  constructor(
-    readonly meta: BucketMeta,
-    readonly dir: string,
-  ) {}
-
-  get name(): string {
-    return this.meta.name;
-  }
-}
+export { Bucket } from './bucket.ts';
 
 /** An object opened for reading: small ones come whole, large ones stream from the file. */
 export interface OpenObject {
@@ -73,12 +59,18 @@ class KeyedLock {
 export class ObjectStore {
   private readonly journal: Journal;
   /** Objects whose bytes are still only in the journal (by metadata identity). */
-  private readonly journaled = new WeakMap<ObjectMeta, BodyLocation>();
-  private readonly locks = new KeyedLock();
-  private readonly madeDirs = new Set<string>();
+  readonly journaled = new WeakMap<ObjectMeta, BodyLocation>();
+  /** Per key file: every write of one key (any version) runs alone. */
+  readonly locks = new KeyedLock();
+  /** Folders known to exist (not made again). */
+  readonly madeDirs = new Set<string>();
   private seq = 0;
   /** Upload ids found in object headers: uploads that were completed (see UploadStore.load). */
   readonly completedUploads = new Set<string>();
+  /** Null delete markers found at key paths at start, by bucket id (see versions.ts loadVersions). */
+  readonly nullMarkers = new Map<string, ObjectMeta[]>();
+  /** Writes in buckets with versioning (versions.ts), set by S3Store; unversioned writes never go there. */
+  writeVersioned?: (bucket: Bucket, fields: NewObject, body: Buffer | BodyWriter) => Promise<ObjectMeta>;
 
   /** Recovers what a crash left (journal replay, temporary files) and indexes every object. */
   constructor(
@@ -86,81 +78,45 @@ export class ObjectStore {
     private readonly bucketsById: Map<string, Bucket>,
   ) {
     fs.mkdirSync(path.join(root, 'objects'), { recursive: true, mode: 0o700 });
-    this.replayJournal();
-    this.scanObjects();
+    replayJournal(this, bucketsById);
+    scanObjects(this, bucketsById);
     this.journal = new Journal(path.join(root, 'journal'), (segment) => this.materialize(segment));
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** Records a write found on disk at start: later writes must order after it. */
+  noteLoaded(meta: ObjectMeta): void {
+    this.noteSeq(meta.seq);
+    if (meta.uploadId) this.completedUploads.add(meta.uploadId);
+  }
+
+  noteSeq(seq: number): void {
+    this.seq = Math.max(this.seq, seq);
+  }
+
+  /** Where a version's file is: versions other than null live apart from the key path. */
+  fileOf(bucket: Bucket, meta: Pick<ObjectMeta, 'key' | 'versionId'>): string {
+    if (meta.versionId === undefined) return this.objectFile(bucket, meta.key);
+    return path.join(this.root, 'versions', bucket.meta.id, meta.versionId.slice(0, 2), meta.versionId);
   }
 
   bucketDir(id: string): string {
     return path.join(this.root, 'objects', id);
   }
 
-  private objectFile(bucket: Bucket, key: string): string {
+  /** Where a key's null version (the only one in an unversioned bucket) lives. */
+  objectFile(bucket: Bucket, key: string): string {
     const h = keyHash(key);
     return path.join(bucket.dir, h.slice(0, 2), h.slice(2));
   }
 
-  private ensureDir(dir: string): void {
+  ensureDir(dir: string): void {
     if (this.madeDirs.has(dir)) return;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.madeDirs.add(dir);
-  }
-
-  /** Applies journal records newer than the files they name (writes that were not fsynced yet). */
-  private replayJournal(): void {
-    const touched = new Set<string>();
-    const segments = readJournal(path.join(this.root, 'journal'), (record, body) => {
-      this.seq = Math.max(this.seq, record.seq);
-      const bucket = this.bucketsById.get(record.bucketId);
-      if (!bucket) return; // deleted with its bucket
-      const file = this.objectFile(bucket, record.op === 'put' ? record.meta.key : record.key);
-      const current = tryReadHeaderSync<ObjectMeta>(file);
-      if (current && current.meta.seq >= record.seq) return;
-      this.ensureDir(path.dirname(file));
-      if (record.op === 'put') writeUnsyncedSync(file, [encodeHeader(record.meta), body]);
-      else fs.rmSync(file, { force: true });
-      touched.add(file);
-    });
-    for (const file of touched) {
-      if (!fs.existsSync(file)) continue;
-      const fd = fs.openSync(file, 'r');
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-    }
-    for (const dir of new Set([...touched].map((f) => path.dirname(f)))) fsyncDirSync(dir);
-    for (const segment of segments) fs.rmSync(segment, { force: true });
-  }
-
-  /** Builds the in-memory indexes from the object files. */
-  private scanObjects(): void {
-    const objects = path.join(this.root, 'objects');
-    const known = new Set(this.bucketsById.keys());
-    for (const id of fs.readdirSync(objects)) {
-      // A bucket deleted just before a crash leaves its folder behind.
-      if (!known.has(id)) fs.rmSync(path.join(objects, id), { recursive: true, force: true });
-    }
-    for (const bucket of this.bucketsById.values()) {
-      if (!fs.existsSync(bucket.dir)) continue;
-      for (const sub of fs.readdirSync(bucket.dir)) {
-        const dir = path.join(bucket.dir, sub);
-        this.madeDirs.add(dir);
-        for (const name of fs.readdirSync(dir)) {
-          const file = path.join(dir, name);
-          if (isTmpName(name)) {
-            fs.rmSync(file, { force: true }); // an interrupted write, never acknowledged
-            continue;
-          }
-          const decoded = tryReadHeaderSync<ObjectMeta>(file);
-          if (!decoded || keyHash(decoded.meta.key) !== sub + name) {
-            console.error(`[local-aws] s3: ignoring unreadable object file ${file}`);
-            continue;
-          }
-          bucket.index.set(decoded.meta);
-          this.seq = Math.max(this.seq, decoded.meta.seq);
-          if (decoded.meta.uploadId) this.completedUploads.add(decoded.meta.uploadId);
-        }
-      }
-    }
   }
 
   head(bucket: Bucket, key: string): ObjectMeta | undefined {
@@ -169,6 +125,7 @@ export class ObjectStore {
 
   /** Writes an object from bytes in memory; resolves once it is durable. */
   async put(bucket: Bucket, fields: NewObject, body: Buffer): Promise<ObjectMeta> {
+    if (bucket.meta.versioning && this.writeVersioned) return this.writeVersioned(bucket, fields, body);
     const file = this.objectFile(bucket, fields.key);
     this.ensureDir(path.dirname(file));
     if (body.length > JOURNALED_BODY) return this.writeLarge(bucket, fields, body);
@@ -186,6 +143,7 @@ export class ObjectStore {
 
   /** Writes an object whose body is produced by `body` (large bodies, copies, multipart assembly). */
   async writeLarge(bucket: Bucket, fields: NewObject, body: Buffer | BodyWriter): Promise<ObjectMeta> {
+    if (bucket.meta.versioning && this.writeVersioned) return this.writeVersioned(bucket, fields, body);
     const file = this.objectFile(bucket, fields.key);
     this.ensureDir(path.dirname(file));
     return this.locks.run(file, async () => {
@@ -217,13 +175,28 @@ export class ObjectStore {
     return done.old;
   }
 
-  /** Opens an object for reading; undefined when it does not exist (anymore). */
-  async open(bucket: Bucket, key: string): Promise<OpenObject | undefined> {
-    const entry = bucket.index.get(key);
-    if (!entry) return undefined;
+  /**
+   * Removes the file at a key's path (a versioned bucket's null version) as durably as a delete:
+   * `update` (the in-memory change) runs first, under the key's lock.
+   */
+  async removeKeyFile(bucket: Bucket, key: string, update: () => void): Promise<void> {
+    const file = this.objectFile(bucket, key);
+    const durable = await this.locks.run(file, () => {
+      update();
+      fs.rmSync(file, { force: true });
+      const record = { op: 'del' as const, bucketId: bucket.meta.id, key, seq: ++this.seq };
+      return { done: this.journal.append(record, undefined, path.dirname(file)).durable };
+    });
+    await durable.done;
+  }
+
+  /** Opens an object (its current version, or `version`) for reading; undefined when it does not exist (anymore). */
+  async open(bucket: Bucket, key: string, version?: ObjectMeta): Promise<OpenObject | undefined> {
+    const entry = version ?? bucket.index.get(key);
+    if (!entry || entry.deleteMarker) return undefined;
     const loc = this.journaled.get(entry);
     if (loc) return small(entry, this.journal.read(loc));
-    const file = this.objectFile(bucket, key);
+    const file = this.fileOf(bucket, entry);
     if (entry.size <= SMALL_READ) {
       let whole: Buffer;
       try {
@@ -267,14 +240,19 @@ export class ObjectStore {
    */
   async writeFrom(bucket: Bucket, fields: NewObject, source: OpenObject): Promise<ObjectMeta> {
     if (source.bytes) return this.put(bucket, fields, source.bytes);
-    return this.writeLarge(bucket, fields, async (handle, offset) => {
+    return this.writeLarge(bucket, fields, this.bodyWriter(source));
+  }
+
+  /** Writes the whole body of `source` (which it consumes) into a file being written. */
+  bodyWriter(source: OpenObject): BodyWriter {
+    return async (handle, offset) => {
       let at = offset;
       for await (const chunk of source.stream(0, Math.max(source.meta.size - 1, 0))) {
         const bytes = chunk as Buffer;
         await handle.write(bytes, 0, bytes.length, at);
         at += bytes.length;
       }
-    });
+    };
   }
 
   /** Assembles parts (files holding bytes at an offset) into one object. */
@@ -305,10 +283,10 @@ export class ObjectStore {
     const written: Array<{ file: string; meta: ObjectMeta }> = [];
     for (const put of segment.puts) {
       const bucket = this.bucketsById.get(put.bucketId);
-      if (!bucket || bucket.index.get(put.meta.key) !== put.meta) continue;
+      if (!bucket || !isLive(bucket, put.meta)) continue;
       const file = this.objectFile(bucket, put.meta.key);
       await this.locks.run(file, async () => {
-        if (bucket.index.get(put.meta.key) !== put.meta) return;
+        if (!isLive(bucket, put.meta)) return;
         this.ensureDir(path.dirname(file));
         const tmp = tmpPath(file);
         await fsp.writeFile(tmp, [encodeHeader(put.meta), this.journal.read(put.loc)], { mode: 0o600 });
@@ -332,6 +310,11 @@ export class ObjectStore {
   async close(): Promise<void> {
     await this.journal.close();
   }
+}
+
+/** Whether `meta` is still one of its key's versions (the current one, or a kept older one). */
+function isLive(bucket: Bucket, meta: ObjectMeta): boolean {
+  return bucket.index.get(meta.key) === meta || (bucket.versions.get(meta.key)?.includes(meta) ?? false);
 }
 
 function small(meta: ObjectMeta, bytes: Buffer): OpenObject {

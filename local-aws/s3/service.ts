@@ -7,11 +7,16 @@ import type { AwsRequest, AwsResponse } from '../core/request.ts';
 import { addressOf, methodNotAllowed, type S3Context, type S3Handler } from './context.ts';
 import * as config from './routes/bucket-config.ts';
 import * as buckets from './routes/buckets.ts';
+import { completeMultipartUpload } from './routes/complete.ts';
 import { copyObject } from './routes/copy.ts';
 import { deleteObjects } from './routes/delete-objects.ts';
+import { listObjectVersions } from './routes/list-versions.ts';
 import * as list from './routes/list.ts';
 import * as multipart from './routes/multipart.ts';
+import * as tagging from './routes/object-tagging.ts';
 import * as objects from './routes/objects.ts';
+import { uploadPartCopy } from './routes/part-copy.ts';
+import * as read from './routes/read.ts';
 
 type Method = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'POST';
 type Table = Partial<Record<string, Partial<Record<Method, S3Handler>>>>;
@@ -28,8 +33,8 @@ const BUCKET: Table = {
     },
   },
   location: { GET: buckets.getBucketLocation },
-  versioning: { GET: buckets.getBucketVersioning },
-  versions: { GET: list.listObjectVersions },
+  versioning: { GET: buckets.getBucketVersioning, PUT: buckets.putBucketVersioning },
+  versions: { GET: listObjectVersions },
   uploads: { GET: list.listMultipartUploads },
   notification: { GET: config.getNotification, PUT: config.putNotification },
   publicAccessBlock: {
@@ -44,18 +49,19 @@ const BUCKET: Table = {
 const OBJECT: Table = {
   '': {
     PUT: (ctx) => (ctx.req.headers['x-amz-copy-source'] !== undefined ? copyObject(ctx) : objects.putObject(ctx)),
-    GET: objects.getObject,
-    HEAD: objects.headObject,
+    GET: read.getObject,
+    HEAD: read.headObject,
     DELETE: objects.deleteObject,
   },
   uploads: { POST: multipart.createMultipartUpload },
   uploadId: {
-    PUT: multipart.uploadPart,
-    POST: multipart.completeMultipartUpload,
+    PUT: (ctx) =>
+      ctx.req.headers['x-amz-copy-source'] !== undefined ? uploadPartCopy(ctx) : multipart.uploadPart(ctx),
+    POST: completeMultipartUpload,
     DELETE: multipart.abortMultipartUpload,
     GET: multipart.listParts,
   },
-  tagging: { GET: objects.getObjectTagging, PUT: objects.putObjectTagging, DELETE: objects.deleteObjectTagging },
+  tagging: { GET: tagging.getObjectTagging, PUT: tagging.putObjectTagging, DELETE: tagging.deleteObjectTagging },
 };
 
 /** Sub-resources S3 has but this endpoint does not implement, with the name of their operations. */
@@ -77,7 +83,6 @@ const UNSUPPORTED_BUCKET: Record<string, string> = {
   'intelligent-tiering': 'BucketIntelligentTieringConfiguration',
   ownershipControls: 'BucketOwnershipControls',
   'object-lock': 'ObjectLockConfiguration',
-  versioning: 'BucketVersioning',
   metadataTable: 'BucketMetadataTableConfiguration',
   metadataConfiguration: 'BucketMetadataConfiguration',
   session: 'CreateSession',

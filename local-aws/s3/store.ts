@@ -15,6 +15,7 @@ import { UploadStore } from './multipart.ts';
 import { EMPTY_NOTIFICATION, targetMatches } from './notifications.ts';
 import type { BucketMeta } from './bucket-meta.ts';
 import { Bucket, ObjectStore } from './objects.ts';
+import { loadVersions, writeVersion } from './versions.ts';
 
 export { Bucket, type NewObject, type OpenObject } from './objects.ts';
 export type { ObjectMeta } from './object-file.ts';
@@ -102,6 +103,15 @@ export class S3Store {
     for (const meta of this.state.data.buckets)
       this.addBucket(new Bucket(meta, path.join(this.root, 'objects', meta.id)));
     this.objects = new ObjectStore(this.root, this.bucketsById);
+    this.objects.writeVersioned = (bucket, fields, body) => writeVersion(this.objects, bucket, fields, body);
+    for (const bucket of this.bucketsById.values())
+      loadVersions(this.objects, bucket, this.objects.nullMarkers.get(bucket.meta.id) ?? []);
+    this.objects.nullMarkers.clear();
+    // Version files of a bucket deleted just before a crash.
+    const versionsRoot = path.join(this.root, 'versions');
+    if (fs.existsSync(versionsRoot))
+      for (const id of fs.readdirSync(versionsRoot))
+        if (!this.bucketsById.has(id)) fs.rmSync(path.join(versionsRoot, id), { recursive: true, force: true });
     this.uploads = new UploadStore(path.join(this.root, 'uploads'));
     this.uploads.load(new Set(this.bucketsById.keys()), this.objects.completedUploads);
   }
@@ -149,6 +159,7 @@ export class S3Store {
     this.state.data.buckets = this.state.data.buckets.filter((b) => b !== bucket.meta);
     await this.state.save();
     await fsp.rm(bucket.dir, { recursive: true, force: true });
+    await fsp.rm(path.join(this.root, 'versions', bucket.meta.id), { recursive: true, force: true });
     await this.uploads.removeBucket(bucket.meta.id);
   }
 

@@ -1,8 +1,8 @@
-// ListBuckets, CreateBucket, HeadBucket, GetBucketLocation, DeleteBucket, GetBucketVersioning.
+// ListBuckets, CreateBucket, HeadBucket, GetBucketLocation, DeleteBucket, Get/PutBucketVersioning.
 import { AwsError, notImplemented } from '../../core/errors.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
-import type { XmlNode } from '../../protocols/xml.ts';
+import { malformedXml, type XmlNode } from '../../protocols/xml.ts';
 import { checkLocationConstraint, invalidBucketName, isValidBucketName, regionOfConstraint } from '../bucket-name.ts';
 import { allow, bucketArn, invalidArgument, noContent, ok, owner, type S3Context } from '../context.ts';
 import { child, parseS3Xml, textOf } from '../xml-input.ts';
@@ -106,7 +106,7 @@ export async function deleteBucket(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:DeleteBucket', bucketArn(ctx.bucketName));
   const bucket = ctx.store.bucket(ctx.bucketName);
   // Unfinished multipart uploads do not block the deletion on AWS: they go with the bucket.
-  if (bucket.index.size > 0)
+  if (bucket.index.size > 0 || bucket.versions.size > 0)
     throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, {
       BucketName: bucket.name,
     });
@@ -116,7 +116,25 @@ export async function deleteBucket(ctx: S3Context): Promise<AwsResponse> {
 
 export async function getBucketVersioning(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:GetBucketVersioning', bucketArn(ctx.bucketName));
-  ctx.store.bucket(ctx.bucketName);
-  // Versioning was never enabled: an empty configuration, as on AWS.
-  return xmlResponse('VersioningConfiguration', {});
+  const bucket = ctx.store.bucket(ctx.bucketName);
+  // Never set: an empty configuration, as on AWS.
+  const status = bucket.meta.versioning;
+  return xmlResponse('VersioningConfiguration', status ? { Status: status } : {});
+}
+
+export async function putBucketVersioning(ctx: S3Context): Promise<AwsResponse> {
+  allow(ctx, 's3:PutBucketVersioning', bucketArn(ctx.bucketName));
+  const bucket = ctx.store.bucket(ctx.bucketName);
+  const root = parseS3Xml(ctx.req.body)['VersioningConfiguration'];
+  if (root === undefined) throw malformedXml();
+  const status = textOf(child(root, 'Status')).trim();
+  const mfa = textOf(child(root, 'MfaDelete')).trim();
+  if (status !== 'Enabled' && status !== 'Suspended') throw malformedXml();
+  if (mfa === 'Enabled' || ctx.req.headers['x-amz-mfa'] !== undefined)
+    throw notImplemented('s3', 'PutBucketVersioning with MFA delete');
+  if (mfa !== '' && mfa !== 'Disabled') throw malformedXml();
+  // Once set, a bucket is versioned for good (Suspended at most), as on S3.
+  bucket.meta.versioning = status;
+  await ctx.store.saveBucket();
+  return ok();
 }

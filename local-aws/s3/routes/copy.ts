@@ -5,15 +5,18 @@ import { createDigest, type ChecksumAlgorithm } from '../../core/checksums.ts';
 import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
 import type { XmlNode } from '../../protocols/xml.ts';
+import { checkWriteOptions } from '../acl.ts';
 import { evaluateConditions } from '../conditions.ts';
 import { allow, invalidArgument, objectArn, type S3Context } from '../context.ts';
 import { ALGORITHM_NAMES, checkKey, objectHeaders, pickHeaders, requestedAlgorithm, taggingHeader } from '../input.ts';
-import type { StoredChecksum } from '../object-file.ts';
-import type { OpenObject } from '../store.ts';
-import { emitEvent, missingKey, objectKey } from './objects.ts';
+import type { ObjectMeta, StoredChecksum } from '../object-file.ts';
+import { encryptionHeaders, requestedEncryption } from '../sse.ts';
+import type { Bucket, OpenObject } from '../store.ts';
+import { findVersion, looksLikeVersionId, versionIdOf } from '../versions.ts';
+import { emitEvent, missingKey, noSuchVersion, objectKey } from './objects.ts';
 
 /** `x-amz-copy-source: [/]bucket/url-encoded-key[?versionId=…]` */
-function copySource(raw: string): { bucket: string; key: string } {
+export function copySource(raw: string): { bucket: string; key: string; versionId?: string } {
   const bad = () =>
     invalidArgument(
       'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
@@ -22,9 +25,10 @@ function copySource(raw: string): { bucket: string; key: string } {
     );
   let value = raw.startsWith('/') ? raw.slice(1) : raw;
   const q = value.indexOf('?');
+  let versionId: string | undefined;
   if (q >= 0) {
-    const version = new URLSearchParams(value.slice(q + 1)).get('versionId');
-    if (version !== null && version !== 'null')
+    versionId = new URLSearchParams(value.slice(q + 1)).get('versionId') ?? undefined;
+    if (versionId !== undefined && !looksLikeVersionId(versionId))
       throw invalidArgument('Invalid version id specified', 'x-amz-copy-source', raw);
     value = value.slice(0, q);
   }
@@ -36,7 +40,37 @@ function copySource(raw: string): { bucket: string; key: string } {
   }
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) throw bad();
-  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1), versionId };
+}
+
+/** Opens the copy source (the version it names, if any); NoSuchKey, NoSuchVersion, or a delete marker refused. */
+export async function openSource(
+  ctx: S3Context,
+  bucket: Bucket,
+  src: { key: string; versionId?: string },
+): Promise<OpenObject> {
+  let version: ObjectMeta | undefined;
+  if (src.versionId !== undefined) {
+    version = findVersion(bucket, src.key, src.versionId);
+    if (!version) throw noSuchVersion(src.key, src.versionId);
+    if (version.deleteMarker)
+      throw new AwsError(
+        'InvalidRequest',
+        'The source of a copy request may not specifically refer to a delete marker by version id.',
+        400,
+      );
+  }
+  const source = await ctx.store.objects.open(bucket, src.key, version);
+  if (!source) throw missingKey({ ...ctx, bucketName: bucket.name }, src.key);
+  return source;
+}
+
+/** Version headers of a copy's answer. */
+export function copyVersionHeaders(srcBucket: Bucket, src: ObjectMeta, dst: Bucket, meta?: ObjectMeta) {
+  const h: Record<string, string> = {};
+  if (srcBucket.meta.versioning) h['x-amz-copy-source-version-id'] = versionIdOf(src);
+  if (meta && dst.meta.versioning) h['x-amz-version-id'] = versionIdOf(meta);
+  return h;
 }
 
 function directive(ctx: S3Context, header: string, what: string): 'COPY' | 'REPLACE' {
@@ -70,6 +104,9 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   allow(ctx, 's3:PutObject', objectArn(ctx.bucketName, key));
   const srcBucket = ctx.store.bucket(src.bucket);
   const dstBucket = ctx.store.bucket(ctx.bucketName);
+  checkWriteOptions(ctx.req, dstBucket.meta, 'CopyObject');
+  // The copy is encrypted as this request asks (S3 does not carry the source's encryption over).
+  const sse = requestedEncryption(ctx.req, dstBucket.meta.region, ctx.backend.config.accountId);
   const metadataDirective = directive(ctx, 'x-amz-metadata-directive', 'metadata');
   const taggingDirective = directive(ctx, 'x-amz-tagging-directive', 'tagging');
   const algorithm = requestedAlgorithm(ctx.req);
@@ -89,8 +126,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
       400,
     );
 
-  let source = await ctx.store.objects.open(srcBucket, src.key);
-  if (!source) throw missingKey({ ...ctx, bucketName: src.bucket }, src.key);
+  let source: OpenObject | undefined = await openSource(ctx, srcBucket, src);
   const srcMeta = source.meta;
   try {
     evaluateConditions(ctx.req, srcMeta, 'x-amz-copy-source-');
@@ -112,7 +148,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
     if (wantAlgorithm) checksum = { algorithm: wantAlgorithm, value: digests.checksum!, type: 'FULL_OBJECT' };
     if (!source.bytes) {
       // The stream was used up: open again, and make sure it is still the same object.
-      source = await ctx.store.objects.open(srcBucket, src.key);
+      source = await openSource(ctx, srcBucket, src).catch(() => undefined);
       if (!source || source.meta.seq !== srcMeta.seq) {
         source?.close();
         throw new AwsError(
@@ -129,7 +165,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
   const tags = taggingDirective === 'REPLACE' ? taggingHeader(ctx.req) : srcMeta.tags;
   const meta = await ctx.store.objects.writeFrom(
     dstBucket,
-    { key, size: srcMeta.size, etag, checksum, tags, ...headers },
+    { key, size: srcMeta.size, etag, checksum, tags, ...headers, sse },
     source,
   );
   await emitEvent(ctx, dstBucket, 'ObjectCreated:Copy', key, meta);
@@ -138,5 +174,8 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
     result.ChecksumType = meta.checksum.type;
     result[`Checksum${ALGORITHM_NAMES[meta.checksum.algorithm]}`] = meta.checksum.value;
   }
-  return xmlResponse('CopyObjectResult', result, 200, { 'x-amz-server-side-encryption': 'AES256' });
+  return xmlResponse('CopyObjectResult', result, 200, {
+    ...encryptionHeaders(sse),
+    ...copyVersionHeaders(srcBucket, srcMeta, dstBucket, meta),
+  });
 }

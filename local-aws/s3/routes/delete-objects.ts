@@ -7,7 +7,8 @@ import { malformedXml, type XmlNode } from '../../protocols/xml.ts';
 import { objectArn, type S3Context } from '../context.ts';
 import { checkKey, checksumHeader, verifyBody } from '../input.ts';
 import { boolOf, child, children, parseS3Xml, textOf } from '../xml-input.ts';
-import { emitEvent } from './objects.ts';
+import { looksLikeVersionId } from '../versions.ts';
+import { noSuchVersion, removeObject } from './objects.ts';
 
 export async function deleteObjects(ctx: S3Context): Promise<AwsResponse> {
   const bucket = ctx.store.bucket(ctx.bucketName);
@@ -25,18 +26,22 @@ export async function deleteObjects(ctx: S3Context): Promise<AwsResponse> {
     return { key: textOf(child(o, 'Key')), versionId: version === undefined ? undefined : textOf(version) };
   });
 
-  type Outcome = { key: string; versionId?: string; error?: { code: string; message: string } };
+  type Outcome = {
+    key: string;
+    versionId?: string;
+    deleteMarker?: boolean;
+    error?: { code: string; message: string };
+  };
   // Concurrent: the removals share the journal's fsync.
   const outcomes = await Promise.all(
     requests.map(async ({ key, versionId }): Promise<Outcome> => {
       try {
         checkKey(key);
         ctx.backend.authorize(ctx.req, 's3:DeleteObject', objectArn(bucket.name, key));
-        if (versionId !== undefined && versionId !== 'null')
-          return { key, versionId, error: { code: 'NoSuchVersion', message: 'The specified version does not exist.' } };
-        const removed = await ctx.store.objects.delete(bucket, key);
-        if (removed) await emitEvent(ctx, bucket, 'ObjectRemoved:Delete', key);
-        return { key, versionId };
+        // A malformed id names no version: reported per key, not as a failed request.
+        if (versionId !== undefined && !looksLikeVersionId(versionId)) throw noSuchVersion(key, versionId);
+        const done = await removeObject(ctx, bucket, key, versionId);
+        return { key, ...done };
       } catch (e) {
         if (!(e instanceof AwsError)) throw e;
         return { key, versionId, error: { code: e.code, message: e.message } };
@@ -45,11 +50,22 @@ export async function deleteObjects(ctx: S3Context): Promise<AwsResponse> {
   );
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];
-  for (const o of outcomes) {
+  for (const [i, o] of outcomes.entries()) {
     const entry: XmlNode = { Key: o.key };
-    if (o.versionId !== undefined) entry.VersionId = o.versionId;
-    if (o.error) errors.push({ ...entry, Code: o.error.code, Message: o.error.message });
-    else if (!quiet) deleted.push(entry);
+    const named = requests[i]!.versionId;
+    if (o.error) {
+      if (o.versionId !== undefined) entry.VersionId = o.versionId;
+      errors.push({ ...entry, Code: o.error.code, Message: o.error.message });
+      continue;
+    }
+    if (quiet) continue;
+    // A named version: VersionId (and DeleteMarker if it was one); else the marker it made, if any.
+    if (named !== undefined) entry.VersionId = named;
+    if (o.deleteMarker) {
+      entry.DeleteMarker = true;
+      if (named === undefined) entry.DeleteMarkerVersionId = o.versionId;
+    }
+    deleted.push(entry);
   }
   return xmlResponse('DeleteResult', { Deleted: deleted, Error: errors });
 }

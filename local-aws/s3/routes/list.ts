@@ -1,5 +1,4 @@
-// ListObjectsV2, ListObjects (v1), ListObjectVersions (no versioning: every object is version
-// "null", the latest) and ListMultipartUploads.
+// ListObjectsV2, ListObjects (v1) and ListMultipartUploads (ListObjectVersions is in list-versions.ts).
 import type { AwsResponse } from '../../core/request.ts';
 import { xmlResponse } from '../../protocols/rest-xml.ts';
 import type { XmlNode } from '../../protocols/xml.ts';
@@ -9,7 +8,7 @@ import type { ListPage } from '../key-index.ts';
 import { compareKeys } from '../key-index.ts';
 import type { ObjectMeta } from '../object-file.ts';
 
-interface Common {
+export interface Common {
   prefix: string;
   delimiter?: string;
   maxKeys: number;
@@ -17,12 +16,17 @@ interface Common {
   encodingType?: string;
 }
 
-/** `encoding-type=url`: the CLI always asks for it and decodes with unquote_plus, so `+` must be `%2B`. */
+/**
+ * `encoding-type=url` as S3 does it: every byte but the unreserved ones and `/` percent-encoded, a
+ * space as `%20` (boto3 callers who ask for it themselves see the value raw), `+` as `%2B`.
+ */
 function urlEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%2F/g, '/');
 }
 
-function commonParams(ctx: S3Context, maxName = 'max-keys'): Common {
+export function commonParams(ctx: S3Context, maxName = 'max-keys'): Common {
   const q = ctx.req.query;
   const encodingType = q.get('encoding-type') ?? undefined;
   if (encodingType !== undefined && encodingType !== 'url')
@@ -107,7 +111,8 @@ export async function listObjectsV1(ctx: S3Context): Promise<AwsResponse> {
     after: marker || undefined,
     maxKeys: c.maxKeys,
   });
-  const body: XmlNode = { Name: bucket.name, Prefix: c.encode(c.prefix), Marker: c.encode(marker) };
+  // v1 answers Prefix as given even with encoding-type=url (botocore does not decode it in v1).
+  const body: XmlNode = { Name: bucket.name, Prefix: c.prefix, Marker: c.encode(marker) };
   // NextMarker only with a delimiter; without one the client continues from the last key.
   if (page.truncated && c.delimiter !== undefined && page.last !== undefined) body.NextMarker = c.encode(page.last);
   body.MaxKeys = c.maxKeys;
@@ -117,63 +122,6 @@ export async function listObjectsV1(ctx: S3Context): Promise<AwsResponse> {
   body.Contents = page.contents.map((m) => contents(ctx, m, c, true));
   body.CommonPrefixes = prefixes(page, c);
   return xmlResponse('ListBucketResult', body, 200, { 'x-amz-bucket-region': bucket.meta.region });
-}
-
-export async function listObjectVersions(ctx: S3Context): Promise<AwsResponse> {
-  allow(ctx, 's3:ListBucketVersions', bucketArn(ctx.bucketName));
-  const bucket = ctx.store.bucket(ctx.bucketName);
-  const c = commonParams(ctx);
-  const q = ctx.req.query;
-  const keyMarker = q.get('key-marker') ?? '';
-  const versionMarker = q.get('version-id-marker') ?? '';
-  if (versionMarker !== '' && keyMarker === '')
-    throw invalidArgument(
-      'A version-id marker cannot be specified without a key marker.',
-      'version-id-marker',
-      versionMarker,
-    );
-  if (versionMarker !== '' && versionMarker !== 'null')
-    throw invalidArgument('Invalid version id specified', 'version-id-marker', versionMarker);
-  // One version per key: the page after a key marker starts at the next key either way.
-  const page = bucket.index.list({
-    prefix: c.prefix,
-    delimiter: c.delimiter,
-    after: keyMarker || undefined,
-    maxKeys: c.maxKeys,
-  });
-  const body: XmlNode = {
-    Name: bucket.name,
-    Prefix: c.encode(c.prefix),
-    KeyMarker: c.encode(keyMarker),
-    VersionIdMarker: versionMarker,
-  };
-  if (page.truncated && page.last !== undefined) {
-    body.NextKeyMarker = c.encode(page.last);
-    if (!page.commonPrefixes.includes(page.last)) body.NextVersionIdMarker = 'null';
-  }
-  body.MaxKeys = c.maxKeys;
-  if (c.delimiter !== undefined) body.Delimiter = c.encode(c.delimiter);
-  if (c.encodingType) body.EncodingType = c.encodingType;
-  body.IsTruncated = page.truncated;
-  body.Version = page.contents.map((m) => {
-    const node: XmlNode = {
-      Key: c.encode(m.key),
-      VersionId: 'null',
-      IsLatest: true,
-      LastModified: new Date(m.lastModified),
-      ETag: quote(m.etag),
-      Size: m.size,
-      StorageClass: m.storageClass ?? 'STANDARD',
-      Owner: owner(ctx),
-    };
-    if (m.checksum) {
-      node.ChecksumAlgorithm = ALGORITHM_NAMES[m.checksum.algorithm];
-      node.ChecksumType = m.checksum.type;
-    }
-    return node;
-  });
-  body.CommonPrefixes = prefixes(page, c);
-  return xmlResponse('ListVersionsResult', body);
 }
 
 export async function listMultipartUploads(ctx: S3Context): Promise<AwsResponse> {

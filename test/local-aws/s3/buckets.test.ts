@@ -22,7 +22,6 @@ import {
   ListMultipartUploadsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketTaggingCommand,
-  PutBucketVersioningCommand,
   PutBucketWebsiteCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
@@ -320,13 +319,6 @@ describe('S3 buckets: unsupported operations and addressing', () => {
               Bucket: 'zeta-bucket',
               WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
             }),
-          ),
-      ],
-      [
-        'PutBucketVersioning',
-        () =>
-          s3.send(
-            new PutBucketVersioningCommand({ Bucket: 'zeta-bucket', VersioningConfiguration: { Status: 'Enabled' } }),
           ),
       ],
     ];
