@@ -162,24 +162,27 @@ describe('TRIGGER=sns', () => {
     },
   );
 
-  it('70-publish.ts: a hand-made message triggers the function, and prints the aws sns publish that does the same', async () => {
-    const r = await run('70-publish.ts', ['--cli'], { TRIGGER: 'sns' });
-    const command = /^\s+\$ (aws sns publish .*)$/m.exec(r.stdout)?.[1];
-    assert.ok(command, r.stdout);
-    assert.match(
-      command,
-      new RegExp(
-        /^aws sns publish --topic-arn arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads /.source +
-          /--subject 'Hand-made S3 event' --message file:\/\/out\/sns-message\.json/.source,
-      ),
-    );
-    assert.match(r.stdout, /nothing in it names the function/);
-    assert.match(r.stdout, /the function, triggered through the topic, wrote s3:\/\/.* again: a 200x\d+ jpeg/);
-    const thumbKey = /wrote s3:\/\/[^/]+\/(.+) again/.exec(r.stdout)![1]!;
-    const message = JSON.parse(fs.readFileSync(path.join(cwd, 'out', 'sns-message.json'), 'utf8'));
-    assert.equal(message.Records[0].eventSource, 'aws:s3');
-    printedPublish = { command, thumbKey };
-  });
+  it(
+    '70-publish.ts: a hand-made message triggers the function, ' + 'and prints the aws sns publish that does the same',
+    async () => {
+      const r = await run('70-publish.ts', ['--cli'], { TRIGGER: 'sns' });
+      const command = /^\s+\$ (aws sns publish .*)$/m.exec(r.stdout)?.[1];
+      assert.ok(command, r.stdout);
+      assert.match(
+        command,
+        new RegExp(
+          /^aws sns publish --topic-arn arn:aws:sns:us-east-1:000000000000:CreateThumbnail-uploads /.source +
+            /--subject 'Hand-made S3 event' --message file:\/\/out\/sns-message\.json/.source,
+        ),
+      );
+      assert.match(r.stdout, /nothing in it names the function/);
+      assert.match(r.stdout, /the function, triggered through the topic, wrote s3:\/\/.* again: a 200x\d+ jpeg/);
+      const thumbKey = /wrote s3:\/\/[^/]+\/(.+) again/.exec(r.stdout)![1]!;
+      const message = JSON.parse(fs.readFileSync(path.join(cwd, 'out', 'sns-message.json'), 'utf8'));
+      assert.equal(message.Records[0].eventSource, 'aws:s3');
+      printedPublish = { command, thumbKey };
+    },
+  );
 
   const cliSkip = needsAwsCli('test/walkthrough/sns-walkthrough.test.ts: the printed aws sns publish');
   it('the printed aws sns publish, run verbatim, makes the thumbnail again', { skip: cliSkip }, async () => {

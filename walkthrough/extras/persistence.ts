@@ -123,13 +123,18 @@ export function conclusion(rows: Row[]): string[] {
   // Same log stream, another module instance: the runtime process restarted inside the environment.
   const restarted = rows.some((r) => rows.some((o) => o.logStreamName === r.logStreamName && o.envId !== r.envId));
   const lines = [
-    `${rows.length} invocation(s) were served by ${envs} execution environment(s); ${hits} found the module-scope value and ${tmpHits} the /tmp file an earlier invocation had left.`,
+    `${rows.length} invocation(s) were served by ${envs} execution environment(s); ` +
+      `${hits} found the module-scope value and ${tmpHits} the /tmp file an earlier invocation had left.`,
   ];
   if (restarted)
     lines.push('One environment restarted its runtime in between: module scope was new, but /tmp kept its files.');
   lines.push(
-    'An environment is reused for as long as it stays warm, so whatever is kept in module scope or /tmp (clients, connections, downloaded files) is paid for once per environment rather than once per invocation: useful caching.',
-    'But invocations that overlap get environments of their own and any invocation may land in a new one, so never assume a fresh start (nor a warm cache): set up what you need, and clean up whatever must not leak into the next invocation.',
+    'An environment is reused for as long as it stays warm, so whatever is kept in module scope or /tmp ' +
+      '(clients, connections, downloaded files) is paid for once per environment rather than once per invocation: ' +
+      'useful caching.',
+    'But invocations that overlap get environments of their own and any invocation may land in a new one, ' +
+      'so never assume a fresh start (nor a warm cache): set up what you need, ' +
+      'and clean up whatever must not leak into the next invocation.',
   );
   return lines;
 }

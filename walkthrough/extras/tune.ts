@@ -1,8 +1,9 @@
 // `npm run tune`: memory vs speed and cost, in the manner of AWS Lambda Power Tuning. For each memory
 // size it sets the walkthrough function's memory (waiting for the update), invokes it with an S3
-// event for an image (by default a generated, photo-like 12-megapixel JPEG) (one cold run, not counted, then --runs warm ones), reads Billed Duration
-// and Max Memory Used from the REPORT lines, prices each invocation from Lambda's published prices,
-// and puts the original memory back at the end, also on failure or Ctrl-C.
+// event for an image (by default a generated, photo-like 12-megapixel JPEG) (one cold run, not
+// counted, then --runs warm ones), reads Billed Duration and Max Memory Used from the REPORT lines,
+// prices each invocation from Lambda's published prices, and puts the original memory back at the
+// end, also on failure or Ctrl-C.
 //   npm run tune [-- --memory 128,512,1769] [--runs 5] [--image PATH] [--prices FILE]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -130,7 +131,8 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
   const bucket = state.data.sourceBucket.name;
   if (ctx.dryRun) {
     report.would(
-      `upload ${image.file} to s3://${bucket}/${key}, then for each of ${opts.sizes.join(', ')} MB: set the memory of ${name}, invoke it ${opts.runs + 1} times; finally restore ${originalMemory} MB`,
+      `upload ${image.file} to s3://${bucket}/${key}, then for each of ${opts.sizes.join(', ')} MB: ` +
+        `set the memory of ${name}, invoke it ${opts.runs + 1} times; finally restore ${originalMemory} MB`,
     );
     return undefined;
   }
@@ -159,7 +161,8 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
     x.notes = { ...x.notes, tune };
   });
   report.info(
-    `if this is stopped hard, restore the memory with: aws lambda update-function-configuration --function-name ${name} --memory-size ${originalMemory}`,
+    'if this is stopped hard, restore the memory with: ' +
+      `aws lambda update-function-configuration --function-name ${name} --memory-size ${originalMemory}`,
   );
   const results: SizeResult[] = [];
   let current = config.MemorySize ?? 128;
@@ -275,11 +278,15 @@ function printOutcome(ctx: Ctx, o: TuneOutcome, opts: TuneOptions, summaryBySize
     out(chalk.red(`  ${NOT_MEANINGFUL}`));
     out();
   }
-  const heading = `${o.functionName} (${o.architecture}) on ${o.image.description}: mean of ${opts.runs} warm run(s) per size (slowest and fastest 20% left out)`;
+  const heading =
+    `${o.functionName} (${o.architecture}) on ${o.image.description}: ` +
+    `mean of ${opts.runs} warm run(s) per size (slowest and fastest 20% left out)`;
   out(chalk.bold(o.cpu.enforced ? heading : `Measured, NOT meaningful across sizes: ${heading}`));
   out(resultsTable(o.results, summaryBySize));
+  const archPrices = o.prices.architectures[o.architecture]!;
   out(
-    `  cost/invocation = billed ms / 1000 x memory MB / 1024 x ${o.prices.architectures[o.architecture]!.perGbSecond} per GB-s + ${o.prices.architectures[o.architecture]!.perRequest} per request (${o.prices.currency}, ${o.prices.region}, prices of ${o.prices.taken})`,
+    `  cost/invocation = billed ms / 1000 x memory MB / 1024 x ${archPrices.perGbSecond} per GB-s + ` +
+      `${archPrices.perRequest} per request (${o.prices.currency}, ${o.prices.region}, prices of ${o.prices.taken})`,
   );
   if (o.summaries.length === 0 || !o.recommendations) return;
   out();
@@ -291,7 +298,8 @@ function printOutcome(ctx: Ctx, o: TuneOutcome, opts: TuneOptions, summaryBySize
 
 /** What tune says instead of a chart and recommendations where CPU does not follow memory. */
 export const NOT_MEANINGFUL =
-  'The table shows what was measured, but the sizes got the same CPU, so it says nothing about memory vs speed or cost: no chart and no recommendation. Run it where CPU limits are enforced (Linux as root, or AWS).';
+  'The table shows what was measured, but the sizes got the same CPU, so it says nothing about memory vs speed ' +
+  'or cost: no chart and no recommendation. Run it where CPU limits are enforced (Linux as root, or AWS).';
 
 /** The results as data: per size the warm runs' figures and the summary, plus how they were obtained. */
 export interface SavedResults {
@@ -350,7 +358,9 @@ function writeChart(o: TuneOutcome, opts: TuneOptions, region: string): string {
   const file = path.join(OUT_DIR, `tune-${stamp}.svg`);
   const svg = tuneChartSvg({
     title: `${o.functionName}: billed duration and cost by memory size`,
-    subtitle: `${o.image.description}; mean of ${opts.runs} warm run(s); ${o.architecture} prices of ${o.prices.taken} (${o.prices.region}); ${region}`,
+    subtitle:
+      `${o.image.description}; mean of ${opts.runs} warm run(s); ` +
+      `${o.architecture} prices of ${o.prices.taken} (${o.prices.region}); ${region}`,
     sizes: o.summaries,
     recommendations: o.recommendations,
     banner: o.cpu.enforced ? undefined : NOT_ENFORCED_BANNER,

@@ -128,7 +128,8 @@ remote shell, e.g.  npm run lambdash -- 'ls -l / | head'  or  npm run lambdash -
 
 Its stdout and stderr are printed here (stdout, then stderr) and lambdash exits with the command's
 exit status; 128+N when a signal N ended it, 124 when it ran out of time (--timeout) and was killed.
-Output too big for a synchronous response (over ${INLINE_LIMIT_BYTES / 1024 / 1024} MiB) travels through an object in lambdash's
+Output too big for a synchronous response (over ${INLINE_LIMIT_BYTES / 1024 / 1024} MiB) travels through an object in \
+lambdash's
 bucket, which is read and deleted here. stdin is /dev/null. Processes the command leaves in the
 background are ended when it exits.
 

@@ -281,7 +281,8 @@ async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void>
     const who = JSON.stringify(st.Principal ?? 'unknown principal');
     if (await removePermission(c, name, st.Sid))
       c.report.changed(
-        `resource policy of ${name}: removed statement ${st.Sid} (it let ${who} invoke it; whoever may invoke lambdash may run commands as its role)`,
+        `resource policy of ${name}: removed statement ${st.Sid} ` +
+          `(it let ${who} invoke it; whoever may invoke lambdash may run commands as its role)`,
       );
   }
 }

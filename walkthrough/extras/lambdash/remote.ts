@@ -74,7 +74,8 @@ function functionFailure(c: LambdashCtx, payload: string): UserError {
 function exitStatus(r: LambdashResult): number {
   if (r.timedOut) {
     process.stderr.write(
-      `lambdash: the command was killed after ${r.timeoutSeconds} s, its time limit (raise it with --timeout, at most ${MAX_TIMEOUT})\n`,
+      `lambdash: the command was killed after ${r.timeoutSeconds} s, its time limit ` +
+        `(raise it with --timeout, at most ${MAX_TIMEOUT})\n`,
     );
     return TIMED_OUT_EXIT;
   }

@@ -1,6 +1,7 @@
-// lambdash's state, kept in a state file of its own beside the walkthrough's (`lambdash-<target>-<account>-<region>.json`,
-// written by lib/state.ts): what lambdash created, written before each create so an interrupted deploy
-// resumes and teardown knows what is its own; and what is deployed, so a run normally costs one Invoke.
+// lambdash's state, kept in a state file of its own beside the walkthrough's
+// (`lambdash-<target>-<account>-<region>.json`, written by lib/state.ts): what lambdash created,
+// written before each create so an interrupted deploy resumes and teardown knows what is its own;
+// and what is deployed, so a run normally costs one Invoke.
 import type { OwnedResource } from '../../lib/state.ts';
 import type { TargetKind } from '../../lib/settings.ts';
 

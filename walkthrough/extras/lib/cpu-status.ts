@@ -28,7 +28,9 @@ export async function cpuStatus(ctx: Pick<Ctx, 'settings'>): Promise<CpuStatus> 
     };
   const unknown: CpuStatus = {
     enforced: false,
-    detail: `The endpoint ${s.endpoint ?? ''} does not say whether it limits CPU by memory: treat durations as independent of memory.`,
+    detail:
+      `The endpoint ${s.endpoint ?? ''} does not say whether it limits CPU by memory: ` +
+      'treat durations as independent of memory.',
   };
   if (!s.endpoint) return unknown;
   let body: HealthBody;

@@ -43,17 +43,29 @@ function ridge(base: number, amp: number, seed: number): string {
 
 /** White where there is land (the texture goes there), transparent in the sky. */
 function landMaskSvg(): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><polygon points="${ridge(H * 0.5, 140, 3)}" fill="#fff"/></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">` +
+    `<polygon points="${ridge(H * 0.5, 140, 3)}" fill="#fff"/></svg>`
+  );
 }
+
+const SKY_STOPS =
+  '<stop offset="0" stop-color="#2f6db5"/>' +
+  '<stop offset="0.55" stop-color="#8fc0e8"/>' +
+  '<stop offset="1" stop-color="#f3d9a4"/>';
+const SUN_STOPS =
+  '<stop offset="0" stop-color="#fffbe6"/>' +
+  '<stop offset="0.3" stop-color="#fff1b8" stop-opacity="0.9"/>' +
+  '<stop offset="1" stop-color="#ffe08a" stop-opacity="0"/>';
 
 function sceneSvg(): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
   <defs>
     <linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
-      <stop offset="0" stop-color="#2f6db5"/><stop offset="0.55" stop-color="#8fc0e8"/><stop offset="1" stop-color="#f3d9a4"/>
+      ${SKY_STOPS}
     </linearGradient>
     <radialGradient id="sun" cx="0.5" cy="0.5" r="0.5">
-      <stop offset="0" stop-color="#fffbe6"/><stop offset="0.3" stop-color="#fff1b8" stop-opacity="0.9"/><stop offset="1" stop-color="#ffe08a" stop-opacity="0"/>
+      ${SUN_STOPS}
     </radialGradient>
     <linearGradient id="lake" x1="0" y1="0" x2="0" y2="1">
       <stop offset="0" stop-color="#6f9cc4"/><stop offset="1" stop-color="#24486b"/>

@@ -18,7 +18,8 @@ export interface Prices {
   taken: string;
   region: string;
   currency: string;
-  note?: string;
+  /** Free text for whoever reads the file: one string, or lines (the default file's). */
+  note?: string | string[];
   architectures: Record<string, ArchitecturePrices>;
   file: string;
 }

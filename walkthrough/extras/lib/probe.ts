@@ -35,7 +35,9 @@ export function probeNames(ctx: Pick<Ctx, 'settings'>): ProbeNames {
 
 /** Logs only, and only its own group. */
 export function probePolicy(ctx: Ctx, n: ProbeNames): PolicyDocument {
-  const arn = `arn:${partitionOf(ctx.identity.arn)}:logs:${ctx.settings.region}:${ctx.settings.accountId}:log-group:${n.logGroup}`;
+  const arn =
+    `arn:${partitionOf(ctx.identity.arn)}:logs:${ctx.settings.region}:${ctx.settings.accountId}` +
+    `:log-group:${n.logGroup}`;
   return {
     Version: '2012-10-17',
     Statement: [
@@ -50,7 +52,10 @@ export function probePolicy(ctx: Ctx, n: ProbeNames): PolicyDocument {
   };
 }
 
-/** The probe's zip: index.mjs alone, fixed time, so the same source gives the same CodeSha256; saved in out/ unless a dry run. */
+/**
+ * The probe's zip: index.mjs alone, fixed time, so the same source gives the same CodeSha256;
+ * saved in out/ unless a dry run.
+ */
 export function probeZip(dryRun: boolean): { zip: Buffer; codeSha256: string; zipPath: string } {
   const zip = Buffer.from(
     zipSync(

@@ -47,17 +47,20 @@ export function tuneChartSvg(c: ChartInput): string {
   const yCost = (v: number) => M.top + plotH - (v / cost.max) * plotH;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+      'font-family="Helvetica, Arial, sans-serif">',
   );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(
-    `<text x="${W / 2}" y="34" font-size="22" font-weight="bold" text-anchor="middle" fill="#222">${esc(c.title)}</text>`,
+    `<text x="${W / 2}" y="34" font-size="22" font-weight="bold" text-anchor="middle" fill="#222">` +
+      `${esc(c.title)}</text>`,
   );
   out.push(`<text x="${W / 2}" y="58" font-size="13" text-anchor="middle" fill="#555">${esc(c.subtitle)}</text>`);
   if (c.banner) {
     out.push(`<rect x="${M.left}" y="68" width="${plotW}" height="26" rx="4" fill="#fde2e1" stroke="#c0392b"/>`);
     out.push(
-      `<text x="${W / 2}" y="86" font-size="14" font-weight="bold" text-anchor="middle" fill="#a93226">${esc(c.banner)}</text>`,
+      `<text x="${W / 2}" y="86" font-size="14" font-weight="bold" text-anchor="middle" fill="#a93226">` +
+        `${esc(c.banner)}</text>`,
     );
   }
   // Grid and both axes.
@@ -65,7 +68,8 @@ export function tuneChartSvg(c: ChartInput): string {
     const y = yMs(v);
     out.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + plotW}" y2="${y}" stroke="#e5e5e5"/>`);
     out.push(
-      `<text x="${M.left - 10}" y="${y + 4}" font-size="12" text-anchor="end" fill="${BLUE}">${ms.step >= 1 ? v.toFixed(0) : fmt(v)}</text>`,
+      `<text x="${M.left - 10}" y="${y + 4}" font-size="12" text-anchor="end" fill="${BLUE}">` +
+        `${ms.step >= 1 ? v.toFixed(0) : fmt(v)}</text>`,
     );
   }
   for (let v = 0; v <= cost.max + 1e-12; v += cost.step) {
@@ -75,27 +79,32 @@ export function tuneChartSvg(c: ChartInput): string {
   out.push(`<line x1="${M.left + plotW}" y1="${M.top}" x2="${M.left + plotW}" y2="${M.top + plotH}" stroke="#888"/>`);
   out.push(`<line x1="${M.left}" y1="${M.top + plotH}" x2="${M.left + plotW}" y2="${M.top + plotH}" stroke="#888"/>`);
   out.push(
-    `<text transform="translate(24 ${M.top + plotH / 2}) rotate(-90)" font-size="14" text-anchor="middle" fill="${BLUE}">billed duration, mean (ms)</text>`,
+    `<text transform="translate(24 ${M.top + plotH / 2}) rotate(-90)" font-size="14" text-anchor="middle" ` +
+      `fill="${BLUE}">billed duration, mean (ms)</text>`,
   );
   out.push(
-    `<text transform="translate(${W - 20} ${M.top + plotH / 2}) rotate(90)" font-size="14" text-anchor="middle" fill="${ORANGE}">cost per 1M invocations (USD)</text>`,
+    `<text transform="translate(${W - 20} ${M.top + plotH / 2}) rotate(90)" font-size="14" text-anchor="middle" ` +
+      `fill="${ORANGE}">cost per 1M invocations (USD)</text>`,
   );
   // X axis: one tick per memory size.
   c.sizes.forEach((s, i) => {
     out.push(`<line x1="${x(i)}" y1="${M.top + plotH}" x2="${x(i)}" y2="${M.top + plotH + 6}" stroke="#888"/>`);
     out.push(
-      `<text x="${x(i)}" y="${M.top + plotH + 22}" font-size="13" text-anchor="middle" fill="#222">${s.memoryMb} MB</text>`,
+      `<text x="${x(i)}" y="${M.top + plotH + 22}" font-size="13" text-anchor="middle" fill="#222">` +
+        `${s.memoryMb} MB</text>`,
     );
     if (s.vcpu !== undefined)
       out.push(
-        `<text x="${x(i)}" y="${M.top + plotH + 38}" font-size="11" text-anchor="middle" fill="#777">${s.vcpu.toFixed(2)} vCPU</text>`,
+        `<text x="${x(i)}" y="${M.top + plotH + 38}" font-size="11" text-anchor="middle" fill="#777">` +
+          `${s.vcpu.toFixed(2)} vCPU</text>`,
       );
     const marks = c.recommendations
       ? (['fastest', 'cheapest', 'balanced'] as const).filter((k) => c.recommendations![k].memoryMb === s.memoryMb)
       : [];
     if (marks.length)
       out.push(
-        `<text x="${x(i)}" y="${M.top + plotH + 56}" font-size="12" font-weight="bold" text-anchor="middle" fill="#2e7d32">${marks.join(', ')}</text>`,
+        `<text x="${x(i)}" y="${M.top + plotH + 56}" font-size="12" font-weight="bold" text-anchor="middle" ` +
+          `fill="#2e7d32">${marks.join(', ')}</text>`,
       );
   });
   out.push(
@@ -104,12 +113,14 @@ export function tuneChartSvg(c: ChartInput): string {
   // The two series.
   const series = (color: string, y: (i: number) => number, label: (s: SizeSummary) => string, above: boolean) => {
     out.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="3" points="${c.sizes.map((_, i) => `${x(i)},${y(i)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="3" ` +
+        `points="${c.sizes.map((_, i) => `${x(i)},${y(i)}`).join(' ')}"/>`,
     );
     c.sizes.forEach((s, i) => {
       out.push(`<circle cx="${x(i)}" cy="${y(i)}" r="5" fill="${color}"/>`);
       out.push(
-        `<text x="${x(i)}" y="${y(i) + (above ? -10 : 20)}" font-size="12" text-anchor="middle" fill="${color}">${esc(label(s))}</text>`,
+        `<text x="${x(i)}" y="${y(i) + (above ? -10 : 20)}" font-size="12" text-anchor="middle" fill="${color}">` +
+          `${esc(label(s))}</text>`,
       );
     });
   };
@@ -129,10 +140,12 @@ export function tuneChartSvg(c: ChartInput): string {
   const lx = M.left;
   const ly = M.top - 22;
   out.push(
-    `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${BLUE}" stroke-width="3"/><text x="${lx + 30}" y="${ly + 4}" font-size="12" fill="#222">billed duration</text>`,
+    `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${BLUE}" stroke-width="3"/>` +
+      `<text x="${lx + 30}" y="${ly + 4}" font-size="12" fill="#222">billed duration</text>`,
   );
   out.push(
-    `<line x1="${lx + 140}" y1="${ly}" x2="${lx + 164}" y2="${ly}" stroke="${ORANGE}" stroke-width="3"/><text x="${lx + 170}" y="${ly + 4}" font-size="12" fill="#222">cost per 1M invocations</text>`,
+    `<line x1="${lx + 140}" y1="${ly}" x2="${lx + 164}" y2="${ly}" stroke="${ORANGE}" stroke-width="3"/>` +
+      `<text x="${lx + 170}" y="${ly + 4}" font-size="12" fill="#222">cost per 1M invocations</text>`,
   );
   out.push('</svg>');
   return out.join('\n') + '\n';

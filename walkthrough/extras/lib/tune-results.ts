@@ -1,6 +1,6 @@
-// What `npm run tune` measured per memory size, summarised: means of the warm runs (slowest and fastest 20% left out), cost per
-// invocation, and recommendations in the manner of AWS Lambda Power Tuning (fastest, cheapest,
-// balanced), plus the table and the terminal bar chart.
+// What `npm run tune` measured per memory size, summarised: means of the warm runs (slowest and
+// fastest 20% left out), cost per invocation, and recommendations in the manner of AWS Lambda Power
+// Tuning (fastest, cheapest, balanced), plus the table and the terminal bar chart.
 import { invocationCost, type ArchitecturePrices } from './prices.ts';
 import type { Report } from './report-line.ts';
 import { formatTable } from './table.ts';
@@ -147,7 +147,8 @@ export function barChart(sizes: SizeSummary[]): string {
 
 export function recommendationLines(rec: Recommendations): string[] {
   const line = (name: string, s: SizeSummary, why: string) =>
-    `  ${name.padEnd(9)} ${String(s.memoryMb).padStart(5)} MB  ${s.billedMs} ms, ${perMillion(s.cost)} per 1M invocations  (${why})`;
+    `  ${name.padEnd(9)} ${String(s.memoryMb).padStart(5)} MB  ` +
+    `${s.billedMs} ms, ${perMillion(s.cost)} per 1M invocations  (${why})`;
   return [
     line('fastest', rec.fastest, 'lowest billed duration'),
     line('cheapest', rec.cheapest, 'lowest cost per invocation'),
