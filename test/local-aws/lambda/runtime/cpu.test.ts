@@ -145,9 +145,11 @@ describe('CPU share by memory', () => {
       small.durationMs > 2.5 * full.durationMs,
       `256 MB: ${small.durationMs} ms, 1769 MB: ${full.durationMs} ms`,
     );
-    // INIT ran the same loop with a burst, plus the runtime's start: still faster than the throttled handler.
+    // INIT ran the same loop with a burst, plus the runtime's start. Throttled like the handler, it would take
+    // about twice the handler (the loop, and Node's start at 0.14 vCPU); with the burst it takes less, even
+    // when the suite's other files leave the burst less than a whole core (then init is near the handler).
     assert.ok(
-      cold.initDurationMs !== undefined && cold.initDurationMs < small.durationMs,
+      cold.initDurationMs !== undefined && cold.initDurationMs < 1.5 * small.durationMs,
       `init ${cold.initDurationMs} ms, handler ${small.durationMs} ms`,
     );
 
