@@ -65,6 +65,23 @@ export async function openSource(
   return source;
 }
 
+/** Opens the source again after its stream was used up: OperationAborted if it is no longer the same object. */
+export async function reopenSource(
+  ctx: S3Context,
+  bucket: Bucket,
+  src: { key: string; versionId?: string },
+  seq: number,
+): Promise<OpenObject> {
+  const source = await openSource(ctx, bucket, src).catch(() => undefined);
+  if (source && source.meta.seq === seq) return source;
+  source?.close();
+  throw new AwsError(
+    'OperationAborted',
+    'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+    409,
+  );
+}
+
 /** Version headers of a copy's answer. */
 export function copyVersionHeaders(srcBucket: Bucket, src: ObjectMeta, dst: Bucket, meta?: ObjectMeta) {
   const h: Record<string, string> = {};
@@ -147,16 +164,7 @@ export async function copyObject(ctx: S3Context): Promise<AwsResponse> {
     etag = digests.md5;
     if (wantAlgorithm) checksum = { algorithm: wantAlgorithm, value: digests.checksum!, type: 'FULL_OBJECT' };
     if (!source.bytes) {
-      // The stream was used up: open again, and make sure it is still the same object.
-      source = await openSource(ctx, srcBucket, src).catch(() => undefined);
-      if (!source || source.meta.seq !== srcMeta.seq) {
-        source?.close();
-        throw new AwsError(
-          'OperationAborted',
-          'A conflicting conditional operation is currently in progress against this resource. Please try again.',
-          409,
-        );
-      }
+      source = await reopenSource(ctx, srcBucket, src, srcMeta.seq);
     }
   }
   const headers = metadataDirective === 'REPLACE' ? objectHeaders(ctx.req) : pickHeaders(srcMeta);

@@ -12,7 +12,7 @@ import { ALGORITHM_NAMES, checkKey } from '../input.ts';
 import type { PartMeta } from '../multipart.ts';
 import { encryptionHeaders, refuseCustomerKeys } from '../sse.ts';
 import type { OpenObject } from '../store.ts';
-import { copySource, copyVersionHeaders, openSource } from './copy.ts';
+import { copySource, copyVersionHeaders, openSource, reopenSource } from './copy.ts';
 import { findUpload, partNumberOf } from './multipart.ts';
 import { objectKey } from './objects.ts';
 
@@ -88,16 +88,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<AwsResponse> {
       md5.update(chunk as Buffer);
       other?.update(chunk as Buffer);
     }
-    // The stream was used up: open again, and make sure it is still the same object.
-    source = await openSource(ctx, srcBucket, src).catch(() => undefined);
-    if (!source || source.meta.seq !== srcMeta.seq) {
-      source?.close();
-      throw new AwsError(
-        'OperationAborted',
-        'A conflicting conditional operation is currently in progress against this resource. Please try again.',
-        409,
-      );
-    }
+    source = await reopenSource(ctx, srcBucket, src, srcMeta.seq);
   }
   if (body) {
     md5.update(body);
