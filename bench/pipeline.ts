@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { readConfig } from '../handlers/resize/config.ts';
 import { makeThumbnail } from '../handlers/resize/image.ts';
 import { isMain, runAlone } from './lib/main.ts';
-import { PROJECT, TSX, startLocalEndpoint, tempDir } from './lib/procs.ts';
+import { PROJECT, TSX, startLocalEndpoint, tempDir, isolatedEnv } from './lib/procs.ts';
 import {
   measured,
   NOOP_SOURCE,
@@ -50,18 +50,14 @@ export async function benchImage(): Promise<Buffer> {
 }
 
 export function runWalkthrough(endpoint: string, cwd: string, image: string): Promise<void> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  const env: NodeJS.ProcessEnv = isolatedEnv({
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: 'us-east-1',
     NO_COLOR: '1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  });
   const args = ['--import', TSX, path.join(PROJECT, 'walkthrough', 'all.ts'), '--image', image];
   args.push('--source-bucket', SOURCE, '--dest-bucket', DEST);
   return new Promise((resolve, reject) => {

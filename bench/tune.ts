@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { isMain, runAlone } from './lib/main.ts';
-import { PROJECT, tempDir, TSX } from './lib/procs.ts';
+import { PROJECT, tempDir, TSX, isolatedEnv } from './lib/procs.ts';
 import type { Goal, Section } from './lib/report.ts';
 import type { SavedResults } from '../walkthrough/extras/tune.ts';
 
@@ -156,17 +156,13 @@ export async function runTuneBench(opts: TuneBenchOptions = {}): Promise<TuneBen
   // Removed at the end, or on Ctrl-C with the bench's other temp folders.
   const tmp = tempDir('bench-tune-');
   const cwd = tmp.dir;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  const env: NodeJS.ProcessEnv = isolatedEnv({
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     LOCAL_AWS_PORT: String(await freePort()),
     LOCAL_AWS_DATA: path.join(cwd, '.local-aws'),
     WALKTHROUGH_BUILD_DIR: path.join(PROJECT, 'build'),
-  };
+  });
   try {
     log('setting up the walkthrough (role, buckets, package, function) on an endpoint of its own');
     const setup = await script('walkthrough/all.ts', ['--until', 'function'], cwd, env);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileOf, STEPS } from '../walkthrough/lib/steps.ts';
 import { isMain } from './lib/main.ts';
-import { PROJECT, TSX, startLocalEndpoint, tempDir } from './lib/procs.ts';
+import { PROJECT, TSX, startLocalEndpoint, tempDir, isolatedEnv } from './lib/procs.ts';
 import { progress, type Goal } from './lib/report.ts';
 import { median, ratio, seconds, table } from './lib/stats.ts';
 
@@ -39,14 +39,10 @@ export async function measureStartup(warmRuns = RUNS): Promise<StartupFigures> {
   const local = await startLocalEndpoint();
   const scratch = tempDir('bench-startup-');
   try {
-    const base: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    const base: NodeJS.ProcessEnv = isolatedEnv({
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-    };
+    });
     const env = {
       ...base,
       AWS_ENDPOINT_URL: local.url,

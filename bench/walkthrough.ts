@@ -18,7 +18,7 @@ import { parseReport } from '../walkthrough/extras/lib/report-line.ts';
 import { clients, createRole, initDurationOf } from './lambda/kit.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { measureStartup, renderStartup } from './walkthrough-startup.ts';
-import { PROJECT, TSX, run, startLocalEndpoint, tempDir } from './lib/procs.ts';
+import { PROJECT, TSX, run, startLocalEndpoint, tempDir, isolatedEnv } from './lib/procs.ts';
 import { progress, type Goal, type Section } from './lib/report.ts';
 import { median, ms, ratio, seconds, table } from './lib/stats.ts';
 
@@ -199,13 +199,9 @@ export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | '
     for (const d of [prime, oursCwd, officialDir]) fs.mkdirSync(d);
     await primeNpmCache(prime);
 
-    const base: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    const base: NodeJS.ProcessEnv = isolatedEnv({
       ...CREDENTIALS,
-    };
+    });
     const oursEnv: NodeJS.ProcessEnv = {
       ...base,
       AWS_ENDPOINT_URL: local.url,

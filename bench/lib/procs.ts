@@ -194,3 +194,17 @@ export function run(cmd: string, args: string[]): string | undefined {
   if (r.error || r.status !== 0) return undefined;
   return (r.stdout + r.stderr).trim();
 }
+
+/**
+ * The environment of a child that must see no AWS settings of this machine (no config or credentials
+ * file, none of its variables), plus the given variables.
+ */
+export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    ...extra,
+  };
+}
