@@ -13,6 +13,7 @@ import { deliverToDestination, type DestinationHost } from './destinations.ts';
 import type { FunctionConfig, FunctionRecord, QueuedEvent } from './model.ts';
 import { serviceMayInvoke } from './permissions.ts';
 import type { ExecutionEngine, FunctionSpec, InvokeResult } from './runtime/contract.ts';
+import { environmentsToFillCores } from './runtime/cpu.ts';
 
 /** What the queue needs from Lambda's store (LambdaStore is one). */
 export interface QueueHost extends DestinationHost {
@@ -110,7 +111,10 @@ export class AsyncQueue {
     if (fn && !fn.live) {
       if (fn.state !== 'Failed') return; // Pending: kicked again when it becomes Active
     }
-    const limit = Math.max(1, this.store.config.lambdaMaxConcurrency);
+    // Events wait rather than start environments beyond what the cores can run (synchronous invokes
+    // still get up to lambdaMaxConcurrency).
+    const fill = environmentsToFillCores(fn?.live?.memorySize ?? 128);
+    const limit = Math.max(1, Math.min(this.store.config.lambdaMaxConcurrency, fill));
     const now = Date.now();
     while ((this.running.get(arn) ?? 0) < limit) {
       const i = list.findIndex((e) => e.ev.notBefore <= now);

@@ -28,6 +28,15 @@ export function vcpuShare(memoryMb: number, cores = machineCores()): number {
   return Math.min(memoryMb / MB_PER_VCPU, cores);
 }
 
+/**
+ * Environments of this size that keep every core busy (at least one per core). More at once only
+ * share the same cores: queued events then cost more CPU each (context switches, JIT code warmed in
+ * more processes), so the async queue starts no more than this (measured in bench/RESULTS.md).
+ */
+export function environmentsToFillCores(memoryMb: number, cores = machineCores()): number {
+  return Math.max(cores, Math.ceil(cores / vcpuShare(memoryMb, cores) - 1e-9));
+}
+
 /** vCPUs an environment sees on AWS: 2 up to 3008 MB, then one more per 1769 MB, at most 6. */
 export function vcpuCount(memoryMb: number): number {
   if (memoryMb <= 3008) return 2;
