@@ -89,7 +89,7 @@ export class AsyncQueue {
   /** Queues an event durably (resolves once it is on disk). */
   async enqueue(ev: QueuedEvent): Promise<void> {
     const e = { ev, file: this.fileFor(ev) };
-    await writeFileAtomic(e.file, JSON.stringify(ev));
+    await writeFileAtomic(e.file, JSON.stringify(ev), true);
     this.add(e);
     this.kick(ev.functionArn);
   }
@@ -150,7 +150,10 @@ export class AsyncQueue {
   }
 
   private async finish(e: Entry): Promise<void> {
-    await fsp.rm(e.file, { force: true });
+    // One unlink (rm would lstat first): a file already gone is fine.
+    await fsp.unlink(e.file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 
   private async retryLater(e: Entry, delayMs: number): Promise<void> {

@@ -19,8 +19,12 @@ const PERIOD_US = 100_000;
 /** The kernel refuses quotas under 1 ms. */
 const MIN_QUOTA_US = 1_000;
 
+let knownCores: number | undefined;
+
+/** Read once: the async queue asks for every event it starts. */
 export function machineCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  knownCores ??= typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return knownCores;
 }
 
 /** vCPUs' worth of CPU time per second an environment of this size gets here (capped at the cores). */
