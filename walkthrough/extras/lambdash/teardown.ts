@@ -7,7 +7,9 @@ import { deleteLogGroup, findLogGroup } from '../../lib/actions/logs.ts';
 import { deleteBucket, getBucketTags, headBucket } from '../../lib/actions/s3.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
 import { isOurs } from '../../lib/resources/ownership.ts';
-import { deleteRoleWithPolicies, emptyBucket, gone } from '../../lib/removal.ts';
+import { gone } from '../../lib/removal.ts';
+import { emptyBucket } from '../../lib/resources/bucket.ts';
+import { deleteRoleWithPolicies } from '../../lib/resources/role.ts';
 
 async function removeFunction(c: LambdashCtx): Promise<boolean> {
   const name = c.state.data.function?.name ?? c.names.functionName;

@@ -3,16 +3,22 @@
 import {
   blockPublicAccess,
   createBucket,
+  abortMultipartUpload,
   deleteBucket,
+  deleteObjects,
+  listMultipartUploads,
+  listObjectVersions,
   getBucketTags,
   headBucket,
   isPublicAccessBlocked,
   putBucketTags,
 } from '../actions/s3.ts';
+import type { ObjectIdentifier } from '@aws-sdk/client-s3';
+import type { ActionCtx } from '../actions/run.ts';
 import type { Ctx } from '../context.ts';
 import { awsCode, UserError } from '../errors.ts';
 import { SUITE_TAG } from '../policies.ts';
-import { emptyBucket, gone } from '../removal.ts';
+import { gone } from '../removal.ts';
 import type { OwnedResource } from '../state.ts';
 import { alreadyDone } from './done.ts';
 import { isOurs, type Slot } from './ownership.ts';
@@ -63,6 +69,9 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
     if (!ctx.dryRun) report.created(described);
     return;
   }
+  // Read at once with the tags (start-up of a re-run); awaited, and its error seen, only if the bucket is ours.
+  const blockedRead = isPublicAccessBlocked(ctx, name);
+  blockedRead.catch(() => undefined);
   const tags = await getBucketTags(ctx, name);
   const tagged = isOurs(undefined, name, tags);
   const ours = isOurs(slot.get(), name, tags);
@@ -72,7 +81,7 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
   report.found(`${label} ${name}`);
   await createBucket(alreadyDone(ctx), name, ctx.settings.region);
   // An interrupted first run may have created the bucket but not yet locked it down or tagged it.
-  const blocked = await isPublicAccessBlocked(ctx, name);
+  const blocked = await blockedRead;
   if (!blocked && (await blockPublicAccess(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
   if (blocked) await blockPublicAccess(alreadyDone(ctx), name);
   if (!tagged && (await putBucketTags(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
@@ -100,4 +109,25 @@ export async function removeBucket(ctx: Ctx, name: string, slot: Slot<OwnedResou
   if (await gone(() => deleteBucket(ctx, name)))
     ctx.report.removed(`bucket ${name} (${count} object version(s) deleted first)`);
   slot.clear();
+}
+
+/** Deletes every object version and aborts every unfinished upload; returns how many versions went. */
+export async function emptyBucket(ctx: ActionCtx, bucket: string): Promise<number> {
+  let removed = 0;
+  let marker: { keyMarker?: string; versionIdMarker?: string } | undefined = {};
+  while (marker) {
+    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } =
+      await listObjectVersions(ctx, bucket, marker.keyMarker, marker.versionIdMarker);
+    for (let i = 0; i < page.ids.length; i += 1000) {
+      const batch = page.ids.slice(i, i + 1000);
+      await deleteObjects(ctx, bucket, batch);
+      removed += batch.length;
+    }
+    marker = page.next;
+  }
+  for (const upload of await listMultipartUploads(ctx, bucket)) {
+    if (upload.Key && upload.UploadId)
+      await gone(() => abortMultipartUpload(ctx, bucket, upload.Key!, upload.UploadId!));
+  }
+  return removed;
 }

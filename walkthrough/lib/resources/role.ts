@@ -3,17 +3,23 @@
 import type { Tag } from '@aws-sdk/client-iam';
 import {
   createRole,
+  deleteRole,
+  deleteRolePolicy,
+  detachRolePolicy,
   getRole,
   getRolePolicy,
+  listAttachedRolePolicies,
+  listRolePolicies,
   listRoleTags,
   putRolePolicy,
   updateAssumeRolePolicy,
 } from '../actions/iam.ts';
+import type { ActionCtx } from '../actions/run.ts';
 import type { Ctx } from '../context.ts';
-import { UserError } from '../errors.ts';
+import { isNotFound, UserError } from '../errors.ts';
 import { decodePolicy, partitionOf, samePolicy, type PolicyDocument } from '../policies.ts';
 import type { RoleRecord } from '../state.ts';
-import { deleteRoleWithPolicies } from '../removal.ts';
+import { gone } from '../removal.ts';
 import { alreadyDone } from './done.ts';
 import { isOurs, type Slot } from './ownership.ts';
 
@@ -40,12 +46,17 @@ export async function ensureRole(ctx: Ctx, spec: RoleSpec, slot: Slot<RoleRecord
     createdBySuite: true,
     inlinePolicyName: spec.policyName,
   });
-  const role = await getRole(ctx, spec.name);
+  // The three reads at once (start-up of a re-run): a missing role answers NoSuchEntity to each.
+  const [role, tags, current] = await Promise.all([
+    getRole(ctx, spec.name),
+    listRoleTags(ctx, spec.name).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err))),
+    getRolePolicy(ctx, spec.name, spec.policyName),
+  ]);
   if (!role) {
     slot.set(record(arn));
     if (await createRole(ctx, spec.name, spec.trust, spec.tags, spec.description)) report.created(`role ${spec.name}`);
   } else {
-    if (!isOurs(slot.get(), spec.name, await listRoleTags(ctx, spec.name)))
+    if (!isOurs(slot.get(), spec.name, tags))
       throw new UserError(
         `A role named ${spec.name} already exists and was not created by this walkthrough; it will not be changed.`,
         `Set ${spec.setting} to another name.`,
@@ -57,7 +68,6 @@ export async function ensureRole(ctx: Ctx, spec: RoleSpec, slot: Slot<RoleRecord
         report.changed(`trust policy of ${spec.name}: only lambda.amazonaws.com may assume it`);
     } else await createRole(alreadyDone(ctx), spec.name, spec.trust, spec.tags, spec.description);
   }
-  const current = role ? await getRolePolicy(ctx, spec.name, spec.policyName) : undefined;
   const what = `inline policy ${spec.policyName}: ${spec.allows}`;
   if (current !== undefined && samePolicy(current, spec.policy)) {
     await putRolePolicy(alreadyDone(ctx), spec.name, spec.policyName, spec.policy);
@@ -77,4 +87,15 @@ export async function removeRole(ctx: Ctx, name: string, slot: Slot<RoleRecord>)
     return ctx.report.kept(`role ${name} (not created by this walkthrough)`);
   await deleteRoleWithPolicies(ctx, name);
   slot.clear();
+}
+
+/** Deletes a role after its inline policies and attachments (pitfall 5: DeleteConflict otherwise). */
+export async function deleteRoleWithPolicies(ctx: ActionCtx, name: string): Promise<void> {
+  for (const policy of await listRolePolicies(ctx, name)) {
+    if (await gone(() => deleteRolePolicy(ctx, name, policy))) ctx.report.removed(`inline policy ${policy} of ${name}`);
+  }
+  for (const arn of await listAttachedRolePolicies(ctx, name)) {
+    if (await gone(() => detachRolePolicy(ctx, name, arn))) ctx.report.removed(`attachment of ${arn} to ${name}`);
+  }
+  if (await gone(() => deleteRole(ctx, name))) ctx.report.removed(`role ${name}`);
 }
