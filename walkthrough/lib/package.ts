@@ -152,10 +152,12 @@ function filesOf(dir: string, prefix = ''): Array<{ name: string; file: string }
   return listFiles(dir).map((rel) => ({ name: prefix + rel.split(path.sep).join('/'), file: path.join(dir, rel) }));
 }
 
+type ZipSource = { name: string; file: string } | { name: string; data: Promise<Buffer> };
+
 /** Deterministic zip of files from anywhere: sorted by name, fixed times, fixed permissions. */
-function zipFiles(files: Array<{ name: string; file: string }>): Promise<Buffer> {
+function zipFiles(files: ZipSource[]): Promise<Buffer> {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return zipEntries(sorted.map(({ name, file }) => ({ name, data: fs.readFileSync(file) })));
+  return zipEntries(sorted.map((f) => ({ name: f.name, data: 'file' in f ? fs.readFileSync(f.file) : f.data })));
 }
 
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
@@ -218,7 +220,12 @@ export async function buildPackage(
     const stage = path.join(work, 'package');
     fs.mkdirSync(stage);
     log('bundle handlers/resize with esbuild (AWS SDK and sharp left out)');
-    await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'), ['sharp']);
+    // Bundled while sharp is copied (or installed) and deflated: the zip waits for it last.
+    const index = path.join(stage, 'index.mjs');
+    const bundled = bundleHandler(path.join(HANDLER_DIR, 'index.ts'), index, ['sharp']).then(() =>
+      fs.readFileSync(index),
+    );
+    bundled.catch(() => undefined); // its error surfaces from the zip below
     fs.writeFileSync(
       path.join(stage, 'package.json'),
       JSON.stringify(
@@ -238,7 +245,11 @@ export async function buildPackage(
       throw new Error(`sharp for linux-${cpu} (glibc) cannot be copied from this machine's node_modules`);
     if (copied) log(`copy sharp ${version} for linux-${cpu} (glibc) from node_modules (this machine's platform)`);
     else await npmInstallSharp(stage, cpu, version, log);
-    const files = [...filesOf(stage), ...(copied ?? [])];
+    const files: ZipSource[] = [
+      ...filesOf(stage).filter((f) => f.name !== 'index.mjs'),
+      { name: 'index.mjs', data: bundled },
+      ...(copied ?? []),
+    ];
     // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
     for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
       if (!files.some((f) => f.name === `node_modules/${native}/package.json`))
