@@ -14,23 +14,23 @@ import {
 import {
   createFunction,
   getFunction,
-  getPolicyStatements,
+  getPolicy,
   removePermission,
   retryWhileRoleNotReady,
   updateFunctionCode,
   updateFunctionConfiguration,
-  waitActive,
-  waitUpdated,
+  waitFunctionActiveV2,
+  waitFunctionUpdatedV2,
   type FunctionDefinition,
 } from '../../lib/actions/lambda.ts';
-import { createLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
+import { createLogGroup, describeLogGroups, putRetentionPolicy } from '../../lib/actions/logs.ts';
 import {
-  blockPublicAccess,
+  putPublicAccessBlock,
   createBucket,
-  getBucketTags,
+  getBucketTagging,
   headBucket,
-  isPublicAccessBlocked,
-  putBucketTags,
+  getPublicAccessBlock,
+  putBucketTagging,
 } from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
 import { decodePolicy, samePolicy } from '../../lib/policies.ts';
@@ -139,25 +139,25 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
         );
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     }
-    await blockPublicAccess(c, name);
-    await putBucketTags(c, name, [LAMBDASH_TAG]);
+    await putPublicAccessBlock(c, name);
+    await putBucketTagging(c, name, [LAMBDASH_TAG]);
     if (!c.dryRun) c.report.created(`output bucket ${name} (private)`);
     return;
   }
-  const tags = await getBucketTags(c, name);
+  const tags = await getBucketTagging(c, name);
   const tagged = isOurs(undefined, name, tags, LAMBDASH_TAG);
   if (!isOurs(c.state.data.bucket, name, tags, LAMBDASH_TAG)) throw notOurs(`A bucket named ${name}`);
   c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
   c.report.found(`output bucket ${name}`);
   // An interrupted first deploy may have created it but not yet locked it down or tagged it.
-  if (!(await isPublicAccessBlocked(c, name)) && (await blockPublicAccess(c, name)))
+  if (!(await getPublicAccessBlock(c, name)) && (await putPublicAccessBlock(c, name)))
     c.report.changed(`output bucket ${name}: public access blocked`);
-  if (!tagged && (await putBucketTags(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
+  if (!tagged && (await putBucketTagging(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
 }
 
 async function ensureLogGroup(c: LambdashCtx): Promise<void> {
   const name = c.names.logGroup;
-  const group = await findLogGroup(c, name);
+  const group = await describeLogGroups(c, name);
   if (group) {
     // Lambda writes the group of a function lambdash created: then it is lambdash's to delete.
     if (!c.state.data.logGroup)
@@ -170,7 +170,7 @@ async function ensureLogGroup(c: LambdashCtx): Promise<void> {
   } catch (err) {
     if (awsCode(err) !== 'ResourceAlreadyExistsException') throw err;
   }
-  await putRetention(c, name, LOG_RETENTION_DAYS);
+  await putRetentionPolicy(c, name, LOG_RETENTION_DAYS);
   if (!c.dryRun) c.report.created(`log group ${name} (kept ${LOG_RETENTION_DAYS} days)`);
 }
 
@@ -241,7 +241,7 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
         }
       }),
     );
-    await c.report.wait(`waiting for ${name} to become Active`, () => waitActive(c, name));
+    await c.report.wait(`waiting for ${name} to become Active`, () => waitFunctionActiveV2(c, name));
     if (c.dryRun) return;
     if (created)
       c.report.created(`function ${name} (${RUNTIME}, ${w.architecture}, ${w.memorySize} MB, timeout ${w.timeout} s)`);
@@ -252,18 +252,18 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
     c.state.update((x) => (x.function = { name, arn: config.FunctionArn ?? arn, createdBySuite: true }));
     c.report.found(`function ${name}`);
     if (config.State === 'Pending')
-      await c.report.wait('waiting for the function to become Active', () => waitActive(c, name));
+      await c.report.wait('waiting for the function to become Active', () => waitFunctionActiveV2(c, name));
     if (config.LastUpdateStatus === 'InProgress')
-      await c.report.wait('waiting for its last update to finish', () => waitUpdated(c, name));
+      await c.report.wait('waiting for its last update to finish', () => waitFunctionUpdatedV2(c, name));
     if (config.CodeSha256 !== pkg.codeSha256 || (config.Architectures?.[0] ?? 'x86_64') !== w.architecture) {
       if (await updateFunctionCode(c, name, pkg.zip, pkg.zipPath, w.architecture)) {
-        await c.report.wait('waiting for the code update', () => waitUpdated(c, name));
+        await c.report.wait('waiting for the code update', () => waitFunctionUpdatedV2(c, name));
         c.report.changed(`code of ${name} (CodeSha256 ${pkg.codeSha256})`);
       }
     } else c.report.unchanged(`code of ${name}`);
     const { input, fields } = configChanges(def, config as Record<string, unknown>);
     if (fields.length > 0 && (await updateFunctionConfiguration(c, input, fields.join(', ')))) {
-      await c.report.wait('waiting for the configuration update', () => waitUpdated(c, name));
+      await c.report.wait('waiting for the configuration update', () => waitFunctionUpdatedV2(c, name));
       c.report.changed(`configuration of ${name}: ${fields.join(', ')}`);
     }
     await removeResourcePolicy(c, name);
@@ -273,7 +273,7 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
 
 /** lambdash runs whatever it is sent: no service or account may be allowed to invoke it (no trigger ever does). */
 async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void> {
-  const statements = await getPolicyStatements(c, name);
+  const statements = await getPolicy(c, name);
   if (statements.length === 0)
     return c.report.unchanged(`resource policy of ${name}: none (only its own account's identities may invoke it)`);
   for (const st of statements) {

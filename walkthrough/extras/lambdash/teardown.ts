@@ -3,8 +3,8 @@
 // already gone counts as done, so it works after any partial deploy and a second run changes nothing.
 import { getRole, listRoleTags } from '../../lib/actions/iam.ts';
 import { deleteFunction, getFunction } from '../../lib/actions/lambda.ts';
-import { deleteLogGroup, findLogGroup } from '../../lib/actions/logs.ts';
-import { deleteBucket, getBucketTags, headBucket } from '../../lib/actions/s3.ts';
+import { deleteLogGroup, describeLogGroups } from '../../lib/actions/logs.ts';
+import { deleteBucket, getBucketTagging, headBucket } from '../../lib/actions/s3.ts';
 import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
 import { isOurs } from '../../lib/resources/ownership.ts';
 import { gone } from '../../lib/removal.ts';
@@ -30,7 +30,7 @@ async function removeFunction(c: LambdashCtx): Promise<boolean> {
 
 async function removeLogGroup(c: LambdashCtx, functionWasOurs: boolean): Promise<void> {
   const name = c.state.data.logGroup?.name ?? c.names.logGroup;
-  if (!(await findLogGroup(c, name))) c.report.gone(`log group ${name}`);
+  if (!(await describeLogGroups(c, name))) c.report.gone(`log group ${name}`);
   else if (c.state.data.logGroup?.createdBySuite || functionWasOurs) {
     if (await gone(() => deleteLogGroup(c, name))) c.report.removed(`log group ${name}`);
   } else return c.report.kept(`log group ${name} (not created by lambdash)`);
@@ -59,7 +59,7 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
   if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
   if (access === 'other-region')
     return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
-  if (!isOurs(c.state.data.bucket, name, await getBucketTags(c, name), LAMBDASH_TAG))
+  if (!isOurs(c.state.data.bucket, name, await getBucketTagging(c, name), LAMBDASH_TAG))
     return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
   // Objects left by runs that were interrupted before they fetched their output.
   const count = await emptyBucket(c, name);

@@ -1,17 +1,17 @@
 // A bucket, private (all public access blocked) and tagged as ours; or someone else's, used as is.
 // Remove empties it of every version and unfinished upload first.
 import {
-  blockPublicAccess,
+  putPublicAccessBlock,
   createBucket,
   abortMultipartUpload,
   deleteBucket,
   deleteObjects,
   listMultipartUploads,
   listObjectVersions,
-  getBucketTags,
+  getBucketTagging,
   headBucket,
-  isPublicAccessBlocked,
-  putBucketTags,
+  getPublicAccessBlock,
+  putBucketTagging,
 } from '../actions/s3.ts';
 import type { ObjectIdentifier } from '@aws-sdk/client-s3';
 import type { ActionCtx } from '../actions/run.ts';
@@ -64,15 +64,15 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
         );
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     });
-    await blockPublicAccess(ctx, name);
-    await putBucketTags(ctx, name, [SUITE_TAG]);
+    await putPublicAccessBlock(ctx, name);
+    await putBucketTagging(ctx, name, [SUITE_TAG]);
     if (!ctx.dryRun) report.created(described);
     return;
   }
   // Read at once with the tags (start-up of a re-run); awaited, and its error seen, only if the bucket is ours.
-  const blockedRead = isPublicAccessBlocked(ctx, name);
+  const blockedRead = getPublicAccessBlock(ctx, name);
   blockedRead.catch(() => undefined);
-  const tags = await getBucketTags(ctx, name);
+  const tags = await getBucketTagging(ctx, name);
   const tagged = isOurs(undefined, name, tags);
   const ours = isOurs(slot.get(), name, tags);
   slot.set({ name, createdBySuite: ours });
@@ -82,10 +82,10 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
   await createBucket(alreadyDone(ctx), name, ctx.settings.region);
   // An interrupted first run may have created the bucket but not yet locked it down or tagged it.
   const blocked = await blockedRead;
-  if (!blocked && (await blockPublicAccess(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
-  if (blocked) await blockPublicAccess(alreadyDone(ctx), name);
-  if (!tagged && (await putBucketTags(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
-  if (tagged) await putBucketTags(alreadyDone(ctx), name, [SUITE_TAG]);
+  if (!blocked && (await putPublicAccessBlock(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
+  if (blocked) await putPublicAccessBlock(alreadyDone(ctx), name);
+  if (!tagged && (await putBucketTagging(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
+  if (tagged) await putBucketTagging(alreadyDone(ctx), name, [SUITE_TAG]);
 }
 
 /** Empties and deletes the bucket if it is ours (unless --keep-buckets). */
@@ -102,7 +102,7 @@ export async function removeBucket(ctx: Ctx, name: string, slot: Slot<OwnedResou
     );
   if (access === 'other-region')
     return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
-  if (!isOurs(slot.get(), name, await getBucketTags(ctx, name)))
+  if (!isOurs(slot.get(), name, await getBucketTagging(ctx, name)))
     return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);
   if (ctx.argv['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);
   const count = await ctx.report.wait(`emptying ${name}`, () => emptyBucket(ctx, name));

@@ -1,6 +1,6 @@
 // A function's log group, created up front with a retention so it is ours to delete (Lambda would
 // otherwise create it on first use, kept forever).
-import { createLogGroup, deleteLogGroup, findLogGroup, putRetention } from '../actions/logs.ts';
+import { createLogGroup, deleteLogGroup, describeLogGroups, putRetentionPolicy } from '../actions/logs.ts';
 import type { Ctx } from '../context.ts';
 import { SUITE_TAG } from '../policies.ts';
 import type { OwnedResource } from '../state.ts';
@@ -19,20 +19,20 @@ export async function ensureLogGroup(
 ): Promise<void> {
   const { report } = ctx;
   const days = ctx.settings.logRetentionDays;
-  const group = await findLogGroup(ctx, name);
+  const group = await describeLogGroups(ctx, name);
   if (!group) {
     slot.set({ name, createdBySuite: true });
     await createLogGroup(ctx, name, TAGS);
-    await putRetention(ctx, name, days);
+    await putRetentionPolicy(ctx, name, days);
     if (!ctx.dryRun) report.created(`log group ${name} (kept ${days} days)`);
     return;
   }
   if (!slot.get()) slot.set({ name, createdBySuite: functionIsOurs });
   report.found(`log group ${name}`);
   await createLogGroup(alreadyDone(ctx), name, TAGS);
-  if (slot.get()?.createdBySuite && group.retentionInDays !== days && (await putRetention(ctx, name, days)))
+  if (slot.get()?.createdBySuite && group.retentionInDays !== days && (await putRetentionPolicy(ctx, name, days)))
     report.changed(`log group ${name}: kept ${days} days`);
-  else await putRetention(alreadyDone(ctx), name, days);
+  else await putRetentionPolicy(alreadyDone(ctx), name, days);
 }
 
 export async function removeLogGroup(
@@ -41,7 +41,7 @@ export async function removeLogGroup(
   slot: Slot<OwnedResource>,
   functionWasOurs: boolean,
 ): Promise<void> {
-  if (!(await findLogGroup(ctx, name))) ctx.report.gone(`log group ${name}`);
+  if (!(await describeLogGroups(ctx, name))) ctx.report.gone(`log group ${name}`);
   else if (slot.get()?.createdBySuite || functionWasOurs) {
     if (await gone(() => deleteLogGroup(ctx, name))) ctx.report.removed(`log group ${name}`);
   } else return ctx.report.kept(`log group ${name} (not created by this walkthrough)`);
