@@ -4,14 +4,6 @@
 import type { UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda';
 import { RESERVE_SECONDS } from '../../../handlers/lambdash/protocol.ts';
 import {
-  createRole,
-  getRole,
-  getRolePolicy,
-  listRoleTags,
-  putRolePolicy,
-  updateAssumeRolePolicy,
-} from '../../lib/actions/iam.ts';
-import {
   createFunction,
   getFunction,
   getPolicy,
@@ -23,7 +15,6 @@ import {
   waitFunctionUpdatedV2,
   type FunctionDefinition,
 } from '../../lib/actions/lambda.ts';
-import { createLogGroup, describeLogGroups, putRetentionPolicy } from '../../lib/actions/logs.ts';
 import {
   putPublicAccessBlock,
   createBucket,
@@ -33,9 +24,10 @@ import {
   putBucketTagging,
 } from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
-import { decodePolicy, samePolicy } from '../../lib/policies.ts';
+import { ensureLogGroup } from '../../lib/resources/log-group.ts';
 import { isOurs } from '../../lib/resources/ownership.ts';
-import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
+import { ensureRole } from '../../lib/resources/role.ts';
+import { confirmChange, LAMBDASH, LAMBDASH_TAG, lambdashSlot as slot, type LambdashCtx } from './context.ts';
 import type { LambdashPackage } from './package.ts';
 import { lambdashPolicy, lambdaTrustPolicy } from './policy.ts';
 import type { DeployedFunction } from './state.ts';
@@ -74,44 +66,21 @@ export function isCurrent(c: LambdashCtx, pkg: LambdashPackage): boolean {
   );
 }
 
-async function ensureRole(c: LambdashCtx): Promise<string> {
-  const { roleName, policyName } = c.names;
-  const trust = lambdaTrustPolicy();
-  let arn = `arn:${c.partition}:iam::${c.identity.accountId}:role/${roleName}`;
-  const role = await getRole(c, roleName);
-  if (!role) {
-    c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
-    try {
-      const created = await createRole(
-        c,
-        roleName,
-        trust,
-        [LAMBDASH_TAG],
-        'Execution role of lambdash: its own logs and PutObject on its output bucket',
-      );
-      if (created) c.report.created(`role ${roleName}`);
-    } catch (err) {
-      if (awsCode(err) !== 'EntityAlreadyExists') throw err; // a parallel run made it
-    }
-  } else {
-    const ours = isOurs(c.state.data.role, roleName, await listRoleTags(c, roleName), LAMBDASH_TAG);
-    if (!ours) throw notOurs(`A role named ${roleName}`);
-    arn = role.Arn ?? arn;
-    c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
-    c.report.found(`role ${roleName}`);
-    if (
-      !samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust) &&
-      (await updateAssumeRolePolicy(c, roleName, trust))
-    )
-      c.report.changed(`trust policy of ${roleName}: only lambda.amazonaws.com may assume it`);
-  }
-  const policy = lambdashPolicy(c.names, c.partition, c.region, c.identity.accountId);
-  const current = role ? await getRolePolicy(c, roleName, policyName) : undefined;
-  const what = `inline policy ${policyName}: s3:PutObject on ${c.names.bucket}/*, its own log streams`;
-  if (current !== undefined && samePolicy(current, policy)) c.report.unchanged(what);
-  else if (await putRolePolicy(c, roleName, policyName, policy))
-    c.report[current === undefined ? 'created' : 'changed'](what);
-  return arn;
+const RENAME = 'Pick other names with --name (or LAMBDASH_NAME).';
+
+function ensureLambdashRole(c: LambdashCtx): Promise<string> {
+  const spec = {
+    name: c.names.roleName,
+    trust: lambdaTrustPolicy(),
+    policyName: c.names.policyName,
+    policy: lambdashPolicy(c.names, c.partition, c.region, c.identity.accountId),
+    allows: `s3:PutObject on ${c.names.bucket}/*, its own log streams`,
+    tags: [LAMBDASH_TAG],
+    description: 'Execution role of lambdash: its own logs and PutObject on its output bucket',
+    rename: RENAME,
+    owner: LAMBDASH,
+  };
+  return ensureRole(c, spec, slot(c, 'role'));
 }
 
 async function ensureBucket(c: LambdashCtx): Promise<void> {
@@ -155,23 +124,9 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
   if (!tagged && (await putBucketTagging(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
 }
 
-async function ensureLogGroup(c: LambdashCtx): Promise<void> {
-  const name = c.names.logGroup;
-  const group = await describeLogGroups(c, name);
-  if (group) {
-    // Lambda writes the group of a function lambdash created: then it is lambdash's to delete.
-    if (!c.state.data.logGroup)
-      c.state.update((x) => (x.logGroup = { name, createdBySuite: x.function?.createdBySuite ?? false }));
-    return c.report.found(`log group ${name}`);
-  }
-  c.state.update((x) => (x.logGroup = { name, createdBySuite: true }));
-  try {
-    await createLogGroup(c, name, { [LAMBDASH_TAG.Key]: LAMBDASH_TAG.Value });
-  } catch (err) {
-    if (awsCode(err) !== 'ResourceAlreadyExistsException') throw err;
-  }
-  await putRetentionPolicy(c, name, LOG_RETENTION_DAYS);
-  if (!c.dryRun) c.report.created(`log group ${name} (kept ${LOG_RETENTION_DAYS} days)`);
+function ensureLambdashLogGroup(c: LambdashCtx): Promise<void> {
+  const spec = { name: c.names.logGroup, retentionDays: LOG_RETENTION_DAYS, owner: LAMBDASH };
+  return ensureLogGroup(c, spec, slot(c, 'logGroup'), c.state.data.function?.createdBySuite ?? false);
 }
 
 function definition(c: LambdashCtx, pkg: LambdashPackage, w: DeployedFunction): FunctionDefinition {
@@ -289,8 +244,8 @@ async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void>
 
 export async function ensureDeployed(c: LambdashCtx, pkg: LambdashPackage): Promise<void> {
   await confirmChange(c, 'deploy lambdash (or check and repair it)');
-  const roleArn = await ensureRole(c);
+  const roleArn = await ensureLambdashRole(c);
   await ensureBucket(c);
-  await ensureLogGroup(c);
+  await ensureLambdashLogGroup(c);
   await ensureFunction(c, pkg, { ...wanted(c, pkg), roleArn });
 }

@@ -1,15 +1,14 @@
 // --teardown: the function, its log group, the role (its policies first) and the output bucket
 // (emptied first), and nothing lambdash did not create (its state file and tags say which). Anything
 // already gone counts as done, so it works after any partial deploy and a second run changes nothing.
-import { getRole, listRoleTags } from '../../lib/actions/iam.ts';
 import { deleteFunction, getFunction } from '../../lib/actions/lambda.ts';
-import { deleteLogGroup, describeLogGroups } from '../../lib/actions/logs.ts';
 import { deleteBucket, getBucketTagging, headBucket } from '../../lib/actions/s3.ts';
-import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
+import { confirmChange, LAMBDASH, LAMBDASH_TAG, lambdashSlot as slot, type LambdashCtx } from './context.ts';
 import { isOurs } from '../../lib/resources/ownership.ts';
 import { gone } from '../../lib/removal.ts';
 import { emptyBucket } from '../../lib/resources/bucket.ts';
-import { deleteRoleWithPolicies } from '../../lib/resources/role.ts';
+import { removeLogGroup } from '../../lib/resources/log-group.ts';
+import { removeRole } from '../../lib/resources/role.ts';
 
 async function removeFunction(c: LambdashCtx): Promise<boolean> {
   const name = c.state.data.function?.name ?? c.names.functionName;
@@ -26,27 +25,6 @@ async function removeFunction(c: LambdashCtx): Promise<boolean> {
   if (await gone(() => deleteFunction(c, name))) c.report.removed(`function ${name}`);
   c.state.update((x) => delete x.function);
   return true;
-}
-
-async function removeLogGroup(c: LambdashCtx, functionWasOurs: boolean): Promise<void> {
-  const name = c.state.data.logGroup?.name ?? c.names.logGroup;
-  if (!(await describeLogGroups(c, name))) c.report.gone(`log group ${name}`);
-  else if (c.state.data.logGroup?.createdBySuite || functionWasOurs) {
-    if (await gone(() => deleteLogGroup(c, name))) c.report.removed(`log group ${name}`);
-  } else return c.report.kept(`log group ${name} (not created by lambdash)`);
-  c.state.update((x) => delete x.logGroup);
-}
-
-async function removeRole(c: LambdashCtx): Promise<void> {
-  const name = c.state.data.role?.name ?? c.names.roleName;
-  if (!(await getRole(c, name))) {
-    c.report.gone(`role ${name}`);
-    return c.state.update((x) => delete x.role);
-  }
-  if (!isOurs(c.state.data.role, name, await listRoleTags(c, name), LAMBDASH_TAG))
-    return c.report.kept(`role ${name} (not created by lambdash)`);
-  await deleteRoleWithPolicies(c, name);
-  c.state.update((x) => delete x.role);
 }
 
 async function removeBucket(c: LambdashCtx): Promise<void> {
@@ -71,8 +49,9 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
 export async function teardown(c: LambdashCtx): Promise<void> {
   await confirmChange(c, 'remove lambdash (its function, log group, role and bucket)');
   const functionWasOurs = await removeFunction(c);
-  await removeLogGroup(c, functionWasOurs);
-  await removeRole(c);
+  const logGroup = c.state.data.logGroup?.name ?? c.names.logGroup;
+  await removeLogGroup(c, logGroup, slot(c, 'logGroup'), functionWasOurs, LAMBDASH);
+  await removeRole(c, c.state.data.role?.name ?? c.names.roleName, slot(c, 'role'), LAMBDASH);
   await removeBucket(c);
   const s = c.state.data;
   if (!c.dryRun && !s.function && !s.logGroup && !s.role && !s.bucket) {
