@@ -131,7 +131,7 @@ describe('imports once a step runs', () => {
     }
   });
 
-  it('connecting to a target other than the local endpoint loads no zx (its settings module is imported lazily)', () => {
+  it('connect to a target other than the local endpoint loads no zx (local-aws settings come lazily)', () => {
     const connect = reachable(path.join(WALKTHROUGH, 'lib', 'context.ts'), false);
     assert.ok(![...connect].some((m) => /^package:zx/.test(m)));
     assert.ok([...reachable(path.join(WALKTHROUGH, 'lib', 'context.ts'), true)].includes('package:zx'));
