@@ -1,13 +1,13 @@
 // Building the deployment package: the handler bundled with esbuild (the AWS SDK left out: the
-// runtime has it), sharp installed for Lambda's platform whatever this machine is, zipped so that
+// runtime has it), sharp for Lambda's platform whatever this machine is (copied from the project's
+// node_modules when this machine is of that platform, else installed by npm for it), zipped so that
 // the same sources always give the same bytes (and so the same CodeSha256).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, version as esbuildVersion } from 'esbuild';
-import { $ } from 'zx';
 import { UserError } from './errors.ts';
+import { hostIsLambdaPlatform, installedSharp } from './sharp-files.ts';
 import type { Architecture } from './settings.ts';
 import { zipEntries } from './zip.ts';
 
@@ -49,11 +49,26 @@ export function cpuOf(architecture: Architecture): 'x64' | 'arm64' {
   return architecture === 'arm64' ? 'arm64' : 'x64';
 }
 
+interface PackageJson {
+  name?: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+}
+
+const readPackageJson = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+
 export function sharpVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return readPackageJson(path.join(PROJECT_ROOT, 'node_modules', 'sharp')).version;
+}
+
+/** Read, not imported: a re-run that reuses the zip needs esbuild's version only (start-up). */
+function esbuildVersion(): string {
+  return readPackageJson(path.join(PROJECT_ROOT, 'node_modules', 'esbuild')).version;
 }
 
 /**
@@ -87,7 +102,9 @@ function listFiles(dir: string, base = dir): string[] {
 /** What the package is made of: when none of it changed, the last zip is reused. */
 export function inputsHash(architecture: Architecture): string {
   const h = createHash('sha256');
-  h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\nzlib=${process.versions.zlib}\n`);
+  h.update(
+    `arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion()}\nzlib=${process.versions.zlib}\n`,
+  );
   h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
   for (const file of listFiles(HANDLER_DIR)) {
     h.update(`${file}\n`);
@@ -130,15 +147,27 @@ export function reusablePackage(architecture: Architecture): BuiltPackage | unde
   };
 }
 
+/** A folder's files as zip entries (names with forward slashes, under `prefix`), each with its path on disk. */
+function filesOf(dir: string, prefix = ''): Array<{ name: string; file: string }> {
+  return listFiles(dir).map((rel) => ({ name: prefix + rel.split(path.sep).join('/'), file: path.join(dir, rel) }));
+}
+
+type ZipSource = { name: string; file: string } | { name: string; data: Promise<Buffer> };
+
+/** Deterministic zip of files from anywhere: sorted by name, fixed times, fixed permissions. */
+function zipFiles(files: ZipSource[]): Promise<Buffer> {
+  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return zipEntries(sorted.map((f) => ({ name: f.name, data: 'file' in f ? fs.readFileSync(f.file) : f.data })));
+}
+
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
 export function zipFolder(dir: string): Promise<Buffer> {
-  return zipEntries(
-    listFiles(dir).map((rel) => ({ name: rel.split(path.sep).join('/'), data: fs.readFileSync(path.join(dir, rel)) })),
-  );
+  return zipFiles(filesOf(dir));
 }
 
 /** One ESM file for Lambda's Node runtime; the AWS SDK is left out (the runtime has it), and `external`. */
 export async function bundleHandler(entry: string, outfile: string, external: string[] = []): Promise<void> {
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [entry],
     outfile,
@@ -152,9 +181,34 @@ export async function bundleHandler(entry: string, outfile: string, external: st
   });
 }
 
+/** sharp's files as the package holds them, when this machine can give them without npm. */
+function copiedSharp(cpu: string): Array<{ name: string; file: string }> | undefined {
+  const dirs = hostIsLambdaPlatform(cpu) ? installedSharp(PROJECT_ROOT, cpu) : undefined;
+  return dirs && [...dirs].flatMap(([name, dir]) => filesOf(dir, `node_modules/${name}/`));
+}
+
+async function npmInstallSharp(stage: string, cpu: string, version: string, log: (line: string) => void) {
+  log(`install sharp ${version} for linux-${cpu} (glibc)`);
+  const { $ } = await import('zx');
+  try {
+    await $({ cwd: stage, quiet: true })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
+  } catch (err) {
+    throw new UserError(
+      `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
+      'Check that the npm registry is reachable (npm ping), then re-run this step.',
+    );
+  }
+  fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
+}
+
+/**
+ * `sharpFrom`: 'auto' copies sharp from node_modules on a machine of Lambda's platform and installs it
+ * with npm elsewhere; 'npm' and 'copy' force one way (the test that both give the same bytes).
+ */
 export async function buildPackage(
   architecture: Architecture,
   log: (line: string) => void = () => {},
+  sharpFrom: 'auto' | 'npm' | 'copy' = 'auto',
 ): Promise<BuiltPackage> {
   const cpu = cpuOf(architecture);
   const hash = inputsHash(architecture);
@@ -166,7 +220,12 @@ export async function buildPackage(
     const stage = path.join(work, 'package');
     fs.mkdirSync(stage);
     log('bundle handlers/resize with esbuild (AWS SDK and sharp left out)');
-    await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'), ['sharp']);
+    // Bundled while sharp is copied (or installed) and deflated: the zip waits for it last.
+    const index = path.join(stage, 'index.mjs');
+    const bundled = bundleHandler(path.join(HANDLER_DIR, 'index.ts'), index, ['sharp']).then(() =>
+      fs.readFileSync(index),
+    );
+    bundled.catch(() => undefined); // its error surfaces from the zip below
     fs.writeFileSync(
       path.join(stage, 'package.json'),
       JSON.stringify(
@@ -181,28 +240,25 @@ export async function buildPackage(
         2,
       ) + '\n',
     );
-    log(`install sharp ${version} for linux-${cpu} (glibc)`);
-    try {
-      await $({
-        cwd: stage,
-        quiet: true,
-      })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
-    } catch (err) {
-      throw new UserError(
-        `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
-        'Check that the npm registry is reachable (npm ping), then re-run this step.',
-      );
-    }
-    fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
+    const copied = sharpFrom === 'npm' ? undefined : copiedSharp(cpu);
+    if (sharpFrom === 'copy' && !copied)
+      throw new Error(`sharp for linux-${cpu} (glibc) cannot be copied from this machine's node_modules`);
+    if (copied) log(`copy sharp ${version} for linux-${cpu} (glibc) from node_modules (this machine's platform)`);
+    else await npmInstallSharp(stage, cpu, version, log);
+    const files: ZipSource[] = [
+      ...filesOf(stage).filter((f) => f.name !== 'index.mjs'),
+      { name: 'index.mjs', data: bundled },
+      ...(copied ?? []),
+    ];
     // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
     for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
-      if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
+      if (!files.some((f) => f.name === `node_modules/${native}/package.json`))
         throw new UserError(
           `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
           'Delete the build/ folder and re-run this step.',
         );
     }
-    const zip = await zipFolder(stage);
+    const zip = await zipFiles(files);
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
     fs.writeFileSync(`${p.zip}.tmp`, zip);
