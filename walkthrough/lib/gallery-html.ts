@@ -42,7 +42,7 @@ function entry(r: GalleryResult): string {
     r.durationMs !== undefined
       ? `${r.durationMs.toFixed(1)} ms${r.billedMs !== undefined ? ` (billed ${r.billedMs} ms)` : ''}`
       : 'duration unknown';
-  const refusal = r.refusal ? `<p class="refusal">Refused: ${escapeHtml(r.refusal)}</p>` : '';
+  const refusal = r.refusal ? `<p class="refusal">Not resized: ${escapeHtml(r.refusal)}</p>` : '';
   return [
     `<article class="result${r.refusal ? ' refused' : ''}">`,
     `<h2>${escapeHtml(r.name)}</h2>`,
