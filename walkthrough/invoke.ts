@@ -5,6 +5,7 @@
 //     --payload file://out/invoke-event.json --log-type Tail --query LogResult --output text \
 //     out/invoke-response.json | base64 --decode
 import { isMain } from './lib/main.ts';
+import { stepNumber, stepRef } from './lib/steps.ts';
 import { invokeInput } from './lib/tool-args.ts';
 import { toolMain } from './lib/tool-main.ts';
 
@@ -12,9 +13,9 @@ const HELP = `npm run invoke: invokes the function once, synchronously, with an 
 result, its log tail and the REPORT line. Give one of:
   --key KEY       an object already in the source bucket
   --image PATH    an image of yours: uploaded to the source bucket (as invoke/<name>) first
-  --event FILE    an event of yours, sent as it is (e.g. out/event.json from the test step)
+  --event FILE    an event of yours, sent as it is (e.g. out/event.json, which step ${stepNumber('test')} writes)
 The source and thumbnail are added to out/index.html. Exit status 1 when the function fails.
-Needs the function (step 5) and, for --key and --image, the buckets (step 3).`;
+Needs the function: ${stepRef('function')};\nfor --key and --image also the buckets: ${stepRef('buckets')}.`;
 
 if (isMain(import.meta.url))
   await toolMain(

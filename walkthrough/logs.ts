@@ -3,6 +3,7 @@
 //   aws logs tail "/aws/lambda/$FUNCTION_NAME" --since 10m [--filter-pattern PATTERN] [--follow]
 import { DEFAULT_SINCE, parseSince } from './lib/tool-args.ts';
 import { isMain } from './lib/main.ts';
+import { stepRef } from './lib/steps.ts';
 import { toolMain } from './lib/tool-main.ts';
 
 const HELP = `npm run logs: the function's log events, grouped by invocation (START … REPORT), newest last.
@@ -11,7 +12,7 @@ const HELP = `npm run logs: the function's log events, grouped by invocation (ST
                      ?ERROR ?WARN (any of), -term (without), { $.level = "ERROR" } (JSON lines)
   --follow           keep printing new events as they come, until Ctrl-C
   --cli              also print the aws logs tail equivalent
-Needs the function's log group (step 5).`;
+Needs the function's log group: ${stepRef('function')}.`;
 
 if (isMain(import.meta.url))
   await toolMain(

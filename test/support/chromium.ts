@@ -179,7 +179,9 @@ export async function inspectPage(browser: Chromium, url: string): Promise<PageR
     return JSON.stringify({
       title: document.title,
       text: document.body.innerText,
-      images: images.map((i) => ({ src: i.getAttribute('src'), naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight })),
+      images: images.map((i) => ({
+        src: i.getAttribute('src'), naturalWidth: i.naturalWidth, naturalHeight: i.naturalHeight,
+      })),
     });
   })()`;
   const evaluated = (await browser.send(

@@ -121,7 +121,8 @@ export function renderGallery(outDir = OUT_DIR): string {
  */
 export async function recordResult(input: ResultInput, outDir = OUT_DIR): Promise<GalleryResult> {
   const at = input.at ?? new Date();
-  const id = `${at.toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18)}-${randomBytes(3).toString('hex')}`;
+  const stamp = at.toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 18);
+  const id = `${stamp}-${randomBytes(3).toString('hex')}`;
   const result: GalleryResult = {
     id,
     at: at.toISOString(),

@@ -202,7 +202,8 @@ export function tuneChartSvg(c: ChartInput): string {
   ] as const) {
     const pts = layout.points.filter((p) => p.series === series);
     out.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="3" points="${pts.map((p) => `${p.x},${p.y}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="3" ` +
+        `points="${pts.map((p) => `${p.x},${p.y}`).join(' ')}"/>`,
     );
     for (const p of pts) out.push(`<circle cx="${p.x}" cy="${p.y}" r="5" fill="${color}"/>`);
     for (const t of layout.pointLabels.filter((l) => l.series === series)) out.push(text(t, color));
