@@ -18,6 +18,7 @@ import {
 import { waitForObject } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
+import { renderGallery } from '../lib/gallery.ts';
 import { s3PutEvent } from '../lib/events.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
 import { partitionOf } from '../lib/policies.ts';
@@ -367,6 +368,8 @@ function writeChart(o: TuneOutcome, opts: TuneOptions, region: string): string {
   });
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(file, svg);
+  // The results page shows the newest chart.
+  renderGallery(OUT_DIR);
   return path.resolve(file);
 }
 
