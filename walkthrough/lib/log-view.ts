@@ -115,6 +115,10 @@ export async function fetchWindow(
 export function withFrames({ matched, frames }: Fetched): LogLine[] {
   const ids = new Set(matched.map((l) => requestIdOf(l.message)).filter((id) => id !== undefined));
   const seen = new Set(matched.map((l) => l.eventId));
-  const kept = frames.filter((l) => ids.has(requestIdOf(l.message)!) && !seen.has(l.eventId));
+  const kept = frames.filter((l) => {
+    if (!ids.has(requestIdOf(l.message)!) || seen.has(l.eventId)) return false;
+    seen.add(l.eventId);
+    return true;
+  });
   return [...matched, ...kept];
 }
