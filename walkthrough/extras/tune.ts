@@ -24,9 +24,9 @@ import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.
 import { partitionOf } from '../lib/policies.ts';
 import { PollTimeout } from '../lib/retry.ts';
 import { cpuStatus, NOT_ENFORCED_BANNER, type CpuStatus } from './lib/cpu-status.ts';
-import { errorTypeOf } from './lib/invoke.ts';
+import { errorTypeOf } from '../lib/function-error.ts';
 import { loadPrices, pricesFor, type Prices } from './lib/prices.ts';
-import { parseReport, type Report } from './lib/report-line.ts';
+import { parseReport, type Report } from '../lib/report-line.ts';
 import { tuneChartSvg } from './lib/svg-chart.ts';
 import { loadTuneImage, uploadOnce, type TuneImage } from './lib/tune-image.ts';
 import {

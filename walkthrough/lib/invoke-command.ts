@@ -3,8 +3,8 @@
 // the result, the log and the REPORT line, and records the images on the results page.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errorTypeOf } from '../extras/lib/invoke.ts';
-import { parseReport } from '../extras/lib/report-line.ts';
+import { errorTypeOf } from './function-error.ts';
+import { parseReport } from './report-line.ts';
 import { getFunction, invoke, type InvokeOutcome } from './actions/lambda.ts';
 import { getObjectBytes, headObject, putObject } from './actions/s3.ts';
 import type { Ctx } from './context.ts';

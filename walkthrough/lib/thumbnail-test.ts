@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { invoke, type InvokeOutcome } from './actions/lambda.ts';
-import { parseReport } from '../extras/lib/report-line.ts';
+import { parseReport } from './report-line.ts';
 import { filterLogEvents } from './actions/logs.ts';
 import { getObjectBytes, putObject, waitForObject, waitObjectExistsCommand } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
