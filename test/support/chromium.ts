@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import sharp from 'sharp';
-import { tempDir } from './local-aws.ts';
+import { tempDir } from './temp.ts';
 
 export const CHROMIUM_HINT = 'install it with `apt-get install chromium` (or set CHROMIUM to its path)';
 
