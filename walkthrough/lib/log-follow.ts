@@ -45,9 +45,10 @@ export async function follow(ctx: ActionCtx, o: FollowOptions): Promise<void> {
     const since = Math.max(o.startTime, newest - LOOKBACK_MS);
     const window = await fetchWindow(ctx, o.group, since, o.filter);
     const fresh: LogLine[] = window.matched.filter((l) => !printed.has(l.eventId));
-    for (const l of fresh) {
-      const id = requestIdOf(l.message);
-      if (id === undefined || matchedIds.has(id)) continue;
+    // Invocations matched for the first time bring the frames seen before their match.
+    const newlyMatched = new Set(fresh.map((l) => requestIdOf(l.message)).filter((id) => id !== undefined));
+    for (const id of newlyMatched) {
+      if (matchedIds.has(id)) continue;
       matchedIds.add(id);
       fresh.push(...(pending.get(id) ?? []).filter((f) => !printed.has(f.eventId)));
       pending.delete(id);
