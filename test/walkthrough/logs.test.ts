@@ -84,55 +84,58 @@ describe('npm run logs', () => {
     assert.match(none.stdout, /no log events .* matching no-such-term-anywhere/);
   });
 
-  it('--follow prints an invocation made after it started, and stops on Ctrl-C', async () => {
-    const marker = `follow-marker-${Date.now()}`;
-    const child = spawn(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', 'logs.ts'), '--follow'],
-      { cwd, env: { ...env, AWS_REGION: 'us-east-1' } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const seen = (test: (out: string) => boolean, what: string) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${what} within 60 s:\n${stdout}\n${stderr}`)), 60_000);
-        const check = () => {
-          if (!test(stdout)) return;
-          clearTimeout(timer);
-          child.stdout.off('data', check);
-          resolve();
-        };
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString();
+  for (const filtered of [false, true])
+    it(`--follow${filtered ? ' --filter' : ''} prints an invocation made after it started, and stops on Ctrl-C`, async () => {
+      const marker = `follow-marker-${Date.now()}`;
+      // With a pattern, START and REPORT come in through the frames of the invocation it matched.
+      const extra = filtered ? ['--filter', marker] : [];
+      const child = spawn(
+        process.execPath,
+        ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', 'logs.ts'), '--follow', ...extra],
+        { cwd, env: { ...env, AWS_REGION: 'us-east-1' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const seen = (test: (out: string) => boolean, what: string) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ${what} within 60 s:\n${stdout}\n${stderr}`)), 60_000);
+          const check = () => {
+            if (!test(stdout)) return;
+            clearTimeout(timer);
+            child.stdout.off('data', check);
+            resolve();
+          };
+          child.stdout.on('data', (d: Buffer) => {
+            stdout += d.toString();
+            check();
+          });
           check();
         });
-        check();
-      });
-    try {
-      await seen((o) => o.includes('following /aws/lambda/CreateThumbnail'), 'start');
-      const lambda = new LambdaClient(server.clientConfig());
-      const r = await lambda.send(
-        new InvokeCommand({
-          FunctionName: 'CreateThumbnail',
-          Payload: Buffer.from(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: marker })),
-        }),
-      );
-      assert.equal(r.FunctionError, undefined);
-      await seen((o) => {
-        const at = o.indexOf(marker);
-        return at >= 0 && /REPORT RequestId: /.test(o.slice(at));
-      }, 'the new invocation');
-      const group = stdout.slice(stdout.lastIndexOf('── ', stdout.indexOf(marker)));
-      const id = ID.exec(group)?.[1];
-      assert.ok(id && group.includes(`START RequestId: ${id}`) && group.includes(`REPORT RequestId: ${id}`), group);
-      child.kill('SIGINT');
-      assert.equal(await exited, 0, stderr);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
+      try {
+        await seen((o) => o.includes('following /aws/lambda/CreateThumbnail'), 'start');
+        const lambda = new LambdaClient(server.clientConfig());
+        const r = await lambda.send(
+          new InvokeCommand({
+            FunctionName: 'CreateThumbnail',
+            Payload: Buffer.from(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: marker })),
+          }),
+        );
+        assert.equal(r.FunctionError, undefined);
+        await seen((o) => {
+          const at = o.indexOf(`"bucket":"${marker}"`);
+          return at >= 0 && /REPORT RequestId: /.test(o.slice(at));
+        }, 'the new invocation');
+        const group = stdout.slice(stdout.lastIndexOf('── ', stdout.indexOf(`"bucket":"${marker}"`)));
+        const id = ID.exec(group)?.[1];
+        assert.ok(id && group.includes(`START RequestId: ${id}`) && group.includes(`REPORT RequestId: ${id}`), group);
+        child.kill('SIGINT');
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
 
   it('--cli prints the aws logs tail equivalent', async () => {
     const r = await logs('--cli', '--since', '1h', '--filter', 'thumbnail_written');
