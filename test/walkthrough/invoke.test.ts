@@ -116,6 +116,17 @@ describe('npm run invoke', () => {
     }
   });
 
+  it('--dry-run uploads and invokes nothing, and says what it would do', async () => {
+    const file = path.join(cwd, 'dry.jpg');
+    fs.writeFileSync(file, await sampleImage('dry'));
+    const r = await invoke('--image', file, '--dry-run');
+    assert.equal(r.code, 0, said(r));
+    assert.match(r.stdout, /would {3}upload .*dry\.jpg/);
+    assert.match(r.stdout, /would {3}invoke CreateThumbnail/);
+    assert.doesNotMatch(r.stdout, /Result:/);
+    await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: SRC, Key: 'invoke/dry.jpg' })), { name: 'NotFound' });
+  });
+
   it('the function’s name is checked before anything is uploaded', async () => {
     const r = await invoke('--function-name', 'NotThere', '--key', 'x');
     assert.equal(r.code, 1, said(r));

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorTypeOf } from './function-error.ts';
 import { parseReport } from './report-line.ts';
-import { getFunction, invoke, type InvokeOutcome } from './actions/lambda.ts';
+import { getFunction, invoke, invokeTailCli, type InvokeOutcome } from './actions/lambda.ts';
 import { getObjectBytes, headObject, putObject } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
@@ -76,7 +76,7 @@ async function buildEvent(ctx: Ctx, input: InvokeInput): Promise<{ event: unknow
   const image = await readImageFile(input.file);
   const key = `invoke/${image.name}`;
   const put = await putObject(ctx, s.sourceBucket, key, image.bytes, await imageContentType(image.bytes), image.file);
-  ctx.report.info(`uploaded ${image.file} to s3://${s.sourceBucket}/${key}`);
+  if (!ctx.dryRun) ctx.report.info(`uploaded ${image.file} to s3://${s.sourceBucket}/${key}`);
   const event = s3PutEvent({
     bucket: s.sourceBucket,
     key,
@@ -147,7 +147,9 @@ export async function runInvoke(ctx: Ctx): Promise<number> {
     throw new UserError(`The function ${name} does not exist yet.`, runFirst('function'));
   const { event, image } = await buildEvent(ctx, input);
   const eventFile = input.kind === 'event' ? input.file : path.join(OUT_DIR, 'invoke-event.json');
+  const responseFile = path.join(OUT_DIR, 'invoke-response.json');
   if (ctx.dryRun) {
+    ctx.report.cli(invokeTailCli(ctx, name, eventFile, responseFile));
     ctx.report.would(`invoke ${name} with ${eventFile}`);
     return 0;
   }
@@ -155,9 +157,7 @@ export async function runInvoke(ctx: Ctx): Promise<number> {
     fs.mkdirSync(OUT_DIR, { recursive: true });
     fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
   }
-  const r = await ctx.report.wait(`invoking ${name}`, () =>
-    invoke(ctx, name, event, eventFile, path.join(OUT_DIR, 'invoke-response.json')),
-  );
+  const r = await ctx.report.wait(`invoking ${name}`, () => invoke(ctx, name, event, eventFile, responseFile));
   printOutcome(ctx, r);
   await recordOnPage(ctx, event, r, image);
   if (r.functionError)
