@@ -116,6 +116,19 @@ export function renderGallery(outDir = OUT_DIR): string {
 }
 
 /**
+ * recordResult for a command whose real work is done: says where the page is, and a failure to write
+ * it (a full disk, a read-only out/) is said, not thrown.
+ */
+export async function recordAndSay(input: ResultInput, say: (text: string) => void, outDir = OUT_DIR): Promise<void> {
+  try {
+    const saved = await recordResult(input, outDir);
+    say(`results page: ${path.join(outDir, PAGE_FILE)} (${saved.id})`);
+  } catch (err) {
+    say(`the results page was not updated: ${(err as Error).message}`);
+  }
+}
+
+/**
  * Records one run: saves its images under out/gallery/, puts it first in out/results.json (dropping
  * entries past the last 50, and their images) and re-renders out/index.html.
  */

@@ -10,7 +10,7 @@ import { getObjectBytes, headObject, putObject } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
 import { imageContentType, s3PutEvent } from './events.ts';
-import { PAGE_FILE, recordResult } from './gallery.ts';
+import { recordAndSay } from './gallery.ts';
 import { partitionOf } from './policies.ts';
 import { OUT_DIR } from './state.ts';
 import { runFirst } from './steps.ts';
@@ -125,17 +125,19 @@ async function recordOnPage(ctx: Ctx, event: unknown, r: InvokeOutcome, image?: 
       : undefined;
     const failed = summary.failed?.find((f) => f.key === key) ?? summary.skipped?.find((f) => f.key === key);
     const refusal = r.functionError ? `function error: ${errorTypeOf(r.payload).slice(0, 300)}` : failed?.reason;
-    const saved = await recordResult({
-      via: 'invoke',
-      name: key,
-      source,
-      thumbnail,
-      thumbnailKey: thumbnail ? thumbKey : undefined,
-      durationMs: timing?.durationMs,
-      billedMs: timing?.billedDurationMs,
-      refusal,
-    });
-    ctx.report.info(`results page: ${path.join(OUT_DIR, PAGE_FILE)} (${saved.id})`);
+    await recordAndSay(
+      {
+        via: 'invoke',
+        name: key,
+        source,
+        thumbnail,
+        thumbnailKey: thumbnail ? thumbKey : undefined,
+        durationMs: timing?.durationMs,
+        billedMs: timing?.billedDurationMs,
+        refusal,
+      },
+      (t) => ctx.report.info(t),
+    );
   }
 }
 

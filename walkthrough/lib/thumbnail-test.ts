@@ -11,7 +11,7 @@ import { getObjectBytes, putObject, waitForObject, waitObjectExistsCommand } fro
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
-import { PAGE_FILE, recordResult } from './gallery.ts';
+import { recordAndSay } from './gallery.ts';
 import { stepCommand, stepNumber, stepRef } from './steps.ts';
 import { logGroupName, partitionOf } from './policies.ts';
 import { pollUntil, PollTimeout, retry } from './retry.ts';
@@ -278,14 +278,16 @@ export async function uploadAndCheck(ctx: Ctx, run: TestRun): Promise<void> {
   );
   report.print(lines.map((l) => '    ' + l).join('\n'));
   const timing = parseReport(lines.join('\n'));
-  const page = await recordResult({
-    via: 'test',
-    name: uploadKey,
-    source: image.bytes,
-    thumbnail: thumb,
-    thumbnailKey: thumbKey,
-    durationMs: timing?.durationMs,
-    billedMs: timing?.billedDurationMs,
-  });
-  report.info(`results page: ${path.join(OUT_DIR, PAGE_FILE)} (${page.id})`);
+  await recordAndSay(
+    {
+      via: 'test',
+      name: uploadKey,
+      source: image.bytes,
+      thumbnail: thumb,
+      thumbnailKey: thumbKey,
+      durationMs: timing?.durationMs,
+      billedMs: timing?.billedDurationMs,
+    },
+    (t) => report.info(t),
+  );
 }
