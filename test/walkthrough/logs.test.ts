@@ -85,7 +85,7 @@ describe('npm run logs', () => {
   });
 
   for (const filtered of [false, true])
-    it(`--follow${filtered ? ' --filter' : ''} prints an invocation made after it started; Ctrl-C stops it`, async () => {
+    it(`--follow${filtered ? ' --filter' : ''}: a later invocation is printed; Ctrl-C stops it`, async () => {
       const marker = `follow-marker-${Date.now()}`;
       // With a pattern, START and REPORT come in through the frames of the invocation it matched.
       const extra = filtered ? ['--filter', marker] : [];
