@@ -33,6 +33,8 @@ export function scriptFlags(steps: readonly StepDef[] = STEPS): Record<string, F
     'all.ts': { string: ['until', 'emit-script', ...oneShotSteps(steps).flatMap((s) => s.flags.string ?? [])] },
     'extras/tune.ts': { string: ['runs', 'image', 'prices', 'save-json'] },
     'extras/persistence.ts': { string: ['sequential', 'parallel', 'hold-ms'], boolean: ['teardown'] },
+    'logs.ts': { string: ['since', 'filter'], boolean: ['follow'] },
+    'invoke.ts': { string: ['key', 'image', 'event'] },
   };
 }
 

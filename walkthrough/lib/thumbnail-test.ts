@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { invoke, type InvokeOutcome } from './actions/lambda.ts';
+import { parseReport } from './report-line.ts';
 import { filterLogEvents } from './actions/logs.ts';
 import { getObject, putObject, waitObjectExists, waitObjectExistsCommand } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
+import { recordAndSay } from './gallery.ts';
 import { stepCommand, stepNumber, stepRef } from './steps.ts';
 import { logGroupName, partitionOf } from './policies.ts';
 import { pollUntil, PollTimeout, retry } from './retry.ts';
@@ -56,18 +58,21 @@ class DeniedForNow extends Error {
 
 const FIX_ROLE = `Re-run step ${stepNumber('role')} to restore the role policy: ${stepCommand('role')}`;
 
+/** An image file of the user's (--image PATH): read, and refused with a clear message when sharp cannot read it. */
+export async function readImageFile(given: string): Promise<{ bytes: Buffer; name: string; file: string }> {
+  if (!fs.existsSync(given) || !fs.statSync(given).isFile()) throw new UserError(`--image ${given}: no such file.`);
+  const bytes = fs.readFileSync(given);
+  await sharp(bytes)
+    .metadata()
+    .catch(() => {
+      throw new UserError(`--image ${given} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF).`);
+    });
+  return { bytes, name: path.basename(given), file: given };
+}
+
 async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name: string; file: string }> {
   const given = ctx.argv.image as string | undefined;
-  if (given) {
-    if (!fs.existsSync(given)) throw new UserError(`--image ${given}: no such file.`);
-    const bytes = fs.readFileSync(given);
-    await sharp(bytes)
-      .metadata()
-      .catch(() => {
-        throw new UserError(`--image ${given} is not an image sharp can read (JPEG, PNG, WebP, GIF, TIFF, AVIF).`);
-      });
-    return { bytes, name: path.basename(given), file: given };
-  }
+  if (given) return readImageFile(given);
   const bytes = await sampleImage(`walkthrough ${runId}`);
   const file = path.join(OUT_DIR, 'sample.jpg');
   // A dry run writes nothing, not even under out/.
@@ -272,4 +277,17 @@ export async function uploadAndCheck(ctx: Ctx, run: TestRun): Promise<void> {
     runLogLines(ctx, `${runId}-upload`, since, onAws ? 60_000 : 20_000),
   );
   report.print(lines.map((l) => '    ' + l).join('\n'));
+  const timing = parseReport(lines.join('\n'));
+  await recordAndSay(
+    {
+      via: 'test',
+      name: uploadKey,
+      source: image.bytes,
+      thumbnail: thumb,
+      thumbnailKey: thumbKey,
+      durationMs: timing?.durationMs,
+      billedMs: timing?.billedDurationMs,
+    },
+    (t) => report.info(t),
+  );
 }
