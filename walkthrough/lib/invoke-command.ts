@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { errorTypeOf } from './function-error.ts';
 import { parseReport } from './report-line.ts';
 import { getFunction, invoke, invokeTailCli, type InvokeOutcome } from './actions/lambda.ts';
-import { getObjectBytes, headObject, putObject } from './actions/s3.ts';
+import { getObject, headObject, putObject } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
 import { imageContentType, s3PutEvent } from './events.ts';
@@ -118,10 +118,10 @@ async function recordOnPage(ctx: Ctx, event: unknown, r: InvokeOutcome, image?: 
   }
   const timing = parseReport(r.logTail);
   for (const { bucket, key } of eventObjects(event)) {
-    const source = image ?? (await getObjectBytes(ctx, bucket, key, key).catch(() => undefined));
+    const source = image ?? (await getObject(ctx, bucket, key, key).catch(() => undefined));
     const thumbKey = `resized-${key}`;
     const thumbnail = summary.written?.includes(thumbKey)
-      ? await getObjectBytes(ctx, ctx.settings.destBucket, thumbKey, thumbKey).catch(() => undefined)
+      ? await getObject(ctx, ctx.settings.destBucket, thumbKey, thumbKey).catch(() => undefined)
       : undefined;
     const failed = summary.failed?.find((f) => f.key === key) ?? summary.skipped?.find((f) => f.key === key);
     const refusal = r.functionError ? `function error: ${errorTypeOf(r.payload).slice(0, 300)}` : failed?.reason;

@@ -1,6 +1,6 @@
 // What `npm run logs` does once connected: checks the log group is there, prints the `aws logs tail`
 // equivalent (--cli), then the events since --since grouped by invocation, and with --follow goes on.
-import { findLogGroup } from './actions/logs.ts';
+import { describeLogGroups } from './actions/logs.ts';
 import { awsCommand } from './aws-cli.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
@@ -44,7 +44,7 @@ export async function showLogs(ctx: Ctx, signal: AbortSignal): Promise<number> {
   const startTime = parseSince(o.since);
   const group = logGroupName(ctx.settings);
   ctx.report.cli(logsTailCli(ctx, group, o));
-  if (!(await findLogGroup(ctx, group)))
+  if (!(await describeLogGroups(ctx, group)))
     throw new UserError(
       `There is no log group ${group} yet: the function has not been created here ` +
         `(${ctx.settings.target}, ${ctx.settings.region}).`,
