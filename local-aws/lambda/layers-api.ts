@@ -159,7 +159,8 @@ export async function listLayersOrFind(ctx: LambdaContext): Promise<AwsResponse>
       raw,
       'arn',
       'Member must satisfy regular expression pattern: ' +
-        '(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)',
+        '(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:' +
+        '[a-zA-Z0-9-_]+:[0-9]+)',
     );
   ctx.backend.authorize(ctx.req, 'lambda:GetLayerVersion', raw);
   const { layer, v } = requireVersion(ctx, m[1]!, Number(m[2]));

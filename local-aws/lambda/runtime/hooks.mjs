@@ -23,7 +23,8 @@ const RUNTIME_SCOPES = ['@aws-sdk/', '@smithy/', '@aws-crypto/', '@aws/'];
 let fallbackParent;
 /** @type {string[]} file URLs of the code folder and the layer folder, with a trailing slash */
 let roots = [];
-/** @type {Array<{ parentURL: string, folder: string }>} the layers' node_modules folders (URLs), and a parent beside each */
+/** The layers' node_modules folders (URLs), and a parent URL beside each. */
+/** @type {Array<{ parentURL: string, folder: string }>} */
 let layerFolders = [];
 /** @type {string | undefined} */
 let optRoot;
