@@ -30,10 +30,14 @@ export interface FunctionCode {
   codeSha256: string;
 }
 
+/** `name:version` of a layer version ARN, for messages. */
+const shortLayer = (arn: string) => arn.split(':').slice(-2).join(':');
+
 function configurationChanges(def: FunctionDefinition, current: Record<string, unknown>) {
   const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
   const fields: string[] = [];
   const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+  const layers = ((current.Layers as Array<{ Arn?: string }> | undefined) ?? []).map((l) => l.Arn ?? '');
   const checks: Array<[boolean, () => void, string]> = [
     [current.Role !== def.roleArn, () => (input.Role = def.roleArn), 'role'],
     [current.Runtime !== def.runtime, () => (input.Runtime = def.runtime as never), 'runtime'],
@@ -52,6 +56,11 @@ function configurationChanges(def: FunctionDefinition, current: Record<string, u
       Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k]),
       () => (input.Environment = { Variables: def.environment }),
       'environment',
+    ],
+    [
+      def.layers !== undefined && layers.join(' ') !== def.layers.join(' '),
+      () => (input.Layers = def.layers),
+      `layers (${layers.map(shortLayer).join(', ') || 'none'} -> ${def.layers?.map(shortLayer).join(', ') || 'none'})`,
     ],
   ];
   for (const [differs, apply, field] of checks) {
