@@ -119,6 +119,18 @@ export async function ensureFunction(
   if (config.LastUpdateStatus === 'InProgress')
     await report.wait('waiting for the last update to finish', () => waitUpdated(ctx, def.name));
 
+  const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
+  const applyConfiguration = async () => {
+    if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
+    if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {
+      await report.wait('waiting for the configuration update', () => waitUpdated(ctx, def.name));
+      report.changed(`configuration of ${def.name}: ${fields.join(', ')}`);
+    }
+  };
+  // New layers go on before the code that needs them (a function packaged with sharp inside keeps
+  // working with the layer attached, the handler-only zip would not without it).
+  const layersFirst = input.Layers !== undefined;
+  if (layersFirst) await applyConfiguration();
   const sameCode =
     config.CodeSha256 === code.codeSha256 && (config.Architectures?.[0] ?? 'x86_64') === def.architecture;
   if (sameCode) report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
@@ -127,12 +139,7 @@ export async function ensureFunction(
     slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: code.codeSha256 });
     report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
   }
-  const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
-  if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
-  if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {
-    await report.wait('waiting for the configuration update', () => waitUpdated(ctx, def.name));
-    report.changed(`configuration of ${def.name}: ${fields.join(', ')}`);
-  }
+  if (!layersFirst) await applyConfiguration();
 }
 
 /** Deletes the function if it is ours; returns whether it was (its log group is then ours too). */
