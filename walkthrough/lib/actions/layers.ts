@@ -2,6 +2,7 @@
 import {
   DeleteLayerVersionCommand,
   GetLayerVersionCommand,
+  ListLayerVersionsCommand,
   PublishLayerVersionCommand,
   type Architecture,
   type Runtime,
@@ -54,6 +55,12 @@ export async function getLayerVersion(ctx: ActionCtx, name: string, version: num
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** The layer's newest version number, if it has any. */
+export async function latestLayerVersion(ctx: ActionCtx, name: string): Promise<number | undefined> {
+  const out = await ctx.clients.lambda.send(new ListLayerVersionsCommand({ LayerName: name, MaxItems: 1 }));
+  return out.LayerVersions?.[0]?.Version;
 }
 
 export function deleteLayerVersion(ctx: ActionCtx, name: string, version: number) {

@@ -1,7 +1,14 @@
 // The sharp layer: a new version is published only when the layer zip differs (by CodeSha256) from
-// the latest version this suite published and that version still exists; every version it published
-// is recorded, and teardown deletes exactly those (a layer's versions are never reused or changed).
-import { deleteLayerVersion, getLayerVersion, publishLayerVersion, type LayerDefinition } from '../actions/layers.ts';
+// the latest version this suite published and that version still exists (or, with none recorded, from
+// the layer's newest version); every version it published is recorded, and teardown deletes exactly
+// those (a layer's versions are never reused or changed).
+import {
+  deleteLayerVersion,
+  getLayerVersion,
+  latestLayerVersion,
+  publishLayerVersion,
+  type LayerDefinition,
+} from '../actions/layers.ts';
 import type { Ctx } from '../context.ts';
 import { partitionOf } from '../policies.ts';
 import { gone } from '../removal.ts';
@@ -28,6 +35,17 @@ export async function ensureLayer(
     report.unchanged(`layer ${def.name} version ${latest.version} (CodeSha256 ${code.codeSha256})`);
     await publishLayerVersion(alreadyDone(ctx), def, code.zip);
     return latest.arn;
+  }
+  // Not ours, but the same content already there (published by the copied aws-cli commands, or before
+  // the state file was lost): used as is, and left to whoever made it.
+  if (!latest) {
+    const newest = await latestLayerVersion(ctx, def.name);
+    const found = newest === undefined ? undefined : await getLayerVersion(ctx, def.name, newest);
+    if (found?.Content?.CodeSha256 === code.codeSha256 && found.LayerVersionArn) {
+      report.found(`layer ${def.name} version ${newest} (same CodeSha256; not published by this walkthrough)`);
+      await publishLayerVersion(alreadyDone(ctx), def, code.zip);
+      return found.LayerVersionArn;
+    }
   }
   const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:layer:${def.name}`;
   const published = await report.wait(`publishing layer ${def.name}`, () => publishLayerVersion(ctx, def, code.zip));
