@@ -25,6 +25,8 @@ export interface LayerRecord extends OwnedResource {
   /** Unversioned layer ARN. */
   arn: string;
   versions: Array<{ version: number; arn: string; codeSha256: string }>;
+  /** CodeSha256 of a publish under way: a run killed before the answer still knows the version is its own. */
+  publishing?: string;
 }
 
 export interface PermissionRecord {
