@@ -8,7 +8,7 @@ import type { ActionCtx } from '../../lib/actions/run.ts';
 import { connect, type Identity } from '../../lib/context.ts';
 import { UserError } from '../../lib/errors.ts';
 import { partitionOf } from '../../lib/policies.ts';
-import type { TargetKind } from '../../lib/settings.ts';
+import type { ResolvedSettings, TargetKind } from '../../lib/settings.ts';
 import { Reporter, type Outcome, type ReporterOptions } from '../../lib/ui.ts';
 import type { LambdashArgs } from './args.ts';
 import { StateFile, stateFile } from '../../lib/state.ts';
@@ -32,6 +32,8 @@ export interface LambdashCtx extends ActionCtx {
   names: LambdashNames;
   state: StateFile<LambdashState>;
   identity: Identity;
+  /** The walkthrough's settings this connection resolved (the resources layer reads the region and account). */
+  settings: ResolvedSettings;
   target: TargetKind;
   region: string;
   partition: string;
@@ -98,6 +100,7 @@ export async function connectLambdash(args: LambdashArgs): Promise<LambdashCtx> 
       ctx.dryRun,
     ),
     identity: ctx.identity,
+    settings: ctx.settings,
     target: ctx.settings.target,
     region,
     partition: partitionOf(ctx.identity.arn),
@@ -130,7 +133,7 @@ export async function confirmChange(c: LambdashCtx, what: string): Promise<void>
 }
 
 /** Where lambdash keeps a resource's record (its own state file): the resources layer's slot. */
-export function lambdashSlot<K extends 'role' | 'logGroup'>(
+export function lambdashSlot<K extends 'role' | 'logGroup' | 'bucket' | 'function'>(
   c: Pick<LambdashCtx, 'state'>,
   key: K,
 ): Slot<NonNullable<LambdashState[K]>> {

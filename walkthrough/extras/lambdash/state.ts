@@ -2,7 +2,7 @@
 // (`lambdash-<target>-<account>-<region>.json`, written by lib/state.ts): what lambdash created,
 // written before each create so an interrupted deploy resumes and teardown knows what is its own;
 // and what is deployed, so a run normally costs one Invoke.
-import type { OwnedResource } from '../../lib/state.ts';
+import type { FunctionRecord, OwnedResource } from '../../lib/state.ts';
 import type { TargetKind } from '../../lib/settings.ts';
 
 export interface DeployedFunction {
@@ -25,5 +25,5 @@ export interface LambdashState {
   role?: OwnedResource & { arn: string };
   bucket?: OwnedResource;
   logGroup?: OwnedResource;
-  function?: OwnedResource & { arn: string; deployed?: DeployedFunction };
+  function?: FunctionRecord & { deployed?: DeployedFunction };
 }

@@ -17,11 +17,10 @@ import type { ObjectIdentifier } from '@aws-sdk/client-s3';
 import type { ActionCtx } from '../actions/run.ts';
 import type { Ctx } from '../context.ts';
 import { awsCode, UserError } from '../errors.ts';
-import { SUITE_TAG } from '../policies.ts';
 import { gone } from '../removal.ts';
 import type { OwnedResource } from '../state.ts';
 import { alreadyDone } from './done.ts';
-import { isOurs, type Slot } from './ownership.ts';
+import { isOurs, WALKTHROUGH, type Owner, type Slot } from './ownership.ts';
 
 export interface BucketSpec {
   name: string;
@@ -30,9 +29,19 @@ export interface BucketSpec {
   /** The setting that names it, and its flag. */
   setting: string;
   flag: string;
+  /** Whose bucket it is (the walkthrough's unless said). */
+  owner?: Owner;
+  /** Set to refuse someone else's bucket of that name (what to do instead); unset, it is used as is. */
+  rename?: string;
 }
 
-function refuse(ctx: Ctx, spec: BucketSpec, access: 'forbidden' | 'other-region'): never {
+/** What a bucket resource needs of the context: the actions', who is calling, the region (and teardown's flags). */
+export type BucketCtx = ActionCtx &
+  Pick<Ctx, 'identity'> & { settings: Pick<Ctx['settings'], 'region'> } & {
+    argv?: Ctx['argv'];
+  };
+
+function refuse(ctx: BucketCtx, spec: BucketSpec, access: 'forbidden' | 'other-region'): never {
   const { name, label, setting, flag } = spec;
   if (access === 'other-region')
     throw new UserError(
@@ -48,12 +57,13 @@ function refuse(ctx: Ctx, spec: BucketSpec, access: 'forbidden' | 'other-region'
   );
 }
 
-export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedResource>): Promise<void> {
+export async function ensureBucket(ctx: BucketCtx, spec: BucketSpec, slot: Slot<OwnedResource>): Promise<void> {
   const { report } = ctx;
   const { name, label } = spec;
+  const { tag } = spec.owner ?? WALKTHROUGH;
   const access = await headBucket(ctx, name);
   if (access === 'forbidden' || access === 'other-region') refuse(ctx, spec, access);
-  const described = `${label} ${name} (private, tagged ${SUITE_TAG.Key}=${SUITE_TAG.Value})`;
+  const described = `${label} ${name} (private, tagged ${tag.Key}=${tag.Value})`;
   if (access === 'missing') {
     slot.set({ name, createdBySuite: true });
     await createBucket(ctx, name, ctx.settings.region).catch((err: unknown) => {
@@ -65,7 +75,7 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     });
     await putPublicAccessBlock(ctx, name);
-    await putBucketTagging(ctx, name, [SUITE_TAG]);
+    await putBucketTagging(ctx, name, [tag]);
     if (!ctx.dryRun) report.created(described);
     return;
   }
@@ -73,8 +83,14 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
   const blockedRead = getPublicAccessBlock(ctx, name);
   blockedRead.catch(() => undefined);
   const tags = await getBucketTagging(ctx, name);
-  const tagged = isOurs(undefined, name, tags);
-  const ours = isOurs(slot.get(), name, tags);
+  const tagged = isOurs(undefined, name, tags, tag);
+  const ours = isOurs(slot.get(), name, tags, tag);
+  if (!ours && spec.rename)
+    throw new UserError(
+      `A bucket named ${name} already exists and was not created by ${(spec.owner ?? WALKTHROUGH).label}; ` +
+        'it will not be changed.',
+      spec.rename,
+    );
   slot.set({ name, createdBySuite: ours });
   if (!ours)
     return report.found(`${label} ${name} (not created by this walkthrough: it is used as is, and teardown leaves it)`);
@@ -84,12 +100,17 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
   const blocked = await blockedRead;
   if (!blocked && (await putPublicAccessBlock(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
   if (blocked) await putPublicAccessBlock(alreadyDone(ctx), name);
-  if (!tagged && (await putBucketTagging(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
-  if (tagged) await putBucketTagging(alreadyDone(ctx), name, [SUITE_TAG]);
+  if (!tagged && (await putBucketTagging(ctx, name, [tag]))) report.changed(`${label} ${name}: tagged`);
+  if (tagged) await putBucketTagging(alreadyDone(ctx), name, [tag]);
 }
 
 /** Empties and deletes the bucket if it is ours (unless --keep-buckets). */
-export async function removeBucket(ctx: Ctx, name: string, slot: Slot<OwnedResource>): Promise<void> {
+export async function removeBucket(
+  ctx: BucketCtx,
+  name: string,
+  slot: Slot<OwnedResource>,
+  owner: Owner = WALKTHROUGH,
+): Promise<void> {
   const access = await headBucket(ctx, name);
   if (access === 'missing') {
     ctx.report.gone(`bucket ${name}`);
@@ -102,9 +123,9 @@ export async function removeBucket(ctx: Ctx, name: string, slot: Slot<OwnedResou
     );
   if (access === 'other-region')
     return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
-  if (!isOurs(slot.get(), name, await getBucketTagging(ctx, name)))
-    return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);
-  if (ctx.argv['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);
+  if (!isOurs(slot.get(), name, await getBucketTagging(ctx, name), owner.tag))
+    return ctx.report.kept(`bucket ${name} and its contents (not created by ${owner.label})`);
+  if (ctx.argv?.['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);
   const count = await ctx.report.wait(`emptying ${name}`, () => emptyBucket(ctx, name));
   if (await gone(() => deleteBucket(ctx, name)))
     ctx.report.removed(`bucket ${name} (${count} object version(s) deleted first)`);

@@ -13,14 +13,15 @@ import {
   waitFunctionUpdatedV2,
   type FunctionDefinition,
 } from '../actions/lambda.ts';
+import type { ActionCtx } from '../actions/run.ts';
 import type { Ctx } from '../context.ts';
-import { UserError } from '../errors.ts';
+import { awsCode, UserError } from '../errors.ts';
 import { partitionOf } from '../policies.ts';
 import { gone } from '../removal.ts';
 import type { FunctionRecord } from '../state.ts';
 import { stepRef } from '../steps.ts';
 import { alreadyDone } from './done.ts';
-import { isOurs, type Slot } from './ownership.ts';
+import { isOurs, WALKTHROUGH, type Owner, type Slot } from './ownership.ts';
 
 /** How long CreateFunction is retried while the new role is not visible to Lambda. */
 const ASSUME_DEADLINE_MS = Number(process.env.WALKTHROUGH_ASSUME_DEADLINE_MS) || 120_000;
@@ -29,6 +30,25 @@ export interface FunctionCode {
   zip: Buffer;
   codeSha256: string;
 }
+
+/** Whose function it is, and what the messages tell the user to do (the walkthrough's unless said). */
+export interface FunctionOwner {
+  owner: Owner;
+  /** When the name is someone else's function: "Set FUNCTION_NAME (or --function-name) to another name." */
+  rename: string;
+  /** When Lambda never sees the role: what repairs it, and what to re-run. */
+  repair: string;
+}
+
+const WALKTHROUGH_FUNCTION = (): FunctionOwner => ({
+  owner: WALKTHROUGH,
+  rename: 'Set FUNCTION_NAME (or --function-name) to another name.',
+  repair: `${stepRef('role')} repairs both. Then re-run ${stepRef('function')}.`,
+});
+
+/** What a function resource needs of the context: the actions', who is calling, the account and region. */
+export type FunctionCtx = ActionCtx &
+  Pick<Ctx, 'identity'> & { settings: Pick<Ctx['settings'], 'region' | 'accountId'> };
 
 /** `name:version` of a layer version ARN, for messages. */
 const shortLayer = (arn: string) => arn.split(':').slice(-2).join(':');
@@ -71,43 +91,60 @@ function configurationChanges(def: FunctionDefinition, current: Record<string, u
   return { input, fields };
 }
 
-async function create(ctx: Ctx, def: FunctionDefinition, code: FunctionCode, slot: Slot<FunctionRecord>) {
+/** Returns false when a parallel run created it meanwhile (CreateFunction answered that it exists). */
+async function create(
+  ctx: FunctionCtx,
+  def: FunctionDefinition,
+  code: FunctionCode,
+  slot: Slot<FunctionRecord>,
+  who: FunctionOwner,
+): Promise<boolean> {
   const { settings: s, report } = ctx;
   const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:function:${def.name}`;
   slot.set({ name: def.name, arn, createdBySuite: true });
   const created = await report.wait(`creating function ${def.name}`, () =>
     retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, code.zip), ASSUME_DEADLINE_MS).catch((err: unknown) => {
+      if (awsCode(err) === 'ResourceConflictException') return 'exists' as const;
       if (!isRoleNotReady(err)) throw err;
       throw new UserError(
         `Lambda still says the role ${def.roleArn} cannot be assumed, after retrying for ` +
           `${ASSUME_DEADLINE_MS / 1000} s (a new role usually becomes usable within seconds: IAM is eventually ` +
           'consistent, but not this slow).',
-        'Check that the role exists and that its trust policy lets lambda.amazonaws.com assume it: ' +
-          `${stepRef('role')} repairs both. Then re-run ${stepRef('function')}.`,
+        `Check that the role exists and that its trust policy lets lambda.amazonaws.com assume it: ${who.repair}`,
       );
     }),
   );
+  if (created === 'exists') return false;
   await report.wait(`waiting for ${def.name} to become Active`, () => waitFunctionActiveV2(ctx, def.name));
-  if (!created) return; // dry run
+  if (!created) return true; // dry run
   slot.set({ name: def.name, arn: created.FunctionArn ?? arn, createdBySuite: true, codeSha256: created.CodeSha256 });
   report.created(`function ${def.name} (${def.runtime}, ${def.architecture}, ${def.memorySize} MB, ${def.timeout} s)`);
+  return true;
 }
 
-/** Creates the function, or brings the one that is ours to `def`. */
+/** Creates the function, or brings the one that is ours to `def`; says which it did. */
 export async function ensureFunction(
-  ctx: Ctx,
+  ctx: FunctionCtx,
   def: FunctionDefinition,
   code: FunctionCode,
   slot: Slot<FunctionRecord>,
-): Promise<void> {
+  who: FunctionOwner = WALKTHROUGH_FUNCTION(),
+): Promise<'created' | 'found'> {
   const { report } = ctx;
-  const existing = await getFunction(ctx, def.name);
-  if (!existing) return create(ctx, def, code, slot);
+  let existing = await getFunction(ctx, def.name);
+  if (!existing) {
+    if (await create(ctx, def, code, slot, who)) return 'created';
+    // Made meanwhile: ours if a parallel run of ours made it (its tag), refused otherwise.
+    slot.clear();
+    existing = await getFunction(ctx, def.name);
+    if (!existing)
+      throw new UserError(`Lambda says a function named ${def.name} exists, but cannot find it.`, 'Run again.');
+  }
   const config = existing.Configuration ?? {};
-  if (!isOurs(slot.get(), def.name, existing.Tags))
+  if (!isOurs(slot.get(), def.name, existing.Tags, who.owner.tag))
     throw new UserError(
-      `A function named ${def.name} already exists and was not created by this walkthrough; it will not be changed.`,
-      'Set FUNCTION_NAME (or --function-name) to another name.',
+      `A function named ${def.name} already exists and was not created by ${who.owner.label}; it will not be changed.`,
+      who.rename,
     );
   const arn = config.FunctionArn ?? '';
   slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: config.CodeSha256 });
@@ -140,18 +177,24 @@ export async function ensureFunction(
     report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
   }
   if (!layersFirst) await applyConfiguration();
+  return 'found';
 }
 
 /** Deletes the function if it is ours; returns whether it was (its log group is then ours too). */
-export async function removeFunction(ctx: Ctx, name: string, slot: Slot<FunctionRecord>): Promise<boolean> {
+export async function removeFunction(
+  ctx: ActionCtx,
+  name: string,
+  slot: Slot<FunctionRecord>,
+  owner: Owner = WALKTHROUGH,
+): Promise<boolean> {
   const fn = await getFunction(ctx, name);
   if (!fn) {
     ctx.report.gone(`function ${name}`);
     slot.clear();
     return false;
   }
-  if (!isOurs(slot.get(), name, fn.Tags)) {
-    ctx.report.kept(`function ${name} (not created by this walkthrough)`);
+  if (!isOurs(slot.get(), name, fn.Tags, owner.tag)) {
+    ctx.report.kept(`function ${name} (not created by ${owner.label})`);
     return false;
   }
   if (await gone(() => deleteFunction(ctx, name))) ctx.report.removed(`function ${name}`);
