@@ -8,7 +8,7 @@ import type { BuiltPackage } from './lib/package.ts';
 
 export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
   const { settings: s, report, state } = ctx;
-  const { buildPackage, cpuOf, reusablePackage, sharpVersion } = await import('./lib/package.ts');
+  const { buildPackage, cpuOf, packageRecord, reusablePackage, sharpVersion } = await import('./lib/package.ts');
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
   const relative = (p: string) =>
@@ -39,17 +39,8 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
     );
   }
   if (pkg) {
-    const built = pkg;
-    state.update(
-      (x) =>
-        (x.package = {
-          zipPath: built.zipPath,
-          codeSha256: built.codeSha256,
-          size: built.size,
-          architecture: built.architecture,
-          inputsHash: built.inputsHash,
-        }),
-    );
+    const record = packageRecord(pkg);
+    state.update((x) => (x.package = record));
   }
   return pkg;
 }

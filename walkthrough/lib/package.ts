@@ -9,7 +9,14 @@ import { build, version as esbuildVersion } from 'esbuild';
 import { $ } from 'zx';
 import { UserError } from './errors.ts';
 import type { Architecture } from './settings.ts';
-import { zipEntries } from './zip.ts';
+import type { PackageRecord } from './state.ts';
+import { assemble, prepare, preparedEntries, zipEntries, type Prepared } from './zip.ts';
+
+/** What the state file keeps of a package (step 4 and `npm run dev` record it alike). */
+export function packageRecord(pkg: BuiltPackage): PackageRecord {
+  const { zipPath, codeSha256, size, architecture, inputsHash } = pkg;
+  return { zipPath, codeSha256, size, architecture, inputsHash };
+}
 
 /** No scripts, links, lock file or audit: only the package's files, from npm's cache when it has them. */
 const NPM_INSTALL_FLAGS = [
@@ -23,7 +30,11 @@ const NPM_INSTALL_FLAGS = [
 ];
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'resize');
+/** The resize handler's sources: handlers/resize, or WALKTHROUGH_HANDLER_DIR (a copy, for tests). */
+export function handlerDir(): string {
+  const given = process.env.WALKTHROUGH_HANDLER_DIR;
+  return given ? path.resolve(given) : path.join(PROJECT_ROOT, 'handlers', 'resize');
+}
 export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR
   ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR)
   : path.join(PROJECT_ROOT, 'build');
@@ -40,6 +51,8 @@ export interface BuiltPackage {
 
 interface Manifest {
   inputsHash: string;
+  /** depsHash() of the build: when only the handler changed, its dependencies' zip entries are reused. */
+  depsHash?: string;
   codeSha256: string;
   size: number;
   sharpVersion: string;
@@ -84,18 +97,26 @@ function listFiles(dir: string, base = dir): string[] {
   return out.sort();
 }
 
-/** What the package is made of: when none of it changed, the last zip is reused. */
-export function inputsHash(architecture: Architecture): string {
+/** Everything the package is made of but the handler's own files: sharp, its pins, the tools, this recipe. */
+export function depsHash(architecture: Architecture): string {
   const h = createHash('sha256');
   h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\nzlib=${process.versions.zlib}\n`);
   h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
-  for (const file of listFiles(HANDLER_DIR)) {
-    h.update(`${file}\n`);
-    h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
-  }
   // This build recipe itself, and the zip writer (its bytes are the package's bytes).
   for (const recipe of [import.meta.url, new URL('./zip.ts', import.meta.url).href])
     h.update(fs.readFileSync(fileURLToPath(recipe)));
+  return h.digest('hex');
+}
+
+/** What the package is made of: when none of it changed, the last zip is reused. */
+export function inputsHash(architecture: Architecture, deps = depsHash(architecture)): string {
+  const h = createHash('sha256');
+  h.update(`${deps}\n`);
+  const dir = handlerDir();
+  for (const file of listFiles(dir)) {
+    h.update(`${file}\n`);
+    h.update(fs.readFileSync(path.join(dir, file)));
+  }
   return h.digest('hex');
 }
 
@@ -146,18 +167,75 @@ export async function bundleHandler(entry: string, outfile: string, external: st
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // The bundle names its sources in comments, relative to this: the same bytes from any folder.
+    absWorkingDir: PROJECT_ROOT,
     external: ['@aws-sdk/*', '@smithy/*', ...external],
     legalComments: 'none',
     logLevel: 'silent',
   });
 }
 
+/** sharp for Lambda's platform, installed into the staging folder beside the bundle (npm, once per sharp). */
+async function installSharp(stage: string, architecture: Architecture, log: (line: string) => void): Promise<void> {
+  const cpu = cpuOf(architecture);
+  const version = sharpVersion();
+  const pkg = { name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } };
+  const manifest = { ...pkg, overrides: pinnedSharpDependencies() };
+  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  log(`install sharp ${version} for linux-${cpu} (glibc)`);
+  try {
+    await $({
+      cwd: stage,
+      quiet: true,
+    })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
+  } catch (err) {
+    throw new UserError(
+      `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
+      'Check that the npm registry is reachable (npm ping), then re-run this step.',
+    );
+  }
+  fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
+  // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
+  for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
+    if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
+      throw new UserError(
+        `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
+        'Delete the build/ folder and re-run this step.',
+      );
+  }
+}
+
+/**
+ * The last zip's entries, when it was built with the same dependencies and recipe (depsHash) and is
+ * intact: a change to the handler alone then needs no npm install and no deflate of sharp again.
+ */
+function lastEntries(architecture: Architecture, deps: string): Prepared[] | undefined {
+  const p = paths(architecture);
+  if (!fs.existsSync(p.zip) || !fs.existsSync(p.manifest)) return undefined;
+  const manifest = JSON.parse(fs.readFileSync(p.manifest, 'utf8')) as Manifest;
+  if (manifest.depsHash !== deps) return undefined;
+  const zip = fs.readFileSync(p.zip);
+  if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
+  try {
+    const entries = preparedEntries(zip);
+    return entries.some((e) => e.name.toString() === BUNDLE) ? entries : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const BUNDLE = 'index.mjs';
+
+/**
+ * Builds the package from the handler's sources. The same sources give the same bytes whichever way
+ * it is built: from scratch, or (when only the handler changed) the last zip with its bundle replaced.
+ */
 export async function buildPackage(
   architecture: Architecture,
   log: (line: string) => void = () => {},
 ): Promise<BuiltPackage> {
-  const cpu = cpuOf(architecture);
-  const hash = inputsHash(architecture);
+  const deps = depsHash(architecture);
+  const hash = inputsHash(architecture, deps);
   const version = sharpVersion();
   fs.mkdirSync(BUILD_DIR, { recursive: true });
   // Build in a fresh folder and rename at the end: an interrupted build leaves nothing half-made.
@@ -165,49 +243,29 @@ export async function buildPackage(
   try {
     const stage = path.join(work, 'package');
     fs.mkdirSync(stage);
-    log('bundle handlers/resize with esbuild (AWS SDK and sharp left out)');
-    await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(stage, 'index.mjs'), ['sharp']);
-    fs.writeFileSync(
-      path.join(stage, 'package.json'),
-      JSON.stringify(
-        {
-          name: 'resize-handler',
-          private: true,
-          type: 'module',
-          dependencies: { sharp: version },
-          overrides: pinnedSharpDependencies(),
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-    log(`install sharp ${version} for linux-${cpu} (glibc)`);
-    try {
-      await $({
-        cwd: stage,
-        quiet: true,
-      })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
-    } catch (err) {
-      throw new UserError(
-        `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
-        'Check that the npm registry is reachable (npm ping), then re-run this step.',
-      );
+    log(`bundle ${path.relative(PROJECT_ROOT, handlerDir())} with esbuild (AWS SDK and sharp left out)`);
+    await bundleHandler(path.join(handlerDir(), 'index.ts'), path.join(stage, BUNDLE), ['sharp']);
+    const last = lastEntries(architecture, deps);
+    let zip: Buffer;
+    if (last) {
+      log(`sharp ${version} as in the last package (same dependencies): only the bundle is new`);
+      const bundle = await prepare({ name: BUNDLE, data: fs.readFileSync(path.join(stage, BUNDLE)) });
+      zip = assemble(last.map((e) => (e.name.toString() === BUNDLE ? bundle : e)));
+    } else {
+      await installSharp(stage, architecture, log);
+      zip = await zipFolder(stage);
     }
-    fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
-    // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
-    for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
-      if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
-        throw new UserError(
-          `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
-          'Delete the build/ folder and re-run this step.',
-        );
-    }
-    const zip = await zipFolder(stage);
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
     fs.writeFileSync(`${p.zip}.tmp`, zip);
     fs.renameSync(`${p.zip}.tmp`, p.zip);
-    const manifest: Manifest = { inputsHash: hash, codeSha256, size: zip.length, sharpVersion: version };
+    const manifest: Manifest = {
+      inputsHash: hash,
+      depsHash: deps,
+      codeSha256,
+      size: zip.length,
+      sharpVersion: version,
+    };
     fs.writeFileSync(`${p.manifest}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
     fs.renameSync(`${p.manifest}.tmp`, p.manifest);
     return {

@@ -84,6 +84,37 @@ async function create(ctx: Ctx, def: FunctionDefinition, code: FunctionCode, slo
   report.created(`function ${def.name} (${def.runtime}, ${def.architecture}, ${def.memorySize} MB, ${def.timeout} s)`);
 }
 
+/** What the function runs now: from GetFunction (step 5), or from the state's record (`npm run dev`). */
+export interface CurrentCode {
+  arn: string;
+  codeSha256?: string;
+  architecture: string;
+}
+
+/**
+ * Uploads the code when the function's CodeSha256 (or architecture) differs, waits for the update, then
+ * records the new CodeSha256: the record never names code the function does not have. Step 5 and
+ * `npm run dev` both go through here. Returns whether it updated.
+ */
+export async function syncCode(
+  ctx: Ctx,
+  def: Pick<FunctionDefinition, 'name' | 'zipPath' | 'architecture'>,
+  code: FunctionCode,
+  slot: Slot<FunctionRecord>,
+  current: CurrentCode,
+): Promise<boolean> {
+  const { report } = ctx;
+  if (current.codeSha256 === code.codeSha256 && current.architecture === def.architecture) {
+    report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
+    return false;
+  }
+  if (!(await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture))) return false;
+  await report.wait('waiting for the code update', () => waitUpdated(ctx, def.name));
+  slot.set({ name: def.name, arn: current.arn, createdBySuite: true, codeSha256: code.codeSha256 });
+  report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
+  return true;
+}
+
 /** Creates the function, or brings the one that is ours to `def`. */
 export async function ensureFunction(
   ctx: Ctx,
@@ -110,14 +141,11 @@ export async function ensureFunction(
   if (config.LastUpdateStatus === 'InProgress')
     await report.wait('waiting for the last update to finish', () => waitUpdated(ctx, def.name));
 
-  const sameCode =
-    config.CodeSha256 === code.codeSha256 && (config.Architectures?.[0] ?? 'x86_64') === def.architecture;
-  if (sameCode) report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
-  else if (await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture)) {
-    await report.wait('waiting for the code update', () => waitUpdated(ctx, def.name));
-    slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: code.codeSha256 });
-    report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
-  }
+  await syncCode(ctx, def, code, slot, {
+    arn,
+    codeSha256: config.CodeSha256,
+    architecture: config.Architectures?.[0] ?? 'x86_64',
+  });
   const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
   if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
   if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {

@@ -1,0 +1,138 @@
+// `npm run dev`'s test, after each save: every image (uploaded once, under dev/) is resized by one
+// synchronous invocation with a generated S3 put event, as `sam remote invoke` does; the run's own log
+// lines (START … REPORT) come back with the answer (LogType Tail), so no log search is needed. The
+// thumbnail is fetched, decoded in full and saved under out/, as step 7 does.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { invoke } from './actions/lambda.ts';
+import { getObjectBytes, putObject } from './actions/s3.ts';
+import type { Ctx } from './context.ts';
+import { explain } from './errors.ts';
+import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
+import { partitionOf } from './policies.ts';
+import { decodeThumbnail, expectedWidth, OUT_DIR, readImage } from './thumbnail-test.ts';
+
+export interface DevImage {
+  name: string;
+  /** Where it came from (--image PATH), or where the generated sample was written. */
+  file: string;
+  bytes: Buffer;
+  contentType: string;
+  /** Its key in the source bucket. */
+  key: string;
+  size: number;
+  eTag: string;
+  /** The thumbnail's width when THUMBNAIL_WIDTH is obeyed (never wider than the original). */
+  wantWidth: number;
+}
+
+/** One image's outcome, for the caller's summary (and the results page). */
+export interface DevRun {
+  image: DevImage;
+  ok: boolean;
+  thumbnailKey?: string;
+  savedTo?: string;
+  width?: number;
+  height?: number;
+  format?: string;
+  /** The REPORT line's Duration, ms. */
+  durationMs?: number;
+  /** Why it failed: the function's error, its refusal reason, or a thumbnail that does not decode. */
+  error?: string;
+}
+
+const indent = (lines: string[]) => lines.map((l) => '    ' + l).join('\n');
+
+/** Reads the images (the generated sample when none is given) and uploads each once, under dev/. */
+export async function uploadImages(ctx: Ctx, given: string[]): Promise<DevImage[]> {
+  const { settings: s } = ctx;
+  const sources = given.length
+    ? await Promise.all(given.map(readImage))
+    : [{ bytes: await sampleImage('npm run dev'), name: 'sample.jpg', file: path.join(OUT_DIR, 'sample.jpg') }];
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  if (!given.length) fs.writeFileSync(sources[0]!.file, sources[0]!.bytes);
+  const images: DevImage[] = [];
+  const names = new Set<string>();
+  for (const src of sources) {
+    // Two images of the same name (a/x.jpg, b/x.jpg) get keys of their own.
+    let name = src.name;
+    for (let i = 2; names.has(name); i++) name = `${path.parse(src.name).name}-${i}${path.extname(src.name)}`;
+    names.add(name);
+    const key = `dev/${name}`;
+    const contentType = await imageContentType(src.bytes);
+    const put = await putObject(ctx, s.sourceBucket, key, src.bytes, contentType, src.file);
+    images.push({
+      name,
+      file: src.file,
+      bytes: src.bytes,
+      contentType,
+      key,
+      size: src.bytes.length,
+      eTag: put?.ETag ?? '',
+      wantWidth: await expectedWidth(src.bytes, s.thumbnailWidth),
+    });
+  }
+  return images;
+}
+
+interface Answer {
+  written?: string[];
+  failed?: Array<{ key: string; reason: string }>;
+}
+
+/** Invokes the function for one image, prints the thumbnail (or why there is none) and the run's log. */
+export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
+  const { settings: s, report } = ctx;
+  const event = s3PutEvent({
+    bucket: s.sourceBucket,
+    key: image.key,
+    size: image.size,
+    eTag: image.eTag,
+    region: s.region,
+    partition: partitionOf(ctx.identity.arn),
+  });
+  const eventFile = path.join(OUT_DIR, `dev-event-${image.name}.json`);
+  fs.writeFileSync(eventFile, JSON.stringify(event, null, 2) + '\n');
+  const result = await invoke(ctx, s.functionName, event, eventFile, path.join(OUT_DIR, 'dev-response.json'));
+  const log = result.logTail.trimEnd().split('\n');
+  const reportLine = log.find((l) => l.startsWith('REPORT'));
+  const durationMs = reportLine ? Number(/\tDuration: ([\d.]+) ms/.exec(reportLine)?.[1]) : undefined;
+  const thumbKey = `resized-${image.key}`;
+  let answer: Answer = {};
+  try {
+    answer = JSON.parse(result.payload) as Answer;
+  } catch {
+    // not JSON: reported below
+  }
+  const run: DevRun = { image, ok: false, durationMs };
+  if (result.functionError || !answer.written?.includes(thumbKey)) {
+    const refused = answer.failed?.find((f) => f.key === image.key)?.reason;
+    run.error = result.functionError
+      ? `the function failed (${result.functionError}): ${result.payload}`
+      : refused
+        ? `the function refused it: ${refused}`
+        : `it answered ${result.payload}`;
+    report.print(`  ✗ ${image.name}: ${run.error}`);
+    report.print(indent(log));
+    return run;
+  }
+  const saved = path.join(OUT_DIR, `resized-${image.name}`);
+  try {
+    const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, saved);
+    const meta = await decodeThumbnail(thumb, `s3://${s.destBucket}/${thumbKey}`);
+    fs.writeFileSync(saved, thumb);
+    Object.assign(run, { ok: true, thumbnailKey: thumbKey, savedTo: saved, width: meta.width, height: meta.height });
+    run.format = meta.format;
+    const note =
+      meta.width === image.wantWidth ? '' : ` (THUMBNAIL_WIDTH ${s.thumbnailWidth} would give ${image.wantWidth})`;
+    report.info(
+      `${image.name}: s3://${s.destBucket}/${thumbKey} is a ${meta.width}x${meta.height} ${meta.format}` +
+        `${note}; saved to ${saved}`,
+    );
+  } catch (err) {
+    run.error = explain(err).message;
+    report.print(`  ✗ ${image.name}: ${run.error}`);
+  }
+  report.print(indent(log));
+  return run;
+}
