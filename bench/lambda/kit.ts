@@ -46,14 +46,16 @@ export function clients(endpoint: string): Clients {
   };
 }
 
-const TRUST = JSON.stringify(lambdaTrustPolicy());
+export const LAMBDA_TRUST = JSON.stringify(lambdaTrustPolicy());
 
+/** A role trusted by Lambda (or `trust`), with the basic execution policy and optional extra statements. */
 export async function createRole(
   iam: IAMClient,
   name: string,
-  statements: Array<{ Effect: string; Action: string; Resource: string }> = [],
+  statements: Array<{ Effect: string; Action: string | string[]; Resource: string | string[] }> = [],
+  trust = LAMBDA_TRUST,
 ): Promise<string> {
-  const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
+  const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
   await iam.send(
     new AttachRolePolicyCommand({
       RoleName: name,
@@ -64,7 +66,7 @@ export async function createRole(
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: name,
-        PolicyName: 'bench',
+        PolicyName: 'extra',
         PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
       }),
     );

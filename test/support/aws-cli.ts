@@ -16,13 +16,47 @@ function executable(file: string): boolean {
   }
 }
 
+/** The pyenv versions a shim would pick: PYENV_VERSION, else the nearest .python-version, else the global one. */
+function pyenvVersions(root: string, env: NodeJS.ProcessEnv): string[] {
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  let text = env.PYENV_VERSION;
+  for (let dir = process.cwd(); text === undefined; dir = path.dirname(dir)) {
+    text = read(path.join(dir, '.python-version'));
+    if (dir === path.dirname(dir)) break;
+  }
+  text ??= read(path.join(root, 'version'));
+  return (text ?? '').split(/[\s:]+/).filter((v) => v && v !== 'system');
+}
+
+/**
+ * A pyenv shim is a shell script that starts pyenv to find the real program: ~0.4 s of CPU on every
+ * command, a third of an aws-cli v1 call. The tests run the program the shim would have run; anything
+ * unusual (no such version, `system`) keeps the shim.
+ */
+function withoutPyenvShim(file: string, env: NodeJS.ProcessEnv): string {
+  const shims = path.dirname(file);
+  if (path.basename(shims) !== 'shims') return file;
+  const root = env.PYENV_ROOT || path.dirname(shims);
+  for (const version of pyenvVersions(root, env)) {
+    const real = path.join(root, 'versions', version, 'bin', path.basename(file));
+    if (executable(real)) return real;
+  }
+  return file;
+}
+
 /** The aws-cli's path, or undefined when there is none. */
 export function findAwsCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const wanted = env.AWS_CLI || 'aws';
-  if (wanted.includes('/')) return executable(wanted) ? wanted : undefined;
+  if (wanted.includes('/')) return executable(wanted) ? withoutPyenvShim(wanted, env) : undefined;
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir || '.', wanted);
-    if (dir && executable(candidate)) return candidate;
+    if (dir && executable(candidate)) return withoutPyenvShim(candidate, env);
   }
   return undefined;
 }

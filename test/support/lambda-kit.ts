@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { zipSync, type Zippable } from 'fflate';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 
 const HANDLER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'lambda', 'handler.mjs');
 
@@ -40,40 +39,13 @@ export function zipWithSymlink(target: string): Buffer {
   );
 }
 
-export const LAMBDA_TRUST = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
-
 export const EC2_TRUST = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** A role trusted by Lambda, with the basic execution policy and optional extra statements. */
-export async function createRole(
-  iam: IAMClient,
-  name: string,
-  statements: Array<{ Effect: string; Action: string | string[]; Resource: string | string[] }> = [],
-  trust = LAMBDA_TRUST,
-): Promise<string> {
-  const role = await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }));
-  await iam.send(
-    new AttachRolePolicyCommand({
-      RoleName: name,
-      PolicyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-    }),
-  );
-  if (statements.length > 0)
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: name,
-        PolicyName: 'extra',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
-      }),
-    );
-  return role.Role!.Arn!;
-}
+// Roles as the benches make them: one helper for both.
+export { createRole, LAMBDA_TRUST } from '../../bench/lambda/kit.ts';
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `ms`. */
 export async function eventually<T>(

@@ -3,11 +3,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, type LocalAwsConfig } from '../../local-aws/config.ts';
 import { startLocalAws, type LocalAwsServer } from '../../local-aws/server.ts';
 import { AWS_CLI } from './aws-cli.ts';
+import { tempDir } from './temp.ts';
+
+export { tempDir } from './temp.ts';
 
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -33,10 +35,6 @@ export interface ClientSettings {
   credentials: Credentials;
   forcePathStyle: boolean;
   maxAttempts: number;
-}
-
-export function tempDir(prefix = 'local-aws-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export async function startTestServer(overrides: Partial<LocalAwsConfig> = {}): Promise<TestServer> {

@@ -2,7 +2,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,11 +12,12 @@ import { encodeEventKey, s3PutEvent } from '../../walkthrough/lib/events.ts';
 import { UserError } from '../../walkthrough/lib/errors.ts';
 import { zipFolder } from '../../walkthrough/lib/package.ts';
 import { crc32 } from '../../walkthrough/lib/zip.ts';
+import { tempDir } from '../support/temp.ts';
 import { lambdaTrustPolicy, samePolicy, thumbnailPolicy } from '../../walkthrough/lib/policies.ts';
 import { collectSettings, parseSettings, resolveNames } from '../../walkthrough/lib/settings.ts';
 
 function settingsFrom(env: NodeJS.ProcessEnv, args: string[] = [], envFileText?: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'settings-'));
+  const dir = tempDir('settings-');
   const envFile = path.join(dir, '.env');
   if (envFileText !== undefined) fs.writeFileSync(envFile, envFileText);
   return parseSettings(collectSettings(minimist(args), env, envFile));
@@ -141,7 +141,7 @@ describe('aws-cli equivalents', () => {
 
 describe('deterministic zip', () => {
   it('gives the same bytes for the same files, whatever their times', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zip-'));
+    const dir = tempDir('zip-');
     fs.mkdirSync(path.join(dir, 'sub'));
     fs.writeFileSync(path.join(dir, 'index.mjs'), 'export const handler = async () => 1;\n');
     fs.writeFileSync(path.join(dir, 'sub', 'b.txt'), 'b');
@@ -154,7 +154,7 @@ describe('deterministic zip', () => {
   });
 
   it('is a zip other tools read back: names, contents, stored and deflated entries', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zip-'));
+    const dir = tempDir('zip-');
     fs.mkdirSync(path.join(dir, 'node_modules', 'é'), { recursive: true });
     const text = 'export const handler = async () => 1;\n'.repeat(200);
     const noise = randomBytes(100_000); // incompressible: stored

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   S3Client,
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../../support/local-aws.ts';
+import type { TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { boto3, noBoto3 } from '../../support/boto3.ts';
 
 let server: TestServer;
@@ -21,14 +21,8 @@ let s3: S3Client;
 const B = 'complete-bucket';
 const MiB = 1024 * 1024;
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 
 const partBodies = [Buffer.alloc(5 * MiB, 1), Buffer.alloc(1000, 2)];
 

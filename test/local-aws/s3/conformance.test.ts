@@ -4,7 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateBucketCommand,
   GetObjectTaggingCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
@@ -12,7 +11,8 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { awsCliOk, needsAwsCli, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { awsCliOk, needsAwsCli, type TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { errorCode, s3Raw } from '../../support/s3-raw.ts';
 import { boto3, noBoto3 } from '../../support/boto3.ts';
 
@@ -22,14 +22,10 @@ const B = 'conformance-bucket';
 const KEYS = ['asdf+b', 'foo+1/bar', 'foo/bar/xyzzy', 'quux ab/thud', "odd!'()*~.txt"];
 
 before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  ({ server, s3 } = await startS3WithBucket(B));
   for (const Key of KEYS) await s3.send(new PutObjectCommand({ Bucket: B, Key, Body: Key }));
 });
-after(async () => {
-  await server.stopAndRemove();
-});
+after(() => server.stopAndRemove());
 
 describe('listings with encoding-type=url', () => {
   it('v2: keys, prefixes and delimiter percent-encoded, a space as %20, `/` kept', async () => {

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -17,7 +16,8 @@ import {
   type NotificationConfiguration,
 } from '@aws-sdk/client-s3';
 import type { LambdaDestination, ObjectEvent } from '../../../local-aws/s3/store.ts';
-import { startTestServer, type TestServer } from '../../support/local-aws.ts';
+import type { TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { errorCode, s3Raw } from '../../support/s3-raw.ts';
 
 let server: TestServer;
@@ -26,14 +26,8 @@ const B = 'events-bucket';
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:CreateThumbnail';
 const OTHER = 'arn:aws:lambda:us-east-1:000000000000:function:Other';
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 beforeEach(() => {
   // Destination checks are tested on their own (here for Lambda, in sns-*.test.ts for topics).
   server.backend.s3.setDestinationValidator(undefined);

@@ -13,7 +13,8 @@ import {
   S3Client,
   type ListObjectsV2CommandInput,
 } from '@aws-sdk/client-s3';
-import { startTestServer, type TestServer } from '../../support/local-aws.ts';
+import type { TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { errorCode, s3Raw } from '../../support/s3-raw.ts';
 
 let server: TestServer;
@@ -33,14 +34,10 @@ const KEYS = [
 ];
 
 before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  ({ server, s3 } = await startS3WithBucket(B));
   await Promise.all(KEYS.map((Key) => s3.send(new PutObjectCommand({ Bucket: B, Key, Body: Key }))));
 });
-after(async () => {
-  await server.stopAndRemove();
-});
+after(() => server.stopAndRemove());
 
 const md5 = (s: string) => createHash('md5').update(s).digest('base64');
 const utf8Sorted = [...KEYS].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -18,21 +17,16 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { checksumBase64 } from '../../../local-aws/core/checksums.ts';
-import { startTestServer, type TestServer } from '../../support/local-aws.ts';
+import type { TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 
 let server: TestServer;
 let s3: S3Client;
 const B = 'multipart-bucket';
 const MiB = 1024 * 1024;
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 
 function pattern(size: number, seed: number): Buffer {
   const b = Buffer.alloc(size);

@@ -19,21 +19,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checksumBase64 } from '../../../local-aws/core/checksums.ts';
-import { startTestServer, type TestServer } from '../../support/local-aws.ts';
+import type { TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { errorCode, s3Raw } from '../../support/s3-raw.ts';
 
 let server: TestServer;
 let s3: S3Client;
 const B = 'objects-bucket';
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 

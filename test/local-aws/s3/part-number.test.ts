@@ -4,7 +4,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -13,6 +12,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { boto3, noBoto3 } from '../../support/boto3.ts';
 
 let server: TestServer;
@@ -23,9 +23,7 @@ const parts = [Buffer.alloc(5 * MiB, 'a'), Buffer.alloc(5 * MiB + 7, 'b'), Buffe
 const total = parts.reduce((n, p) => n + p.length, 0);
 
 before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  ({ server, s3 } = await startS3WithBucket(B));
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'mpu' }));
   const done = [];
   for (const [i, Body] of parts.entries()) {
@@ -37,9 +35,7 @@ before(async () => {
   );
   await s3.send(new PutObjectCommand({ Bucket: B, Key: 'simple', Body: '0123456789' }));
 });
-after(async () => {
-  await server.stopAndRemove();
-});
+after(() => server.stopAndRemove());
 
 async function checkParts(): Promise<void> {
   let start = 0;

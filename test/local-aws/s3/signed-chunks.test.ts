@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   chunkStringToSign,
   credentialScope,
@@ -13,21 +13,16 @@ import {
   signingKey,
   trailerStringToSign,
 } from '../../../local-aws/core/sigv4.ts';
-import { ROOT, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { ROOT, type TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { errorCode, s3Raw, type RawResponse } from '../../support/s3-raw.ts';
 
 let server: TestServer;
 let s3: S3Client;
 const B = 'signed-chunks';
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 
 interface ChunkedPut {
   key: string;

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -15,6 +14,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ACCOUNT, awsCliOk, needsAwsCli, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { boto3, noBoto3 } from '../../support/boto3.ts';
 
 let server: TestServer;
@@ -23,14 +23,8 @@ const B = 'sse-bucket';
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}`;
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 
 const head = (Key: string) => s3.send(new HeadObjectCommand({ Bucket: B, Key }));
 

@@ -5,7 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CopyObjectCommand,
-  CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -19,6 +18,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { awsCliOk, needsAwsCli, startTestServer, type TestServer } from '../../support/local-aws.ts';
+import { startS3WithBucket } from '../../support/s3.ts';
 import { errorCode, s3Raw } from '../../support/s3-raw.ts';
 import { boto3, noBoto3 } from '../../support/boto3.ts';
 
@@ -26,14 +26,8 @@ let server: TestServer;
 let s3: S3Client;
 const B = 'versioned-bucket';
 
-before(async () => {
-  server = await startTestServer();
-  s3 = new S3Client(server.clientConfig());
-  await s3.send(new CreateBucketCommand({ Bucket: B }));
-});
-after(async () => {
-  await server.stopAndRemove();
-});
+before(async () => ({ server, s3 } = await startS3WithBucket(B)));
+after(() => server.stopAndRemove());
 
 const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: B, Key, Body }));
 const text = async (Key: string, VersionId?: string) =>
