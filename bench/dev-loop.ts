@@ -127,7 +127,9 @@ export function renderDevLoop(r: { figures: SaveFigure[]; setupMs: number }): { 
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const goals: Goal[] = [
     {
-      goal: `save -> new thumbnail saved and its log printed under ${GOAL_MS / 1000} s (median of ${walls.length} saves)`,
+      goal:
+        `save -> new thumbnail saved and its log printed under ${GOAL_MS / 1000} s ` +
+        `(median of ${walls.length} saves)`,
       met: mid < GOAL_MS,
       detail:
         `median ${ms(mid)} ms (min ${ms(Math.min(...walls))}, max ${ms(Math.max(...walls))} ms), local endpoint` +
@@ -148,16 +150,17 @@ export function renderDevLoop(r: { figures: SaveFigure[]; setupMs: number }): { 
     f.breakdown,
     f.zipBytes.toLocaleString('en-US'),
   ]);
-  const markdown = [
-    `Each save rewrites the handler's \`config.ts\` (a new default width) by a rename, as editors do; the time`,
-    `runs to the line that closes the save's output, printed after the thumbnail was saved under \`out/\` and`,
-    `the run's log lines (START … REPORT) were shown. Set-up before the first save (steps 1-6 from nothing,`,
-    `the first test, not timed as a save): ${(r.setupMs / 1000).toFixed(1)} s. The dev loop's own breakdown starts at the`,
-    `first file event, so it leaves out the 50 ms it waits for the save burst to end.`,
-    '',
-    table(['save', 'save -> log', "the loop's breakdown", 'zip bytes'], rows),
-    '',
-  ].join('\n');
+  // One paragraph; renderSection wraps it.
+  const about = [
+    "Each save rewrites the handler's `config.ts` (a new default width) by a rename, as editors do; the time",
+    "runs to the line that closes the save's output, printed after the thumbnail was saved under `out/` and",
+    "the run's log lines (START … REPORT) were shown. Set-up before the first save (steps 1-6 from nothing,",
+    `the first test, not timed as a save): ${(r.setupMs / 1000).toFixed(1)} s. The dev loop's own breakdown`,
+    'starts at the first file event, so it leaves out the 50 ms it waits for the save burst to end.',
+  ].join(' ');
+  const markdown = [about, '', table(['save', 'save -> log', "the loop's breakdown", 'zip bytes'], rows), ''].join(
+    '\n',
+  );
   return { markdown, goals };
 }
 

@@ -44,10 +44,7 @@ before(async () => {
   // The steps run below build the same copy (npm run dev is also given it by its flag, below).
   env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build, WALKTHROUGH_HANDLER_DIR: handler });
 });
-after(async () => {
-  await server.stopAndRemove();
-  for (const dir of [cwd, path.dirname(handler), build]) fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stopAndRemove()); // the scratch folders go with the test process
 
 const lambda = () => new LambdaClient(server.clientConfig());
 
