@@ -45,8 +45,8 @@ async function main(): Promise<void> {
         'Give the folder of the handler to watch: --handler-dir DIR (the default is handlers/resize).',
       );
     const images = (argv.image as string[] | undefined) ?? [];
-    const { readImage } = await import('./lib/thumbnail-test.ts');
-    for (const image of images) await readImage(image); // a wrong path is refused before anything is set up
+    const { readImageFile } = await import('./lib/thumbnail-test.ts');
+    for (const image of images) await readImageFile(image); // a wrong path is refused before anything is set up
     const { connect } = await import('./lib/context.ts');
     const { DevLoop } = await import('./lib/dev.ts');
     await new DevLoop(await connect(argv), { images }).run();

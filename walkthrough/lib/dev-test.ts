@@ -10,7 +10,7 @@ import type { Ctx } from './context.ts';
 import { explain } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
 import { partitionOf } from './policies.ts';
-import { decodeThumbnail, expectedWidth, OUT_DIR, readImage } from './thumbnail-test.ts';
+import { decodeThumbnail, expectedWidth, OUT_DIR, readImageFile } from './thumbnail-test.ts';
 
 export interface DevImage {
   name: string;
@@ -35,8 +35,11 @@ export interface DevRun {
   width?: number;
   height?: number;
   format?: string;
-  /** The REPORT line's Duration, ms. */
+  /** The thumbnail's bytes (for the results page). */
+  thumbnail?: Buffer;
+  /** The REPORT line's Duration and Billed Duration, ms. */
   durationMs?: number;
+  billedMs?: number;
   /** Why it failed: the function's error, its refusal reason, or a thumbnail that does not decode. */
   error?: string;
 }
@@ -47,7 +50,7 @@ const indent = (lines: string[]) => lines.map((l) => '    ' + l).join('\n');
 export async function uploadImages(ctx: Ctx, given: string[]): Promise<DevImage[]> {
   const { settings: s } = ctx;
   const sources = given.length
-    ? await Promise.all(given.map(readImage))
+    ? await Promise.all(given.map(readImageFile))
     : [{ bytes: await sampleImage('npm run dev'), name: 'sample.jpg', file: path.join(OUT_DIR, 'sample.jpg') }];
   fs.mkdirSync(OUT_DIR, { recursive: true });
   if (!given.length) fs.writeFileSync(sources[0]!.file, sources[0]!.bytes);
@@ -96,7 +99,9 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   const result = await invoke(ctx, s.functionName, event, eventFile, path.join(OUT_DIR, 'dev-response.json'));
   const log = result.logTail.trimEnd().split('\n');
   const reportLine = log.find((l) => l.startsWith('REPORT'));
-  const durationMs = reportLine ? Number(/\tDuration: ([\d.]+) ms/.exec(reportLine)?.[1]) : undefined;
+  const number = (re: RegExp) => (reportLine && re.test(reportLine) ? Number(re.exec(reportLine)![1]) : undefined);
+  const durationMs = number(/\tDuration: ([\d.]+) ms/);
+  const billedMs = number(/\tBilled Duration: ([\d.]+) ms/);
   const thumbKey = `resized-${image.key}`;
   let answer: Answer = {};
   try {
@@ -104,7 +109,7 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   } catch {
     // not JSON: reported below
   }
-  const run: DevRun = { image, ok: false, durationMs };
+  const run: DevRun = { image, ok: false, durationMs, billedMs };
   if (result.functionError || !answer.written?.includes(thumbKey)) {
     const refused = answer.failed?.find((f) => f.key === image.key)?.reason;
     run.error = result.functionError
@@ -121,7 +126,8 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
     const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, saved);
     const meta = await decodeThumbnail(thumb, `s3://${s.destBucket}/${thumbKey}`);
     fs.writeFileSync(saved, thumb);
-    Object.assign(run, { ok: true, thumbnailKey: thumbKey, savedTo: saved, width: meta.width, height: meta.height });
+    Object.assign(run, { ok: true, thumbnail: thumb, thumbnailKey: thumbKey, savedTo: saved });
+    Object.assign(run, { width: meta.width, height: meta.height });
     run.format = meta.format;
     const note =
       meta.width === image.wantWidth ? '' : ` (THUMBNAIL_WIDTH ${s.thumbnailWidth} would give ${image.wantWidth})`;

@@ -56,8 +56,8 @@ class DeniedForNow extends Error {
 
 const FIX_ROLE = `Re-run step ${stepNumber('role')} to restore the role policy: ${stepCommand('role')}`;
 
-/** An image of the user's (--image PATH), refused with a clear message when it is missing or unreadable. */
-export async function readImage(given: string): Promise<{ bytes: Buffer; name: string; file: string }> {
+/** An image file of the user's (--image PATH): read, and refused with a clear message when sharp cannot read it. */
+export async function readImageFile(given: string): Promise<{ bytes: Buffer; name: string; file: string }> {
   if (!fs.existsSync(given) || !fs.statSync(given).isFile()) throw new UserError(`--image ${given}: no such file.`);
   const bytes = fs.readFileSync(given);
   await sharp(bytes)
@@ -70,7 +70,7 @@ export async function readImage(given: string): Promise<{ bytes: Buffer; name: s
 
 async function loadImage(ctx: Ctx, runId: string): Promise<{ bytes: Buffer; name: string; file: string }> {
   const given = ctx.argv.image as string | undefined;
-  if (given) return readImage(given);
+  if (given) return readImageFile(given);
   const bytes = await sampleImage(`walkthrough ${runId}`);
   const file = path.join(OUT_DIR, 'sample.jpg');
   // A dry run writes nothing, not even under out/.
