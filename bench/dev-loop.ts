@@ -7,6 +7,7 @@
 //   npm run bench:dev          (writes its section of bench/RESULTS.md)
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMain, runAlone } from './lib/main.ts';
 import { PROJECT, startLocalEndpoint, stopChild, tempDir, TSX, isolatedEnv, onCleanup } from './lib/procs.ts';
@@ -16,6 +17,13 @@ import { median, ms, table } from './lib/stats.ts';
 const SAVES = 5;
 const GOAL_MS = 1500;
 const GOAL_BYTES = 100 * 1024;
+
+export interface DevLoopFigures {
+  figures: SaveFigure[];
+  setupMs: number;
+  /** The 1-minute load average at the start (the machine may be shared). */
+  load: number;
+}
 
 interface SaveFigure {
   wallMs: number;
@@ -49,7 +57,8 @@ function waitFor(child: ChildProcess, out: () => string, pattern: RegExp, deadli
   });
 }
 
-export async function measureDevLoop(saves = SAVES): Promise<{ figures: SaveFigure[]; setupMs: number }> {
+export async function measureDevLoop(saves = SAVES): Promise<DevLoopFigures> {
+  const load = os.loadavg()[0]!;
   const local = await startLocalEndpoint();
   const scratch = tempDir('bench-dev-');
   const cwd = path.join(scratch.dir, 'cwd');
@@ -112,7 +121,7 @@ export async function measureDevLoop(saves = SAVES): Promise<{ figures: SaveFigu
     }
     child.kill('SIGINT');
     await waitFor(child, () => out, /Stopped\./, 60_000);
-    return { figures, setupMs };
+    return { figures, setupMs, load };
   } finally {
     await stop();
     await local.stop();
@@ -120,7 +129,7 @@ export async function measureDevLoop(saves = SAVES): Promise<{ figures: SaveFigu
   }
 }
 
-export function renderDevLoop(r: { figures: SaveFigure[]; setupMs: number }): { markdown: string; goals: Goal[] } {
+export function renderDevLoop(r: DevLoopFigures): { markdown: string; goals: Goal[] } {
   const walls = r.figures.map((f) => f.wallMs);
   const mid = median(walls);
   const zip = r.figures.at(-1)?.zipBytes ?? 0;
@@ -156,7 +165,9 @@ export function renderDevLoop(r: { figures: SaveFigure[]; setupMs: number }): { 
     "runs to the line that closes the save's output, printed after the thumbnail was saved under `out/` and",
     "the run's log lines (START … REPORT) were shown. Set-up before the first save (steps 1-6 from nothing,",
     `the first test, not timed as a save): ${(r.setupMs / 1000).toFixed(1)} s. The dev loop's own breakdown`,
-    'starts at the first file event, so it leaves out the 50 ms it waits for the save burst to end.',
+    'starts at the first file event, so it leaves out the 50 ms it waits for the save burst to end; "cold start"',
+    "is the REPORT line's Init Duration: every code update starts a new environment, which loads sharp again.",
+    `Load average (1 min) when it started: ${r.load.toFixed(1)} on ${os.cpus().length} cores.`,
   ].join(' ');
   const markdown = [about, '', table(['save', 'save -> log', "the loop's breakdown", 'zip bytes'], rows), ''].join(
     '\n',

@@ -40,6 +40,8 @@ export interface DevRun {
   /** The REPORT line's Duration and Billed Duration, ms. */
   durationMs?: number;
   billedMs?: number;
+  /** Init Duration, ms, when the run started a new environment (after every code update). */
+  initMs?: number;
   /** Why it failed: the function's error, its refusal reason, or a thumbnail that does not decode. */
   error?: string;
 }
@@ -102,6 +104,7 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   const number = (re: RegExp) => (reportLine && re.test(reportLine) ? Number(re.exec(reportLine)![1]) : undefined);
   const durationMs = number(/\tDuration: ([\d.]+) ms/);
   const billedMs = number(/\tBilled Duration: ([\d.]+) ms/);
+  const initMs = number(/\tInit Duration: ([\d.]+) ms/);
   const thumbKey = `resized-${image.key}`;
   let answer: Answer = {};
   try {
@@ -109,7 +112,7 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   } catch {
     // not JSON: reported below
   }
-  const run: DevRun = { image, ok: false, durationMs, billedMs };
+  const run: DevRun = { image, ok: false, durationMs, billedMs, initMs };
   if (result.functionError || !answer.written?.includes(thumbKey)) {
     const refused = answer.failed?.find((f) => f.key === image.key)?.reason;
     run.error = result.functionError

@@ -162,7 +162,8 @@ export class DevLoop {
       );
     await this.options.onRuns?.(runs);
     const failed = runs.filter((r) => !r.ok).length;
-    times.push(`test ${seconds(performance.now() - started)}`);
+    const init = runs.reduce((sum, r) => sum + (r.initMs ?? 0), 0);
+    times.push(`test ${seconds(performance.now() - started)}${init ? ` (cold start ${seconds(init)})` : ''}`);
     const took = `${seconds(performance.now() - since)}: ${times.join(', ')}`;
     ctx.report.print(
       failed
