@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
+import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let cwd: string;
@@ -22,16 +22,18 @@ after(async () => {
   for (const dir of [cwd, ...builds]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function buildArm64(): Promise<{ sha: string; zip: Buffer }> {
-  const build = tempDir('build-arm64-');
+async function buildArm64(
+  build = tempDir('build-arm64-'),
+  extra: NodeJS.ProcessEnv = {},
+): Promise<{ sha: string; zip: Buffer; stdout: string }> {
   builds.push(build);
-  const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build });
+  const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build, ...extra });
   const r = await runScript('30-package.ts', ['--architecture', 'arm64'], { cwd, env });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const line = reported(r.stdout, 'created').find((l) => l.includes('resize-arm64.zip'));
   const sha = line && /CodeSha256 ([A-Za-z0-9+/=]{44})/.exec(line)?.[1];
   assert.ok(sha, r.stdout);
-  return { sha, zip: fs.readFileSync(path.join(build, 'resize-arm64.zip')) };
+  return { sha, zip: fs.readFileSync(path.join(build, 'resize-arm64.zip')), stdout: r.stdout };
 }
 
 describe('deployment package for arm64', () => {
@@ -74,5 +76,24 @@ describe('deployment package for arm64', () => {
     const second = await buildArm64();
     assert.equal(second.sha, first.sha);
     assert.ok(second.zip.equals(first.zip));
+  });
+
+  const reuse = "a change to the handler alone reuses the last zip's sharp (no npm install): a fresh build's bytes";
+  it(reuse, async () => {
+    const handler = path.join(tempDir('package-handler-'), 'resize');
+    fs.cpSync(path.join(PROJECT, 'handlers', 'resize'), handler, { recursive: true });
+    const extra = { WALKTHROUGH_HANDLER_DIR: handler };
+    const build = tempDir('build-arm64-');
+    const before = await buildArm64(build, extra);
+    const config = path.join(handler, 'config.ts');
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('DEFAULT_WIDTH = 200', 'DEFAULT_WIDTH = 201'));
+    const quick = await buildArm64(build, extra);
+    assert.match(quick.stdout, /as in the last package \(same dependencies\): only the bundle is new/);
+    assert.doesNotMatch(quick.stdout, /install sharp/);
+    assert.notEqual(quick.sha, before.sha, 'the new bundle is in it');
+    const fresh = await buildArm64(tempDir('build-arm64-'), extra);
+    assert.match(fresh.stdout, /install sharp/);
+    assert.equal(fresh.sha, quick.sha);
+    assert.ok(fresh.zip.equals(quick.zip));
   });
 });
