@@ -7,11 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './lib/errors.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS, UsageError } from './lib/main.ts';
+import { stepNumber } from './lib/steps.ts';
 
 export function devHelp(): string {
   return [
     'npm run dev: the save -> thumbnail loop.',
-    '  Sets up what is missing (steps 1-6, as npm run walkthrough does), tests the current code, then watches',
+    `  Sets up what is missing (steps ${stepNumber('env')}-${stepNumber('trigger')}, as npm run walkthrough does), ` +
+      'tests the current code, then watches',
     '  the handler: each save rebuilds the package, updates the function only when its CodeSha256 changed,',
     "  and tests it again (the thumbnail's size, where it was saved, the run's log lines and REPORT).",
     '  A build error or a failed resize is shown and the loop waits for the next save. Ctrl-C stops it.',
