@@ -195,6 +195,30 @@ function stageRow(name: string, costs: StageCost[], cpu: 'all' | 'client'): stri
   ];
 }
 
+/** Where the CPU ms of one image go, from the stage medians (each stage adds one part to the one before). */
+function breakdown(rounds: Round[]): string {
+  const m = (pick: (r: Round) => number) => median(rounds.map(pick));
+  const all = (c: StageCost) => c.endpoint + c.environments + c.client;
+  const f = (x: number) => x.toFixed(1);
+  const a = m((r) => all(r.plain));
+  const bEp = m((r) => r.noop.endpoint - r.plain.endpoint);
+  const bEnv = m((r) => r.noop.environments - r.plain.environments);
+  const cEp = m((r) => r.pipeline.endpoint - r.noop.endpoint);
+  const cEnv = m((r) => r.pipeline.environments - r.noop.environments);
+  const cCl = m((r) => r.pipeline.client - r.noop.client);
+  const d = m((r) => r.sharp.client);
+  return [
+    'Where the CPU of one image goes (medians, ms; each line is one stage minus the one before):',
+    `- the upload itself (A: client PutObject of 65 KB, S3's checks, journal and group-committed fsync): ${f(a)}`,
+    `- the trigger (B - A): endpoint ${f(bEp)} (the event queued durably, the Runtime API hop, the log ` +
+      `lines written), environment ${f(bEnv)} (the runtime's loop around an empty handler)`,
+    `- the resize function's work (C - B): environments ${f(cEnv)} (its SDK GetObject and PutObject, sharp, ` +
+      `its log line), endpoint ${f(cEp)} (serving that GetObject/PutObject), client ${f(cCl)} ` +
+      '(HeadObject polling for the thumbnails)',
+    `- bare sharp (D), the same resize in one warm process: ${f(d)}`,
+  ].join('\n');
+}
+
 export async function pipelineSection(): Promise<Section> {
   const startedAt = new Date();
   const r = await runPipelineBench();
@@ -212,6 +236,8 @@ export async function pipelineSection(): Promise<Section> {
     },
   ];
   const markdown = [
+    breakdown(rounds),
+    '',
     table(
       [
         'stage',

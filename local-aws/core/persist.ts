@@ -9,10 +9,19 @@ function tmpName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(file: string, data: string | Buffer | Buffer[]): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
+/** `folderExists`: the caller made the folder: no mkdir per write on hot paths (unless it is gone). */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer | Buffer[],
+  folderExists = false,
+): Promise<void> {
+  if (!folderExists) await fsp.mkdir(path.dirname(file), { recursive: true });
   const tmp = tmpName(file);
-  const handle = await fsp.open(tmp, 'w', 0o600);
+  const handle = await fsp.open(tmp, 'w', 0o600).catch(async (e: NodeJS.ErrnoException) => {
+    if (!folderExists || e.code !== 'ENOENT') throw e;
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    return fsp.open(tmp, 'w', 0o600);
+  });
   try {
     if (Array.isArray(data)) await handle.writev(data);
     else await handle.writeFile(data);

@@ -5,14 +5,14 @@
 // are retried after `lambdaRetryDelaysMs` up to MaximumRetryAttempts, within MaximumEventAgeInSeconds;
 // then the event goes to the on-failure destination, or is dropped with a line on stderr.
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
-import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../core/persist.ts';
+import { removeStaleTempFiles } from '../core/persist.ts';
 import type { LocalAwsConfig } from '../config.ts';
 import { deliverToDestination, type DestinationHost } from './destinations.ts';
 import type { FunctionConfig, FunctionRecord, QueuedEvent } from './model.ts';
 import { serviceMayInvoke } from './permissions.ts';
+import { QueueFiles, type QueueFile } from './queue-files.ts';
 import type { ExecutionEngine, FunctionSpec, InvokeResult } from './runtime/contract.ts';
+import { environmentsToFillCores } from './runtime/cpu.ts';
 
 /** What the queue needs from Lambda's store (LambdaStore is one). */
 export interface QueueHost extends DestinationHost {
@@ -23,7 +23,7 @@ export interface QueueHost extends DestinationHost {
 
 interface Entry {
   ev: QueuedEvent;
-  file: string;
+  file: QueueFile;
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000;
@@ -44,39 +44,24 @@ export class AsyncQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
-  private seq = 0;
+  private readonly files: QueueFiles;
 
   constructor(
     private readonly store: QueueHost,
-    private readonly dir: string,
+    dir: string,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     removeStaleTempFiles(dir);
+    this.files = new QueueFiles(dir);
   }
 
   /** Loads what a previous run left queued (in the order it was queued). */
   resume(): void {
-    const entries: Entry[] = [];
-    for (const name of fs.readdirSync(this.dir)) {
-      if (!name.endsWith('.json') || name.startsWith('.')) continue;
-      const file = path.join(this.dir, name);
-      try {
-        entries.push({ ev: JSON.parse(fs.readFileSync(file, 'utf8')) as QueuedEvent, file });
-      } catch {
-        console.error(`[local-aws] lambda: ignoring unreadable queued event ${name}`);
-      }
-    }
-    entries.sort((a, b) => a.ev.enqueuedAt - b.ev.enqueuedAt || (a.file < b.file ? -1 : 1));
-    for (const e of entries) this.add(e);
+    for (const e of this.files.load()) this.add(e);
     // Started once the endpoint is fully wired (the functions may call it back).
     setImmediate(() => {
       for (const arn of [...this.waiting.keys()]) this.kick(arn);
     });
-  }
-
-  private fileFor(ev: QueuedEvent): string {
-    const n = (this.seq++).toString().padStart(6, '0');
-    return path.join(this.dir, `${ev.enqueuedAt.toString().padStart(14, '0')}-${process.pid}-${n}-${ev.id}.json`);
   }
 
   private add(e: Entry): void {
@@ -87,16 +72,14 @@ export class AsyncQueue {
 
   /** Queues an event durably (resolves once it is on disk). */
   async enqueue(ev: QueuedEvent): Promise<void> {
-    const e = { ev, file: this.fileFor(ev) };
-    await writeFileAtomic(e.file, JSON.stringify(ev));
+    const e = { ev, file: await this.files.add(ev) };
     this.add(e);
     this.kick(ev.functionArn);
   }
 
   /** Same, synchronously: for callers that cannot wait but must not answer before it is durable (S3). */
   enqueueSync(ev: QueuedEvent): void {
-    const e = { ev, file: this.fileFor(ev) };
-    writeFileAtomicSync(e.file, JSON.stringify(ev));
+    const e = { ev, file: this.files.addSync(ev) };
     this.add(e);
     this.kick(ev.functionArn);
   }
@@ -110,7 +93,10 @@ export class AsyncQueue {
     if (fn && !fn.live) {
       if (fn.state !== 'Failed') return; // Pending: kicked again when it becomes Active
     }
-    const limit = Math.max(1, this.store.config.lambdaMaxConcurrency);
+    // Events wait rather than start environments beyond what the cores can run (synchronous invokes
+    // still get up to lambdaMaxConcurrency).
+    const fill = environmentsToFillCores(fn?.live?.memorySize ?? 128);
+    const limit = Math.max(1, Math.min(this.store.config.lambdaMaxConcurrency, fill));
     const now = Date.now();
     while ((this.running.get(arn) ?? 0) < limit) {
       const i = list.findIndex((e) => e.ev.notBefore <= now);
@@ -145,13 +131,16 @@ export class AsyncQueue {
     this.timers.set(arn, t);
   }
 
-  private async finish(e: Entry): Promise<void> {
-    await fsp.rm(e.file, { force: true });
+  private finish(e: Entry): Promise<void> {
+    return this.files.release(e.file, e.ev.id);
   }
 
+  /** Stored anew (its own file), then let go from the old one: after a crash the copy with more attempts wins. */
   private async retryLater(e: Entry, delayMs: number): Promise<void> {
     e.ev.notBefore = Date.now() + delayMs;
-    await writeFileAtomic(e.file, JSON.stringify(e.ev));
+    const old = e.file;
+    e.file = await this.files.add(e.ev);
+    await this.files.release(old, e.ev.id);
     this.add(e);
   }
 
@@ -244,5 +233,6 @@ export class AsyncQueue {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS))),
     ]);
     clearTimeout(timer);
+    this.files.compact();
   }
 }

@@ -19,13 +19,26 @@ const PERIOD_US = 100_000;
 /** The kernel refuses quotas under 1 ms. */
 const MIN_QUOTA_US = 1_000;
 
+let knownCores: number | undefined;
+
+/** Read once: the async queue asks for every event it starts. */
 export function machineCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  knownCores ??= typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return knownCores;
 }
 
 /** vCPUs' worth of CPU time per second an environment of this size gets here (capped at the cores). */
 export function vcpuShare(memoryMb: number, cores = machineCores()): number {
   return Math.min(memoryMb / MB_PER_VCPU, cores);
+}
+
+/**
+ * Environments of this size that keep every core busy (at least one per core). More at once only
+ * share the same cores: queued events then cost more CPU each (context switches, JIT code warmed in
+ * more processes), so the async queue starts no more than this (measured in bench/RESULTS.md).
+ */
+export function environmentsToFillCores(memoryMb: number, cores = machineCores()): number {
+  return Math.max(cores, Math.ceil(cores / vcpuShare(memoryMb, cores) - 1e-9));
 }
 
 /** vCPUs an environment sees on AWS: 2 up to 3008 MB, then one more per 1769 MB, at most 6. */
