@@ -21,7 +21,7 @@ export async function roleStep(ctx: Ctx): Promise<void> {
     allows: `s3:GetObject on ${s.sourceBucket}/*, s3:PutObject on ${s.destBucket}/*, its own logs`,
     tags: [SUITE_TAG, { Key: 'walkthrough-function', Value: s.functionName }],
     description: `Execution role of the ${s.functionName} thumbnail function`,
-    setting: 'ROLE_NAME (or --role-name)',
+    rename: 'Set ROLE_NAME (or --role-name) to another name.',
   };
   await ensureRole(ctx, role, coreSlot(ctx, 'role'));
 }

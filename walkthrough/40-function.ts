@@ -47,7 +47,8 @@ export async function functionStep(ctx: Ctx): Promise<void> {
   const { ensureLogGroup } = await import('./lib/resources/log-group.ts');
   const { ensureFunction } = await import('./lib/resources/function.ts');
   const fn = coreSlot(ctx, 'function');
-  await ensureLogGroup(ctx, logGroupName(s), coreSlot(ctx, 'logGroup'), fn.get()?.createdBySuite ?? false);
+  const group = { name: logGroupName(s), retentionDays: s.logRetentionDays };
+  await ensureLogGroup(ctx, group, coreSlot(ctx, 'logGroup'), fn.get()?.createdBySuite ?? false);
   const code = { zip: fs.readFileSync(pkg.zipPath), codeSha256: pkg.codeSha256 };
   await ensureFunction(ctx, functionDefinition(ctx, pkg.zipPath), code, fn);
 }

@@ -121,6 +121,7 @@ export function walkthroughHelp(steps: readonly StepDef[] = STEPS): string {
     `  --until STEP   stop after STEP, by number or name (${until})`,
     '  --image PATH   test with your own image',
     '  --emit-script DIR   write DIR/set-up.sh and DIR/teardown.sh: the walkthrough as plain aws-cli commands',
+    '                      (the bucket -> function trigger only: refused with --trigger sns)',
     '  --trigger sns  bucket -> topic -> function instead of bucket -> function (TRIGGER)',
     '',
     COMMON_HELP,
@@ -130,6 +131,13 @@ export function walkthroughHelp(steps: readonly StepDef[] = STEPS): string {
 /** --emit-script DIR: step 4 builds the zip if needed (a local build, nothing in the account), then the scripts. */
 async function emit(ctx: Ctx, dir: string): Promise<void> {
   if (!dir) throw new UserError('--emit-script needs a folder: --emit-script out/');
+  // Refused before anything is built: the scripts hold the bucket -> function trigger only.
+  if (ctx.settings.trigger !== 'lambda')
+    throw new UserError(
+      '--emit-script writes the bucket -> function variant only (TRIGGER=lambda), not the SNS one. Nothing was done.',
+      'Run it without --trigger sns (and without TRIGGER=sns in the environment or .env); ' +
+        'the SNS variant runs with npm run walkthrough -- --trigger sns, and --cli prints its commands.',
+    );
   const packageStep = await stepById('package').load();
   ctx.report.heading(headingOf(stepById('package')));
   await packageStep(ctx);

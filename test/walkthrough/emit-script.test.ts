@@ -77,4 +77,17 @@ describe('--emit-script', () => {
       assert.deepEqual((await new CloudWatchLogsClient(c).send(new DescribeLogGroupsCommand({}))).logGroups ?? [], []);
     },
   );
+
+  it('refuses the SNS variant before building anything, with what to do instead', async () => {
+    const cwd = tempDir('emit-sns-');
+    const build = path.join(cwd, 'build');
+    const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build });
+    const r = await runScript('all.ts', ['--emit-script', 'scripts', '--trigger', 'sns'], { cwd, env });
+    assert.equal(r.code, 1, said(r));
+    assert.match(r.stderr, /--emit-script writes the bucket -> function variant only .*Nothing was done/);
+    assert.match(r.stderr, /without --trigger sns/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.ok(!fs.existsSync(path.join(cwd, 'scripts')), 'no scripts written');
+    assert.ok(!fs.existsSync(build), 'no package built');
+  });
 });

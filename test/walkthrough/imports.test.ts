@@ -50,7 +50,7 @@ function importsOf(file: string): Edge[] {
 }
 
 /** Every module reachable from `entry`: project files by path, packages by name. */
-function reachable(entry: string, followDynamic: boolean): Set<string> {
+function reachable(entry: string, followDynamic: boolean | ((from: string) => boolean)): Set<string> {
   const seen = new Set<string>();
   const queue = [entry];
   while (queue.length > 0) {
@@ -58,7 +58,7 @@ function reachable(entry: string, followDynamic: boolean): Set<string> {
     if (seen.has(file)) continue;
     seen.add(file);
     for (const edge of importsOf(file)) {
-      if (edge.dynamic && !followDynamic) continue;
+      if (edge.dynamic && !(typeof followDynamic === 'function' ? followDynamic(file) : followDynamic)) continue;
       if (!edge.specifier.startsWith('.')) {
         seen.add(`package:${edge.specifier}`);
         continue;
@@ -100,5 +100,40 @@ describe('imports', () => {
       );
       assert.deepEqual(heavy, [], `${fileOf(step)} loads ${heavy.join(', ')} before it parses its flags`);
     }
+  });
+});
+
+describe('imports once a step runs', () => {
+  // What a run of the step loads: the step's own lazy imports, connect's, and the resources' (not every
+  // step's, as the registry's loaders would reach).
+  const lib = path.join(WALKTHROUGH, 'lib');
+  const runs = (step: string) => (from: string) =>
+    from === step || from === path.join(lib, 'context.ts') || from.startsWith(path.join(lib, 'resources'));
+  const clientsOf = (file: string) =>
+    [...reachable(file, runs(file))]
+      .filter((m) => m.startsWith('package:@aws-sdk/client-'))
+      .map((m) => m.slice('package:@aws-sdk/client-'.length))
+      .filter((c) => c !== 'sts') // every connect's (the caller's identity)
+      .sort();
+
+  it('a step loads only the SDK clients of the services it calls (start-up of a re-run)', () => {
+    const expected: Record<string, string[]> = {
+      env: [],
+      role: ['iam'],
+      buckets: ['s3'],
+      package: [],
+      function: ['cloudwatch-logs', 'lambda'],
+      trigger: ['lambda', 's3', 'sns'],
+    };
+    for (const [id, clients] of Object.entries(expected)) {
+      const step = STEPS.find((s) => s.id === id)!;
+      assert.deepEqual(clientsOf(path.join(WALKTHROUGH, fileOf(step))), clients, fileOf(step));
+    }
+  });
+
+  it('connect to a target other than the local endpoint loads no zx (local-aws settings come lazily)', () => {
+    const connect = reachable(path.join(WALKTHROUGH, 'lib', 'context.ts'), false);
+    assert.ok(![...connect].some((m) => /^package:zx/.test(m)));
+    assert.ok([...reachable(path.join(WALKTHROUGH, 'lib', 'context.ts'), true)].includes('package:zx'));
   });
 });

@@ -72,11 +72,16 @@ after(async () => {
 });
 
 /** Runs a script with the trap set after its k-th change (none when k is undefined). */
-async function run(script: string, cwd: string, k?: number): Promise<{ r: ScriptResult; trap?: Trap }> {
+async function run(
+  script: string,
+  cwd: string,
+  k?: number,
+  args: string[] = [],
+): Promise<{ r: ScriptResult; trap?: Trap }> {
   const t: Trap | undefined = k === undefined ? undefined : { after: k, seen: [] };
   trap = t;
   try {
-    const r = await runScript(script, [], { cwd, env, onOutput: (_, kill) => t && (t.kill = kill) });
+    const r = await runScript(script, args, { cwd, env, onOutput: (_, kill) => t && (t.kill = kill) });
     return { r, trap: t };
   } finally {
     trap = undefined;
@@ -111,6 +116,8 @@ async function leftovers(): Promise<string[]> {
   return out;
 }
 
+const UNTIL_TRIGGER = ['--until', 'trigger'];
+
 /**
  * For every change of a clean set-up (or those `which` picks): killed right after it, the next run
  * completes; then teardown, killed after its k-th deletion and run again, leaves nothing.
@@ -123,35 +130,51 @@ async function everyInterruption(
   const saved = env;
   env = { ...env, ...extraEnv };
   try {
-    // A clean run, counting the changes of set-up and of teardown.
-    const cwd0 = tempDir('interrupted-count-');
-    folders.push(cwd0);
-    const counted = await run('all.ts', cwd0, Number.MAX_SAFE_INTEGER);
-    assert.equal(counted.r.code, 0, said(counted.r));
-    const setupChanges = counted.trap!.seen;
-    const down = await run('80-teardown.ts', cwd0, Number.MAX_SAFE_INTEGER);
-    assert.equal(down.r.code, 0, said(down.r));
-    const teardownChanges = down.trap!.seen;
-    assert.deepEqual(await leftovers(), []);
+    // Clean runs counting the changes of set-up and of teardown: through the trigger (the first changes of
+    // a whole set-up, without the test step's uploads and invocation), and the whole set-up.
+    const counts = async (args: string[]) => {
+      const cwd0 = tempDir('interrupted-count-');
+      folders.push(cwd0);
+      const up = await run('all.ts', cwd0, Number.MAX_SAFE_INTEGER, args);
+      assert.equal(up.r.code, 0, said(up.r));
+      const down = await run('80-teardown.ts', cwd0, Number.MAX_SAFE_INTEGER);
+      assert.equal(down.r.code, 0, said(down.r));
+      assert.deepEqual(await leftovers(), []);
+      return { setUp: up.trap!.seen, teardown: down.trap!.seen };
+    };
+    const throughTrigger = await counts(UNTIL_TRIGGER);
+    const whole = await counts([]);
+    const setupChanges = whole.setUp;
+    assert.deepEqual(setupChanges.slice(0, throughTrigger.setUp.length), throughTrigger.setUp);
     t.diagnostic(`set-up changes: ${setupChanges.join(', ')}`);
-    t.diagnostic(`teardown changes: ${teardownChanges.join(', ')}`);
+    t.diagnostic(`teardown changes: ${whole.teardown.join(', ')}`);
     const picked = setupChanges.flatMap((change, i) => (which(change) ? [i + 1] : []));
     assert.ok(picked.length > 0, setupChanges.join(', '));
+    // Teardown's changes that only a whole set-up gives it (emptying the buckets of the test step's
+    // objects): the runs killed at the test step's changes cut teardown there, one each.
+    const onlyWhole = whole.teardown.flatMap((c, i) => (throughTrigger.teardown.includes(c) ? [] : [i + 1]));
+    const testStepChanges = picked.filter((k) => k > throughTrigger.setUp.length);
+    if (picked.length === setupChanges.length) assert.ok(onlyWhole.length <= testStepChanges.length, 'all cut');
 
     for (const k of picked) {
       const cwd = tempDir('interrupted-');
       folders.push(cwd);
-      const killed = await run('all.ts', cwd, k);
+      // A change before the test step: the runs stop after the trigger, sparing an invocation each.
+      const short = k <= throughTrigger.setUp.length;
+      const args = short ? UNTIL_TRIGGER : [];
+      const teardownChanges = short ? throughTrigger.teardown : whole.teardown;
+      const cutAt = short ? k : onlyWhole[testStepChanges.indexOf(k)];
+      const killed = await run('all.ts', cwd, k, args);
       assert.ok(killed.trap!.sprung, `change ${k} (${setupChanges[k - 1]}) was reached`);
       assert.notEqual(killed.r.code, 0, `killed after ${killed.trap!.sprung}`);
-      const again = await run('all.ts', cwd);
+      const again = await run('all.ts', cwd, undefined, args);
       assert.equal(again.r.code, 0, `re-run after being killed after ${killed.trap!.sprung}:\n${said(again.r)}`);
-      assert.match(again.r.stdout, /Set-up is complete|Nothing needed changing/);
+      assert.match(again.r.stdout, args.length ? /Stopped after step trigger/ : /Set-up is complete|Nothing needed/);
 
-      // Teardown killed after its k-th deletion (when it has that many), then run again.
-      if (k <= teardownChanges.length) {
-        const cut = await run('80-teardown.ts', cwd, k);
-        assert.ok(cut.trap!.sprung, `teardown change ${k} (${teardownChanges[k - 1]}) was reached`);
+      // Teardown killed after one of its deletions (the k-th, when it has that many), then run again.
+      if (cutAt !== undefined && cutAt <= teardownChanges.length) {
+        const cut = await run('80-teardown.ts', cwd, cutAt);
+        assert.ok(cut.trap!.sprung, `teardown change ${cutAt} (${teardownChanges[cutAt - 1]}) was reached`);
       }
       const last = await run('80-teardown.ts', cwd);
       assert.equal(last.r.code, 0, `teardown after ${k}:\n${said(last.r)}`);

@@ -4,7 +4,12 @@
 // cached in module scope and a file cached in /tmp were already there.
 //   npx tsx walkthrough/extras/persistence.ts [--sequential 4] [--parallel 3] [--teardown]
 import { chalk, type minimist } from 'zx';
-import { invokeJsonCli, invokeTail, updateFunctionConfiguration, waitUpdated } from '../lib/actions/lambda.ts';
+import {
+  invokeJsonCli,
+  invokeTail,
+  updateFunctionConfiguration,
+  waitFunctionUpdatedV2,
+} from '../lib/actions/lambda.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
@@ -72,7 +77,7 @@ export async function persistence(ctx: Ctx, opts: PersistenceOptions): Promise<R
       'environment',
     )
   ) {
-    await report.wait(`waiting for ${name}'s new configuration`, () => waitUpdated(ctx, name));
+    await report.wait(`waiting for ${name}'s new configuration`, () => waitFunctionUpdatedV2(ctx, name));
     report.changed(`configuration of ${name} (PERSISTENCE_RUN=${runId}): this run starts without a warm environment`);
   }
   if (ctx.dryRun) {

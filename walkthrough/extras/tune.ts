@@ -13,9 +13,9 @@ import {
   invokeTail,
   invokeTailCli,
   updateFunctionConfiguration,
-  waitUpdated,
+  waitFunctionUpdatedV2,
 } from '../lib/actions/lambda.ts';
-import { waitForObject } from '../lib/actions/s3.ts';
+import { waitObjectExists } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { s3PutEvent } from '../lib/events.ts';
@@ -220,9 +220,9 @@ export async function tune(ctx: Ctx, opts: TuneOptions, signal?: AbortSignal): P
 
 async function setMemory(ctx: Ctx, name: string, size: number, why: 'tune' | 'restore' = 'tune'): Promise<void> {
   // An update still in progress (ours, or someone's) would make this one fail with ResourceConflictException.
-  await waitUpdated(ctx, name);
+  await waitFunctionUpdatedV2(ctx, name);
   await updateFunctionConfiguration(ctx, { FunctionName: name, MemorySize: size }, `memory (${size} MB)`);
-  await ctx.report.wait(`waiting for ${name} to use ${size} MB`, () => waitUpdated(ctx, name));
+  await ctx.report.wait(`waiting for ${name} to use ${size} MB`, () => waitFunctionUpdatedV2(ctx, name));
   if (why === 'restore') ctx.report.changed(`memory of ${name} restored to ${size} MB`);
 }
 
@@ -262,7 +262,7 @@ async function waitForThumbnail(ctx: Ctx, key: string): Promise<void> {
   const dest = ctx.state.data.destBucket?.name ?? ctx.settings.destBucket;
   try {
     await ctx.report.wait('waiting for the upload-triggered invocation to finish', () =>
-      waitForObject(ctx, dest, key, 60_000),
+      waitObjectExists(ctx, dest, key, 60_000),
     );
   } catch (err) {
     if (!(err instanceof PollTimeout)) throw err;

@@ -7,8 +7,6 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { loadConfig } from '../../local-aws/config.ts';
-import { startInBackground } from '../../local-aws/control.ts';
 import type { ParsedArgs } from './args.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { errorContext, UserError } from './errors.ts';
@@ -160,6 +158,9 @@ export async function connect(argv: ParsedArgs, options: ConnectOptions = {}): P
     let endpoint = base.endpoint;
     let credentials: ClientSettings['credentials'];
     if (base.target === 'local') {
+      // Only for this target: the endpoint's settings module loads zx (start-up of the other targets).
+      const { loadConfig } = await import('../../local-aws/config.ts');
+      const { startInBackground } = await import('../../local-aws/control.ts');
       const local = loadConfig();
       const started = await startInBackground(local);
       endpoint = started.url;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { invoke } from './actions/lambda.ts';
-import { getObjectBytes, headObject, putObject } from './actions/s3.ts';
+import { getObject, headObject, putObject } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { explain } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
@@ -132,7 +132,7 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   }
   const saved = path.join(OUT_DIR, `resized-${image.name}`);
   try {
-    const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, saved);
+    const thumb = await getObject(ctx, s.destBucket, thumbKey, saved);
     const meta = await decodeThumbnail(thumb, `s3://${s.destBucket}/${thumbKey}`);
     fs.writeFileSync(saved, thumb);
     Object.assign(run, { ok: true, thumbnail: thumb, thumbnailKey: thumbKey, savedTo: saved });

@@ -6,22 +6,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { createRole, putRolePolicy, deleteRole, deleteRolePolicy } from './actions/iam.ts';
-import { addInvokePermission, createFunction, deleteFunction } from './actions/lambda.ts';
-import { createLogGroup, deleteLogGroup, putRetention } from './actions/logs.ts';
+import { addPermission, createFunction, deleteFunction } from './actions/lambda.ts';
+import { createLogGroup, deleteLogGroup, putRetentionPolicy } from './actions/logs.ts';
 import type { ActionCtx } from './actions/run.ts';
 import {
-  blockPublicAccess,
+  putPublicAccessBlock,
   createBucket,
   deleteBucket,
-  putBucketTags,
-  putNotification,
+  putBucketTagging,
+  putBucketNotificationConfiguration,
   putObject,
   waitObjectExistsCommand,
 } from './actions/s3.ts';
 import { awsCommand, shellQuote } from './aws-cli.ts';
 import type { Ctx } from './context.ts';
 import { sampleImage } from './events.ts';
-import { UserError } from './errors.ts';
 import { lambdaTrustPolicy, logGroupName, partitionOf, SUITE_TAG, thumbnailPolicy } from './policies.ts';
 import { statementId, notificationId } from './resources/trigger-ids.ts';
 import { headingOf, oneShotSteps, stepById, stepCommand, stepRef } from './steps.ts';
@@ -118,8 +117,8 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
         await commandsOf(ctx, (c) => createBucket(c, bucket, s.region)),
       ),
     );
-    out.push(...(await commandsOf(ctx, (c) => blockPublicAccess(c, bucket))));
-    out.push(...(await commandsOf(ctx, (c) => putBucketTags(c, bucket, [SUITE_TAG]))));
+    out.push(...(await commandsOf(ctx, (c) => putPublicAccessBlock(c, bucket))));
+    out.push(...(await commandsOf(ctx, (c) => putBucketTagging(c, bucket, [SUITE_TAG]))));
   }
   out.push(
     heading('package'),
@@ -132,7 +131,7 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
       logGroupExists(t, group),
       await commandsOf(ctx, (c) => createLogGroup(c, group, { [SUITE_TAG.Key]: SUITE_TAG.Value })),
     ),
-    ...(await commandsOf(ctx, (c) => putRetention(c, group, s.logRetentionDays))),
+    ...(await commandsOf(ctx, (c) => putRetentionPolicy(c, group, s.logRetentionDays))),
     '# A new role takes a few seconds to be usable by Lambda (IAM is eventually consistent): retried.',
     `if ! ${awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName })} >/dev/null 2>&1; then`,
     '  for attempt in 1 2 3 4 5 6 7 8 9 10; do',
@@ -156,7 +155,7 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
     guarded(
       `${awsCommand(t, 'lambda', 'get-policy', { 'function-name': s.functionName, query: 'Policy', output: 'text' })}` +
         ` | grep -q ${shellQuote(`"Sid":"${sid}"`)}`,
-      await commandsOf(ctx, (c) => addInvokePermission(c, permission)),
+      await commandsOf(ctx, (c) => addPermission(c, permission)),
       true,
     ),
   );
@@ -165,7 +164,9 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
       { Id: notificationId(ctx), LambdaFunctionArn: functionArn, Events: ['s3:ObjectCreated:*' as const] },
     ],
   };
-  out.push(...(await commandsOf(ctx, (c) => putNotification(c, s.sourceBucket, notification, 'notify'))));
+  out.push(
+    ...(await commandsOf(ctx, (c) => putBucketNotificationConfiguration(c, s.sourceBucket, notification, 'notify'))),
+  );
   const key = 'images/sample.jpg';
   out.push(
     heading('test'),
@@ -192,7 +193,7 @@ async function teardownScript(ctx: Ctx): Promise<string> {
     heading('teardown'),
     ifExists(
       awsCommand(t, 's3api', 'head-bucket', { bucket: s.sourceBucket }),
-      await commandsOf(ctx, (c) => putNotification(c, s.sourceBucket, {}, 'remove')),
+      await commandsOf(ctx, (c) => putBucketNotificationConfiguration(c, s.sourceBucket, {}, 'remove')),
     ),
     ifExists(
       awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName }),
@@ -218,7 +219,7 @@ async function teardownScript(ctx: Ctx): Promise<string> {
 /** Writes DIR/set-up.sh, DIR/teardown.sh and the sample image set-up uploads; returns their paths. */
 export async function emitScripts(ctx: Ctx, dir: string, zipPath: string): Promise<string[]> {
   if (ctx.settings.trigger !== 'lambda')
-    throw new UserError('--emit-script writes the bucket -> function variant only.', 'Run it without --trigger sns.');
+    throw new Error('emitScripts: the SNS variant is not written (all.ts refuses)');
   fs.mkdirSync(dir, { recursive: true });
   const image = path.resolve(dir, 'sample.jpg');
   fs.writeFileSync(image, await sampleImage('emitted set-up'));

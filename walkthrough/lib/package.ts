@@ -1,13 +1,13 @@
 // Building the deployment package: the handler bundled with esbuild (the AWS SDK left out: the
-// runtime has it), sharp installed for Lambda's platform whatever this machine is, zipped so that
+// runtime has it), sharp for Lambda's platform whatever this machine is (copied from the project's
+// node_modules when this machine is of that platform, else installed by npm for it), zipped so that
 // the same sources always give the same bytes (and so the same CodeSha256).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, version as esbuildVersion } from 'esbuild';
-import { $ } from 'zx';
 import { UserError } from './errors.ts';
+import { hostIsLambdaPlatform, installedSharp } from './sharp-files.ts';
 import type { Architecture } from './settings.ts';
 import type { PackageRecord } from './state.ts';
 import { assemble, prepare, preparedEntries, zipEntries, type Prepared } from './zip.ts';
@@ -62,11 +62,26 @@ export function cpuOf(architecture: Architecture): 'x64' | 'arm64' {
   return architecture === 'arm64' ? 'arm64' : 'x64';
 }
 
+interface PackageJson {
+  name?: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  os?: string[];
+  cpu?: string[];
+  libc?: string[];
+}
+
+const readPackageJson = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+
 export function sharpVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'sharp', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return readPackageJson(path.join(PROJECT_ROOT, 'node_modules', 'sharp')).version;
+}
+
+/** Read, not imported: a re-run that reuses the zip needs esbuild's version only (start-up). */
+function esbuildVersion(): string {
+  return readPackageJson(path.join(PROJECT_ROOT, 'node_modules', 'esbuild')).version;
 }
 
 /**
@@ -100,7 +115,9 @@ function listFiles(dir: string, base = dir): string[] {
 /** Everything the package is made of but the handler's own files: sharp, its pins, the tools, this recipe. */
 export function depsHash(architecture: Architecture): string {
   const h = createHash('sha256');
-  h.update(`arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion}\nzlib=${process.versions.zlib}\n`);
+  h.update(
+    `arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion()}\nzlib=${process.versions.zlib}\n`,
+  );
   h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
   // This build recipe itself, and the zip writer (its bytes are the package's bytes).
   for (const recipe of [import.meta.url, new URL('./zip.ts', import.meta.url).href])
@@ -151,15 +168,27 @@ export function reusablePackage(architecture: Architecture): BuiltPackage | unde
   };
 }
 
+/** A folder's files as zip entries (names with forward slashes, under `prefix`), each with its path on disk. */
+function filesOf(dir: string, prefix = ''): Array<{ name: string; file: string }> {
+  return listFiles(dir).map((rel) => ({ name: prefix + rel.split(path.sep).join('/'), file: path.join(dir, rel) }));
+}
+
+type ZipSource = { name: string; file: string } | { name: string; data: Promise<Buffer> };
+
+/** Deterministic zip of files from anywhere: sorted by name, fixed times, fixed permissions. */
+function zipFiles(files: ZipSource[]): Promise<Buffer> {
+  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return zipEntries(sorted.map((f) => ({ name: f.name, data: 'file' in f ? fs.readFileSync(f.file) : f.data })));
+}
+
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
 export function zipFolder(dir: string): Promise<Buffer> {
-  return zipEntries(
-    listFiles(dir).map((rel) => ({ name: rel.split(path.sep).join('/'), data: fs.readFileSync(path.join(dir, rel)) })),
-  );
+  return zipFiles(filesOf(dir));
 }
 
 /** One ESM file for Lambda's Node runtime; the AWS SDK is left out (the runtime has it), and `external`. */
 export async function bundleHandler(entry: string, outfile: string, external: string[] = []): Promise<void> {
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [entry],
     outfile,
@@ -175,19 +204,17 @@ export async function bundleHandler(entry: string, outfile: string, external: st
   });
 }
 
-/** sharp for Lambda's platform, installed into the staging folder beside the bundle (npm, once per sharp). */
-async function installSharp(stage: string, architecture: Architecture, log: (line: string) => void): Promise<void> {
-  const cpu = cpuOf(architecture);
-  const version = sharpVersion();
-  const pkg = { name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } };
-  const manifest = { ...pkg, overrides: pinnedSharpDependencies() };
-  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+/** sharp's files as the package holds them, when this machine can give them without npm. */
+function copiedSharp(cpu: string): Array<{ name: string; file: string }> | undefined {
+  const dirs = hostIsLambdaPlatform(cpu) ? installedSharp(PROJECT_ROOT, cpu) : undefined;
+  return dirs && [...dirs].flatMap(([name, dir]) => filesOf(dir, `node_modules/${name}/`));
+}
+
+async function npmInstallSharp(stage: string, cpu: string, version: string, log: (line: string) => void) {
   log(`install sharp ${version} for linux-${cpu} (glibc)`);
+  const { $ } = await import('zx');
   try {
-    await $({
-      cwd: stage,
-      quiet: true,
-    })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
+    await $({ cwd: stage, quiet: true })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
   } catch (err) {
     throw new UserError(
       `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
@@ -195,14 +222,6 @@ async function installSharp(stage: string, architecture: Architecture, log: (lin
     );
   }
   fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
-  // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
-  for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
-    if (!fs.existsSync(path.join(stage, 'node_modules', native, 'package.json')))
-      throw new UserError(
-        `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
-        'Delete the build/ folder and re-run this step.',
-      );
-  }
 }
 
 /**
@@ -226,13 +245,51 @@ function lastEntries(architecture: Architecture, deps: string): Prepared[] | und
 
 const BUNDLE = 'index.mjs';
 
+/** The package's files built afresh: its package.json, the bundle, and sharp copied or installed. */
+async function freshFiles(
+  stage: string,
+  architecture: Architecture,
+  bundled: Promise<Buffer>,
+  sharpFrom: 'auto' | 'npm' | 'copy',
+  log: (line: string) => void,
+): Promise<ZipSource[]> {
+  const cpu = cpuOf(architecture);
+  const version = sharpVersion();
+  const pkg = { name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } };
+  const manifest = { ...pkg, overrides: pinnedSharpDependencies() };
+  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const copied = sharpFrom === 'npm' ? undefined : copiedSharp(cpu);
+  if (sharpFrom === 'copy' && !copied)
+    throw new Error(`sharp for linux-${cpu} (glibc) cannot be copied from this machine's node_modules`);
+  if (copied) log(`copy sharp ${version} for linux-${cpu} (glibc) from node_modules (this machine's platform)`);
+  else await npmInstallSharp(stage, cpu, version, log);
+  const files: ZipSource[] = [
+    ...filesOf(stage).filter((f) => f.name !== BUNDLE),
+    { name: BUNDLE, data: bundled },
+    ...(copied ?? []),
+  ];
+  // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
+  for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
+    if (!files.some((f) => f.name === `node_modules/${native}/package.json`))
+      throw new UserError(
+        `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
+        'Delete the build/ folder and re-run this step.',
+      );
+  }
+  return files;
+}
+
 /**
  * Builds the package from the handler's sources. The same sources give the same bytes whichever way
  * it is built: from scratch, or (when only the handler changed) the last zip with its bundle replaced.
+ *
+ * `sharpFrom`: 'auto' copies sharp from node_modules on a machine of Lambda's platform and installs it
+ * with npm elsewhere; 'npm' and 'copy' force one way (the test that both give the same bytes).
  */
 export async function buildPackage(
   architecture: Architecture,
   log: (line: string) => void = () => {},
+  sharpFrom: 'auto' | 'npm' | 'copy' = 'auto',
 ): Promise<BuiltPackage> {
   const deps = depsHash(architecture);
   const hash = inputsHash(architecture, deps);
@@ -244,17 +301,19 @@ export async function buildPackage(
     const stage = path.join(work, 'package');
     fs.mkdirSync(stage);
     log(`bundle ${path.relative(PROJECT_ROOT, handlerDir())} with esbuild (AWS SDK and sharp left out)`);
-    await bundleHandler(path.join(handlerDir(), 'index.ts'), path.join(stage, BUNDLE), ['sharp']);
-    const last = lastEntries(architecture, deps);
+    // Bundled while sharp is copied (or installed) and deflated: the zip waits for it last.
+    const index = path.join(stage, BUNDLE);
+    const bundled = bundleHandler(path.join(handlerDir(), 'index.ts'), index, ['sharp']).then(() =>
+      fs.readFileSync(index),
+    );
+    bundled.catch(() => undefined); // its error surfaces from the zip below
+    const last = sharpFrom === 'auto' ? lastEntries(architecture, deps) : undefined;
     let zip: Buffer;
     if (last) {
       log(`sharp ${version} as in the last package (same dependencies): only the bundle is new`);
-      const bundle = await prepare({ name: BUNDLE, data: fs.readFileSync(path.join(stage, BUNDLE)) });
+      const bundle = await prepare({ name: BUNDLE, data: bundled });
       zip = assemble(last.map((e) => (e.name.toString() === BUNDLE ? bundle : e)));
-    } else {
-      await installSharp(stage, architecture, log);
-      zip = await zipFolder(stage);
-    }
+    } else zip = await zipFiles(await freshFiles(stage, architecture, bundled, sharpFrom, log));
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
     fs.writeFileSync(`${p.zip}.tmp`, zip);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { invoke, type InvokeOutcome } from './actions/lambda.ts';
 import { filterLogEvents } from './actions/logs.ts';
-import { getObjectBytes, putObject, waitForObject, waitObjectExistsCommand } from './actions/s3.ts';
+import { getObject, putObject, waitObjectExists, waitObjectExistsCommand } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
@@ -239,7 +239,7 @@ export async function uploadAndCheck(ctx: Ctx, run: TestRun): Promise<void> {
   report.cli(waitObjectExistsCommand(ctx, s.destBucket, thumbKey));
   try {
     await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
-      waitForObject(ctx, s.destBucket, thumbKey, onAws ? 120_000 : 60_000),
+      waitObjectExists(ctx, s.destBucket, thumbKey, onAws ? 120_000 : 60_000),
     );
   } catch (err) {
     if (!(err instanceof PollTimeout)) throw err;
@@ -253,7 +253,7 @@ export async function uploadAndCheck(ctx: Ctx, run: TestRun): Promise<void> {
         : `Check the trigger (${stepRef('trigger')}) and the function log: aws logs tail ${logGroupName(s)}`,
     );
   }
-  const thumb = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
+  const thumb = await getObject(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
   const meta = await verifyThumbnail(
     thumb,
     `s3://${s.destBucket}/${thumbKey}`,

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../../local-aws/config.ts';
 import { logFile } from '../../local-aws/control.ts';
-import { deleteObject, getObjectBytes, headObject, waitForObject } from './actions/s3.ts';
+import { deleteObject, getObject, headObject, waitObjectExists } from './actions/s3.ts';
 import { publish } from './actions/sns.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
@@ -70,9 +70,9 @@ export async function publishAndCheck(ctx: Ctx, topicArn: string, key: string): 
   let thumbnail: Buffer;
   try {
     await report.wait(`waiting for s3://${s.destBucket}/${thumbKey}`, () =>
-      waitForObject(ctx, s.destBucket, thumbKey, s.target === 'aws' ? 120_000 : 60_000),
+      waitObjectExists(ctx, s.destBucket, thumbKey, s.target === 'aws' ? 120_000 : 60_000),
     );
-    thumbnail = await getObjectBytes(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
+    thumbnail = await getObject(ctx, s.destBucket, thumbKey, path.join(OUT_DIR, path.basename(thumbKey)));
   } catch (err) {
     if (!(err instanceof PollTimeout)) throw err;
     throw new UserError(

@@ -10,7 +10,8 @@ const deflateRaw = promisify(zlib.deflateRaw);
 export interface ZipEntry {
   /** Path inside the zip, with forward slashes. */
   name: string;
-  data: Buffer;
+  /** A promise when the file is still being made: the others are deflated meanwhile. */
+  data: Buffer | Promise<Buffer>;
 }
 
 /** 1980-01-01 00:00:00 in MS-DOS format (the earliest a zip can say). */
@@ -77,15 +78,16 @@ async function deflatePieces(data: Buffer, level: number): Promise<Buffer> {
 }
 
 export async function prepare(entry: ZipEntry, level = 6): Promise<Prepared> {
-  const deflated = await deflatePieces(entry.data, level);
+  const data = await entry.data;
+  const deflated = await deflatePieces(data, level);
   // Stored when deflate does not help (already-compressed data), as zip tools do.
-  const stored = deflated.length >= entry.data.length;
+  const stored = deflated.length >= data.length;
   return {
     name: Buffer.from(entry.name, 'utf8'),
     method: stored ? 0 : 8,
-    body: stored ? entry.data : deflated,
-    crc: crc32(entry.data),
-    size: entry.data.length,
+    body: stored ? data : deflated,
+    crc: crc32(data),
+    size: data.length,
   };
 }
 

@@ -13,8 +13,11 @@ import { Reporter, type Outcome, type ReporterOptions } from '../../lib/ui.ts';
 import type { LambdashArgs } from './args.ts';
 import { StateFile, stateFile } from '../../lib/state.ts';
 import type { LambdashState } from './state.ts';
+import type { Owner, Slot } from '../../lib/resources/ownership.ts';
 
 export const LAMBDASH_TAG = { Key: 'created-by', Value: 'lambdash' } as const;
+/** lambdash as the owner the resources layer checks (its tag) and names in its messages. */
+export const LAMBDASH: Owner = { tag: LAMBDASH_TAG, label: 'lambdash' };
 
 export interface LambdashNames {
   functionName: string;
@@ -124,4 +127,16 @@ export async function confirmChange(c: LambdashCtx, what: string): Promise<void>
   rl.close();
   if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('Stopped: nothing was changed.');
   c.confirmed = true;
+}
+
+/** Where lambdash keeps a resource's record (its own state file): the resources layer's slot. */
+export function lambdashSlot<K extends 'role' | 'logGroup'>(
+  c: Pick<LambdashCtx, 'state'>,
+  key: K,
+): Slot<NonNullable<LambdashState[K]>> {
+  return {
+    get: () => c.state.data[key] as NonNullable<LambdashState[K]> | undefined,
+    set: (record) => c.state.update((x) => (x[key] = record as LambdashState[K])),
+    clear: () => c.state.update((x) => delete x[key]),
+  };
 }

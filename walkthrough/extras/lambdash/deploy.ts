@@ -4,38 +4,30 @@
 import type { UpdateFunctionConfigurationCommandInput } from '@aws-sdk/client-lambda';
 import { RESERVE_SECONDS } from '../../../handlers/lambdash/protocol.ts';
 import {
-  createRole,
-  getRole,
-  getRolePolicy,
-  listRoleTags,
-  putRolePolicy,
-  updateAssumeRolePolicy,
-} from '../../lib/actions/iam.ts';
-import {
   createFunction,
   getFunction,
-  getPolicyStatements,
+  getPolicy,
   removePermission,
   retryWhileRoleNotReady,
   updateFunctionCode,
   updateFunctionConfiguration,
-  waitActive,
-  waitUpdated,
+  waitFunctionActiveV2,
+  waitFunctionUpdatedV2,
   type FunctionDefinition,
 } from '../../lib/actions/lambda.ts';
-import { createLogGroup, findLogGroup, putRetention } from '../../lib/actions/logs.ts';
 import {
-  blockPublicAccess,
+  putPublicAccessBlock,
   createBucket,
-  getBucketTags,
+  getBucketTagging,
   headBucket,
-  isPublicAccessBlocked,
-  putBucketTags,
+  getPublicAccessBlock,
+  putBucketTagging,
 } from '../../lib/actions/s3.ts';
 import { awsCode, UserError } from '../../lib/errors.ts';
-import { decodePolicy, samePolicy } from '../../lib/policies.ts';
+import { ensureLogGroup } from '../../lib/resources/log-group.ts';
 import { isOurs } from '../../lib/resources/ownership.ts';
-import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
+import { ensureRole } from '../../lib/resources/role.ts';
+import { confirmChange, LAMBDASH, LAMBDASH_TAG, lambdashSlot as slot, type LambdashCtx } from './context.ts';
 import type { LambdashPackage } from './package.ts';
 import { lambdashPolicy, lambdaTrustPolicy } from './policy.ts';
 import type { DeployedFunction } from './state.ts';
@@ -74,44 +66,21 @@ export function isCurrent(c: LambdashCtx, pkg: LambdashPackage): boolean {
   );
 }
 
-async function ensureRole(c: LambdashCtx): Promise<string> {
-  const { roleName, policyName } = c.names;
-  const trust = lambdaTrustPolicy();
-  let arn = `arn:${c.partition}:iam::${c.identity.accountId}:role/${roleName}`;
-  const role = await getRole(c, roleName);
-  if (!role) {
-    c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
-    try {
-      const created = await createRole(
-        c,
-        roleName,
-        trust,
-        [LAMBDASH_TAG],
-        'Execution role of lambdash: its own logs and PutObject on its output bucket',
-      );
-      if (created) c.report.created(`role ${roleName}`);
-    } catch (err) {
-      if (awsCode(err) !== 'EntityAlreadyExists') throw err; // a parallel run made it
-    }
-  } else {
-    const ours = isOurs(c.state.data.role, roleName, await listRoleTags(c, roleName), LAMBDASH_TAG);
-    if (!ours) throw notOurs(`A role named ${roleName}`);
-    arn = role.Arn ?? arn;
-    c.state.update((x) => (x.role = { name: roleName, arn, createdBySuite: true }));
-    c.report.found(`role ${roleName}`);
-    if (
-      !samePolicy(decodePolicy(role.AssumeRolePolicyDocument), trust) &&
-      (await updateAssumeRolePolicy(c, roleName, trust))
-    )
-      c.report.changed(`trust policy of ${roleName}: only lambda.amazonaws.com may assume it`);
-  }
-  const policy = lambdashPolicy(c.names, c.partition, c.region, c.identity.accountId);
-  const current = role ? await getRolePolicy(c, roleName, policyName) : undefined;
-  const what = `inline policy ${policyName}: s3:PutObject on ${c.names.bucket}/*, its own log streams`;
-  if (current !== undefined && samePolicy(current, policy)) c.report.unchanged(what);
-  else if (await putRolePolicy(c, roleName, policyName, policy))
-    c.report[current === undefined ? 'created' : 'changed'](what);
-  return arn;
+const RENAME = 'Pick other names with --name (or LAMBDASH_NAME).';
+
+function ensureLambdashRole(c: LambdashCtx): Promise<string> {
+  const spec = {
+    name: c.names.roleName,
+    trust: lambdaTrustPolicy(),
+    policyName: c.names.policyName,
+    policy: lambdashPolicy(c.names, c.partition, c.region, c.identity.accountId),
+    allows: `s3:PutObject on ${c.names.bucket}/*, its own log streams`,
+    tags: [LAMBDASH_TAG],
+    description: 'Execution role of lambdash: its own logs and PutObject on its output bucket',
+    rename: RENAME,
+    owner: LAMBDASH,
+  };
+  return ensureRole(c, spec, slot(c, 'role'));
 }
 
 async function ensureBucket(c: LambdashCtx): Promise<void> {
@@ -139,39 +108,25 @@ async function ensureBucket(c: LambdashCtx): Promise<void> {
         );
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     }
-    await blockPublicAccess(c, name);
-    await putBucketTags(c, name, [LAMBDASH_TAG]);
+    await putPublicAccessBlock(c, name);
+    await putBucketTagging(c, name, [LAMBDASH_TAG]);
     if (!c.dryRun) c.report.created(`output bucket ${name} (private)`);
     return;
   }
-  const tags = await getBucketTags(c, name);
+  const tags = await getBucketTagging(c, name);
   const tagged = isOurs(undefined, name, tags, LAMBDASH_TAG);
   if (!isOurs(c.state.data.bucket, name, tags, LAMBDASH_TAG)) throw notOurs(`A bucket named ${name}`);
   c.state.update((x) => (x.bucket = { name, createdBySuite: true }));
   c.report.found(`output bucket ${name}`);
   // An interrupted first deploy may have created it but not yet locked it down or tagged it.
-  if (!(await isPublicAccessBlocked(c, name)) && (await blockPublicAccess(c, name)))
+  if (!(await getPublicAccessBlock(c, name)) && (await putPublicAccessBlock(c, name)))
     c.report.changed(`output bucket ${name}: public access blocked`);
-  if (!tagged && (await putBucketTags(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
+  if (!tagged && (await putBucketTagging(c, name, [LAMBDASH_TAG]))) c.report.changed(`output bucket ${name}: tagged`);
 }
 
-async function ensureLogGroup(c: LambdashCtx): Promise<void> {
-  const name = c.names.logGroup;
-  const group = await findLogGroup(c, name);
-  if (group) {
-    // Lambda writes the group of a function lambdash created: then it is lambdash's to delete.
-    if (!c.state.data.logGroup)
-      c.state.update((x) => (x.logGroup = { name, createdBySuite: x.function?.createdBySuite ?? false }));
-    return c.report.found(`log group ${name}`);
-  }
-  c.state.update((x) => (x.logGroup = { name, createdBySuite: true }));
-  try {
-    await createLogGroup(c, name, { [LAMBDASH_TAG.Key]: LAMBDASH_TAG.Value });
-  } catch (err) {
-    if (awsCode(err) !== 'ResourceAlreadyExistsException') throw err;
-  }
-  await putRetention(c, name, LOG_RETENTION_DAYS);
-  if (!c.dryRun) c.report.created(`log group ${name} (kept ${LOG_RETENTION_DAYS} days)`);
+function ensureLambdashLogGroup(c: LambdashCtx): Promise<void> {
+  const spec = { name: c.names.logGroup, retentionDays: LOG_RETENTION_DAYS, owner: LAMBDASH };
+  return ensureLogGroup(c, spec, slot(c, 'logGroup'), c.state.data.function?.createdBySuite ?? false);
 }
 
 function definition(c: LambdashCtx, pkg: LambdashPackage, w: DeployedFunction): FunctionDefinition {
@@ -241,7 +196,7 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
         }
       }),
     );
-    await c.report.wait(`waiting for ${name} to become Active`, () => waitActive(c, name));
+    await c.report.wait(`waiting for ${name} to become Active`, () => waitFunctionActiveV2(c, name));
     if (c.dryRun) return;
     if (created)
       c.report.created(`function ${name} (${RUNTIME}, ${w.architecture}, ${w.memorySize} MB, timeout ${w.timeout} s)`);
@@ -252,18 +207,18 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
     c.state.update((x) => (x.function = { name, arn: config.FunctionArn ?? arn, createdBySuite: true }));
     c.report.found(`function ${name}`);
     if (config.State === 'Pending')
-      await c.report.wait('waiting for the function to become Active', () => waitActive(c, name));
+      await c.report.wait('waiting for the function to become Active', () => waitFunctionActiveV2(c, name));
     if (config.LastUpdateStatus === 'InProgress')
-      await c.report.wait('waiting for its last update to finish', () => waitUpdated(c, name));
+      await c.report.wait('waiting for its last update to finish', () => waitFunctionUpdatedV2(c, name));
     if (config.CodeSha256 !== pkg.codeSha256 || (config.Architectures?.[0] ?? 'x86_64') !== w.architecture) {
       if (await updateFunctionCode(c, name, pkg.zip, pkg.zipPath, w.architecture)) {
-        await c.report.wait('waiting for the code update', () => waitUpdated(c, name));
+        await c.report.wait('waiting for the code update', () => waitFunctionUpdatedV2(c, name));
         c.report.changed(`code of ${name} (CodeSha256 ${pkg.codeSha256})`);
       }
     } else c.report.unchanged(`code of ${name}`);
     const { input, fields } = configChanges(def, config as Record<string, unknown>);
     if (fields.length > 0 && (await updateFunctionConfiguration(c, input, fields.join(', ')))) {
-      await c.report.wait('waiting for the configuration update', () => waitUpdated(c, name));
+      await c.report.wait('waiting for the configuration update', () => waitFunctionUpdatedV2(c, name));
       c.report.changed(`configuration of ${name}: ${fields.join(', ')}`);
     }
     await removeResourcePolicy(c, name);
@@ -273,7 +228,7 @@ async function ensureFunction(c: LambdashCtx, pkg: LambdashPackage, w: DeployedF
 
 /** lambdash runs whatever it is sent: no service or account may be allowed to invoke it (no trigger ever does). */
 async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void> {
-  const statements = await getPolicyStatements(c, name);
+  const statements = await getPolicy(c, name);
   if (statements.length === 0)
     return c.report.unchanged(`resource policy of ${name}: none (only its own account's identities may invoke it)`);
   for (const st of statements) {
@@ -289,8 +244,8 @@ async function removeResourcePolicy(c: LambdashCtx, name: string): Promise<void>
 
 export async function ensureDeployed(c: LambdashCtx, pkg: LambdashPackage): Promise<void> {
   await confirmChange(c, 'deploy lambdash (or check and repair it)');
-  const roleArn = await ensureRole(c);
+  const roleArn = await ensureLambdashRole(c);
   await ensureBucket(c);
-  await ensureLogGroup(c);
+  await ensureLambdashLogGroup(c);
   await ensureFunction(c, pkg, { ...wanted(c, pkg), roleArn });
 }

@@ -1,13 +1,14 @@
 // --teardown: the function, its log group, the role (its policies first) and the output bucket
 // (emptied first), and nothing lambdash did not create (its state file and tags say which). Anything
 // already gone counts as done, so it works after any partial deploy and a second run changes nothing.
-import { getRole, listRoleTags } from '../../lib/actions/iam.ts';
 import { deleteFunction, getFunction } from '../../lib/actions/lambda.ts';
-import { deleteLogGroup, findLogGroup } from '../../lib/actions/logs.ts';
-import { deleteBucket, getBucketTags, headBucket } from '../../lib/actions/s3.ts';
-import { confirmChange, LAMBDASH_TAG, type LambdashCtx } from './context.ts';
+import { deleteBucket, getBucketTagging, headBucket } from '../../lib/actions/s3.ts';
+import { confirmChange, LAMBDASH, LAMBDASH_TAG, lambdashSlot as slot, type LambdashCtx } from './context.ts';
 import { isOurs } from '../../lib/resources/ownership.ts';
-import { deleteRoleWithPolicies, emptyBucket, gone } from '../../lib/removal.ts';
+import { gone } from '../../lib/removal.ts';
+import { emptyBucket } from '../../lib/resources/bucket.ts';
+import { removeLogGroup } from '../../lib/resources/log-group.ts';
+import { removeRole } from '../../lib/resources/role.ts';
 
 async function removeFunction(c: LambdashCtx): Promise<boolean> {
   const name = c.state.data.function?.name ?? c.names.functionName;
@@ -26,27 +27,6 @@ async function removeFunction(c: LambdashCtx): Promise<boolean> {
   return true;
 }
 
-async function removeLogGroup(c: LambdashCtx, functionWasOurs: boolean): Promise<void> {
-  const name = c.state.data.logGroup?.name ?? c.names.logGroup;
-  if (!(await findLogGroup(c, name))) c.report.gone(`log group ${name}`);
-  else if (c.state.data.logGroup?.createdBySuite || functionWasOurs) {
-    if (await gone(() => deleteLogGroup(c, name))) c.report.removed(`log group ${name}`);
-  } else return c.report.kept(`log group ${name} (not created by lambdash)`);
-  c.state.update((x) => delete x.logGroup);
-}
-
-async function removeRole(c: LambdashCtx): Promise<void> {
-  const name = c.state.data.role?.name ?? c.names.roleName;
-  if (!(await getRole(c, name))) {
-    c.report.gone(`role ${name}`);
-    return c.state.update((x) => delete x.role);
-  }
-  if (!isOurs(c.state.data.role, name, await listRoleTags(c, name), LAMBDASH_TAG))
-    return c.report.kept(`role ${name} (not created by lambdash)`);
-  await deleteRoleWithPolicies(c, name);
-  c.state.update((x) => delete x.role);
-}
-
 async function removeBucket(c: LambdashCtx): Promise<void> {
   const name = c.state.data.bucket?.name ?? c.names.bucket;
   const access = await headBucket(c, name);
@@ -57,7 +37,7 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
   if (access === 'forbidden') return c.report.kept(`bucket ${name} (owned by another account)`);
   if (access === 'other-region')
     return c.report.kept(`bucket ${name} (in another region than ${c.region}: not lambdash's for this region)`);
-  if (!isOurs(c.state.data.bucket, name, await getBucketTags(c, name), LAMBDASH_TAG))
+  if (!isOurs(c.state.data.bucket, name, await getBucketTagging(c, name), LAMBDASH_TAG))
     return c.report.kept(`bucket ${name} and its contents (not created by lambdash)`);
   // Objects left by runs that were interrupted before they fetched their output.
   const count = await emptyBucket(c, name);
@@ -69,8 +49,9 @@ async function removeBucket(c: LambdashCtx): Promise<void> {
 export async function teardown(c: LambdashCtx): Promise<void> {
   await confirmChange(c, 'remove lambdash (its function, log group, role and bucket)');
   const functionWasOurs = await removeFunction(c);
-  await removeLogGroup(c, functionWasOurs);
-  await removeRole(c);
+  const logGroup = c.state.data.logGroup?.name ?? c.names.logGroup;
+  await removeLogGroup(c, logGroup, slot(c, 'logGroup'), functionWasOurs, LAMBDASH);
+  await removeRole(c, c.state.data.role?.name ?? c.names.roleName, slot(c, 'role'), LAMBDASH);
   await removeBucket(c);
   const s = c.state.data;
   if (!c.dryRun && !s.function && !s.logGroup && !s.role && !s.bucket) {

@@ -97,10 +97,11 @@ export async function ensureProbe(ctx: Ctx): Promise<ProbeNames> {
     allows: 'its own logs only',
     tags: [SUITE_TAG],
     description: `Execution role of the ${n.functionName} persistence probe (its own logs only)`,
-    setting: 'FUNCTION_NAME',
+    rename: 'Set FUNCTION_NAME to another name.',
   };
   const roleArn = await ensureRole(ctx, role, slot.role);
-  await ensureLogGroup(ctx, n.logGroup, slot.logGroup, slot.function.get()?.createdBySuite ?? false);
+  const group = { name: n.logGroup, retentionDays: s.logRetentionDays };
+  await ensureLogGroup(ctx, group, slot.logGroup, slot.function.get()?.createdBySuite ?? false);
   const { zip, codeSha256, zipPath } = probeZip(ctx.dryRun);
   const def = {
     name: n.functionName,

@@ -136,7 +136,7 @@ const WAIT_SECONDS = 300;
 /** First re-check after 0.25 s, then backing off to 5 s: a quick state change is seen at once. */
 const POLL = { minDelay: 0.25, maxDelay: 5 };
 
-export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
+export async function waitFunctionActiveV2(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-active-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
   await waitUntilFunctionActiveV2(
@@ -147,7 +147,7 @@ export async function waitActive(ctx: ActionCtx, name: string): Promise<void> {
   });
 }
 
-export async function waitUpdated(ctx: ActionCtx, name: string): Promise<void> {
+export async function waitFunctionUpdatedV2(ctx: ActionCtx, name: string): Promise<void> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 'lambda', 'wait function-updated-v2', { 'function-name': name }));
   if (ctx.dryRun) return;
   await waitUntilFunctionUpdatedV2(
@@ -222,7 +222,7 @@ export interface PolicyStatement {
 }
 
 /** The function's resource policy statements ([] when it has none). */
-export async function getPolicyStatements(ctx: ActionCtx, name: string): Promise<PolicyStatement[]> {
+export async function getPolicy(ctx: ActionCtx, name: string): Promise<PolicyStatement[]> {
   try {
     const r = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: name }));
     return (JSON.parse(r.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
@@ -244,7 +244,7 @@ export interface InvokePermission {
 }
 
 /** Lets one service invoke the function, for one source only. */
-export function addInvokePermission(ctx: ActionCtx, p: InvokePermission) {
+export function addPermission(ctx: ActionCtx, p: InvokePermission) {
   return change(
     ctx,
     `allow ${p.principal} to invoke ${p.functionName} for ${p.sourceArn}`,

@@ -15,7 +15,8 @@ import { registerClient } from '../context.ts';
 
 registerClient('logs', CloudWatchLogsClient);
 
-export async function findLogGroup(ctx: ActionCtx, name: string): Promise<LogGroup | undefined> {
+/** DescribeLogGroups with the name as prefix: the group of exactly that name, if any. */
+export async function describeLogGroups(ctx: ActionCtx, name: string): Promise<LogGroup | undefined> {
   const r = await ctx.clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));
   return (r.logGroups ?? []).find((g) => g.logGroupName === name);
 }
@@ -34,7 +35,7 @@ export function createLogGroup(ctx: ActionCtx, name: string, tags: Record<string
   );
 }
 
-export function putRetention(ctx: ActionCtx, name: string, days: number) {
+export function putRetentionPolicy(ctx: ActionCtx, name: string, days: number) {
   return change(
     ctx,
     `keep the logs of ${name} for ${days} days`,

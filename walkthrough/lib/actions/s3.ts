@@ -63,8 +63,8 @@ export function createBucket(ctx: ActionCtx, bucket: string, region: string) {
   );
 }
 
-/** True when all four public-access switches are on. */
-export async function isPublicAccessBlocked(ctx: ActionCtx, bucket: string): Promise<boolean> {
+/** GetPublicAccessBlock: true when all four public-access switches are on. */
+export async function getPublicAccessBlock(ctx: ActionCtx, bucket: string): Promise<boolean> {
   try {
     const c = (await ctx.clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
       .PublicAccessBlockConfiguration;
@@ -75,7 +75,7 @@ export async function isPublicAccessBlocked(ctx: ActionCtx, bucket: string): Pro
   }
 }
 
-export function blockPublicAccess(ctx: ActionCtx, bucket: string) {
+export function putPublicAccessBlock(ctx: ActionCtx, bucket: string) {
   const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
   return change(
     ctx,
@@ -89,7 +89,7 @@ export function blockPublicAccess(ctx: ActionCtx, bucket: string) {
   );
 }
 
-export async function getBucketTags(ctx: ActionCtx, bucket: string): Promise<Tag[]> {
+export async function getBucketTagging(ctx: ActionCtx, bucket: string): Promise<Tag[]> {
   try {
     return (await ctx.clients.s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? [];
   } catch (err) {
@@ -98,7 +98,7 @@ export async function getBucketTags(ctx: ActionCtx, bucket: string): Promise<Tag
   }
 }
 
-export function putBucketTags(ctx: ActionCtx, bucket: string, tags: Tag[]) {
+export function putBucketTagging(ctx: ActionCtx, bucket: string, tags: Tag[]) {
   return change(
     ctx,
     `tag bucket ${bucket}`,
@@ -107,7 +107,10 @@ export function putBucketTags(ctx: ActionCtx, bucket: string, tags: Tag[]) {
   );
 }
 
-export async function getNotification(ctx: ActionCtx, bucket: string): Promise<NotificationConfiguration> {
+export async function getBucketNotificationConfiguration(
+  ctx: ActionCtx,
+  bucket: string,
+): Promise<NotificationConfiguration> {
   const r = await ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
   return {
     LambdaFunctionConfigurations: r.LambdaFunctionConfigurations,
@@ -118,7 +121,7 @@ export async function getNotification(ctx: ActionCtx, bucket: string): Promise<N
 }
 
 /** The call replaces the bucket's whole configuration: callers pass the merged one. */
-export function putNotification(
+export function putBucketNotificationConfiguration(
   ctx: ActionCtx,
   bucket: string,
   config: NotificationConfiguration,
@@ -159,8 +162,8 @@ export function waitObjectExistsCommand(ctx: ActionCtx, bucket: string, key: str
   return awsCommand(ctx.cliTarget, 's3api', 'wait object-exists', { bucket, key });
 }
 
-/** Polls HeadObject with backoff until the object exists; PollTimeout after `deadlineMs`. */
-export function waitForObject(ctx: ActionCtx, bucket: string, key: string, deadlineMs: number) {
+/** `aws s3api wait object-exists`: polls HeadObject with backoff; PollTimeout after `deadlineMs`. */
+export function waitObjectExists(ctx: ActionCtx, bucket: string, key: string, deadlineMs: number) {
   return pollUntil(async () => (await headObject(ctx, bucket, key)) ?? undefined, {
     deadlineMs,
     what: `s3://${bucket}/${key}`,
@@ -177,7 +180,7 @@ export async function headObject(ctx: ActionCtx, bucket: string, key: string) {
   }
 }
 
-export async function getObjectBytes(ctx: ActionCtx, bucket: string, key: string, localFile: string): Promise<Buffer> {
+export async function getObject(ctx: ActionCtx, bucket: string, key: string, localFile: string): Promise<Buffer> {
   ctx.report.cli(awsCommand(ctx.cliTarget, 's3api', 'get-object', { bucket, key }) + ' ' + shellQuote(localFile));
   const r = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await r.Body!.transformToByteArray());

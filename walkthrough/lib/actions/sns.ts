@@ -34,7 +34,7 @@ export async function getTopicAttributes(
   }
 }
 
-export async function listTopicTags(ctx: ActionCtx, topicArn: string): Promise<Tag[]> {
+export async function listTagsForResource(ctx: ActionCtx, topicArn: string): Promise<Tag[]> {
   try {
     return (await ctx.clients.sns.send(new ListTagsForResourceCommand({ ResourceArn: topicArn }))).Tags ?? [];
   } catch (err) {
@@ -53,7 +53,7 @@ export function createTopic(ctx: ActionCtx, name: string, tags: Tag[]) {
   );
 }
 
-export function setTopicPolicy(ctx: ActionCtx, topicArn: string, policy: unknown, description: string) {
+export function setTopicAttributes(ctx: ActionCtx, topicArn: string, policy: unknown, description: string) {
   const text = JSON.stringify(policy);
   return change(
     ctx,
@@ -71,7 +71,7 @@ export function setTopicPolicy(ctx: ActionCtx, topicArn: string, policy: unknown
 }
 
 /** Every subscription of the topic (all pages; [] when the topic is gone). */
-export async function listSubscriptions(ctx: ActionCtx, topicArn: string): Promise<Subscription[]> {
+export async function listSubscriptionsByTopic(ctx: ActionCtx, topicArn: string): Promise<Subscription[]> {
   const out: Subscription[] = [];
   let token: string | undefined;
   try {
@@ -89,7 +89,7 @@ export async function listSubscriptions(ctx: ActionCtx, topicArn: string): Promi
   return out;
 }
 
-export function subscribeFunction(ctx: ActionCtx, topicArn: string, functionArn: string) {
+export function subscribe(ctx: ActionCtx, topicArn: string, functionArn: string) {
   return change(
     ctx,
     `subscribe ${functionArn.split(':').pop()} to ${topicArn.split(':').pop()}`,

@@ -1,18 +1,24 @@
 // A bucket, private (all public access blocked) and tagged as ours; or someone else's, used as is.
 // Remove empties it of every version and unfinished upload first.
 import {
-  blockPublicAccess,
+  putPublicAccessBlock,
   createBucket,
+  abortMultipartUpload,
   deleteBucket,
-  getBucketTags,
+  deleteObjects,
+  listMultipartUploads,
+  listObjectVersions,
+  getBucketTagging,
   headBucket,
-  isPublicAccessBlocked,
-  putBucketTags,
+  getPublicAccessBlock,
+  putBucketTagging,
 } from '../actions/s3.ts';
+import type { ObjectIdentifier } from '@aws-sdk/client-s3';
+import type { ActionCtx } from '../actions/run.ts';
 import type { Ctx } from '../context.ts';
 import { awsCode, UserError } from '../errors.ts';
 import { SUITE_TAG } from '../policies.ts';
-import { emptyBucket, gone } from '../removal.ts';
+import { gone } from '../removal.ts';
 import type { OwnedResource } from '../state.ts';
 import { alreadyDone } from './done.ts';
 import { isOurs, type Slot } from './ownership.ts';
@@ -58,12 +64,15 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
         );
       if (awsCode(err) !== 'BucketAlreadyOwnedByYou') throw err;
     });
-    await blockPublicAccess(ctx, name);
-    await putBucketTags(ctx, name, [SUITE_TAG]);
+    await putPublicAccessBlock(ctx, name);
+    await putBucketTagging(ctx, name, [SUITE_TAG]);
     if (!ctx.dryRun) report.created(described);
     return;
   }
-  const tags = await getBucketTags(ctx, name);
+  // Read at once with the tags (start-up of a re-run); awaited, and its error seen, only if the bucket is ours.
+  const blockedRead = getPublicAccessBlock(ctx, name);
+  blockedRead.catch(() => undefined);
+  const tags = await getBucketTagging(ctx, name);
   const tagged = isOurs(undefined, name, tags);
   const ours = isOurs(slot.get(), name, tags);
   slot.set({ name, createdBySuite: ours });
@@ -72,11 +81,11 @@ export async function ensureBucket(ctx: Ctx, spec: BucketSpec, slot: Slot<OwnedR
   report.found(`${label} ${name}`);
   await createBucket(alreadyDone(ctx), name, ctx.settings.region);
   // An interrupted first run may have created the bucket but not yet locked it down or tagged it.
-  const blocked = await isPublicAccessBlocked(ctx, name);
-  if (!blocked && (await blockPublicAccess(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
-  if (blocked) await blockPublicAccess(alreadyDone(ctx), name);
-  if (!tagged && (await putBucketTags(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
-  if (tagged) await putBucketTags(alreadyDone(ctx), name, [SUITE_TAG]);
+  const blocked = await blockedRead;
+  if (!blocked && (await putPublicAccessBlock(ctx, name))) report.changed(`${label} ${name}: public access blocked`);
+  if (blocked) await putPublicAccessBlock(alreadyDone(ctx), name);
+  if (!tagged && (await putBucketTagging(ctx, name, [SUITE_TAG]))) report.changed(`${label} ${name}: tagged`);
+  if (tagged) await putBucketTagging(alreadyDone(ctx), name, [SUITE_TAG]);
 }
 
 /** Empties and deletes the bucket if it is ours (unless --keep-buckets). */
@@ -93,11 +102,32 @@ export async function removeBucket(ctx: Ctx, name: string, slot: Slot<OwnedResou
     );
   if (access === 'other-region')
     return ctx.report.kept(`bucket ${name} (in another region than ${ctx.settings.region})`);
-  if (!isOurs(slot.get(), name, await getBucketTags(ctx, name)))
+  if (!isOurs(slot.get(), name, await getBucketTagging(ctx, name)))
     return ctx.report.kept(`bucket ${name} and its contents (not created by this walkthrough)`);
   if (ctx.argv['keep-buckets']) return ctx.report.kept(`bucket ${name} and its contents (--keep-buckets)`);
   const count = await ctx.report.wait(`emptying ${name}`, () => emptyBucket(ctx, name));
   if (await gone(() => deleteBucket(ctx, name)))
     ctx.report.removed(`bucket ${name} (${count} object version(s) deleted first)`);
   slot.clear();
+}
+
+/** Deletes every object version and aborts every unfinished upload; returns how many versions went. */
+export async function emptyBucket(ctx: ActionCtx, bucket: string): Promise<number> {
+  let removed = 0;
+  let marker: { keyMarker?: string; versionIdMarker?: string } | undefined = {};
+  while (marker) {
+    const page: { ids: ObjectIdentifier[]; next?: { keyMarker?: string; versionIdMarker?: string } } =
+      await listObjectVersions(ctx, bucket, marker.keyMarker, marker.versionIdMarker);
+    for (let i = 0; i < page.ids.length; i += 1000) {
+      const batch = page.ids.slice(i, i + 1000);
+      await deleteObjects(ctx, bucket, batch);
+      removed += batch.length;
+    }
+    marker = page.next;
+  }
+  for (const upload of await listMultipartUploads(ctx, bucket)) {
+    if (upload.Key && upload.UploadId)
+      await gone(() => abortMultipartUpload(ctx, bucket, upload.Key!, upload.UploadId!));
+  }
+  return removed;
 }

@@ -9,8 +9,8 @@ import {
   retryWhileRoleNotReady,
   updateFunctionCode,
   updateFunctionConfiguration,
-  waitActive,
-  waitUpdated,
+  waitFunctionActiveV2,
+  waitFunctionUpdatedV2,
   type FunctionDefinition,
 } from '../actions/lambda.ts';
 import type { Ctx } from '../context.ts';
@@ -78,7 +78,7 @@ async function create(ctx: Ctx, def: FunctionDefinition, code: FunctionCode, slo
       );
     }),
   );
-  await report.wait(`waiting for ${def.name} to become Active`, () => waitActive(ctx, def.name));
+  await report.wait(`waiting for ${def.name} to become Active`, () => waitFunctionActiveV2(ctx, def.name));
   if (!created) return; // dry run
   slot.set({ name: def.name, arn: created.FunctionArn ?? arn, createdBySuite: true, codeSha256: created.CodeSha256 });
   report.created(`function ${def.name} (${def.runtime}, ${def.architecture}, ${def.memorySize} MB, ${def.timeout} s)`);
@@ -109,7 +109,7 @@ export async function syncCode(
     return false;
   }
   if (!(await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture))) return false;
-  await report.wait('waiting for the code update', () => waitUpdated(ctx, def.name));
+  await report.wait('waiting for the code update', () => waitFunctionUpdatedV2(ctx, def.name));
   slot.set({ name: def.name, arn: current.arn, createdBySuite: true, codeSha256: code.codeSha256 });
   report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
   return true;
@@ -137,9 +137,9 @@ export async function ensureFunction(
   await createFunction(alreadyDone(ctx), def, code.zip);
   // Pitfall 3: a change while another is in progress is refused (ResourceConflictException).
   if (config.State === 'Pending')
-    await report.wait('waiting for the function to become Active', () => waitActive(ctx, def.name));
+    await report.wait('waiting for the function to become Active', () => waitFunctionActiveV2(ctx, def.name));
   if (config.LastUpdateStatus === 'InProgress')
-    await report.wait('waiting for the last update to finish', () => waitUpdated(ctx, def.name));
+    await report.wait('waiting for the last update to finish', () => waitFunctionUpdatedV2(ctx, def.name));
 
   await syncCode(ctx, def, code, slot, {
     arn,
@@ -149,7 +149,7 @@ export async function ensureFunction(
   const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
   if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
   if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {
-    await report.wait('waiting for the configuration update', () => waitUpdated(ctx, def.name));
+    await report.wait('waiting for the configuration update', () => waitFunctionUpdatedV2(ctx, def.name));
     report.changed(`configuration of ${def.name}: ${fields.join(', ')}`);
   }
 }

@@ -7,7 +7,7 @@ import type {
   NotificationConfiguration,
   TopicConfiguration,
 } from '@aws-sdk/client-s3';
-import { getNotification, headBucket, putNotification } from '../actions/s3.ts';
+import { getBucketNotificationConfiguration, headBucket, putBucketNotificationConfiguration } from '../actions/s3.ts';
 import type { Ctx } from '../context.ts';
 import { awsCode, UserError } from '../errors.ts';
 import { retry } from '../retry.ts';
@@ -36,10 +36,12 @@ export async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targe
   const id = kind === 'lambda' ? lambdaId : topicId;
   const target = kind === 'lambda' ? s.functionName : `topic ${s.topicName}`;
   // In a dry run on a fresh account the bucket does not exist yet: nothing to merge with.
-  const current: NotificationConfiguration = await getNotification(ctx, s.sourceBucket).catch((err: unknown) => {
-    if (ctx.dryRun && awsCode(err) === 'NoSuchBucket') return {};
-    throw err;
-  });
+  const current: NotificationConfiguration = await getBucketNotificationConfiguration(ctx, s.sourceBucket).catch(
+    (err: unknown) => {
+      if (ctx.dryRun && awsCode(err) === 'NoSuchBucket') return {};
+      throw err;
+    },
+  );
   const lambdas = current.LambdaFunctionConfigurations ?? [];
   const topics = current.TopicConfigurations ?? [];
   const mine = kind === 'lambda' ? lambdas.find((c) => c.Id === lambdaId) : topics.find((c) => c.Id === topicId);
@@ -53,7 +55,7 @@ export async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targe
   state.update((x) => (x.notification = { bucket: s.sourceBucket, configurationId: id, kind }));
   const what = `notification ${id}: s3:ObjectCreated:* on ${s.sourceBucket} -> ${target}`;
   if (mine && sameEntry(mine, wanted) && !stale) {
-    await putNotification(alreadyDone(ctx), s.sourceBucket, current, `notify ${target}`);
+    await putBucketNotificationConfiguration(alreadyDone(ctx), s.sourceBucket, current, `notify ${target}`);
     return report.unchanged(what);
   }
   const otherLambdas = lambdas.filter((c) => c.Id !== lambdaId);
@@ -69,7 +71,7 @@ export async function ensureNotification(ctx: Ctx, kind: 'lambda' | 'sns', targe
     `notify ${target} of s3:ObjectCreated:* on ${s.sourceBucket}` +
     (others ? ` (keeping ${others} other configuration(s))` : '');
   try {
-    const done = await retry(() => putNotification(ctx, s.sourceBucket, merged, description), {
+    const done = await retry(() => putBucketNotificationConfiguration(ctx, s.sourceBucket, merged, description), {
       deadlineMs: 60_000,
       initialDelayMs: 1000,
       // The new permission or topic policy may take a moment to be seen by S3's validation.
@@ -116,7 +118,7 @@ export async function removeNotification(ctx: Ctx): Promise<void> {
   const named = [...ids].join(', ');
   if ((await headBucket(ctx, bucket)) !== 'ours')
     return ctx.report.gone(`notification ${named} (bucket ${bucket} is gone)`);
-  const current = await getNotification(ctx, bucket);
+  const current = await getBucketNotificationConfiguration(ctx, bucket);
   const lambdas = current.LambdaFunctionConfigurations ?? [];
   const topics = current.TopicConfigurations ?? [];
   const found = [...lambdas, ...topics].filter((c) => c.Id !== undefined && ids.has(c.Id)).map((c) => c.Id!);
@@ -128,7 +130,14 @@ export async function removeNotification(ctx: Ctx): Promise<void> {
       LambdaFunctionConfigurations: lambdas.filter((c) => !ids.has(c.Id ?? '')),
       TopicConfigurations: topics.filter((c) => !ids.has(c.Id ?? '')),
     };
-    if (await putNotification(ctx, bucket, rest, `remove notification ${found.join(', ')} from ${bucket}`))
+    if (
+      await putBucketNotificationConfiguration(
+        ctx,
+        bucket,
+        rest,
+        `remove notification ${found.join(', ')} from ${bucket}`,
+      )
+    )
       for (const id of found) ctx.report.removed(`notification ${id} on ${bucket}`);
   }
   ctx.state.update((x) => delete x.notification);

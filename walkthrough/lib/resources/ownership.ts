@@ -7,6 +7,15 @@ import type { OwnedEntry, OwnedKind, OwnedResource, WalkthroughState } from '../
 
 type Tags = ReadonlyArray<{ Key?: string; Value?: string }> | Record<string, string> | undefined;
 
+/** Who "us" is: the walkthrough (and the extras that share its state), or lambdash with its own tag. */
+export interface Owner {
+  tag: { Key: string; Value: string };
+  /** As messages name it: "not created by this walkthrough". */
+  label: string;
+}
+
+export const WALKTHROUGH: Owner = { tag: SUITE_TAG, label: 'this walkthrough' };
+
 /** THE rule: recorded as created by us under this name, or tagged as ours. */
 export function isOurs(
   record: OwnedResource | undefined,

@@ -1,11 +1,6 @@
 // A statement in the function's resource policy letting a service invoke it, for one source only
 // (SourceArn, and SourceAccount for S3: pitfall 4). A statement that differs is replaced.
-import {
-  addInvokePermission,
-  getPolicyStatements,
-  removePermission,
-  type InvokePermission,
-} from '../actions/lambda.ts';
+import { addPermission, getPolicy, removePermission, type InvokePermission } from '../actions/lambda.ts';
 import type { Ctx } from '../context.ts';
 import { gone } from '../removal.ts';
 import type { PermissionRecord } from '../state.ts';
@@ -16,7 +11,7 @@ export async function ensureInvokePermission(
   p: InvokePermission,
   record: (r: PermissionRecord) => void,
 ): Promise<void> {
-  const statement = (await getPolicyStatements(ctx, p.functionName)).find((st) => st.Sid === p.statementId);
+  const statement = (await getPolicy(ctx, p.functionName)).find((st) => st.Sid === p.statementId);
   const condition = statement?.Condition ?? {};
   const same =
     statement &&
@@ -28,16 +23,16 @@ export async function ensureInvokePermission(
   const what =
     `permission ${p.statementId}: ${p.principal} may invoke ${p.functionName} ` + `for ${p.sourceArn}${account} only`;
   if (same) {
-    await addInvokePermission(alreadyDone(ctx), p);
+    await addPermission(alreadyDone(ctx), p);
     return ctx.report.unchanged(what);
   }
   if (statement) await removePermission(ctx, p.functionName, p.statementId);
-  if (await addInvokePermission(ctx, p)) ctx.report[statement ? 'changed' : 'created'](what);
+  if (await addPermission(ctx, p)) ctx.report[statement ? 'changed' : 'created'](what);
 }
 
 /** Removes those statements of the function's policy that are there (a function we did not create keeps the rest). */
 export async function removeInvokePermissions(ctx: Ctx, functionName: string, sids: string[]): Promise<void> {
-  const statements = await getPolicyStatements(ctx, functionName);
+  const statements = await getPolicy(ctx, functionName);
   for (const sid of sids) {
     if (statements.some((st) => st.Sid === sid) && (await gone(() => removePermission(ctx, functionName, sid))))
       ctx.report.removed(`permission ${sid} of ${functionName}`);

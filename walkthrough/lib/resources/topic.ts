@@ -5,10 +5,10 @@ import {
   createTopic,
   deleteTopic,
   getTopicAttributes,
-  listSubscriptions,
-  listTopicTags,
-  setTopicPolicy,
-  subscribeFunction,
+  listSubscriptionsByTopic,
+  listTagsForResource,
+  setTopicAttributes,
+  subscribe,
   unsubscribe,
 } from '../actions/sns.ts';
 import type { Ctx } from '../context.ts';
@@ -32,7 +32,7 @@ export async function ensureTopic(ctx: Ctx): Promise<{ arn: string; attributes?:
     return { arn: created?.TopicArn ?? arn };
   }
   const mine = state.data.topic?.name === s.topicName ? state.data.topic : undefined;
-  const ours = isOurs(mine, s.topicName, await listTopicTags(ctx, arn));
+  const ours = isOurs(mine, s.topicName, await listTagsForResource(ctx, arn));
   state.update((x) => (x.topic = { ...mine, name: s.topicName, arn, createdBySuite: ours }));
   if (ours) await createTopic(alreadyDone(ctx), s.topicName, [SUITE_TAG]);
   report.found(
@@ -85,28 +85,33 @@ export async function ensureTopicPolicy(
   const what =
     `topic policy ${sid}: s3.amazonaws.com may publish to ${s.topicName} ` + `for ${bucketArn} in ${s.accountId} only`;
   if (current && samePolicy(current, wanted)) {
-    await setTopicPolicy(alreadyDone(ctx), topicArn, wanted, what);
+    await setTopicAttributes(alreadyDone(ctx), topicArn, wanted, what);
     return report.unchanged(what);
   }
   const had = (current?.Statement ?? []).some((st) => st.Sid === sid);
   if (
-    await setTopicPolicy(ctx, topicArn, wanted, `let s3.amazonaws.com publish to ${s.topicName} for ${bucketArn} only`)
+    await setTopicAttributes(
+      ctx,
+      topicArn,
+      wanted,
+      `let s3.amazonaws.com publish to ${s.topicName} for ${bucketArn} only`,
+    )
   )
     report[had ? 'changed' : 'created'](what);
 }
 
 export async function ensureSubscription(ctx: Ctx, topicArn: string, functionArn: string): Promise<void> {
   const { settings: s, report, state } = ctx;
-  const existing = (await listSubscriptions(ctx, topicArn)).find(
+  const existing = (await listSubscriptionsByTopic(ctx, topicArn)).find(
     (sub) => sub.Protocol === 'lambda' && sub.Endpoint === functionArn,
   );
   const what = `subscription: ${s.functionName} receives what ${s.topicName} publishes`;
   if (existing?.SubscriptionArn) {
     state.update((x) => x.topic && (x.topic.subscriptionArn = existing.SubscriptionArn));
-    await subscribeFunction(alreadyDone(ctx), topicArn, functionArn);
+    await subscribe(alreadyDone(ctx), topicArn, functionArn);
     return report.unchanged(what);
   }
-  const r = await subscribeFunction(ctx, topicArn, functionArn);
+  const r = await subscribe(ctx, topicArn, functionArn);
   if (!r?.SubscriptionArn) return;
   state.update((x) => x.topic && (x.topic.subscriptionArn = r.SubscriptionArn));
   report.created(what);
@@ -121,12 +126,12 @@ export async function removeTopic(ctx: Ctx): Promise<void> {
   const attributes = await getTopicAttributes(ctx, arn);
   if (!attributes) {
     ctx.report.gone(`topic ${name}`);
-  } else if (isOurs(record, name, await listTopicTags(ctx, arn))) {
+  } else if (isOurs(record, name, await listTagsForResource(ctx, arn))) {
     if (await gone(() => deleteTopic(ctx, arn)))
       ctx.report.removed(`topic ${name} (with its subscriptions and policy)`);
   } else {
     const functionArn = ctx.state.data.function?.arn;
-    for (const sub of await listSubscriptions(ctx, arn)) {
+    for (const sub of await listSubscriptionsByTopic(ctx, arn)) {
       const mine =
         sub.SubscriptionArn === record?.subscriptionArn ||
         (sub.Protocol === 'lambda' && functionArn !== undefined && sub.Endpoint === functionArn);
@@ -140,7 +145,7 @@ export async function removeTopic(ctx: Ctx): Promise<void> {
     const statements = policy ? [policy.Statement].flat() : [];
     if (policy && statements.some((st) => st.Sid === sid)) {
       const rest = { ...policy, Statement: statements.filter((st) => st.Sid !== sid) };
-      if (await gone(() => setTopicPolicy(ctx, arn, rest, `remove statement ${sid} from the policy of ${name}`)))
+      if (await gone(() => setTopicAttributes(ctx, arn, rest, `remove statement ${sid} from the policy of ${name}`)))
         ctx.report.removed(`topic policy statement ${sid} of ${name}`);
     }
     ctx.report.kept(`topic ${name} (not created by this walkthrough)`);
