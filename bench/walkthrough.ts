@@ -14,7 +14,7 @@ import {
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { parseReport } from '../walkthrough/extras/lib/report-line.ts';
+import { parseReport } from '../walkthrough/lib/report-line.ts';
 import { clients, createRole, initDurationOf } from './lambda/kit.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { measureStartup, renderStartup } from './walkthrough-startup.ts';

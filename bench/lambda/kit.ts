@@ -3,7 +3,7 @@ import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCom
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { zipSync } from 'fflate';
-import { parseReport } from '../../walkthrough/extras/lib/report-line.ts';
+import { parseReport } from '../../walkthrough/lib/report-line.ts';
 import { lambdaTrustPolicy } from '../../walkthrough/lib/policies.ts';
 
 /** The empty handler both sides run (ours from a zip, lambda-local from the same file on disk). */

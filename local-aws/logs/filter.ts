@@ -1,9 +1,10 @@
 // CloudWatch Logs filter patterns for FilterLogEvents (docs/local-aws/protocols.md#filter-patterns):
-// terms that must all appear, "quoted phrases", ?any-of terms, -excluded terms (case-sensitive), and
+// terms that must all appear, "quoted phrases", ?any-of terms, -excluded terms (case-sensitive),
 // JSON patterns such as `{ $.level = "ERROR" }`, `{ ($.ms > 100) && ($.user != "bot*") }`, `{ $.x NOT
-// EXISTS }`.
+// EXISTS }`, space-delimited ones such as `[ip, ..., status = 5*]` (filter-delimited.ts) and `%regex%`.
 import { AwsError } from '../core/errors.ts';
 import { wildcardMatch } from '../iam/evaluate.ts';
+import { compileDelimited } from './filter-delimited.ts';
 
 export type Matcher = (message: string) => boolean;
 
@@ -45,12 +46,8 @@ export function compileFilter(pattern: string | undefined): Matcher {
   const p = (pattern ?? '').trim();
   if (p === '') return () => true;
   if (p.startsWith('{')) return compileJson(p);
-  if (p.startsWith('['))
-    throw new AwsError(
-      'InvalidParameterException',
-      'The local AWS endpoint does not support space-delimited filter patterns ([…]).',
-      400,
-    );
+  if (p.startsWith('[')) return compileDelimited(p);
+  if (p.length >= 2 && p.startsWith('%') && p.endsWith('%')) return compileRegex(p.slice(1, -1));
   const all = terms(p);
   const required = all.filter((t) => t.prefix === '').map((t) => t.text);
   const anyOf = all.filter((t) => t.prefix === '?').map((t) => t.text);
@@ -59,6 +56,18 @@ export function compileFilter(pattern: string | undefined): Matcher {
     required.every((t) => m.includes(t)) &&
     (anyOf.length === 0 || anyOf.some((t) => m.includes(t))) &&
     !excluded.some((t) => m.includes(t));
+}
+
+/** `%regex%`: CloudWatch's regular expressions have no groups: ( and ) are refused, as there. */
+function compileRegex(source: string): Matcher {
+  if (/[()]/.test(source)) throw invalid('( and ) are not supported in a regular expression');
+  let re: RegExp;
+  try {
+    re = new RegExp(source);
+  } catch (err) {
+    throw invalid(`bad regular expression: ${(err as Error).message}`);
+  }
+  return (m) => re.test(m);
 }
 
 // ---- JSON patterns: a small recursive-descent parser over the pattern text ----

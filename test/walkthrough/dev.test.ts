@@ -1,13 +1,14 @@
 // `npm run dev` as a user runs it, against the local endpoint, on a copy of the handler: the first test,
-// a save that changes the thumbnail's width, a syntax error reported while the loop keeps running, the
-// fix, and Ctrl-C leaving the function's code and the state file in agreement (also mid-save). Every
-// wait is on the script's output, with a deadline.
+// a save that changes the thumbnail's width (and its run on the results page), a syntax error reported
+// while the loop keeps running, the fix, and Ctrl-C leaving the function's code and the state file in
+// agreement (also mid-save). Every wait is on the script's output, with a deadline.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import sharp from 'sharp';
+import { readResults } from '../../walkthrough/lib/gallery.ts';
 import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
 import {
   endpointEnv,
@@ -116,6 +117,13 @@ describe('npm run dev', () => {
     assert.match(out, /"width":120,"height":75/, 'the handler log line of that run');
     assert.match(out, /REPORT RequestId: /);
     assert.equal(await widthOf('out/resized-sample.jpg'), 120);
+    // The run is on the results page, newest first, as the test step's and invoke's are.
+    assert.match(out, /results page: out\/index\.html/);
+    const [newest] = readResults(path.join(cwd, 'out'));
+    assert.equal(newest?.via, 'dev');
+    assert.equal(newest?.name, 'dev/sample.jpg');
+    assert.equal(newest?.thumbnail?.width, 120);
+    assert.ok(fs.existsSync(path.join(cwd, 'out', 'index.html')));
     const now = await deployedSha();
     assert.notEqual(now, before);
     assert.equal(state().function?.codeSha256, now);

@@ -13,9 +13,9 @@ import {
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
-import { errorTypeOf } from './lib/invoke.ts';
+import { errorTypeOf } from '../lib/function-error.ts';
 import { ensureProbe, removeProbe } from './lib/probe.ts';
-import { parseReport } from './lib/report-line.ts';
+import { parseReport } from '../lib/report-line.ts';
 import { formatTable } from './lib/table.ts';
 
 export interface PersistenceOptions {

@@ -18,14 +18,15 @@ import {
 import { waitObjectExists } from '../lib/actions/s3.ts';
 import { connect, type Ctx } from '../lib/context.ts';
 import { UserError } from '../lib/errors.ts';
+import { renderGallery } from '../lib/gallery.ts';
 import { s3PutEvent } from '../lib/events.ts';
 import { COMMON_HELP, fail, isMain, parseArgs, SCRIPT_FLAGS } from '../lib/main.ts';
 import { partitionOf } from '../lib/policies.ts';
 import { PollTimeout } from '../lib/retry.ts';
 import { cpuStatus, NOT_ENFORCED_BANNER, type CpuStatus } from './lib/cpu-status.ts';
-import { errorTypeOf } from './lib/invoke.ts';
+import { errorTypeOf } from '../lib/function-error.ts';
 import { loadPrices, pricesFor, type Prices } from './lib/prices.ts';
-import { parseReport, type Report } from './lib/report-line.ts';
+import { parseReport, type Report } from '../lib/report-line.ts';
 import { tuneChartSvg } from './lib/svg-chart.ts';
 import { loadTuneImage, uploadOnce, type TuneImage } from './lib/tune-image.ts';
 import {
@@ -367,6 +368,8 @@ function writeChart(o: TuneOutcome, opts: TuneOptions, region: string): string {
   });
   fs.mkdirSync(OUT_DIR, { recursive: true });
   fs.writeFileSync(file, svg);
+  // The results page shows the newest chart.
+  renderGallery(OUT_DIR);
   return path.resolve(file);
 }
 

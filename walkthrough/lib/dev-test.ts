@@ -10,6 +10,7 @@ import { getObject, headObject, putObject } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { explain } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
+import { recordAndSay } from './gallery.ts';
 import { partitionOf } from './policies.ts';
 import { decodeThumbnail, expectedWidth, OUT_DIR, readImageFile } from './thumbnail-test.ts';
 
@@ -45,6 +46,8 @@ export interface DevRun {
   initMs?: number;
   /** Why it failed: the function's error, its refusal reason, or a thumbnail that does not decode. */
   error?: string;
+  /** For the results page: the function's refusal reason, or its error type. */
+  refusal?: string;
 }
 
 const indent = (lines: string[]) => lines.map((l) => '    ' + l).join('\n');
@@ -121,6 +124,7 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   const run: DevRun = { image, ok: false, durationMs, billedMs, initMs };
   if (result.functionError || !answer.written?.includes(thumbKey)) {
     const refused = answer.failed?.find((f) => f.key === image.key)?.reason;
+    run.refusal = result.functionError ? `function error: ${result.functionError}` : (refused ?? result.payload);
     run.error = result.functionError
       ? `the function failed (${result.functionError}): ${result.payload}`
       : refused
@@ -150,4 +154,21 @@ export async function testImage(ctx: Ctx, image: DevImage): Promise<DevRun> {
   }
   report.print(indent(log));
   return run;
+}
+
+/** Adds a run to out/index.html, as the test step and `npm run invoke` do. */
+export function recordRun(ctx: Ctx, run: DevRun): Promise<void> {
+  return recordAndSay(
+    {
+      via: 'dev',
+      name: run.image.key,
+      source: run.image.bytes,
+      thumbnail: run.thumbnail,
+      thumbnailKey: run.thumbnailKey,
+      durationMs: run.durationMs,
+      billedMs: run.billedMs,
+      refusal: run.refusal ?? run.error,
+    },
+    (t) => ctx.report.info(t),
+  );
 }

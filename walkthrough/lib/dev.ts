@@ -1,15 +1,16 @@
 // `npm run dev`: the save -> thumbnail loop. It sets up what is missing by running the one-shot's steps
 // 1-6, then on each save under the handler's folder: rebuilds the package as step 4 does (same bytes,
 // same state record), updates the function's code as step 5 does (only when its CodeSha256 changed,
-// then the SDK's waiter), and tests every image (lib/dev-test.ts). A build error or a failed resize is
-// shown and the loop waits for the next save. Ctrl-C never interrupts a code update half-way: a build
-// in progress is not followed by an update, an update in progress is finished and recorded first.
+// then the SDK's waiter), tests every image (lib/dev-test.ts) and adds each run to out/index.html
+// (lib/gallery.ts). A build error or a failed resize is shown and the loop waits for the next save.
+// Ctrl-C never interrupts a code update half-way: a build in progress is not followed by an update,
+// an update in progress is finished and recorded first.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Message } from 'esbuild';
 import type { Ctx } from './context.ts';
 import { watchFolder, type Change, type FolderWatcher } from './dev-watch.ts';
-import { testImage, uploadImages, type DevImage, type DevRun } from './dev-test.ts';
+import { recordRun, testImage, uploadImages, type DevImage, type DevRun } from './dev-test.ts';
 import { explain } from './errors.ts';
 import { buildPackage, handlerDir, packageRecord, reusablePackage, type BuiltPackage } from './package.ts';
 import { coreSlot } from './resources/ownership.ts';
@@ -160,10 +161,14 @@ export class DevLoop {
             at: new Date().toISOString(),
           }),
       );
+    const tested = performance.now();
+    for (const run of runs) await recordRun(ctx, run);
+    const page = performance.now() - tested;
     await this.options.onRuns?.(runs);
     const failed = runs.filter((r) => !r.ok).length;
     const init = runs.reduce((sum, r) => sum + (r.initMs ?? 0), 0);
-    times.push(`test ${seconds(performance.now() - started)}${init ? ` (cold start ${seconds(init)})` : ''}`);
+    times.push(`test ${seconds(tested - started)}${init ? ` (cold start ${seconds(init)})` : ''}`);
+    times.push(`results page ${seconds(page)}`);
     const took = `${seconds(performance.now() - since)}: ${times.join(', ')}`;
     ctx.report.print(
       failed

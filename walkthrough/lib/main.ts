@@ -34,6 +34,8 @@ export function scriptFlags(steps: readonly StepDef[] = STEPS): Record<string, F
     'extras/tune.ts': { string: ['runs', 'image', 'prices', 'save-json'] },
     'dev.ts': { string: ['image', 'handler-dir'], array: ['image'] },
     'extras/persistence.ts': { string: ['sequential', 'parallel', 'hold-ms'], boolean: ['teardown'] },
+    'logs.ts': { string: ['since', 'filter'], boolean: ['follow'] },
+    'invoke.ts': { string: ['key', 'image', 'event'] },
   };
 }
 

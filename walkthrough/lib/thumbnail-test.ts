@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { invoke, type InvokeOutcome } from './actions/lambda.ts';
+import { parseReport } from './report-line.ts';
 import { filterLogEvents } from './actions/logs.ts';
 import { getObject, putObject, waitObjectExists, waitObjectExistsCommand } from './actions/s3.ts';
 import type { Ctx } from './context.ts';
 import { UserError } from './errors.ts';
 import { imageContentType, s3PutEvent, sampleImage } from './events.ts';
+import { recordAndSay } from './gallery.ts';
 import { stepCommand, stepNumber, stepRef } from './steps.ts';
 import { logGroupName, partitionOf } from './policies.ts';
 import { pollUntil, PollTimeout, retry } from './retry.ts';
@@ -280,4 +282,17 @@ export async function uploadAndCheck(ctx: Ctx, run: TestRun): Promise<void> {
     runLogLines(ctx, `${runId}-upload`, since, onAws ? 60_000 : 20_000),
   );
   report.print(lines.map((l) => '    ' + l).join('\n'));
+  const timing = parseReport(lines.join('\n'));
+  await recordAndSay(
+    {
+      via: 'test',
+      name: uploadKey,
+      source: image.bytes,
+      thumbnail: thumb,
+      thumbnailKey: thumbKey,
+      durationMs: timing?.durationMs,
+      billedMs: timing?.billedDurationMs,
+    },
+    (t) => report.info(t),
+  );
 }

@@ -159,7 +159,9 @@ describe('Logs refuses broken and absurd input with 4xx', () => {
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: `{ ${'('.repeat(400)}$.a = 1${')'.repeat(400)} }` }, ''],
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: '{ $.a ~ 1 }' }, 'InvalidParameterException'],
       ['FilterLogEvents', { logGroupName: 'g', filterPattern: '"unterminated' }, 'InvalidParameterException'],
-      ['FilterLogEvents', { logGroupName: 'g', filterPattern: '[ip, user]' }, 'InvalidParameterException'],
+      ['FilterLogEvents', { logGroupName: 'g', filterPattern: '[ip, user' }, 'InvalidParameterException'],
+      ['FilterLogEvents', { logGroupName: 'g', filterPattern: '[ip, bytes > big]' }, 'InvalidParameterException'],
+      ['FilterLogEvents', { logGroupName: 'g', filterPattern: '%(ERROR)%' }, 'InvalidParameterException'],
       [
         'FilterLogEvents',
         { logGroupName: 'g', logStreamNames: ['s'], logStreamNamePrefix: 's' },

@@ -513,6 +513,12 @@ describe('log streams and events', () => {
     assert.deepEqual(await run({ filterPattern: '?START ?slow' }), ['START RequestId: 1', 'WARN slow request']);
     assert.deepEqual(await run({ filterPattern: 'error' }), []);
     assert.deepEqual(await run({ filterPattern: '{ $.level = "ERROR" }' }), ['{"level":"ERROR","ms":50}']);
+    assert.deepEqual(await run({ filterPattern: '[level = ERROR, what, ...]' }), [
+      'ERROR disk full',
+      'ERROR timeout after 3 s',
+      'ERROR elsewhere',
+    ]);
+    assert.deepEqual(await run({ filterPattern: '%^ERROR [dt]%' }), ['ERROR disk full', 'ERROR timeout after 3 s']);
     assert.deepEqual(await run({ filterPattern: '{ $.ms > 100 || $.level = "ERR*" }' }), [
       '{"level":"WARN","ms":250}',
       '{"level":"ERROR","ms":50}',

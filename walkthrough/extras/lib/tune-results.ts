@@ -2,7 +2,7 @@
 // fastest 20% left out), cost per invocation, and recommendations in the manner of AWS Lambda Power
 // Tuning (fastest, cheapest, balanced), plus the table and the terminal bar chart.
 import { invocationCost, type ArchitecturePrices } from './prices.ts';
-import type { Report } from './report-line.ts';
+import type { Report } from '../../lib/report-line.ts';
 import { formatTable } from './table.ts';
 
 export interface SizeResult {

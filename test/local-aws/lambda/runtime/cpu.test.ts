@@ -16,7 +16,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { cpuCgroupSupport, vcpuShare } from '../../../../local-aws/lambda/runtime/cpu.ts';
-import { parseReport, type Report } from '../../../../walkthrough/extras/lib/report-line.ts';
+import { parseReport, type Report } from '../../../../walkthrough/lib/report-line.ts';
 import { startTestServer, type TestServer } from '../../../support/local-aws.ts';
 
 interface CpuHealth {

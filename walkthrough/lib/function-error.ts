@@ -1,5 +1,5 @@
-// What a function error says, for the extras that invoke many times (their invokes are
-// invokeTail/invokeTailCli in lib/actions/lambda.ts).
+// What a function error says (its errorType and errorMessage), for the commands that print or record
+// one: npm run invoke, tune, persistence.
 
 /** errorType of a function error payload, or the payload itself. */
 export function errorTypeOf(payload: string): string {
