@@ -168,7 +168,7 @@ export class DevLoop {
     const failed = runs.filter((r) => !r.ok).length;
     const init = runs.reduce((sum, r) => sum + (r.initMs ?? 0), 0);
     times.push(`test ${seconds(tested - started)}${init ? ` (cold start ${seconds(init)})` : ''}`);
-    times.push(`results page ${seconds(page)}`);
+    times.push(`page ${seconds(page)}`);
     const took = `${seconds(performance.now() - since)}: ${times.join(', ')}`;
     ctx.report.print(
       failed
