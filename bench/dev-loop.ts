@@ -3,7 +3,8 @@
 // changes the thumbnail's width (so the code really changes and is uploaded), and the time is taken
 // from the save (the rename that writes the file) to the line that closes that save's output (printed
 // after the thumbnail was saved and its log lines were shown). Goal: median under 1.5 s. Also the bytes
-// each save uploads (UpdateFunctionCode's zip; on the wire it is base64 inside JSON, 4/3 of it).
+// each save uploads: the function zip (UpdateFunctionCode's; on the wire base64 inside JSON, 4/3 of it),
+// sharp being in its layer, which a handler save does not publish again.
 //   npm run bench:dev          (writes its section of bench/RESULTS.md)
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,15 +22,18 @@ const GOAL_BYTES = 100 * 1024;
 export interface DevLoopFigures {
   figures: SaveFigure[];
   setupMs: number;
+  /** The sharp layer's zip, published at set-up (not per save). */
+  layerBytes: number;
   /** The 1-minute load average at the start (the machine may be shared). */
   load: number;
 }
 
 interface SaveFigure {
   wallMs: number;
-  /** The dev loop's own breakdown: "build 0.09 s, update (8.74 MB zip) 0.61 s, test 0.40 s". */
+  /** The dev loop's own breakdown: "build 0.09 s, update (7.1 kB zip) 0.11 s, test 0.40 s, page 0.01 s". */
   breakdown: string;
-  zipBytes: number;
+  /** What the save uploaded: the function zip, and the layer zip too when sharp's layer changed. */
+  uploadedBytes: number;
 }
 
 /** Resolves with the output from `from` on once it matches `pattern` (rejects at the deadline or exit). */
@@ -57,6 +61,13 @@ function waitFor(child: ChildProcess, out: () => string, pattern: RegExp, deadli
   });
 }
 
+/** The bytes a save sent, from what its breakdown says it did (an update, the layer too, or nothing). */
+function uploaded(build: string, breakdown: string): number {
+  const sizeOf = (name: string) => fs.statSync(path.join(build, `${name}-x86_64.zip`)).size;
+  if (/layer and function/.test(breakdown)) return sizeOf('resize') + sizeOf('sharp-layer');
+  return /\bupdate \(/.test(breakdown) ? sizeOf('resize') : 0;
+}
+
 export async function measureDevLoop(saves = SAVES): Promise<DevLoopFigures> {
   const load = os.loadavg()[0]!;
   const local = await startLocalEndpoint();
@@ -71,11 +82,12 @@ export async function measureDevLoop(saves = SAVES): Promise<DevLoopFigures> {
   const config = path.join(handler, 'config.ts');
   const source = fs.readFileSync(config, 'utf8').replace("'THUMBNAIL_WIDTH',", "'BENCH_WIDTH',");
   fs.writeFileSync(config, source);
-  // The project's last package, when there is one: set-up then needs no npm install (not timed anyway).
-  for (const ext of ['zip', 'json']) {
-    const file = path.join(PROJECT, 'build', `resize-x86_64.${ext}`);
-    if (fs.existsSync(file)) fs.copyFileSync(file, path.join(build, path.basename(file)));
-  }
+  // The project's last packages, when there are some: set-up then builds no layer (not timed anyway).
+  for (const name of ['resize', 'sharp-layer'])
+    for (const ext of ['zip', 'json']) {
+      const file = path.join(PROJECT, 'build', `${name}-x86_64.${ext}`);
+      if (fs.existsSync(file)) fs.copyFileSync(file, path.join(build, path.basename(file)));
+    }
   const env = isolatedEnv({
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -116,12 +128,12 @@ export async function measureDevLoop(saves = SAVES): Promise<DevLoopFigures> {
       const m = await waitFor(child, () => out, /✓ save \d+: thumbnail and log in [\d.]+ s: (.*)\n/, 120_000, from);
       const wallMs = performance.now() - saved;
       if (!out.slice(from).includes(`is a ${150 + i}x`)) throw new Error(`save ${i}: not the new width:\n${out}`);
-      figures.push({ wallMs, breakdown: m[1]!, zipBytes: fs.statSync(path.join(build, 'resize-x86_64.zip')).size });
+      figures.push({ wallMs, breakdown: m[1]!, uploadedBytes: uploaded(build, m[1]!) });
       progress(`dev loop: save ${i}: ${ms(wallMs)} ms (${m[1]})`);
     }
     child.kill('SIGINT');
     await waitFor(child, () => out, /Stopped\./, 60_000);
-    return { figures, setupMs, load };
+    return { figures, setupMs, load, layerBytes: fs.statSync(path.join(build, 'sharp-layer-x86_64.zip')).size };
   } finally {
     await stop();
     await local.stop();
@@ -132,7 +144,7 @@ export async function measureDevLoop(saves = SAVES): Promise<DevLoopFigures> {
 export function renderDevLoop(r: DevLoopFigures): { markdown: string; goals: Goal[] } {
   const walls = r.figures.map((f) => f.wallMs);
   const mid = median(walls);
-  const zip = r.figures.at(-1)?.zipBytes ?? 0;
+  const zip = Math.max(...r.figures.map((f) => f.uploadedBytes));
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const goals: Goal[] = [
     {
@@ -148,16 +160,17 @@ export function renderDevLoop(r: DevLoopFigures): { markdown: string; goals: Goa
       goal: `bytes uploaded per save under ${kb(GOAL_BYTES)}`,
       met: zip < GOAL_BYTES,
       detail:
-        `${zip.toLocaleString('en-US')} bytes (${(zip / 1e6).toFixed(2)} MB) zip per save, ` +
-        `${Math.ceil((zip * 4) / 3).toLocaleString('en-US')} bytes base64 in the request` +
-        (zip < GOAL_BYTES ? '' : ': sharp is still inside the function zip (no layer yet)'),
+        `at most ${zip.toLocaleString('en-US')} bytes (${kb(zip)}) uploaded by a save (the function zip), ` +
+        `${Math.ceil((zip * 4) / 3).toLocaleString('en-US')} bytes base64 in the request; the sharp layer ` +
+        `(${(r.layerBytes / 1e6).toFixed(2)} MB) was published once, at set-up` +
+        (zip < GOAL_BYTES ? '' : ': a save uploaded sharp again'),
     },
   ];
   const rows = r.figures.map((f, i) => [
     String(i + 1),
     `${ms(f.wallMs)} ms`,
     f.breakdown,
-    f.zipBytes.toLocaleString('en-US'),
+    f.uploadedBytes.toLocaleString('en-US'),
   ]);
   // One paragraph; renderSection wraps it.
   const about = [
@@ -166,10 +179,11 @@ export function renderDevLoop(r: DevLoopFigures): { markdown: string; goals: Goa
     "the run's log lines (START … REPORT) were shown. Set-up before the first save (steps 1-6 from nothing,",
     `the first test, not timed as a save): ${(r.setupMs / 1000).toFixed(1)} s. The dev loop's own breakdown`,
     'starts at the first file event, so it leaves out the 50 ms it waits for the save burst to end; "cold start"',
-    "is the REPORT line's Init Duration: every code update starts a new environment, which loads sharp again.",
+    "is the REPORT line's Init Duration: every code update starts a new environment, which loads sharp (from",
+    'the layer, under /opt) again.',
     `Load average (1 min) when it started: ${r.load.toFixed(1)} on ${os.cpus().length} cores.`,
   ].join(' ');
-  const markdown = [about, '', table(['save', 'save -> log', "the loop's breakdown", 'zip bytes'], rows), ''].join(
+  const markdown = [about, '', table(['save', 'save -> log', "the loop's breakdown", 'bytes uploaded'], rows), ''].join(
     '\n',
   );
   return { markdown, goals };

@@ -142,9 +142,11 @@ async function emit(ctx: Ctx, dir: string): Promise<void> {
   ctx.report.heading(headingOf(stepById('package')));
   await packageStep(ctx);
   const zipPath = ctx.state.data.package?.zipPath;
-  if (!zipPath) throw new UserError('No package was built (a dry run builds none): run without --dry-run.');
+  const layerZipPath = ctx.state.data.package?.layer?.zipPath;
+  if (!zipPath || !layerZipPath)
+    throw new UserError('No package was built (a dry run builds none): run without --dry-run.');
   const { emitScripts } = await import('./lib/emit-script.ts');
-  const files = await emitScripts(ctx, dir, zipPath);
+  const files = await emitScripts(ctx, dir, zipPath, layerZipPath);
   ctx.report.print(`\nWrote ${files.join(' and ')}: run them with bash (set-up, then teardown).`);
 }
 

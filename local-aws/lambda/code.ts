@@ -1,5 +1,7 @@
 // Function code on disk: each distinct zip is kept once (`<data>/lambda/zips/<hex>.zip`) and unpacked
 // once (`<data>/lambda/code/<hex>/`, read-only use by the execution engine), named by its SHA-256.
+// Layer zips are kept the same way; a function's layers are extracted in order into one folder
+// (`<data>/lambda/opt/<key>/`, its /opt), named by the list of their digests.
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -35,8 +37,14 @@ export function preparePackage({ zip, source }: CodeInput): CodePackage {
   return { zip, entries, sha256: digest.toString('base64'), hex: digest.toString('hex'), size: zip.length };
 }
 
+/** The name of the /opt folder of an ordered list of layer zips. */
+export function optKey(hexes: string[]): string {
+  return createHash('sha256').update(hexes.join('\n')).digest('hex');
+}
+
 export class CodeStore {
   private readonly unpacking = new Map<string, Promise<string>>();
+  private readonly assembling = new Map<string, Promise<string>>();
   /** Saves and garbage collection take turns, so a collection never removes a zip being saved. */
   private lock: Promise<void> = Promise.resolve();
 
@@ -49,9 +57,11 @@ export class CodeStore {
   constructor(private readonly root: string) {
     fs.mkdirSync(path.join(root, 'zips'), { recursive: true });
     fs.mkdirSync(path.join(root, 'code'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'opt'), { recursive: true });
     // Half-unpacked folders of an interrupted run are never used: drop them.
-    for (const name of fs.readdirSync(path.join(root, 'code')))
-      if (name.startsWith('.')) fs.rmSync(path.join(root, 'code', name), { recursive: true, force: true });
+    for (const folder of ['code', 'opt'])
+      for (const name of fs.readdirSync(path.join(root, folder)))
+        if (name.startsWith('.')) fs.rmSync(path.join(root, folder, name), { recursive: true, force: true });
   }
 
   zipFile(hex: string): string {
@@ -60,6 +70,46 @@ export class CodeStore {
 
   codeDir(hex: string): string {
     return path.join(this.root, 'code', hex);
+  }
+
+  optDir(key: string): string {
+    return path.join(this.root, 'opt', key);
+  }
+
+  /** Extracts saved layer zips in order into one folder (later ones overwrite), once; resolves to it. */
+  assembleOpt(hexes: string[]): Promise<string> {
+    const key = optKey(hexes);
+    const dir = this.optDir(key);
+    if (fs.existsSync(dir)) return Promise.resolve(dir);
+    let job = this.assembling.get(key);
+    if (!job) {
+      job = this.doAssemble(hexes, key, dir).finally(() => this.assembling.delete(key));
+      this.assembling.set(key, job);
+    }
+    return job;
+  }
+
+  private async doAssemble(hexes: string[], key: string, dir: string): Promise<string> {
+    const tmp = path.join(this.root, 'opt', `.${key}.${randomBytes(4).toString('hex')}`);
+    try {
+      await fsp.mkdir(tmp, { recursive: true });
+      for (const hex of hexes) {
+        const zip = await fsp.readFile(this.zipFile(hex));
+        await unpackZip(zip, inspectZip(zip), tmp);
+      }
+      await fsp.rename(tmp, dir);
+    } catch (e) {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      if (fs.existsSync(dir)) return dir;
+      throw e;
+    }
+    return dir;
+  }
+
+  /** The size of a saved zip's content once extracted. */
+  async unzippedSize(hex: string): Promise<number> {
+    const entries = inspectZip(await fsp.readFile(this.zipFile(hex)));
+    return entries.reduce((n, e) => n + e.size, 0);
   }
 
   /** Keeps the zip durably (needed to unpack after a restart, and for GetFunction's Code.Location). */
@@ -100,12 +150,19 @@ export class CodeStore {
     return dir;
   }
 
-  /** Removes zips and folders no function refers to any more (asked at the moment of removal). */
-  gc(referenced: (hex: string) => boolean): Promise<void> {
-    return this.exclusive(() => this.collect(referenced));
+  /**
+   * Removes zips and folders no function (or layer version) refers to any more, and /opt folders no
+   * function uses (asked at the moment of removal).
+   */
+  gc(referenced: (hex: string) => boolean, optUsed: (key: string) => boolean = () => false): Promise<void> {
+    return this.exclusive(() => this.collect(referenced, optUsed));
   }
 
-  private async collect(referenced: (hex: string) => boolean): Promise<void> {
+  private async collect(referenced: (hex: string) => boolean, optUsed: (key: string) => boolean): Promise<void> {
+    for (const name of await fsp.readdir(path.join(this.root, 'opt'))) {
+      if (!name.startsWith('.') && !optUsed(name) && !this.assembling.has(name))
+        await fsp.rm(path.join(this.root, 'opt', name), { recursive: true, force: true });
+    }
     for (const name of await fsp.readdir(path.join(this.root, 'zips'))) {
       const hex = name.replace(/\.zip$/, '');
       if (!name.startsWith('.') && !referenced(hex)) await fsp.rm(path.join(this.root, 'zips', name), { force: true });

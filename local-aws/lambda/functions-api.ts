@@ -3,17 +3,33 @@
 import { notImplemented } from '../core/errors.ts';
 import type { AwsResponse } from '../core/request.ts';
 import { restJsonResponse, type JsonObject } from '../protocols/json.ts';
-import { preparePackage } from './code.ts';
+import { preparePackage, type CodePackage } from './code.ts';
 import { readCodeInput } from './code-input.ts';
 import { authorizedFunction, body, checkRole, functionRef, type LambdaContext } from './context.ts';
 import { constraint, invalidParameter, nullError } from './input.ts';
-import { parseFunctionRef } from './model.ts';
+import { parseFunctionRef, type LayerRef } from './model.ts';
 import { configurationJson } from './render.ts';
 import { checkRuntime } from './runtimes.ts';
 import { applySettings, parseArchitectures, parseSettings } from './settings.ts';
 import { checkTags } from './tags.ts';
+import { MAX_UNZIPPED } from './zip.ts';
 
 const PAGE_MAX = 50;
+
+function unzipped(pkg: CodePackage): number {
+  return pkg.entries.reduce((n, e) => n + e.size, 0);
+}
+
+/** The 250 MB unzipped limit counts the function's code and all its layers together. */
+function checkCombinedSize(codeSize: number, layers: LayerRef[] | undefined): void {
+  if (!layers?.length) return;
+  const total = layers.reduce((n, l) => n + l.unzippedSize, codeSize);
+  if (total > MAX_UNZIPPED)
+    throw invalidParameter(
+      `Function code combined with layers exceeds the maximum allowed size of ${MAX_UNZIPPED} bytes. ` +
+        `The actual size is ${total} bytes.`,
+    );
+}
 
 function refuseDeprecated(runtime: string): void {
   const verdict = checkRuntime(runtime, 'update');
@@ -41,7 +57,9 @@ export async function createFunction(ctx: LambdaContext): Promise<AwsResponse> {
   if (ctx.store.get(ref.arn)) throw ctx.store.alreadyExists(ref.name);
   checkRole(ctx, change.role);
   const pkg = preparePackage(await readCodeInput(code, ctx.req, ctx.backend));
-  const fn = await ctx.store.create({ name: ref.name, region: ref.region, change, pkg, tags });
+  const layers = change.layers && ctx.store.layers.resolve(change.layers);
+  checkCombinedSize(unzipped(pkg), layers);
+  const fn = await ctx.store.create({ name: ref.name, region: ref.region, change, pkg, layers, tags });
   return restJsonResponse(201, configurationJson(fn));
 }
 
@@ -107,6 +125,7 @@ export async function updateFunctionCode(ctx: LambdaContext): Promise<AwsRespons
   ctx.store.checkRevision(fn, revisionId);
   refuseDeprecated(fn.config.runtime);
   const pkg = preparePackage(zip);
+  checkCombinedSize(unzipped(pkg), fn.config.layers);
   const next = {
     ...fn.config,
     codeSha256: pkg.sha256,
@@ -137,6 +156,11 @@ export async function updateFunctionConfiguration(ctx: LambdaContext): Promise<A
   if (change.runtime === undefined) refuseDeprecated(fn.config.runtime);
   if (change.role !== undefined) checkRole(ctx, change.role);
   const next = applySettings(fn.config, change, fn.name);
+  if (change.layers !== undefined) {
+    const layers = ctx.store.layers.resolve(change.layers);
+    if (layers.length > 0) checkCombinedSize(await ctx.store.code.unzippedSize(fn.config.codeHex), layers);
+    next.layers = layers.length > 0 ? layers : undefined;
+  }
   await ctx.store.update(fn, next);
   return restJsonResponse(200, configurationJson(fn));
 }

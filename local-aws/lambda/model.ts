@@ -29,8 +29,19 @@ export interface FunctionConfig {
   /** hex SHA-256 of the zip: names the unpacked code folder. */
   codeHex: string;
   codeSize: number;
+  /** The function's layers, in order (later ones overwrite earlier ones under /opt). */
+  layers?: LayerRef[];
   /** New for every snapshot: tells the engine that its environments are stale. */
   specRevision: string;
+}
+
+/** A layer version as a function records it: still usable after the version is deleted. */
+export interface LayerRef {
+  /** The version ARN. */
+  arn: string;
+  codeSize: number;
+  codeHex: string;
+  unzippedSize: number;
 }
 
 export interface DestinationConfig {

@@ -24,6 +24,7 @@ export function configurationJson(fn: FunctionRecord, opts: { list?: boolean } =
   if (c.environment && Object.keys(c.environment).length > 0) out.Environment = { Variables: { ...c.environment } };
   if (c.deadLetterTargetArn) out.DeadLetterConfig = { TargetArn: c.deadLetterTargetArn };
   out.TracingConfig = { Mode: c.tracingMode };
+  if (c.layers?.length) out.Layers = c.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
   out.RevisionId = fn.revisionId;
   if (!opts.list) {
     out.State = fn.state;

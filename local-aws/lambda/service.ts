@@ -16,6 +16,13 @@ import {
 } from './functions-api.ts';
 import { invoke, invokeAsync } from './invoke.ts';
 import {
+  deleteLayerVersion,
+  getLayerVersion,
+  listLayerVersions,
+  listLayersOrFind,
+  publishLayerVersion,
+} from './layers-api.ts';
+import {
   addPermission,
   deleteEventInvokeConfig,
   getAccountSettings,
@@ -106,8 +113,14 @@ const ROUTES: Route[] = [
   r('POST', '2021-10-31', 'functions/*/url', 'CreateFunctionUrlConfig'),
   r('GET', '2021-10-31', 'functions/*/url', 'GetFunctionUrlConfig'),
   r('POST', '2015-03-31', 'functions/*/response-streaming-invocations', 'InvokeWithResponseStream'),
-  r('GET', '2018-10-31', 'layers', 'ListLayers'),
-  r('POST', '2018-10-31', 'layers/*/versions', 'PublishLayerVersion'),
+  r('GET', '2018-10-31', 'layers', 'ListLayers', listLayersOrFind),
+  r('POST', '2018-10-31', 'layers/*/versions', 'PublishLayerVersion', publishLayerVersion),
+  r('GET', '2018-10-31', 'layers/*/versions', 'ListLayerVersions', listLayerVersions),
+  r('GET', '2018-10-31', 'layers/*/versions/*', 'GetLayerVersion', getLayerVersion),
+  r('DELETE', '2018-10-31', 'layers/*/versions/*', 'DeleteLayerVersion', deleteLayerVersion),
+  r('POST', '2018-10-31', 'layers/*/versions/*/policy', 'AddLayerVersionPermission'),
+  r('GET', '2018-10-31', 'layers/*/versions/*/policy', 'GetLayerVersionPolicy'),
+  r('DELETE', '2018-10-31', 'layers/*/versions/*/policy/*', 'RemoveLayerVersionPermission'),
 ];
 
 /** Path segments, each percent-decoded on its own (an encoded `/` stays inside its segment). */

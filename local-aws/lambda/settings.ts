@@ -3,6 +3,7 @@
 import { notImplemented } from '../core/errors.ts';
 import { constraint, dict, invalidParameter, validationError, type LambdaInput } from './input.ts';
 import type { Architecture, FunctionConfig } from './model.ts';
+import { checkLayerArns } from './layers.ts';
 import { checkRuntime } from './runtimes.ts';
 import { RESERVED_VARIABLES } from './runtime/env-vars.ts';
 
@@ -28,6 +29,8 @@ export interface SettingsChange {
   systemLogLevel?: string;
   tracingMode?: 'Active' | 'PassThrough';
   deadLetterTargetArn?: string | null;
+  /** Layer version ARNs (checked against the model; resolved by the caller). `[]` removes them all. */
+  layers?: string[];
 }
 
 function environment(input: LambdaInput): Record<string, string> | null | undefined {
@@ -87,13 +90,7 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 
 /** Parses the configuration fields of a Create / UpdateFunctionConfiguration request. */
 export function parseSettings(input: LambdaInput, op: 'create' | 'update'): SettingsChange {
-  for (const unsupported of [
-    'Layers',
-    'FileSystemConfigs',
-    'CodeSigningConfigArn',
-    'ImageConfig',
-    'CapacityProviderConfig',
-  ]) {
+  for (const unsupported of ['FileSystemConfigs', 'CodeSigningConfigArn', 'ImageConfig', 'CapacityProviderConfig']) {
     const v = input.raw(unsupported);
     if (v !== undefined && !(Array.isArray(v) && v.length === 0))
       throw notImplemented(
@@ -142,6 +139,8 @@ export function parseSettings(input: LambdaInput, op: 'create' | 'update'): Sett
   const tracing = input.obj('TracingConfig');
   if (tracing)
     change.tracingMode = oneOf(tracing.str('Mode'), ['Active', 'PassThrough'] as const, 'tracingConfig.mode');
+  change.layers = input.strList('Layers');
+  if (change.layers) checkLayerArns(change.layers);
   const dlq = input.obj('DeadLetterConfig');
   if (dlq) change.deadLetterTargetArn = dlq.str('TargetArn') || null;
   return change;

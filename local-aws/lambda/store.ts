@@ -7,10 +7,18 @@ import * as path from 'node:path';
 import type { LocalAwsConfig } from '../config.ts';
 import { JsonFile } from '../core/persist.ts';
 import type { AwsResponse } from '../core/request.ts';
-import { CodeStore, type CodePackage } from './code.ts';
+import { CodeStore, optKey, type CodePackage } from './code.ts';
 import { codeUrl, serveCode } from './code-url.ts';
 import { conflict, dict, functionNotFound, preconditionFailed, resourceNotFound } from './input.ts';
-import { functionArn, lambdaTimestamp, type FunctionConfig, type FunctionRecord, type FunctionRef } from './model.ts';
+import { LayerStore, type LayerRecord, type LayerVersionRecord } from './layers.ts';
+import {
+  functionArn,
+  lambdaTimestamp,
+  type FunctionConfig,
+  type FunctionRecord,
+  type FunctionRef,
+  type LayerRef,
+} from './model.ts';
 import { AsyncQueue } from './queue.ts';
 import type { ExecutionEngine, FunctionSpec } from './runtime/contract.ts';
 import { applySettings, type SettingsChange } from './settings.ts';
@@ -28,6 +36,7 @@ export type RolePermission = (roleArn: string, sessionName: string, action: stri
 
 export class LambdaStore {
   readonly code: CodeStore;
+  readonly layers: LayerStore;
   readonly queue: AsyncQueue;
   private readonly file: JsonFile<LambdaState>;
   private readonly functions = new Map<string, FunctionRecord>();
@@ -49,6 +58,7 @@ export class LambdaStore {
       this.functions.set(fn.arn, fn);
     }
     this.code = new CodeStore(root);
+    this.layers = new LayerStore(root, config.accountId);
     this.queue = new AsyncQueue(this, path.join(root, 'queue'));
   }
 
@@ -57,7 +67,7 @@ export class LambdaStore {
     // Transitions a previous run left unfinished pick up where they were.
     for (const fn of this.functions.values())
       if (fn.state === 'Pending' || fn.lastUpdateStatus === 'InProgress') this.transition(fn);
-    void this.code.gc((hex) => this.isReferenced(hex));
+    void this.collect();
     this.queue.resume();
   }
 
@@ -103,6 +113,7 @@ export class LambdaStore {
       runtime: cfg.runtime,
       handler: cfg.handler,
       codeDir: this.code.codeDir(cfg.codeHex),
+      optDir: cfg.layers?.length ? this.code.optDir(optKey(cfg.layers.map((l) => l.codeHex))) : undefined,
       codeSha256: cfg.codeSha256,
       memorySize: cfg.memorySize,
       timeout: cfg.timeout,
@@ -158,6 +169,7 @@ export class LambdaStore {
     region: string;
     change: SettingsChange;
     pkg: CodePackage;
+    layers?: LayerRef[];
     tags: Array<[string, string]>;
   }): Promise<FunctionRecord> {
     const arn = functionArn(opts.region, this.config.accountId, opts.name);
@@ -179,6 +191,7 @@ export class LambdaStore {
       codeSha256: opts.pkg.sha256,
       codeHex: opts.pkg.hex,
       codeSize: opts.pkg.size,
+      layers: opts.layers?.length ? opts.layers : undefined,
       specRevision: randomUUID(),
     };
     const fn: FunctionRecord = {
@@ -219,7 +232,32 @@ export class LambdaStore {
     this.functions.delete(fn.arn);
     await this.save();
     await this.engine.retire(fn.arn);
-    await this.code.gc((hex) => this.isReferenced(hex));
+    await this.collect();
+  }
+
+  /** A new layer version; its zip is kept from garbage collection until the version is recorded. */
+  async publishLayer(
+    opts: Omit<Parameters<LayerStore['publish']>[0], 'pkg'> & { pkg: CodePackage },
+  ): Promise<{ layer: LayerRecord; version: LayerVersionRecord }> {
+    let out: { layer: LayerRecord; version: LayerVersionRecord } | undefined;
+    await this.withIncoming(opts.pkg, async () => {
+      await this.code.save(opts.pkg);
+      out = await this.layers.publish(opts);
+    });
+    return out!;
+  }
+
+  /** Deletes a layer version; its content stays while a function uses it, as on AWS. */
+  async deleteLayerVersion(arn: string, version: number): Promise<void> {
+    await this.layers.delete(arn, version);
+    await this.collect();
+  }
+
+  private collect(): Promise<void> {
+    return this.code.gc(
+      (hex) => this.isReferenced(hex),
+      (key) => this.optUsed(key),
+    );
   }
 
   /**
@@ -241,8 +279,17 @@ export class LambdaStore {
   }
 
   private isReferenced(hex: string): boolean {
-    if (this.incoming.has(hex)) return true;
-    for (const fn of this.functions.values()) if (fn.config.codeHex === hex || fn.live?.codeHex === hex) return true;
+    if (this.incoming.has(hex) || this.layers.holds(hex)) return true;
+    for (const fn of this.functions.values())
+      for (const cfg of [fn.config, fn.live])
+        if (cfg && (cfg.codeHex === hex || cfg.layers?.some((l) => l.codeHex === hex))) return true;
+    return false;
+  }
+
+  private optUsed(key: string): boolean {
+    for (const fn of this.functions.values())
+      for (const cfg of [fn.config, fn.live])
+        if (cfg?.layers?.length && optKey(cfg.layers.map((l) => l.codeHex)) === key) return true;
     return false;
   }
 
@@ -253,7 +300,8 @@ export class LambdaStore {
     const job = (async () => {
       let failure: string | undefined;
       try {
-        await Promise.all([this.code.unpack(target.codeHex), minimum]);
+        const layers = target.layers?.length ? this.code.assembleOpt(target.layers.map((l) => l.codeHex)) : undefined;
+        await Promise.all([this.code.unpack(target.codeHex), layers, minimum]);
       } catch (e) {
         failure = e instanceof Error ? e.message : String(e);
       }

@@ -36,12 +36,13 @@ before(async () => {
   handler = path.join(tempDir('dev-handler-'), 'resize');
   fs.cpSync(path.join(PROJECT, 'handlers', 'resize'), handler, { recursive: true });
   // A build folder of its own (the copy's packages stay out of the project's), seeded with the
-  // project's last package when there is one: then only the bundle is rebuilt, no npm install.
+  // project's last packages when there are some: then the sharp layer is not built again.
   build = tempDir('dev-build-');
-  for (const ext of ['zip', 'json']) {
-    const file = path.join(PROJECT, 'build', `resize-x86_64.${ext}`);
-    if (fs.existsSync(file)) fs.copyFileSync(file, path.join(build, path.basename(file)));
-  }
+  for (const name of ['resize', 'sharp-layer'])
+    for (const ext of ['zip', 'json']) {
+      const file = path.join(PROJECT, 'build', `${name}-x86_64.${ext}`);
+      if (fs.existsSync(file)) fs.copyFileSync(file, path.join(build, path.basename(file)));
+    }
   // The steps run below build the same copy (npm run dev is also given it by its flag, below).
   env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build, WALKTHROUGH_HANDLER_DIR: handler });
 });
@@ -92,6 +93,7 @@ describe('npm run dev', () => {
   it('sets up what is missing and tests the current code', async () => {
     dev = startScript('dev.ts', ['--handler-dir', handler], { cwd, env: { ...env, WALKTHROUGH_HANDLER_DIR: '' } });
     const out = await dev.waitFor(/Watching .* for changes/, SETUP_MS);
+    assert.match(out, /\+ created layer CreateThumbnail-sharp version \d+/);
     assert.match(out, /\+ created function CreateThumbnail/);
     assert.match(
       out,
@@ -113,6 +115,9 @@ describe('npm run dev', () => {
     const out = await dev.waitFor(SAVED, SAVE_MS, from);
     assert.match(out, /Save \d+: config\.ts changed/);
     assert.match(out, /~ changed code of CreateThumbnail \(CodeSha256 (\S+)\)/);
+    // Only the handler's zip went up (kilobytes): sharp stays in its layer, which is not published again.
+    assert.match(out, /update \([\d.]+ kB zip\)/);
+    assert.doesNotMatch(out, /layer/);
     assert.match(out, /is a 120x75 jpeg \(THUMBNAIL_WIDTH 200 would give 200\); saved to out\/resized-sample\.jpg/);
     assert.match(out, /"width":120,"height":75/, 'the handler log line of that run');
     assert.match(out, /REPORT RequestId: /);

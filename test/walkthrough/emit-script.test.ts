@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  ListLayersCommand,
+} from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { AWS_CLI, needsAwsCli, startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
 import { endpointEnv, runScript, said, scriptEnv } from '../support/walkthrough.ts';
@@ -65,6 +70,13 @@ describe('--emit-script', () => {
         new HeadObjectCommand({ Bucket: dest, Key: 'resized-images/sample.jpg' }),
       );
       assert.ok((thumb.ContentLength ?? 0) > 0);
+      // sharp came from the layer, published once (the second run found its version).
+      const lambda = new LambdaClient(c);
+      const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'CreateThumbnail' }));
+      assert.deepEqual(
+        fn.Layers?.map((l) => l.Arn),
+        ['arn:aws:lambda:us-east-1:000000000000:layer:CreateThumbnail-sharp:1'],
+      );
       for (let i = 0; i < 2; i++) {
         const down = await bash(teardown).catch((e: { stdout: string; stderr: string }) => {
           throw new Error(`teardown.sh failed:\n${e.stdout}\n${e.stderr}`);
@@ -73,7 +85,8 @@ describe('--emit-script', () => {
       }
       assert.deepEqual((await new S3Client(c).send(new ListBucketsCommand({}))).Buckets ?? [], []);
       assert.deepEqual((await new IAMClient(c).send(new ListRolesCommand({}))).Roles ?? [], []);
-      assert.deepEqual((await new LambdaClient(c).send(new ListFunctionsCommand({}))).Functions ?? [], []);
+      assert.deepEqual((await lambda.send(new ListFunctionsCommand({}))).Functions ?? [], []);
+      assert.deepEqual((await lambda.send(new ListLayersCommand({}))).Layers ?? [], []);
       assert.deepEqual((await new CloudWatchLogsClient(c).send(new DescribeLogGroupsCommand({}))).logGroups ?? [], []);
     },
   );

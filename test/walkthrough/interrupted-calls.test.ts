@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListFunctionsCommand, ListLayersCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
@@ -103,6 +103,11 @@ async function leftovers(): Promise<string[]> {
   out.push(
     ...((await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions ?? []).map(
       (f) => `function ${f.FunctionName}`,
+    ),
+  );
+  out.push(
+    ...((await new LambdaClient(config).send(new ListLayersCommand({}))).Layers ?? []).map(
+      (l) => `layer ${l.LayerName}`,
     ),
   );
   out.push(

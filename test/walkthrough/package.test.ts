@@ -1,6 +1,7 @@
-// The deployment package as step 4 builds it, for the other architecture than the tests' default:
-// sharp's native packages for linux-arm64 (whatever this machine is), and the same bytes (the same
-// CodeSha256) from two builds in fresh folders, so Lambda sees no change when nothing changed.
+// The deployment packages as step 4 builds them, for the other architecture than the tests' default:
+// the sharp layer holds sharp's native packages for linux-arm64 (whatever this machine is) under
+// nodejs/node_modules, the function zip only the handler bundle; two builds in fresh folders give the
+// same bytes (the same CodeSha256), so Lambda sees no change when nothing changed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -22,47 +23,66 @@ after(async () => {
   for (const dir of [cwd, ...builds]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function buildArm64(
-  build = tempDir('build-arm64-'),
-  extra: NodeJS.ProcessEnv = {},
-): Promise<{ sha: string; zip: Buffer; stdout: string }> {
+interface Built {
+  sha: string;
+  /** Undefined when the layer was reused, not built. */
+  layerSha?: string;
+  zip: Buffer;
+  layer: Buffer;
+  stdout: string;
+}
+
+async function buildArm64(build = tempDir('build-arm64-'), extra: NodeJS.ProcessEnv = {}): Promise<Built> {
   builds.push(build);
   const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build, ...extra });
   const r = await runScript('30-package.ts', ['--architecture', 'arm64'], { cwd, env });
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const line = reported(r.stdout, 'created').find((l) => l.includes('resize-arm64.zip'));
-  const sha = line && /CodeSha256 ([A-Za-z0-9+/=]{44})/.exec(line)?.[1];
+  const shaOf = (file: string) => {
+    const line = reported(r.stdout, 'created').find((l) => l.includes(file));
+    return line && /CodeSha256 ([A-Za-z0-9+/=]{44})/.exec(line)?.[1];
+  };
+  const sha = shaOf('resize-arm64.zip');
   assert.ok(sha, r.stdout);
-  return { sha, zip: fs.readFileSync(path.join(build, 'resize-arm64.zip')), stdout: r.stdout };
+  return {
+    sha,
+    layerSha: shaOf('sharp-layer-arm64.zip'),
+    zip: fs.readFileSync(path.join(build, 'resize-arm64.zip')),
+    layer: fs.readFileSync(path.join(build, 'sharp-layer-arm64.zip')),
+    stdout: r.stdout,
+  };
 }
 
-describe('deployment package for arm64', () => {
-  it("holds sharp for linux-arm64 (not this machine's), and two fresh builds give the same bytes", async () => {
+const namesIn = (zip: Buffer) =>
+  Object.keys(unzipSync(zip, { filter: (f) => !f.name.endsWith('/') && f.size >= 0 && !/\.so|\.node$/.test(f.name) }));
+
+describe('deployment packages for arm64', () => {
+  it("put sharp for linux-arm64 (not this machine's) in the layer, and two fresh builds give the same bytes", async () => {
     const first = await buildArm64();
-    const names = Object.keys(
-      unzipSync(first.zip, { filter: (f) => !f.name.endsWith('/') && f.size >= 0 && !/\.so|\.node$/.test(f.name) }),
-    );
-    assert.ok(names.includes('index.mjs'));
+    assert.deepEqual(namesIn(first.zip).sort(), ['index.mjs', 'package.json'], 'the function zip is the bundle only');
+    assert.ok(first.zip.length < 100_000, `function zip ${first.zip.length} bytes`);
+    const names = namesIn(first.layer);
+    const modules = 'nodejs/node_modules';
     assert.ok(
-      names.includes('node_modules/@img/sharp-linux-arm64/package.json'),
+      names.includes(`${modules}/@img/sharp-linux-arm64/package.json`),
       names.filter((n) => n.includes('@img')).join('\n'),
     );
-    assert.ok(names.includes('node_modules/@img/sharp-libvips-linux-arm64/package.json'));
+    assert.ok(names.includes(`${modules}/@img/sharp-libvips-linux-arm64/package.json`));
+    assert.ok(names.includes(`${modules}/sharp/package.json`));
     assert.ok(
       !names.some((n) => n.includes('sharp-linux-x64') || n.includes('sharp-libvips-linux-x64')),
       'no x64 binaries',
     );
-    assert.ok(!names.some((n) => n.startsWith('node_modules/@aws-sdk/')), 'the SDK is left to the runtime');
+    assert.ok(!names.some((n) => n.includes('/@aws-sdk/')), 'the SDK is left to the runtime');
     // sharp's dependencies at this project's installed versions, not the newest in their ranges.
-    const files = unzipSync(first.zip, {
-      filter: (f) => /^node_modules\/(semver|detect-libc|@img\/colour)\/package\.json$/.test(f.name),
+    const files = unzipSync(first.layer, {
+      filter: (f) => /^nodejs\/node_modules\/(semver|detect-libc|@img\/colour)\/package\.json$/.test(f.name),
     });
     const installed = (name: string) =>
       (JSON.parse(fs.readFileSync(path.join('node_modules', name, 'package.json'), 'utf8')) as { version: string })
         .version;
     for (const name of ['semver', 'detect-libc', '@img/colour']) {
-      const packaged = files[`node_modules/${name}/package.json`];
-      assert.ok(packaged, `${name} is in the package`);
+      const packaged = files[`${modules}/${name}/package.json`];
+      assert.ok(packaged, `${name} is in the layer`);
       assert.equal(
         (JSON.parse(Buffer.from(packaged).toString('utf8')) as { version: string }).version,
         installed(name),
@@ -70,15 +90,23 @@ describe('deployment package for arm64', () => {
       );
     }
     const manifest = JSON.parse(
-      Buffer.from(unzipSync(first.zip, { filter: (f) => f.name === 'package.json' })['package.json']!).toString('utf8'),
+      Buffer.from(
+        unzipSync(first.layer, { filter: (f) => f.name === 'nodejs/package.json' })['nodejs/package.json']!,
+      ).toString('utf8'),
     ) as { overrides: Record<string, string> };
     assert.equal(manifest.overrides.semver, installed('semver'));
+    // The bundle loads sharp with require(), which reads NODE_PATH (/opt/nodejs/node_modules).
+    const bundle = Buffer.from(unzipSync(first.zip)['index.mjs']!).toString('utf8');
+    assert.match(bundle, /createRequire\(import\.meta\.url\)\("sharp"\)/);
+    assert.ok(first.layerSha, first.stdout);
     const second = await buildArm64();
     assert.equal(second.sha, first.sha);
+    assert.equal(second.layerSha, first.layerSha);
     assert.ok(second.zip.equals(first.zip));
+    assert.ok(second.layer.equals(first.layer));
   });
 
-  const reuse = "a change to the handler alone reuses the last zip's sharp (no npm install): a fresh build's bytes";
+  const reuse = "a change to the handler alone rebuilds the function zip only (no sharp): a fresh build's bytes";
   it(reuse, async () => {
     const handler = path.join(tempDir('package-handler-'), 'resize');
     fs.cpSync(path.join(PROJECT, 'handlers', 'resize'), handler, { recursive: true });
@@ -88,11 +116,12 @@ describe('deployment package for arm64', () => {
     const config = path.join(handler, 'config.ts');
     fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('DEFAULT_WIDTH = 200', 'DEFAULT_WIDTH = 201'));
     const quick = await buildArm64(build, extra);
-    assert.match(quick.stdout, /as in the last package \(same dependencies\): only the bundle is new/);
     assert.doesNotMatch(quick.stdout, /install sharp/);
+    assert.equal(quick.layerSha, undefined, 'the layer is reused, not built');
+    assert.ok(quick.layer.equals(before.layer));
     assert.notEqual(quick.sha, before.sha, 'the new bundle is in it');
+    // From another folder too: the bundle's bytes do not depend on where it is built from.
     const fresh = await buildArm64(tempDir('build-arm64-'), extra);
-    assert.match(fresh.stdout, /install sharp/);
     assert.equal(fresh.sha, quick.sha);
     assert.ok(fresh.zip.equals(quick.zip));
   });

@@ -51,20 +51,20 @@ describe('sharp for the package', () => {
   );
 
   it(
-    'copying from node_modules gives the same zip, byte for byte, as npm installing for Lambda',
+    'copying from node_modules gives the same layer zip, byte for byte, as npm installing for Lambda',
     {
       skip: !onLambdaPlatform && "this machine is not of Lambda's platform (linux, glibc)",
     },
     async () => {
-      const { buildPackage } = await import('../../walkthrough/lib/package.ts');
+      const { buildLayer } = await import('../../walkthrough/lib/package.ts');
       const logs: string[] = [];
-      const copied = await buildPackage(architecture, (l) => logs.push(l), 'auto');
+      const copied = await buildLayer(architecture, (l) => logs.push(l), 'auto');
       assert.ok(
         logs.some((l) => l.startsWith('copy sharp')),
         `auto copies on this platform: ${logs.join('; ')}`,
       );
       const copiedZip = fs.readFileSync(copied.zipPath);
-      const installed = await buildPackage(architecture, (l) => logs.push(l), 'npm');
+      const installed = await buildLayer(architecture, (l) => logs.push(l), 'npm');
       assert.ok(logs.some((l) => l.startsWith('install sharp')));
       assert.equal(path.dirname(installed.zipPath), build);
       assert.equal(installed.codeSha256, copied.codeSha256);

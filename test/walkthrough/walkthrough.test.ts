@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import sharp from 'sharp';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListFunctionsCommand, ListLayersCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ROOT, tempDir } from '../support/local-aws.ts';
 import { reported, runScript, scriptEnv } from '../support/walkthrough.ts';
@@ -53,6 +53,7 @@ describe('npm run walkthrough', () => {
     assert.match(first.stdout, /started the local AWS endpoint/);
     assert.ok(reported(first.stdout, 'created').some((l) => l.includes('role CreateThumbnail-us-east-1-role')));
     assert.ok(reported(first.stdout, 'created').some((l) => l.includes('function CreateThumbnail')));
+    assert.ok(reported(first.stdout, 'created').some((l) => l.includes('layer CreateThumbnail-sharp version 1')));
     assert.match(first.stdout, /REPORT RequestId: [0-9a-f-]+\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms/);
     assert.match(first.stdout, /Set-up is complete/);
     const saved = /-> (\/\S.*\.jpg)\n/.exec(first.stdout)?.[1];
@@ -79,6 +80,7 @@ describe('npm run walkthrough', () => {
     const buckets = (await c.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
     assert.deepEqual(buckets, ['users-own-bucket']);
     assert.deepEqual((await c.lambda.send(new ListFunctionsCommand({}))).Functions ?? [], []);
+    assert.deepEqual((await c.lambda.send(new ListLayersCommand({}))).Layers ?? [], []);
     assert.deepEqual(
       ((await c.iam.send(new ListRolesCommand({}))).Roles ?? []).map((r) => r.RoleName),
       [],

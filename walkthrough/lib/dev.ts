@@ -1,8 +1,9 @@
 // `npm run dev`: the save -> thumbnail loop. It sets up what is missing by running the one-shot's steps
-// 1-6, then on each save under the handler's folder: rebuilds the package as step 4 does (same bytes,
-// same state record), updates the function's code as step 5 does (only when its CodeSha256 changed,
-// then the SDK's waiter), tests every image (lib/dev-test.ts) and adds each run to out/index.html
-// (lib/gallery.ts). A build error or a failed resize is shown and the loop waits for the next save.
+// 1-6, then on each save under the handler's folder: rebuilds the packages as step 4 does (same bytes,
+// same state record; the sharp layer only when its inputs changed), updates the function's code as
+// step 5 does (only when its CodeSha256 changed, then the SDK's waiter; a changed layer zip runs step 5
+// itself: publish, attach, code), tests every image (lib/dev-test.ts) and adds each run to
+// out/index.html (lib/gallery.ts). A build error or a failed resize is shown and the loop waits for the next save.
 // Ctrl-C never interrupts a code update half-way: a build in progress is not followed by an update,
 // an update in progress is finished and recorded first.
 import * as fs from 'node:fs';
@@ -14,7 +15,7 @@ import { recordRun, testImage, uploadImages, type DevImage, type DevRun } from '
 import { explain } from './errors.ts';
 import { buildPackage, handlerDir, packageRecord, reusablePackage, type BuiltPackage } from './package.ts';
 import { coreSlot } from './resources/ownership.ts';
-import { stepRef } from './steps.ts';
+import { stepById, stepRef } from './steps.ts';
 
 export interface DevOptions {
   /** --image PATH, in order; none: a generated sample. */
@@ -28,6 +29,7 @@ export interface DevOptions {
 type Phase = 'idle' | 'building' | 'updating' | 'testing';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
 
 /** esbuild's errors as esbuild prints them (file:line:column, the line, a caret), without colour. */
 async function buildErrorText(err: unknown): Promise<string | undefined> {
@@ -127,17 +129,29 @@ export class DevLoop {
     state.update((x) => (x.package = packageRecord(pkg)));
     if (this.stopping) return; // not started: the function keeps its code, and the state says so
     this.phase = 'updating';
-    const slot = coreSlot(ctx, 'function');
-    const record = slot.get();
-    const { syncCode } = await import('./resources/function.ts');
-    await syncCode(
-      ctx,
-      { name: s.functionName, zipPath: pkg.zipPath, architecture: s.architecture },
-      { zip: fs.readFileSync(pkg.zipPath), codeSha256: pkg.codeSha256 },
-      slot,
-      { arn: record?.arn ?? '', codeSha256: record?.codeSha256, architecture: s.architecture },
-    );
-    lap(`update (${(pkg.size / 1e6).toFixed(2)} MB zip)`);
+    const layer = state.data.layer?.versions.at(-1);
+    if (layer?.codeSha256 !== pkg.layer.codeSha256) {
+      // sharp changed (or its layer version is not ours yet): publish it and attach it, as step 5 does.
+      report.info(
+        `the sharp layer zip changed (CodeSha256 ${pkg.layer.codeSha256}): doing what step ` +
+          `${stepById('function').number} does (publish the layer, attach it, update the code)`,
+      );
+      const functionStep = await stepById('function').load();
+      await functionStep(ctx);
+      lap(`layer and function (${size(pkg.layer.size)} layer zip, ${size(pkg.size)} function zip)`);
+    } else {
+      const slot = coreSlot(ctx, 'function');
+      const record = slot.get();
+      const { syncCode } = await import('./resources/function.ts');
+      const updated = await syncCode(
+        ctx,
+        { name: s.functionName, zipPath: pkg.zipPath, architecture: s.architecture },
+        { zip: fs.readFileSync(pkg.zipPath), codeSha256: pkg.codeSha256 },
+        slot,
+        { arn: record?.arn ?? '', codeSha256: record?.codeSha256, architecture: s.architecture },
+      );
+      lap(updated ? `update (${size(pkg.size)} zip)` : 'no update (same CodeSha256)');
+    }
     if (this.stopping) return;
     await this.test(change.firstEventAt, `save ${n}`, times);
   }

@@ -1,5 +1,6 @@
 // `npm run walkthrough -- --emit-script DIR`: the walkthrough as two plain bash scripts with the settings
-// filled in, set-up.sh (steps 1-7, using the zip step 4 built) and teardown.sh. The commands are the
+// filled in, set-up.sh (steps 1-7, using the zips step 4 built: the function's and the sharp layer's)
+// and teardown.sh. The commands are the
 // ones --cli prints (the same action builders), each create guarded by a check, so a re-run after a
 // partial run skips what exists. Nothing is created in the account while writing them.
 import * as fs from 'node:fs';
@@ -21,12 +22,13 @@ import {
 import { awsCommand, shellQuote } from './aws-cli.ts';
 import type { Ctx } from './context.ts';
 import { sampleImage } from './events.ts';
-import { lambdaTrustPolicy, logGroupName, partitionOf, SUITE_TAG, thumbnailPolicy } from './policies.ts';
+import { layerName, lambdaTrustPolicy, logGroupName, partitionOf, SUITE_TAG, thumbnailPolicy } from './policies.ts';
 import { statementId, notificationId } from './resources/trigger-ids.ts';
 import { headingOf, oneShotSteps, stepById, stepCommand, stepRef } from './steps.ts';
 import type { CliTarget } from './aws-cli.ts';
 import { Reporter } from './ui.ts';
-import { functionDefinition } from '../40-function.ts';
+import { functionDefinition, layerDefinition } from '../40-function.ts';
+import { publishLayerCommand } from './actions/layers.ts';
 
 /** The aws-cli commands an action would run (a dry run that prints nothing). */
 async function commandsOf(ctx: Ctx, call: (c: ActionCtx) => Promise<unknown>): Promise<string[]> {
@@ -76,13 +78,33 @@ function header(ctx: Ctx, what: string, rerun: string[]): string {
   return lines.join('\n');
 }
 
-async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promise<string> {
+/** Sets LAYER_ARN: the layer's newest version, or a new one published from the layer zip when it has none. */
+function layerScript(ctx: Ctx, layerZipPath: string): string[] {
+  const t = ctx.cliTarget;
+  const def = layerDefinition(ctx, layerZipPath);
+  const latest = awsCommand(t, 'lambda', 'list-layer-versions', {
+    'layer-name': def.name,
+    query: 'LayerVersions[0].LayerVersionArn',
+    output: 'text',
+  });
+  return [
+    `LAYER_ARN="$(${latest} 2>/dev/null || true)"`,
+    'if [ -z "$LAYER_ARN" ] || [ "$LAYER_ARN" = None ]; then',
+    `  LAYER_ARN="$(${publishLayerCommand(ctx, def, 'LayerVersionArn')})"`,
+    'fi',
+  ];
+}
+
+/** A placeholder the function's commands carry for the layer version ARN, replaced by "$LAYER_ARN". */
+const LAYER_PLACEHOLDER = 'LAYER_ARN_FROM_ABOVE';
+
+async function setUpScript(ctx: Ctx, zipPath: string, layerZipPath: string, imageFile: string): Promise<string> {
   const s = ctx.settings;
   const t = ctx.cliTarget;
   const partition = partitionOf(ctx.identity.arn);
   const roleArn = `arn:${partition}:iam::${s.accountId}:role/${s.roleName}`;
   const functionArn = `arn:${partition}:lambda:${s.region}:${s.accountId}:function:${s.functionName}`;
-  const def = { ...functionDefinition(ctx, zipPath), roleArn };
+  const def = { ...functionDefinition(ctx, zipPath, [LAYER_PLACEHOLDER]), roleArn };
   const group = logGroupName(s);
   const policyName = `${s.functionName}-thumbnails`;
   const tags = [SUITE_TAG, { Key: 'walkthrough-function', Value: s.functionName }];
@@ -122,20 +144,27 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
   }
   out.push(
     heading('package'),
-    `# ${zipPath} was built by ${stepRef('package')}: handlers/resize bundled with esbuild, sharp`,
-    `# installed for linux-${s.architecture === 'arm64' ? 'arm64' : 'x64'} (npm install --os=linux --cpu=... ` +
-      '--libc=glibc sharp), zipped deterministically.',
-    `test -f ${shellQuote(zipPath)} || { echo "missing ${zipPath}: run ${stepCommand('package')}" >&2; exit 1; }`,
+    `# ${zipPath} was built by ${stepRef('package')}: handlers/resize bundled with esbuild; and its layer`,
+    `# ${layerZipPath}: sharp installed for linux-${s.architecture === 'arm64' ? 'arm64' : 'x64'} under nodejs/ ` +
+      '(npm install --os=linux --cpu=... --libc=glibc sharp), zipped deterministically.',
+    ...[zipPath, layerZipPath].map(
+      (p) => `test -f ${shellQuote(p)} || { echo "missing ${p}: run ${stepCommand('package')}" >&2; exit 1; }`,
+    ),
     heading('function'),
     guarded(
       logGroupExists(t, group),
       await commandsOf(ctx, (c) => createLogGroup(c, group, { [SUITE_TAG.Key]: SUITE_TAG.Value })),
     ),
     ...(await commandsOf(ctx, (c) => putRetentionPolicy(c, group, s.logRetentionDays))),
+    '# The sharp layer: its newest version, or a new one (it is not compared: the walkthrough does that).',
+    ...layerScript(ctx, layerZipPath),
     '# A new role takes a few seconds to be usable by Lambda (IAM is eventually consistent): retried.',
     `if ! ${awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName })} >/dev/null 2>&1; then`,
     '  for attempt in 1 2 3 4 5 6 7 8 9 10; do',
-    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, Buffer.alloc(0))))[0]} >/dev/null; then break; fi`,
+    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, Buffer.alloc(0))))[0]!.replace(
+      LAYER_PLACEHOLDER,
+      '"$LAYER_ARN"',
+    )} >/dev/null; then break; fi`,
     '    if [ "$attempt" = 10 ]; then exit 1; fi',
     '    sleep 3',
     '  done',
@@ -180,6 +209,22 @@ async function setUpScript(ctx: Ctx, zipPath: string, imageFile: string): Promis
   return out.join('\n');
 }
 
+/** Deletes every version of the function's sharp layer (a layer goes away with its last version). */
+function layerTeardown(ctx: Ctx): string[] {
+  const t = ctx.cliTarget;
+  const name = layerName(ctx.settings.functionName);
+  const versions = awsCommand(t, 'lambda', 'list-layer-versions', {
+    'layer-name': name,
+    query: 'LayerVersions[].Version',
+    output: 'text',
+  });
+  return [
+    `for version in $(${versions}); do`,
+    `  ${awsCommand(t, 'lambda', 'delete-layer-version', { 'layer-name': name })} --version-number "$version" >/dev/null`,
+    'done',
+  ];
+}
+
 async function teardownScript(ctx: Ctx): Promise<string> {
   const s = ctx.settings;
   const t = ctx.cliTarget;
@@ -199,6 +244,7 @@ async function teardownScript(ctx: Ctx): Promise<string> {
       awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName }),
       await commandsOf(ctx, (c) => deleteFunction(c, s.functionName)),
     ),
+    ...layerTeardown(ctx),
     ifExists(logGroupExists(t, group), await commandsOf(ctx, (c) => deleteLogGroup(c, group))),
     ifExists(awsCommand(t, 'iam', 'get-role', { 'role-name': s.roleName }), [
       ...(await commandsOf(ctx, (c) => deleteRolePolicy(c, s.roleName, `${s.functionName}-thumbnails`))),
@@ -217,14 +263,14 @@ async function teardownScript(ctx: Ctx): Promise<string> {
 }
 
 /** Writes DIR/set-up.sh, DIR/teardown.sh and the sample image set-up uploads; returns their paths. */
-export async function emitScripts(ctx: Ctx, dir: string, zipPath: string): Promise<string[]> {
+export async function emitScripts(ctx: Ctx, dir: string, zipPath: string, layerZipPath: string): Promise<string[]> {
   if (ctx.settings.trigger !== 'lambda')
     throw new Error('emitScripts: the SNS variant is not written (all.ts refuses)');
   fs.mkdirSync(dir, { recursive: true });
   const image = path.resolve(dir, 'sample.jpg');
   fs.writeFileSync(image, await sampleImage('emitted set-up'));
   const files = [path.join(dir, 'set-up.sh'), path.join(dir, 'teardown.sh')];
-  fs.writeFileSync(files[0]!, await setUpScript(ctx, zipPath, image), { mode: 0o755 });
+  fs.writeFileSync(files[0]!, await setUpScript(ctx, zipPath, layerZipPath, image), { mode: 0o755 });
   fs.writeFileSync(files[1]!, await teardownScript(ctx), { mode: 0o755 });
   return files;
 }

@@ -1,22 +1,20 @@
-// Building the deployment package: the handler bundled with esbuild (the AWS SDK left out: the
-// runtime has it), sharp for Lambda's platform whatever this machine is (copied from the project's
-// node_modules when this machine is of that platform, else installed by npm for it), zipped so that
-// the same sources always give the same bytes (and so the same CodeSha256).
+// Building the deployment packages: two zips. The function's is the handler bundled with esbuild (the
+// AWS SDK left out: the runtime has it; sharp left out: it comes from the layer), kilobytes, so a code
+// change uploads only that. The layer's holds sharp installed for Lambda's platform whatever this
+// machine is (copied from the project's node_modules when this machine is of that platform, else
+// installed by npm for it), under nodejs/node_modules (where Lambda's NODE_PATH finds it in /opt). Both are zipped
+// so that the same sources always give the same bytes (and so the same CodeSha256), and each is
+// reused while its own inputs are unchanged.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
 import { UserError } from './errors.ts';
 import { hostIsLambdaPlatform, installedSharp } from './sharp-files.ts';
 import type { Architecture } from './settings.ts';
 import type { PackageRecord } from './state.ts';
-import { assemble, prepare, preparedEntries, zipEntries, type Prepared } from './zip.ts';
-
-/** What the state file keeps of a package (step 4 and `npm run dev` record it alike). */
-export function packageRecord(pkg: BuiltPackage): PackageRecord {
-  const { zipPath, codeSha256, size, architecture, inputsHash } = pkg;
-  return { zipPath, codeSha256, size, architecture, inputsHash };
-}
+import { zipEntries } from './zip.ts';
 
 /** No scripts, links, lock file or audit: only the package's files, from npm's cache when it has them. */
 const NPM_INSTALL_FLAGS = [
@@ -39,20 +37,24 @@ export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR
   ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR)
   : path.join(PROJECT_ROOT, 'build');
 
-export interface BuiltPackage {
+/** One zip, as built (or found intact from an earlier build of the same inputs). */
+export interface BuiltZip {
   zipPath: string;
   codeSha256: string;
   size: number;
   inputsHash: string;
+  reused: boolean;
+}
+
+/** The function's zip (top-level fields) and the sharp layer's zip. */
+export interface BuiltPackage extends BuiltZip {
   architecture: Architecture;
   sharpVersion: string;
-  reused: boolean;
+  layer: BuiltZip;
 }
 
 interface Manifest {
   inputsHash: string;
-  /** depsHash() of the build: when only the handler changed, its dependencies' zip entries are reused. */
-  depsHash?: string;
   codeSha256: string;
   size: number;
   sharpVersion: string;
@@ -62,26 +64,20 @@ export function cpuOf(architecture: Architecture): 'x64' | 'arm64' {
   return architecture === 'arm64' ? 'arm64' : 'x64';
 }
 
-interface PackageJson {
-  name?: string;
-  version: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  os?: string[];
-  cpu?: string[];
-  libc?: string[];
-}
-
-const readPackageJson = (dir: string) =>
-  JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+const versionOf = (dir: string) =>
+  (
+    JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', dir, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 
 export function sharpVersion(): string {
-  return readPackageJson(path.join(PROJECT_ROOT, 'node_modules', 'sharp')).version;
+  return versionOf('sharp');
 }
 
-/** Read, not imported: a re-run that reuses the zip needs esbuild's version only (start-up). */
+/** Read, not imported: a re-run that reuses the zips needs esbuild's version only (start-up). */
 function esbuildVersion(): string {
-  return readPackageJson(path.join(PROJECT_ROOT, 'node_modules', 'esbuild')).version;
+  return versionOf('esbuild');
 }
 
 /**
@@ -112,28 +108,31 @@ function listFiles(dir: string, base = dir): string[] {
   return out.sort();
 }
 
-/** Everything the package is made of but the handler's own files: sharp, its pins, the tools, this recipe. */
-export function depsHash(architecture: Architecture): string {
-  const h = createHash('sha256');
-  h.update(
-    `arch=${architecture}\nsharp=${sharpVersion()}\nesbuild=${esbuildVersion()}\nzlib=${process.versions.zlib}\n`,
-  );
-  h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
-  // This build recipe itself, and the zip writer (its bytes are the package's bytes).
+/** This build recipe itself, and the zip writer (its bytes are the packages' bytes). */
+function hashRecipe(h: ReturnType<typeof createHash>): void {
   for (const recipe of [import.meta.url, new URL('./zip.ts', import.meta.url).href])
     h.update(fs.readFileSync(fileURLToPath(recipe)));
-  return h.digest('hex');
 }
 
-/** What the package is made of: when none of it changed, the last zip is reused. */
-export function inputsHash(architecture: Architecture, deps = depsHash(architecture)): string {
+/** What the function's zip is made of: when none of it changed, the last zip is reused. */
+export function inputsHash(architecture: Architecture): string {
   const h = createHash('sha256');
-  h.update(`${deps}\n`);
+  h.update(`function\narch=${architecture}\nesbuild=${esbuildVersion()}\nzlib=${process.versions.zlib}\n`);
   const dir = handlerDir();
   for (const file of listFiles(dir)) {
     h.update(`${file}\n`);
     h.update(fs.readFileSync(path.join(dir, file)));
   }
+  hashRecipe(h);
+  return h.digest('hex');
+}
+
+/** What the sharp layer is made of (not the handler: editing it never rebuilds the layer). */
+export function layerInputsHash(architecture: Architecture): string {
+  const h = createHash('sha256');
+  h.update(`layer\narch=${architecture}\nsharp=${sharpVersion()}\nzlib=${process.versions.zlib}\n`);
+  h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
+  hashRecipe(h);
   return h.digest('hex');
 }
 
@@ -141,6 +140,8 @@ export function paths(architecture: Architecture) {
   return {
     zip: path.join(BUILD_DIR, `resize-${architecture}.zip`),
     manifest: path.join(BUILD_DIR, `resize-${architecture}.json`),
+    layerZip: path.join(BUILD_DIR, `sharp-layer-${architecture}.zip`),
+    layerManifest: path.join(BUILD_DIR, `sharp-layer-${architecture}.json`),
   };
 }
 
@@ -148,23 +149,40 @@ export function codeSha256Of(zip: Buffer): string {
   return createHash('sha256').update(zip).digest('base64');
 }
 
-/** The last package, if it was built from the current inputs and is intact. */
+/** A zip built from `hash`'s inputs and still intact, per its manifest. */
+function reusableZip(zipPath: string, manifestPath: string, hash: string): (BuiltZip & Manifest) | undefined {
+  if (!fs.existsSync(zipPath) || !fs.existsSync(manifestPath)) return undefined;
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Manifest;
+  if (manifest.inputsHash !== hash) return undefined;
+  const zip = fs.readFileSync(zipPath);
+  if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
+  return { ...manifest, zipPath, size: zip.length, reused: true };
+}
+
+/** The last packages (function and layer), if both were built from the current inputs and are intact. */
 export function reusablePackage(architecture: Architecture): BuiltPackage | undefined {
   const p = paths(architecture);
-  if (!fs.existsSync(p.zip) || !fs.existsSync(p.manifest)) return undefined;
-  const manifest = JSON.parse(fs.readFileSync(p.manifest, 'utf8')) as Manifest;
-  const hash = inputsHash(architecture);
-  if (manifest.inputsHash !== hash) return undefined;
-  const zip = fs.readFileSync(p.zip);
-  if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
+  const fn = reusableZip(p.zip, p.manifest, inputsHash(architecture));
+  const layer = reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture));
+  if (!fn || !layer) return undefined;
+  return { ...zipOf(fn), architecture, sharpVersion: layer.sharpVersion, layer: zipOf(layer) };
+}
+
+function zipOf(z: BuiltZip): BuiltZip {
+  return { zipPath: z.zipPath, codeSha256: z.codeSha256, size: z.size, inputsHash: z.inputsHash, reused: z.reused };
+}
+
+/** What the state file keeps of the packages (step 4 and `npm run dev` record them alike). */
+export function packageRecord(pkg: BuiltPackage): PackageRecord {
+  const { zipPath, codeSha256, size, architecture, inputsHash } = pkg;
+  const { layer } = pkg;
   return {
-    zipPath: p.zip,
-    codeSha256: manifest.codeSha256,
-    size: zip.length,
-    inputsHash: hash,
+    zipPath,
+    codeSha256,
+    size,
     architecture,
-    sharpVersion: manifest.sharpVersion,
-    reused: true,
+    inputsHash,
+    layer: { zipPath: layer.zipPath, codeSha256: layer.codeSha256, size: layer.size, inputsHash: layer.inputsHash },
   };
 }
 
@@ -173,12 +191,10 @@ function filesOf(dir: string, prefix = ''): Array<{ name: string; file: string }
   return listFiles(dir).map((rel) => ({ name: prefix + rel.split(path.sep).join('/'), file: path.join(dir, rel) }));
 }
 
-type ZipSource = { name: string; file: string } | { name: string; data: Promise<Buffer> };
-
 /** Deterministic zip of files from anywhere: sorted by name, fixed times, fixed permissions. */
-function zipFiles(files: ZipSource[]): Promise<Buffer> {
+function zipFiles(files: Array<{ name: string; file: string }>): Promise<Buffer> {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return zipEntries(sorted.map((f) => ({ name: f.name, data: 'file' in f ? fs.readFileSync(f.file) : f.data })));
+  return zipEntries(sorted.map((f) => ({ name: f.name, data: fs.readFileSync(f.file) })));
 }
 
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
@@ -186,8 +202,37 @@ export function zipFolder(dir: string): Promise<Buffer> {
   return zipFiles(filesOf(dir));
 }
 
-/** One ESM file for Lambda's Node runtime; the AWS SDK is left out (the runtime has it), and `external`. */
-export async function bundleHandler(entry: string, outfile: string, external: string[] = []): Promise<void> {
+/**
+ * `import x from 'pkg'` turned into `createRequire(import.meta.url)('pkg')`: require() reads NODE_PATH,
+ * which is how Lambda finds a layer's packages (/opt/nodejs/node_modules), on every Node.js runtime.
+ */
+function requireFromLayer(modules: string[]): Plugin {
+  const names = new Set(modules);
+  const filter = /^[^./]/;
+  return {
+    name: 'require-from-layer',
+    setup(b) {
+      b.onResolve({ filter }, (args) => (names.has(args.path) ? { path: args.path, namespace: 'layer' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'layer' }, (args) => ({
+        contents:
+          "import { createRequire } from 'node:module';\n" +
+          `export default createRequire(import.meta.url)(${JSON.stringify(args.path)});\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * One ESM file for Lambda's Node runtime; the AWS SDK is left out (the runtime has it), and `external`;
+ * `fromLayer` modules are required at run time (from a layer; default imports only).
+ */
+export async function bundleHandler(
+  entry: string,
+  outfile: string,
+  external: string[] = [],
+  fromLayer: string[] = [],
+): Promise<void> {
   const { build } = await import('esbuild');
   await build({
     entryPoints: [entry],
@@ -199,144 +244,155 @@ export async function bundleHandler(entry: string, outfile: string, external: st
     // The bundle names its sources in comments, relative to this: the same bytes from any folder.
     absWorkingDir: PROJECT_ROOT,
     external: ['@aws-sdk/*', '@smithy/*', ...external],
+    plugins: fromLayer.length > 0 ? [requireFromLayer(fromLayer)] : [],
     legalComments: 'none',
     logLevel: 'silent',
   });
 }
 
-/** sharp's files as the package holds them, when this machine can give them without npm. */
-function copiedSharp(cpu: string): Array<{ name: string; file: string }> | undefined {
-  const dirs = hostIsLambdaPlatform(cpu) ? installedSharp(PROJECT_ROOT, cpu) : undefined;
-  return dirs && [...dirs].flatMap(([name, dir]) => filesOf(dir, `node_modules/${name}/`));
+/** Writes a zip and its manifest, each whole or not at all. */
+function writeZip(zipPath: string, manifestPath: string, zip: Buffer, manifest: Manifest): void {
+  fs.writeFileSync(`${zipPath}.tmp`, zip);
+  fs.renameSync(`${zipPath}.tmp`, zipPath);
+  fs.writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
+  fs.renameSync(`${manifestPath}.tmp`, manifestPath);
 }
 
-async function npmInstallSharp(stage: string, cpu: string, version: string, log: (line: string) => void) {
-  log(`install sharp ${version} for linux-${cpu} (glibc)`);
+/** In a fresh folder under build/, removed afterwards: an interrupted build leaves nothing half-made. */
+async function inWorkDir<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(BUILD_DIR, prefix));
+  try {
+    return await work(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** sharp's files as the layer holds them under `folder`, when this machine can give them without npm. */
+function copiedSharp(cpu: string): Array<{ name: string; file: string }> | undefined {
+  const dirs = hostIsLambdaPlatform(cpu) ? installedSharp(PROJECT_ROOT, cpu) : undefined;
+  return dirs && [...dirs].flatMap(([name, dir]) => filesOf(dir, `nodejs/node_modules/${name}/`));
+}
+
+/** sharp for linux-<cpu> (glibc) installed into `folder`/node_modules, at this project's versions. */
+async function npmInstallSharp(folder: string, cpu: 'x64' | 'arm64'): Promise<void> {
   const { $ } = await import('zx');
   try {
-    await $({ cwd: stage, quiet: true })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
+    await $({
+      cwd: folder,
+      quiet: true,
+    })`npm install --os=linux --cpu=${cpu} --libc=glibc ${NPM_INSTALL_FLAGS}`;
   } catch (err) {
     throw new UserError(
       `Installing sharp for linux-${cpu} failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`,
       'Check that the npm registry is reachable (npm ping), then re-run this step.',
     );
   }
-  fs.rmSync(path.join(stage, 'node_modules', '.package-lock.json'), { force: true });
+  fs.rmSync(path.join(folder, 'node_modules', '.package-lock.json'), { force: true });
 }
 
-/**
- * The last zip's entries, when it was built with the same dependencies and recipe (depsHash) and is
- * intact: a change to the handler alone then needs no npm install and no deflate of sharp again.
- */
-function lastEntries(architecture: Architecture, deps: string): Prepared[] | undefined {
-  const p = paths(architecture);
-  if (!fs.existsSync(p.zip) || !fs.existsSync(p.manifest)) return undefined;
-  const manifest = JSON.parse(fs.readFileSync(p.manifest, 'utf8')) as Manifest;
-  if (manifest.depsHash !== deps) return undefined;
-  const zip = fs.readFileSync(p.zip);
-  if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
-  try {
-    const entries = preparedEntries(zip);
-    return entries.some((e) => e.name.toString() === BUNDLE) ? entries : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const BUNDLE = 'index.mjs';
-
-/** The package's files built afresh: its package.json, the bundle, and sharp copied or installed. */
-async function freshFiles(
-  stage: string,
-  architecture: Architecture,
-  bundled: Promise<Buffer>,
-  sharpFrom: 'auto' | 'npm' | 'copy',
-  log: (line: string) => void,
-): Promise<ZipSource[]> {
-  const cpu = cpuOf(architecture);
+/** The layer's package.json, the same whichever way sharp gets in (npm reads it to install). */
+function writeLayerPackageJson(folder: string): void {
   const version = sharpVersion();
-  const pkg = { name: 'resize-handler', private: true, type: 'module', dependencies: { sharp: version } };
-  const manifest = { ...pkg, overrides: pinnedSharpDependencies() };
-  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-  const copied = sharpFrom === 'npm' ? undefined : copiedSharp(cpu);
-  if (sharpFrom === 'copy' && !copied)
-    throw new Error(`sharp for linux-${cpu} (glibc) cannot be copied from this machine's node_modules`);
-  if (copied) log(`copy sharp ${version} for linux-${cpu} (glibc) from node_modules (this machine's platform)`);
-  else await npmInstallSharp(stage, cpu, version, log);
-  const files: ZipSource[] = [
-    ...filesOf(stage).filter((f) => f.name !== BUNDLE),
-    { name: BUNDLE, data: bundled },
-    ...(copied ?? []),
-  ];
-  // Pitfall 1: "Could not load the sharp module using the linux-x64 runtime".
+  fs.writeFileSync(
+    path.join(folder, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'sharp-layer',
+        private: true,
+        dependencies: { sharp: version },
+        overrides: pinnedSharpDependencies(),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
+/** Pitfall 1: "Could not load the sharp module using the linux-x64 runtime". */
+function checkNativePackages(files: Array<{ name: string }>, cpu: string, architecture: Architecture): void {
   for (const native of [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`]) {
-    if (!files.some((f) => f.name === `node_modules/${native}/package.json`))
+    if (!files.some((f) => f.name === `nodejs/node_modules/${native}/package.json`))
       throw new UserError(
-        `The package lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
+        `The layer lacks ${native}: sharp would fail to load on Lambda (${architecture}).`,
         'Delete the build/ folder and re-run this step.',
       );
   }
-  return files;
 }
 
 /**
- * Builds the package from the handler's sources. The same sources give the same bytes whichever way
- * it is built: from scratch, or (when only the handler changed) the last zip with its bundle replaced.
- *
- * `sharpFrom`: 'auto' copies sharp from node_modules on a machine of Lambda's platform and installs it
- * with npm elsewhere; 'npm' and 'copy' force one way (the test that both give the same bytes).
+ * The sharp layer: nodejs/node_modules/{sharp,@img/*,...} and nodejs/package.json. `sharpFrom`: 'auto'
+ * copies sharp from node_modules on a machine of Lambda's platform and has npm install it elsewhere;
+ * 'npm' and 'copy' force one way (the test that both give the same bytes).
  */
-export async function buildPackage(
+export async function buildLayer(
   architecture: Architecture,
   log: (line: string) => void = () => {},
   sharpFrom: 'auto' | 'npm' | 'copy' = 'auto',
-): Promise<BuiltPackage> {
-  const deps = depsHash(architecture);
-  const hash = inputsHash(architecture, deps);
+): Promise<BuiltZip> {
+  const cpu = cpuOf(architecture);
+  const hash = layerInputsHash(architecture);
   const version = sharpVersion();
-  fs.mkdirSync(BUILD_DIR, { recursive: true });
-  // Build in a fresh folder and rename at the end: an interrupted build leaves nothing half-made.
-  const work = fs.mkdtempSync(path.join(BUILD_DIR, `.resize-${architecture}-`));
-  try {
-    const stage = path.join(work, 'package');
-    fs.mkdirSync(stage);
-    log(`bundle ${path.relative(PROJECT_ROOT, handlerDir())} with esbuild (AWS SDK and sharp left out)`);
-    // Bundled while sharp is copied (or installed) and deflated: the zip waits for it last.
-    const index = path.join(stage, BUNDLE);
-    const bundled = bundleHandler(path.join(handlerDir(), 'index.ts'), index, ['sharp']).then(() =>
-      fs.readFileSync(index),
-    );
-    bundled.catch(() => undefined); // its error surfaces from the zip below
-    const last = sharpFrom === 'auto' ? lastEntries(architecture, deps) : undefined;
-    let zip: Buffer;
-    if (last) {
-      log(`sharp ${version} as in the last package (same dependencies): only the bundle is new`);
-      const bundle = await prepare({ name: BUNDLE, data: bundled });
-      zip = assemble(last.map((e) => (e.name.toString() === BUNDLE ? bundle : e)));
-    } else zip = await zipFiles(await freshFiles(stage, architecture, bundled, sharpFrom, log));
+  return inWorkDir(`.sharp-layer-${architecture}-`, async (work) => {
+    const nodejs = path.join(work, 'nodejs');
+    fs.mkdirSync(nodejs);
+    writeLayerPackageJson(nodejs);
+    const copied = sharpFrom === 'npm' ? undefined : copiedSharp(cpu);
+    if (sharpFrom === 'copy' && !copied)
+      throw new Error(`sharp for linux-${cpu} (glibc) cannot be copied from this machine's node_modules`);
+    if (copied) log(`copy sharp ${version} for linux-${cpu} (glibc) from node_modules (this machine's platform)`);
+    else {
+      log(`install sharp ${version} for linux-${cpu} (glibc) into the layer's nodejs/node_modules`);
+      await npmInstallSharp(nodejs, cpu);
+    }
+    const files = [...filesOf(work), ...(copied ?? [])];
+    checkNativePackages(files, cpu, architecture);
+    const zip = await zipFiles(files);
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
-    fs.writeFileSync(`${p.zip}.tmp`, zip);
-    fs.renameSync(`${p.zip}.tmp`, p.zip);
-    const manifest: Manifest = {
+    writeZip(p.layerZip, p.layerManifest, zip, {
       inputsHash: hash,
-      depsHash: deps,
       codeSha256,
       size: zip.length,
       sharpVersion: version,
-    };
-    fs.writeFileSync(`${p.manifest}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
-    fs.renameSync(`${p.manifest}.tmp`, p.manifest);
-    return {
-      zipPath: p.zip,
-      codeSha256,
-      size: zip.length,
-      inputsHash: hash,
-      architecture,
-      sharpVersion: version,
-      reused: false,
-    };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    });
+    return { zipPath: p.layerZip, codeSha256, size: zip.length, inputsHash: hash, reused: false };
+  });
+}
+
+/** The function's zip: index.mjs (the bundle, sharp required from the layer) and package.json. */
+export async function buildFunctionZip(
+  architecture: Architecture,
+  log: (line: string) => void = () => {},
+): Promise<BuiltZip> {
+  const hash = inputsHash(architecture);
+  return inWorkDir(`.resize-${architecture}-`, async (work) => {
+    const dir = handlerDir();
+    log(`bundle ${path.relative(PROJECT_ROOT, dir)} with esbuild (AWS SDK left out; sharp required from the layer)`);
+    await bundleHandler(path.join(dir, 'index.ts'), path.join(work, 'index.mjs'), [], ['sharp']);
+    fs.writeFileSync(
+      path.join(work, 'package.json'),
+      JSON.stringify({ name: 'resize-handler', private: true, type: 'module' }, null, 2) + '\n',
+    );
+    const zip = await zipFolder(work);
+    const p = paths(architecture);
+    const codeSha256 = codeSha256Of(zip);
+    writeZip(p.zip, p.manifest, zip, { inputsHash: hash, codeSha256, size: zip.length, sharpVersion: sharpVersion() });
+    return { zipPath: p.zip, codeSha256, size: zip.length, inputsHash: hash, reused: false };
+  });
+}
+
+/** Both zips: each rebuilt only when its own inputs changed. */
+export async function buildPackage(
+  architecture: Architecture,
+  log: (line: string) => void = () => {},
+): Promise<BuiltPackage> {
+  const p = paths(architecture);
+  // Built at once: the bundle while sharp is copied (or installed) and deflated.
+  const [layer, fn] = await Promise.all([
+    reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture)) ?? buildLayer(architecture, log),
+    reusableZip(p.zip, p.manifest, inputsHash(architecture)) ?? buildFunctionZip(architecture, log),
+  ]);
+  return { ...zipOf(fn), architecture, sharpVersion: sharpVersion(), layer: zipOf(layer) };
 }

@@ -29,6 +29,11 @@ export function partitionOf(arn: string): string {
   return arn.split(':')[1] || 'aws';
 }
 
+/** The sharp layer's name: one per function, so two walkthroughs in one account keep theirs apart. */
+export function layerName(functionName: string): string {
+  return `${functionName}-sharp`;
+}
+
 export function logGroupName(s: Pick<ResolvedSettings, 'functionName'>): string {
   return `/aws/lambda/${s.functionName}`;
 }

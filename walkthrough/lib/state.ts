@@ -20,6 +20,15 @@ export interface FunctionRecord extends OwnedResource {
   codeSha256?: string;
 }
 
+/** The sharp layer: the versions this suite published (teardown deletes exactly those). */
+export interface LayerRecord extends OwnedResource {
+  /** Unversioned layer ARN. */
+  arn: string;
+  versions: Array<{ version: number; arn: string; codeSha256: string }>;
+  /** CodeSha256 of a publish under way: a run killed before the answer still knows the version is its own. */
+  publishing?: string;
+}
+
 export interface PermissionRecord {
   functionName: string;
   statementId: string;
@@ -48,6 +57,8 @@ export interface PackageRecord {
   size: number;
   architecture: string;
   inputsHash: string;
+  /** The sharp layer's zip (the function's zip holds only the handler). */
+  layer?: { zipPath: string; codeSha256: string; size: number; inputsHash: string };
 }
 
 export interface TestRecord {
@@ -83,6 +94,7 @@ export interface WalkthroughState {
   sourceBucket?: OwnedResource;
   destBucket?: OwnedResource;
   package?: PackageRecord;
+  layer?: LayerRecord;
   function?: FunctionRecord;
   permission?: PermissionRecord;
   /** TRIGGER=sns: the function permission that lets the topic invoke it. */

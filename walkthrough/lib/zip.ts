@@ -42,8 +42,7 @@ export function crc32(data: Buffer): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** An entry ready to be written: deflated (or stored), with its CRC and size. */
-export interface Prepared {
+interface Prepared {
   name: Buffer;
   method: 0 | 8;
   body: Buffer;
@@ -77,7 +76,7 @@ async function deflatePieces(data: Buffer, level: number): Promise<Buffer> {
   return Buffer.concat(await Promise.all(pieces));
 }
 
-export async function prepare(entry: ZipEntry, level = 6): Promise<Prepared> {
+async function prepare(entry: ZipEntry, level: number): Promise<Prepared> {
   const data = await entry.data;
   const deflated = await deflatePieces(data, level);
   // Stored when deflate does not help (already-compressed data), as zip tools do.
@@ -94,11 +93,7 @@ export async function prepare(entry: ZipEntry, level = 6): Promise<Prepared> {
 // Level 6 (zlib's and zip's default): level 9 takes twice as long for 0.1% less on sharp's libraries.
 export async function zipEntries(entries: ZipEntry[], level = 6): Promise<Buffer> {
   if (entries.length > 0xffff) throw new Error(`too many files for a zip without zip64: ${entries.length}`);
-  return assemble(await Promise.all(entries.map((e) => prepare(e, level))));
-}
-
-/** The zip of prepared entries, in the order given. */
-export function assemble(prepared: Prepared[]): Buffer {
+  const prepared = await Promise.all(entries.map((e) => prepare(e, level)));
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -143,33 +138,4 @@ export function assemble(prepared: Prepared[]): Buffer {
   end.writeUInt32LE(cdSize, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...parts, ...central, end]);
-}
-
-/**
- * The entries of a zip this module wrote, as they are stored (not inflated): a package rebuilt with
- * one file changed reuses the others' deflated bytes, and is byte for byte what a full build gives.
- */
-export function preparedEntries(zip: Buffer): Prepared[] {
-  const end = zip.length - 22;
-  if (end < 0 || zip.readUInt32LE(end) !== 0x06054b50) throw new Error('not a zip written by walkthrough/lib/zip.ts');
-  const count = zip.readUInt16LE(end + 10);
-  const out: Prepared[] = [];
-  let at = zip.readUInt32LE(end + 16);
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('broken central directory');
-    const method = zip.readUInt16LE(at + 10);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const local = zip.readUInt32LE(at + 42);
-    if (method !== 0 && method !== 8) throw new Error(`unexpected compression method ${method}`);
-    const bodyAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    out.push({
-      name: Buffer.from(zip.subarray(at + 46, at + 46 + nameLength)),
-      method: method as 0 | 8,
-      body: zip.subarray(bodyAt, bodyAt + zip.readUInt32LE(at + 20)),
-      crc: zip.readUInt32LE(at + 16),
-      size: zip.readUInt32LE(at + 24),
-    });
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-  }
-  return out;
 }

@@ -124,11 +124,13 @@ process.on('beforeExit', () => beforeExit.invoke());
 
 patchConsole();
 const taskRoot = realpath(process.env.LAMBDA_TASK_ROOT ?? process.cwd());
-isolateRequire(taskRoot);
-// ES modules: the same isolation, and the SDK from the runtime folder (see hooks.mjs).
+// The function's layers, extracted in order (its /opt): passed by the endpoint after this script's path.
+const optRoot = process.argv[2] ? realpath(process.argv[2]) : undefined;
+isolateRequire(optRoot ? [taskRoot, optRoot] : [taskRoot]);
+// ES modules: the same isolation, the layers' modules, and the SDK from the runtime folder (see hooks.mjs).
 Module.register?.('./hooks.mjs', {
   parentURL: import.meta.url,
-  data: { runtimeDir: process.env.LAMBDA_RUNTIME_DIR, taskRoot },
+  data: { runtimeDir: process.env.LAMBDA_RUNTIME_DIR, taskRoot, optRoot, nodePath: process.env.NODE_PATH },
 });
 
 /** @param {string} p */
@@ -142,18 +144,20 @@ function realpath(p) {
 
 /**
  * require() from function code looks for node_modules only inside the code folder, as in /var/task
- * on AWS; the SDK still comes through NODE_PATH. (The local code folder may sit below a folder whose
- * node_modules must not leak in.)
- * @param {string} root
+ * on AWS, and from layer code only inside the layer folder, as in /opt; the SDK and the layers'
+ * modules still come through NODE_PATH. (The local folders sit below a folder whose node_modules
+ * must not leak in.)
+ * @param {string[]} roots
  */
-function isolateRequire(root) {
+function isolateRequire(roots) {
   const internal = /** @type {{ _nodeModulePaths?: (from: string) => string[] }} */ (/** @type {unknown} */ (Module));
   const original = internal._nodeModulePaths;
   if (typeof original !== 'function') return;
-  const inside = (/** @type {string} */ p) => p === root || p.startsWith(root + path.sep);
+  const within = (/** @type {string} */ root, /** @type {string} */ p) => p === root || p.startsWith(root + path.sep);
   internal._nodeModulePaths = function (from) {
     const paths = original.call(this, from);
-    return inside(path.resolve(from)) ? paths.filter(inside) : paths;
+    const root = roots.find((r) => within(r, path.resolve(from)));
+    return root ? paths.filter((p) => within(root, p)) : paths;
   };
 }
 

@@ -16,6 +16,8 @@ export interface FunctionSpec {
   handler: string;
   /** Folder holding the unpacked zip. The engine must not write into it. */
   codeDir: string;
+  /** The function's layers extracted in order (its /opt), when it has any. Read-only, like codeDir. */
+  optDir?: string;
   codeSha256: string;
   memorySize: number;
   /** seconds */

@@ -86,14 +86,37 @@ export interface EnvironmentVariablesInput {
   endpointUrl: string;
 }
 
+/**
+ * NODE_PATH as Lambda's Node.js bootstrap sets it: the layers' `nodejs/node<major>/node_modules` and
+ * `nodejs/node_modules` (under /opt there, the function's layer folder here), the runtime's modules,
+ * the runtime folder, the code folder.
+ */
+export function nodePath(spec: Pick<FunctionSpec, 'runtime' | 'codeDir' | 'optDir'>, runtimeDir: string): string {
+  const major = /^nodejs(\d+)/.exec(spec.runtime)?.[1];
+  const layers = spec.optDir
+    ? [
+        ...(major ? [path.join(spec.optDir, 'nodejs', `node${major}`, 'node_modules')] : []),
+        path.join(spec.optDir, 'nodejs', 'node_modules'),
+      ]
+    : [];
+  return [...layers, path.join(runtimeDir, 'node_modules'), runtimeDir, spec.codeDir].join(':');
+}
+
 export function environmentVariables(input: EnvironmentVariablesInput): Record<string, string> {
   const { spec, session } = input;
   const nodeBin = path.dirname(process.execPath);
   const defaults: Record<string, string> = {
     LANG: 'en_US.UTF-8',
-    // This machine's node first, so a handler that spawns `node` gets the same one.
-    PATH: `${nodeBin}:/usr/local/bin:/usr/bin/:/bin`,
-    NODE_PATH: [path.join(input.runtimeDir, 'node_modules'), input.runtimeDir, spec.codeDir].join(':'),
+    // This machine's node first, so a handler that spawns `node` gets the same one; then the
+    // layers' bin (/opt/bin on AWS).
+    PATH: [
+      nodeBin,
+      '/usr/local/bin',
+      '/usr/bin/',
+      '/bin',
+      ...(spec.optDir ? [path.join(spec.optDir, 'bin')] : []),
+    ].join(':'),
+    NODE_PATH: nodePath(spec, input.runtimeDir),
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     TZ: ':UTC',
     // By IP, so S3 clients use path-style addressing by themselves.

@@ -162,7 +162,8 @@ export class Environment {
       endpointUrl: this.ctx.endpointUrl,
     });
     const start = RuntimeProcess.start({
-      args: [...nodeMemoryFlags(spec.memorySize), this.ctx.bootstrapPath],
+      // The layer folder is passed to bootstrap.mjs (not in the environment: AWS has no such variable).
+      args: [...nodeMemoryFlags(spec.memorySize), this.ctx.bootstrapPath, ...(spec.optDir ? [spec.optDir] : [])],
       cwd: spec.codeDir,
       env,
       memorySizeMb: spec.memorySize,

@@ -49,6 +49,8 @@ export interface FunctionDefinition {
   tags: Record<string, string>;
   zipPath: string;
   description: string;
+  /** Layer version ARNs, in order (the sharp layer); absent: no layers, and not compared. */
+  layers?: string[];
 }
 
 function envCli(env: Record<string, string>): string {
@@ -68,6 +70,7 @@ export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buf
     Tags: def.tags,
     Description: def.description,
     Code: { ZipFile: zip },
+    Layers: def.layers?.length ? def.layers : undefined,
   };
   return change(
     ctx,
@@ -86,6 +89,7 @@ export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buf
         .join(','),
       description: def.description,
       'zip-file': `fileb://${def.zipPath}`,
+      layers: def.layers?.length ? def.layers : undefined,
     }),
     () => ctx.clients.lambda.send(new CreateFunctionCommand(input)),
   );
@@ -127,6 +131,7 @@ export function updateFunctionConfiguration(
       'memory-size': input.MemorySize,
       timeout: input.Timeout,
       environment: input.Environment ? envCli(input.Environment.Variables ?? {}) : undefined,
+      layers: input.Layers,
     }),
     () => ctx.clients.lambda.send(new UpdateFunctionConfigurationCommand(input)),
   );

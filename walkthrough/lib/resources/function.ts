@@ -30,10 +30,14 @@ export interface FunctionCode {
   codeSha256: string;
 }
 
+/** `name:version` of a layer version ARN, for messages. */
+const shortLayer = (arn: string) => arn.split(':').slice(-2).join(':');
+
 function configurationChanges(def: FunctionDefinition, current: Record<string, unknown>) {
   const input: UpdateFunctionConfigurationCommandInput = { FunctionName: def.name };
   const fields: string[] = [];
   const vars = (current.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+  const layers = ((current.Layers as Array<{ Arn?: string }> | undefined) ?? []).map((l) => l.Arn ?? '');
   const checks: Array<[boolean, () => void, string]> = [
     [current.Role !== def.roleArn, () => (input.Role = def.roleArn), 'role'],
     [current.Runtime !== def.runtime, () => (input.Runtime = def.runtime as never), 'runtime'],
@@ -52,6 +56,11 @@ function configurationChanges(def: FunctionDefinition, current: Record<string, u
       Object.keys({ ...vars, ...def.environment }).some((k) => vars[k] !== def.environment[k]),
       () => (input.Environment = { Variables: def.environment }),
       'environment',
+    ],
+    [
+      def.layers !== undefined && layers.join(' ') !== def.layers.join(' '),
+      () => (input.Layers = def.layers),
+      `layers (${layers.map(shortLayer).join(', ') || 'none'} -> ${def.layers?.map(shortLayer).join(', ') || 'none'})`,
     ],
   ];
   for (const [differs, apply, field] of checks) {
@@ -141,17 +150,24 @@ export async function ensureFunction(
   if (config.LastUpdateStatus === 'InProgress')
     await report.wait('waiting for the last update to finish', () => waitFunctionUpdatedV2(ctx, def.name));
 
+  const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
+  const applyConfiguration = async () => {
+    if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
+    if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {
+      await report.wait('waiting for the configuration update', () => waitFunctionUpdatedV2(ctx, def.name));
+      report.changed(`configuration of ${def.name}: ${fields.join(', ')}`);
+    }
+  };
+  // New layers go on before the code that needs them (a function packaged with sharp inside keeps
+  // working with the layer attached, the handler-only zip would not without it).
+  const layersFirst = input.Layers !== undefined;
+  if (layersFirst) await applyConfiguration();
   await syncCode(ctx, def, code, slot, {
     arn,
     codeSha256: config.CodeSha256,
     architecture: config.Architectures?.[0] ?? 'x86_64',
   });
-  const { input, fields } = configurationChanges(def, config as Record<string, unknown>);
-  if (fields.length === 0) return report.unchanged(`configuration of ${def.name}`);
-  if (await updateFunctionConfiguration(ctx, input, fields.join(', '))) {
-    await report.wait('waiting for the configuration update', () => waitFunctionUpdatedV2(ctx, def.name));
-    report.changed(`configuration of ${def.name}: ${fields.join(', ')}`);
-  }
+  if (!layersFirst) await applyConfiguration();
 }
 
 /** Deletes the function if it is ours; returns whether it was (its log group is then ours too). */

@@ -39,7 +39,7 @@ export interface Slot<R extends OwnedResource = OwnedResource> {
   clear(): void;
 }
 
-type CoreKey = 'role' | 'logGroup' | 'function' | 'sourceBucket' | 'destBucket' | 'topic';
+type CoreKey = 'role' | 'logGroup' | 'layer' | 'function' | 'sourceBucket' | 'destBucket' | 'topic';
 
 /** The walkthrough's own resource of that kind (state.role, state.function, ...). */
 export function coreSlot<K extends CoreKey>(ctx: Pick<Ctx, 'state'>, key: K): Slot<NonNullable<WalkthroughState[K]>> {
