@@ -1,14 +1,17 @@
 // `npm run dev` as a user runs it, against the local endpoint, on a copy of the handler: the first test,
-// a save that changes the thumbnail's width (and its run on the results page), a syntax error reported
-// while the loop keeps running, the fix, and Ctrl-C leaving the function's code and the state file in
+// a save that changes the thumbnail's width (only the function zip goes up; the run on the results
+// page), a syntax error reported while the loop keeps running, the fix, a changed sharp layer zip
+// (published and attached as step 5 does), and Ctrl-C leaving the function's code and the state file in
 // agreement (also mid-save). Every wait is on the script's output, with a deadline.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
 import { readResults } from '../../walkthrough/lib/gallery.ts';
+import { codeSha256Of } from '../../walkthrough/lib/package.ts';
 import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
 import {
   endpointEnv,
@@ -52,6 +55,7 @@ const lambda = () => new LambdaClient(server.clientConfig());
 
 interface State {
   function?: { codeSha256?: string };
+  layer?: { versions: Array<{ version: number; codeSha256: string }> };
   package?: { codeSha256: string };
 }
 
@@ -64,6 +68,20 @@ function state(): State {
 
 async function deployedSha(): Promise<string | undefined> {
   return (await lambda().send(new GetFunctionCommand({ FunctionName: 'CreateThumbnail' }))).Configuration?.CodeSha256;
+}
+
+/** The layer zip as a change of sharp's files would leave it: other bytes, its manifest saying so. */
+function changeLayerZip(): string {
+  const zipPath = path.join(build, 'sharp-layer-x86_64.zip');
+  const files = unzipSync(fs.readFileSync(zipPath));
+  files['nodejs/CHANGED.txt'] = Buffer.from('another sharp\n');
+  const zip = Buffer.from(zipSync(files));
+  fs.writeFileSync(zipPath, zip);
+  const manifestPath = path.join(build, 'sharp-layer-x86_64.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+  const codeSha256 = codeSha256Of(zip);
+  fs.writeFileSync(manifestPath, JSON.stringify({ ...manifest, codeSha256, size: zip.length }));
+  return codeSha256;
 }
 
 function edit(file: string, change: (text: string) => string): void {
@@ -151,6 +169,24 @@ describe('npm run dev', () => {
     // Back to the code the function already has: nothing is uploaded.
     assert.match(fixed, /= same {4}code of CreateThumbnail/);
     assert.match(fixed, /is a 120x75 jpeg/);
+  });
+
+  it('a changed sharp layer zip: the save publishes a layer version and attaches it, as step 5 does', async () => {
+    const from = dev.output().length;
+    const layerSha = changeLayerZip();
+    edit('config.ts', (t) => `${t}// a comment: the bundle stays the same\n`);
+    const out = await dev.waitFor(SAVED, SAVE_MS, from);
+    assert.match(out, /the sharp layer zip changed/);
+    assert.match(out, /\+ created layer CreateThumbnail-sharp version 2 /);
+    assert.match(
+      out,
+      /~ changed configuration of CreateThumbnail: layers \(CreateThumbnail-sharp:1 -> CreateThumbnail-sharp:2\)/,
+    );
+    assert.match(out, /= same {4}code of CreateThumbnail/);
+    assert.match(out, /is a 120x75 jpeg/, 'sharp loads from the new layer version');
+    const fn = await lambda().send(new GetFunctionCommand({ FunctionName: 'CreateThumbnail' }));
+    assert.match(fn.Configuration?.Layers?.[0]?.Arn ?? '', /:layer:CreateThumbnail-sharp:2$/);
+    assert.equal(state().layer?.versions.at(-1)?.codeSha256, layerSha);
   });
 
   it('Ctrl-C stops it; the function has the code the state file records, and steps 4 and 5 agree', async () => {
