@@ -1,9 +1,10 @@
 #!/usr/bin/env -S node --import=tsx
 // Step 9. Teardown, in reverse order: what the extras registered (the persistence probe), the
 // notification entry, the topic (TRIGGER=sns: with its subscriptions and policy), the permissions, the
-// function, the sharp layer versions it published, its log group, the role's policies and the role, then the buckets' objects (every version,
-// unfinished uploads) and the buckets. Only what the state file and the walkthrough's tags say it
-// created; anything already gone counts as done, so it works after any partial setup.
+// function, the sharp layer versions it published, its log group, the role's policies and the role, then
+// the buckets' objects (every version, unfinished uploads) and the buckets. Only what the state file and
+// the walkthrough's tags say it created; anything already gone counts as done, so it works after any
+// partial setup.
 //   npm run teardown [-- --keep-buckets] [--yes on AWS]
 import type { Ctx } from './lib/context.ts';
 import { stepMain } from './lib/main.ts';

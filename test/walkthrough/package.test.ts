@@ -56,9 +56,8 @@ const namesIn = (zip: Buffer) =>
   Object.keys(unzipSync(zip, { filter: (f) => !f.name.endsWith('/') && f.size >= 0 && !/\.so|\.node$/.test(f.name) }));
 
 describe('deployment packages for arm64', () => {
-  const layerFor =
-    "put sharp for linux-arm64 (not this machine's) in the layer, and two fresh builds give the same bytes";
-  it(layerFor, async () => {
+  const title = "put sharp for linux-arm64 (not this machine's) in the layer, and two fresh builds give the same bytes";
+  it(title, async () => {
     const first = await buildArm64();
     assert.deepEqual(namesIn(first.zip).sort(), ['index.mjs', 'package.json'], 'the function zip is the bundle only');
     assert.ok(first.zip.length < 100_000, `function zip ${first.zip.length} bytes`);

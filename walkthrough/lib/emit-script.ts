@@ -220,7 +220,8 @@ function layerTeardown(ctx: Ctx): string[] {
   });
   return [
     `for version in $(${versions}); do`,
-    `  ${awsCommand(t, 'lambda', 'delete-layer-version', { 'layer-name': name })} --version-number "$version" >/dev/null`,
+    `  ${awsCommand(t, 'lambda', 'delete-layer-version', { 'layer-name': name })} \\`,
+    '    --version-number "$version" >/dev/null',
     'done',
   ];
 }

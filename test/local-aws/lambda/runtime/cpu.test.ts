@@ -140,11 +140,10 @@ describe('CPU share by memory', () => {
     const small = await invoke('spin');
     assert.equal(small.memorySizeMb, 256);
     t.diagnostic(`1769 MB: ${full.durationMs} ms; 256 MB: ${small.durationMs} ms (init ${cold.initDurationMs} ms)`);
-    // 0.14 vCPU against 1 vCPU: about 7 times slower when nothing else runs; other tests share the machine.
-    assert.ok(
-      small.durationMs > 2.5 * full.durationMs,
-      `256 MB: ${small.durationMs} ms, 1769 MB: ${full.durationMs} ms`,
-    );
+    // 0.14 vCPU against 1 vCPU: about 7 times slower when nothing else runs; other tests share the machine
+    // and slow the 1 vCPU run more than the capped one (2.4x seen with the suite on 2 cores): without the
+    // cap both would take the same.
+    assert.ok(small.durationMs > 2 * full.durationMs, `256 MB: ${small.durationMs} ms, 1769 MB: ${full.durationMs} ms`);
     // INIT ran the same loop with a burst, plus the runtime's start. Throttled like the handler, it would take
     // about twice the handler (the loop, and Node's start at 0.14 vCPU); with the burst it takes less, even
     // when the suite's other files leave the burst less than a whole core (then init is near the handler).
