@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after the other (never two at once: they would share the
 // CPU), into bench/RESULTS.md with a summary of the goals at the top. `--only s3,lambda` runs some.
 // A benchmark that fails is reported as failed in the summary; the others still run.
+import { devSection } from './dev-loop.ts';
 import { lambdaSection } from './lambda.ts';
 import { cleanupAll } from './lib/procs.ts';
 import { pipelineSection } from './pipeline.ts';
@@ -17,6 +18,7 @@ const ALL: Record<Section['id'], () => Promise<Section>> = {
   resize: resizeSection,
   tune: tuneSection,
   pipeline: pipelineSection,
+  dev: devSection,
 };
 
 function selected(argv: string[]): Array<Section['id']> {

@@ -12,7 +12,7 @@ const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB`
 
 export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
   const { settings: s, report, state } = ctx;
-  const { buildPackage, cpuOf, reusablePackage, sharpVersion } = await import('./lib/package.ts');
+  const { buildPackage, cpuOf, packageRecord, reusablePackage, sharpVersion } = await import('./lib/package.ts');
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
   const relative = (p: string) =>
@@ -47,23 +47,8 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
     else report.created(describe('package', pkg));
   }
   if (pkg) {
-    const built = pkg;
-    state.update(
-      (x) =>
-        (x.package = {
-          zipPath: built.zipPath,
-          codeSha256: built.codeSha256,
-          size: built.size,
-          architecture: built.architecture,
-          inputsHash: built.inputsHash,
-          layer: {
-            zipPath: built.layer.zipPath,
-            codeSha256: built.layer.codeSha256,
-            size: built.layer.size,
-            inputsHash: built.layer.inputsHash,
-          },
-        }),
-    );
+    const record = packageRecord(pkg);
+    state.update((x) => (x.package = record));
   }
   return pkg;
 }

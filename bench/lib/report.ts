@@ -16,7 +16,7 @@ export interface Goal {
 }
 
 export interface Section {
-  id: 's3' | 'lambda' | 'walkthrough' | 'resize' | 'tune' | 'pipeline';
+  id: 's3' | 'lambda' | 'walkthrough' | 'resize' | 'tune' | 'pipeline' | 'dev';
   title: string;
   command: string;
   markdown: string;
@@ -161,7 +161,7 @@ export function renderSection(s: Section, m: Machine = machine()): string {
   return wrapMarkdown(lines.join('\n'));
 }
 
-const ORDER: Section['id'][] = ['s3', 'lambda', 'walkthrough', 'resize', 'tune', 'pipeline'];
+const ORDER: Section['id'][] = ['s3', 'lambda', 'walkthrough', 'resize', 'tune', 'pipeline', 'dev'];
 
 const HEADER = `# Benchmark results
 

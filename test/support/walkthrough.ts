@@ -1,6 +1,6 @@
 // Runs the walkthrough's scripts as a user would (`npx tsx walkthrough/...`), in a scratch folder
 // of their own, against a given endpoint.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -100,4 +100,64 @@ export async function runAsPrinted(command: string, opts: { cwd: string; env: No
 /** A script's exit code and output, for assertion messages. */
 export function said(r: ScriptResult): string {
   return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+}
+
+/** A long-running script (`npm run dev`): its output so far, and waits on it with deadlines. */
+export interface RunningScript {
+  child: ChildProcess;
+  output(): string;
+  /**
+   * Resolves with the output from `from` on, once a line there matches `pattern`; rejects at the
+   * deadline or when the script exits first, with what it printed.
+   */
+  waitFor(pattern: RegExp, deadlineMs: number, from?: number): Promise<string>;
+  /** Resolves with the exit code once the script has exited (128 + n for a signal). */
+  exited: Promise<number>;
+}
+
+export function startScript(
+  script: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): RunningScript {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), path.join(PROJECT, 'walkthrough', script), ...args],
+    { cwd: opts.cwd, env: opts.env },
+  );
+  let out = '';
+  const listeners = new Set<() => void>();
+  const heard = (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout.on('data', heard);
+  child.stderr.on('data', heard);
+  const exited = new Promise<number>((resolve) =>
+    child.on('close', (code, signal) => {
+      for (const l of listeners) l();
+      resolve(code ?? (signal ? 128 : -1));
+    }),
+  );
+  const waitFor = (pattern: RegExp, deadlineMs: number, from = 0) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const text = out.slice(from);
+        if (pattern.test(text)) return finish(() => resolve(text));
+        if (child.exitCode !== null || child.signalCode !== null)
+          finish(() => reject(new Error(`${script} exited before printing ${pattern}:\n${out}`)));
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`no ${pattern} within ${deadlineMs / 1000} s:\n${out}`))),
+        deadlineMs,
+      );
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        settle();
+      };
+      listeners.add(check);
+      check();
+    });
+  return { child, output: () => out, waitFor, exited };
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { startTestServer, tempDir, type TestServer } from '../support/local-aws.ts';
-import { endpointEnv, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
+import { endpointEnv, PROJECT, reported, runScript, scriptEnv } from '../support/walkthrough.ts';
 
 let server: TestServer;
 let cwd: string;
@@ -25,28 +25,30 @@ after(async () => {
 
 interface Built {
   sha: string;
-  layerSha: string;
+  /** Undefined when the layer was reused, not built. */
+  layerSha?: string;
   zip: Buffer;
   layer: Buffer;
+  stdout: string;
 }
 
-async function buildArm64(): Promise<Built> {
-  const build = tempDir('build-arm64-');
+async function buildArm64(build = tempDir('build-arm64-'), extra: NodeJS.ProcessEnv = {}): Promise<Built> {
   builds.push(build);
-  const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build });
+  const env = scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: build, ...extra });
   const r = await runScript('30-package.ts', ['--architecture', 'arm64'], { cwd, env });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const shaOf = (file: string) => {
     const line = reported(r.stdout, 'created').find((l) => l.includes(file));
-    const sha = line && /CodeSha256 ([A-Za-z0-9+/=]{44})/.exec(line)?.[1];
-    assert.ok(sha, r.stdout);
-    return sha;
+    return line && /CodeSha256 ([A-Za-z0-9+/=]{44})/.exec(line)?.[1];
   };
+  const sha = shaOf('resize-arm64.zip');
+  assert.ok(sha, r.stdout);
   return {
-    sha: shaOf('resize-arm64.zip'),
+    sha,
     layerSha: shaOf('sharp-layer-arm64.zip'),
     zip: fs.readFileSync(path.join(build, 'resize-arm64.zip')),
     layer: fs.readFileSync(path.join(build, 'sharp-layer-arm64.zip')),
+    stdout: r.stdout,
   };
 }
 
@@ -97,10 +99,31 @@ describe('deployment packages for arm64', () => {
     // The bundle loads sharp with require(), which reads NODE_PATH (/opt/nodejs/node_modules).
     const bundle = Buffer.from(unzipSync(first.zip)['index.mjs']!).toString('utf8');
     assert.match(bundle, /createRequire\(import\.meta\.url\)\("sharp"\)/);
+    assert.ok(first.layerSha, first.stdout);
     const second = await buildArm64();
     assert.equal(second.sha, first.sha);
     assert.equal(second.layerSha, first.layerSha);
     assert.ok(second.zip.equals(first.zip));
     assert.ok(second.layer.equals(first.layer));
+  });
+
+  const reuse = "a change to the handler alone rebuilds the function zip only (no sharp): a fresh build's bytes";
+  it(reuse, async () => {
+    const handler = path.join(tempDir('package-handler-'), 'resize');
+    fs.cpSync(path.join(PROJECT, 'handlers', 'resize'), handler, { recursive: true });
+    const extra = { WALKTHROUGH_HANDLER_DIR: handler };
+    const build = tempDir('build-arm64-');
+    const before = await buildArm64(build, extra);
+    const config = path.join(handler, 'config.ts');
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('DEFAULT_WIDTH = 200', 'DEFAULT_WIDTH = 201'));
+    const quick = await buildArm64(build, extra);
+    assert.doesNotMatch(quick.stdout, /install sharp/);
+    assert.equal(quick.layerSha, undefined, 'the layer is reused, not built');
+    assert.ok(quick.layer.equals(before.layer));
+    assert.notEqual(quick.sha, before.sha, 'the new bundle is in it');
+    // From another folder too: the bundle's bytes do not depend on where it is built from.
+    const fresh = await buildArm64(tempDir('build-arm64-'), extra);
+    assert.equal(fresh.sha, quick.sha);
+    assert.ok(fresh.zip.equals(quick.zip));
   });
 });

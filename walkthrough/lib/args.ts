@@ -9,6 +9,8 @@ export interface ParsedArgs {
 export interface ArgSpec {
   boolean: string[];
   string: string[];
+  /** String flags that may be given more than once (`--image a --image b`): their value is a list. */
+  array?: string[];
   alias: Record<string, string>;
 }
 
@@ -39,9 +41,10 @@ export function parseCommandLine(args: string[], spec: ArgSpec): ParsedArgs {
       else if (name.startsWith('no-') && spec.boolean.includes(name.slice(3))) out[name.slice(3)] = false;
       else if (spec.string.includes(name)) {
         const next = args[i + 1];
-        if (inline !== undefined) out[name] = inline;
-        else if (next !== undefined && !/^-./.test(next)) out[name] = args[++i]!;
-        else out[name] = '';
+        let value = '';
+        if (inline !== undefined) value = inline;
+        else if (next !== undefined && !/^-./.test(next)) value = args[++i]!;
+        out[name] = spec.array?.includes(name) ? [...((out[name] as string[] | undefined) ?? []), value] : value;
       } else out[name] = inline ?? true;
     }
   }

@@ -32,6 +32,7 @@ export function scriptFlags(steps: readonly StepDef[] = STEPS): Record<string, F
     // The one-shot takes every one-shot step's own flags too (the test step's --image).
     'all.ts': { string: ['until', 'emit-script', ...oneShotSteps(steps).flatMap((s) => s.flags.string ?? [])] },
     'extras/tune.ts': { string: ['runs', 'image', 'prices', 'save-json'] },
+    'dev.ts': { string: ['image', 'handler-dir'], array: ['image'] },
     'extras/persistence.ts': { string: ['sequential', 'parallel', 'hold-ms'], boolean: ['teardown'] },
     'logs.ts': { string: ['since', 'filter'], boolean: ['follow'] },
     'invoke.ts': { string: ['key', 'image', 'event'] },
@@ -78,7 +79,7 @@ export function closestFlag(given: string, valid: string[]): string | undefined 
 export function parseArgs(args: string[], spec: FlagSpec = {}): ParsedArgs {
   const booleans = [...COMMON_BOOLEAN_FLAGS, ...(spec.boolean ?? [])];
   const strings = [...Object.values(FLAGS), ...(spec.string ?? [])];
-  const argv = parseCommandLine(args, { boolean: booleans, string: strings, alias: ALIASES });
+  const argv = parseCommandLine(args, { boolean: booleans, string: strings, array: spec.array, alias: ALIASES });
   const valid = [...booleans, ...strings];
   const known = new Set([...valid, ...Object.keys(ALIASES), '_']);
   const unknown = Object.keys(argv).filter((k) => !known.has(k));
@@ -95,7 +96,8 @@ export function parseArgs(args: string[], spec: FlagSpec = {}): ParsedArgs {
       listing,
     );
   for (const flag of strings) {
-    if (argv[flag] === '' && args.some((a) => a === `--${flag}`))
+    const given = argv[flag];
+    if ((given === '' || (Array.isArray(given) && given.includes(''))) && args.some((a) => a === `--${flag}`))
       throw new UsageError(`--${flag} needs a value. Nothing was done.`, listing);
   }
   return argv;

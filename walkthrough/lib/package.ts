@@ -13,6 +13,7 @@ import type { Plugin } from 'esbuild';
 import { UserError } from './errors.ts';
 import { hostIsLambdaPlatform, installedSharp } from './sharp-files.ts';
 import type { Architecture } from './settings.ts';
+import type { PackageRecord } from './state.ts';
 import { zipEntries } from './zip.ts';
 
 /** No scripts, links, lock file or audit: only the package's files, from npm's cache when it has them. */
@@ -27,7 +28,11 @@ const NPM_INSTALL_FLAGS = [
 ];
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const HANDLER_DIR = path.join(PROJECT_ROOT, 'handlers', 'resize');
+/** The resize handler's sources: handlers/resize, or WALKTHROUGH_HANDLER_DIR (a copy, for tests). */
+export function handlerDir(): string {
+  const given = process.env.WALKTHROUGH_HANDLER_DIR;
+  return given ? path.resolve(given) : path.join(PROJECT_ROOT, 'handlers', 'resize');
+}
 export const BUILD_DIR = process.env.WALKTHROUGH_BUILD_DIR
   ? path.resolve(process.env.WALKTHROUGH_BUILD_DIR)
   : path.join(PROJECT_ROOT, 'build');
@@ -113,9 +118,10 @@ function hashRecipe(h: ReturnType<typeof createHash>): void {
 export function inputsHash(architecture: Architecture): string {
   const h = createHash('sha256');
   h.update(`function\narch=${architecture}\nesbuild=${esbuildVersion()}\nzlib=${process.versions.zlib}\n`);
-  for (const file of listFiles(HANDLER_DIR)) {
+  const dir = handlerDir();
+  for (const file of listFiles(dir)) {
     h.update(`${file}\n`);
-    h.update(fs.readFileSync(path.join(HANDLER_DIR, file)));
+    h.update(fs.readFileSync(path.join(dir, file)));
   }
   hashRecipe(h);
   return h.digest('hex');
@@ -164,6 +170,20 @@ export function reusablePackage(architecture: Architecture): BuiltPackage | unde
 
 function zipOf(z: BuiltZip): BuiltZip {
   return { zipPath: z.zipPath, codeSha256: z.codeSha256, size: z.size, inputsHash: z.inputsHash, reused: z.reused };
+}
+
+/** What the state file keeps of the packages (step 4 and `npm run dev` record them alike). */
+export function packageRecord(pkg: BuiltPackage): PackageRecord {
+  const { zipPath, codeSha256, size, architecture, inputsHash } = pkg;
+  const { layer } = pkg;
+  return {
+    zipPath,
+    codeSha256,
+    size,
+    architecture,
+    inputsHash,
+    layer: { zipPath: layer.zipPath, codeSha256: layer.codeSha256, size: layer.size, inputsHash: layer.inputsHash },
+  };
 }
 
 /** A folder's files as zip entries (names with forward slashes, under `prefix`), each with its path on disk. */
@@ -221,6 +241,8 @@ export async function bundleHandler(
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // The bundle names its sources in comments, relative to this: the same bytes from any folder.
+    absWorkingDir: PROJECT_ROOT,
     external: ['@aws-sdk/*', '@smithy/*', ...external],
     plugins: fromLayer.length > 0 ? [requireFromLayer(fromLayer)] : [],
     legalComments: 'none',
@@ -346,8 +368,9 @@ export async function buildFunctionZip(
 ): Promise<BuiltZip> {
   const hash = inputsHash(architecture);
   return inWorkDir(`.resize-${architecture}-`, async (work) => {
-    log('bundle handlers/resize with esbuild (AWS SDK left out; sharp required from the layer)');
-    await bundleHandler(path.join(HANDLER_DIR, 'index.ts'), path.join(work, 'index.mjs'), [], ['sharp']);
+    const dir = handlerDir();
+    log(`bundle ${path.relative(PROJECT_ROOT, dir)} with esbuild (AWS SDK left out; sharp required from the layer)`);
+    await bundleHandler(path.join(dir, 'index.ts'), path.join(work, 'index.mjs'), [], ['sharp']);
     fs.writeFileSync(
       path.join(work, 'package.json'),
       JSON.stringify({ name: 'resize-handler', private: true, type: 'module' }, null, 2) + '\n',

@@ -7,6 +7,8 @@ import type { Ctx } from './context.ts';
 export interface FlagSpec {
   boolean?: string[];
   string?: string[];
+  /** Those of `string` that may be repeated (their value is then a list). */
+  array?: string[];
 }
 
 export type StepRun = (ctx: Ctx) => Promise<unknown>;

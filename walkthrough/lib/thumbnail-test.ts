@@ -34,7 +34,7 @@ interface HandlerSummary {
 }
 
 /** Expected thumbnail width: the setting, but never wider than the (EXIF-oriented) original. */
-async function expectedWidth(image: Buffer, width: number): Promise<number> {
+export async function expectedWidth(image: Buffer, width: number): Promise<number> {
   const m = await sharp(image).metadata();
   const orientedWidth = (m.orientation ?? 1) >= 5 ? (m.height ?? 0) : (m.width ?? 0);
   return Math.min(width, orientedWidth);
@@ -107,10 +107,21 @@ async function runLogLines(ctx: Ctx, token: string, since: number, deadlineMs: n
  * and has the expected width.
  */
 export async function verifyThumbnail(thumb: Buffer, where: string, want: number, setting: number): Promise<Metadata> {
-  let meta: Metadata;
+  const meta = await decodeThumbnail(thumb, where);
+  if (meta.width !== want)
+    throw new UserError(
+      `The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${setting}).`,
+      `Re-run step ${stepNumber('function')} so the function has the current settings.`,
+    );
+  return meta;
+}
+
+/** The thumbnail decodes, all of it; its metadata. */
+export async function decodeThumbnail(thumb: Buffer, where: string): Promise<Metadata> {
   try {
-    meta = await sharp(thumb).metadata();
+    const meta = await sharp(thumb).metadata();
     await sharp(thumb, { failOn: 'truncated' }).raw().toBuffer();
+    return meta;
   } catch (err) {
     throw new UserError(
       `The thumbnail ${where} (${thumb.length} bytes) does not decode: ` +
@@ -118,12 +129,6 @@ export async function verifyThumbnail(thumb: Buffer, where: string, want: number
       'Check the function log for errors (aws logs tail), then re-run this step.',
     );
   }
-  if (meta.width !== want)
-    throw new UserError(
-      `The thumbnail is ${meta.width} px wide, expected ${want} px (THUMBNAIL_WIDTH ${setting}).`,
-      `Re-run step ${stepNumber('function')} so the function has the current settings.`,
-    );
-  return meta;
 }
 
 /** One test run: the image, the keys it is uploaded under, and when it started (for the log search). */

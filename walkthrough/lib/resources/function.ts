@@ -122,6 +122,37 @@ async function create(
   return true;
 }
 
+/** What the function runs now: from GetFunction (step 5), or from the state's record (`npm run dev`). */
+export interface CurrentCode {
+  arn: string;
+  codeSha256?: string;
+  architecture: string;
+}
+
+/**
+ * Uploads the code when the function's CodeSha256 (or architecture) differs, waits for the update, then
+ * records the new CodeSha256: the record never names code the function does not have. Step 5 and
+ * `npm run dev` both go through here. Returns whether it updated.
+ */
+export async function syncCode(
+  ctx: FunctionCtx,
+  def: Pick<FunctionDefinition, 'name' | 'zipPath' | 'architecture'>,
+  code: FunctionCode,
+  slot: Slot<FunctionRecord>,
+  current: CurrentCode,
+): Promise<boolean> {
+  const { report } = ctx;
+  if (current.codeSha256 === code.codeSha256 && current.architecture === def.architecture) {
+    report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
+    return false;
+  }
+  if (!(await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture))) return false;
+  await report.wait('waiting for the code update', () => waitFunctionUpdatedV2(ctx, def.name));
+  slot.set({ name: def.name, arn: current.arn, createdBySuite: true, codeSha256: code.codeSha256 });
+  report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
+  return true;
+}
+
 /** Creates the function, or brings the one that is ours to `def`; says which it did. */
 export async function ensureFunction(
   ctx: FunctionCtx,
@@ -168,14 +199,11 @@ export async function ensureFunction(
   // working with the layer attached, the handler-only zip would not without it).
   const layersFirst = input.Layers !== undefined;
   if (layersFirst) await applyConfiguration();
-  const sameCode =
-    config.CodeSha256 === code.codeSha256 && (config.Architectures?.[0] ?? 'x86_64') === def.architecture;
-  if (sameCode) report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
-  else if (await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture)) {
-    await report.wait('waiting for the code update', () => waitFunctionUpdatedV2(ctx, def.name));
-    slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: code.codeSha256 });
-    report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
-  }
+  await syncCode(ctx, def, code, slot, {
+    arn,
+    codeSha256: config.CodeSha256,
+    architecture: config.Architectures?.[0] ?? 'x86_64',
+  });
   if (!layersFirst) await applyConfiguration();
   return 'found';
 }
