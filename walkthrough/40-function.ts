@@ -74,8 +74,8 @@ export async function functionStep(ctx: Ctx): Promise<void> {
   await ensureLogGroup(ctx, group, coreSlot(ctx, 'logGroup'), fn.get()?.createdBySuite ?? false);
   const layerCode = { zip: fs.readFileSync(pkg.layer.zipPath), codeSha256: pkg.layer.codeSha256 };
   const layerArn = await ensureLayer(ctx, layerDefinition(ctx, pkg.layer.zipPath), layerCode, coreSlot(ctx, 'layer'));
-  // A dry run that would publish has no version ARN yet: it names the layer.
-  const layers = [layerArn ?? `${layerName(s.functionName)}:<new version>`];
+  // A dry run that would publish has no version ARN yet: the printed publish command sets LAYER_ARN.
+  const layers = [layerArn ?? '${LAYER_ARN}'];
   const code = { zip: fs.readFileSync(pkg.zipPath), codeSha256: pkg.codeSha256 };
   await ensureFunction(ctx, functionDefinition(ctx, pkg.zipPath, layers), code, fn);
 }

@@ -1,10 +1,12 @@
 // Runs the walkthrough's scripts as a user would (`npx tsx walkthrough/...`), in a scratch folder
 // of their own, against a given endpoint.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AWS_CLI, ROOT } from './local-aws.ts';
+import { tempDir } from './temp.ts';
 
 export const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -84,17 +86,30 @@ export function reported(
   return output.split('\n').filter((l) => l.trimStart().startsWith(`${sign} ${mark}`));
 }
 
+let cliBin: string | undefined;
+/** A folder whose `aws` is the aws-cli under test, for PATH: printed commands say `aws`, also inside `$(...)`. */
+function awsCliBin(): string {
+  if (cliBin) return cliBin;
+  cliBin = tempDir('aws-cli-bin-');
+  fs.symlinkSync(path.resolve(AWS_CLI), path.join(cliBin, 'aws'));
+  return cliBin;
+}
+
 /**
- * Runs an aws-cli command exactly as a script printed it, in a shell, with the aws-cli under test; fails with its
- * stderr.
+ * Runs aws-cli commands exactly as a script printed them, one after the other in one shell (as pasted into a
+ * terminal: a variable one sets, such as LAYER_ARN, is there for the next), with the aws-cli under test; fails
+ * at the first that fails, with the shell's trace and its stderr.
  */
-export async function runAsPrinted(command: string, opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
-  const env = { ...opts.env, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
-  await promisify(execFile)('sh', ['-c', command.replace(/^aws /, `${AWS_CLI} `)], { cwd: opts.cwd, env }).catch(
-    (e: { stderr?: string }) => {
-      throw new Error(`${command}\n${e.stderr}`);
-    },
-  );
+export async function runAsPrinted(
+  commands: string | string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<void> {
+  const script = ['set -ex', ...(Array.isArray(commands) ? commands : [commands])].join('\n');
+  const PATH = `${awsCliBin()}${path.delimiter}${opts.env.PATH ?? process.env.PATH ?? ''}`;
+  const env = { ...opts.env, PATH, AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
+  await promisify(execFile)('sh', ['-c', script], { cwd: opts.cwd, env }).catch((e: { stderr?: string }) => {
+    throw new Error(`${script}\n${e.stderr}`);
+  });
 }
 
 /** A script's exit code and output, for assertion messages. */

@@ -15,7 +15,8 @@ after(async () => {
   await Promise.all([first.stopAndRemove(), second.stopAndRemove()]);
 });
 
-const DONE = /^\s+\$ (aws .*?)\s+# already done$/;
+// `aws ...`, or `NAME="$(aws ...)"` for a command whose answer a later one uses.
+const DONE = /^\s+\$ ((?:[A-Z_]+="\$\()?aws .*?)\s+# already done$/;
 
 describe('--cli on resources already in place', () => {
   it(
@@ -50,7 +51,10 @@ describe('--cli on resources already in place', () => {
       // Copied into a shell against an empty endpoint, the commands build the same set-up: the
       // walkthrough then finds everything there (tagged as its own) and creates nothing.
       const otherEnv = scriptEnv(endpointEnv(second.url));
-      for (const command of done) await runAsPrinted(command.replace(first.url, second.url), { cwd, env: otherEnv });
+      await runAsPrinted(
+        done.map((command) => command.replaceAll(first.url, second.url)),
+        { cwd, env: otherEnv },
+      );
       const check = await runScript('all.ts', ['--until', 'trigger'], { cwd, env: otherEnv });
       assert.equal(check.code, 0, said(check));
       assert.deepEqual(

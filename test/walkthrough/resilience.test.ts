@@ -63,13 +63,13 @@ describe('interruption', () => {
 function printedCommands(stdout: string): string[] {
   return stdout
     .split('\n')
-    .map((l) => /^\s+\$ (aws .*)$/.exec(l)?.[1])
+    .map((l) => /^\s+\$ ((?:[A-Z_]+="\$\()?aws .*)$/.exec(l)?.[1])
     .filter((c): c is string => Boolean(c) && !/ (get-caller-identity)/.test(c!));
 }
 
-/** Runs each command as printed, in a shell, with the aws-cli under test. */
+/** Runs the commands as printed, in one shell, with the aws-cli under test. */
 async function runVerbatim(commands: string[], cwd: string): Promise<void> {
-  for (const command of commands) await runAsPrinted(command, { cwd, env });
+  await runAsPrinted(commands, { cwd, env });
 }
 
 const cliSkip = needsAwsCli('test/walkthrough/resilience.test.ts');

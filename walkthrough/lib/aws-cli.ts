@@ -1,8 +1,12 @@
 // The aws-cli equivalent of each call, filled in with the real names, ready to copy into a shell.
 
-/** POSIX-shell quoting: bare when safe, else single quotes. */
+/**
+ * POSIX-shell quoting: bare when safe, else single quotes; `${NAME}` is a shell variable an earlier command set
+ * (`LAYER_ARN="$(aws ...)"`), so it is double-quoted to expand.
+ */
 export function shellQuote(arg: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  if (/^\$\{[A-Z_][A-Z0-9_]*\}$/.test(arg)) return `"${arg}"`;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -34,7 +34,9 @@ export function publishLayerCommand(ctx: Pick<ActionCtx, 'cliTarget'>, def: Laye
 }
 
 export function publishLayerVersion(ctx: ActionCtx, def: LayerDefinition, zip: Buffer) {
-  return change(ctx, `publish a version of layer ${def.name}`, publishLayerCommand(ctx, def), () =>
+  // Printed as it is pasted: the version's ARN kept for the function's `--layers "${LAYER_ARN}"`.
+  const command = `LAYER_ARN="$(${publishLayerCommand(ctx, def, 'LayerVersionArn')})"`;
+  return change(ctx, `publish a version of layer ${def.name}`, command, () =>
     ctx.clients.lambda.send(
       new PublishLayerVersionCommand({
         LayerName: def.name,
