@@ -3,12 +3,11 @@
 // REQUIRE_CHROMIUM=1 a missing Chromium fails the run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { findChromium } from './support/chromium.ts';
 import { tempDir } from './support/temp.ts';
+import { runTestFile } from './support/test-run.ts';
 
 describe('finding Chromium', () => {
   it('takes CHROMIUM, else chromium (or chromium-browser, google-chrome) on PATH', () => {
@@ -29,31 +28,11 @@ describe('finding Chromium', () => {
 
 describe('a run without Chromium', () => {
   const run = (extra: NodeJS.ProcessEnv) =>
-    promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        '--test-reporter=./test/support/aws-cli-reporter.mjs',
-        '--test-reporter-destination=stderr',
-        'test/walkthrough/gallery.test.ts',
-      ],
-      {
-        env: {
-          ...process.env,
-          NODE_TEST_CONTEXT: undefined,
-          CHROMIUM: '/nonexistent/chromium',
-          REQUIRE_CHROMIUM: '',
-          ...extra,
-        },
-      },
-    ).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+    runTestFile('test/walkthrough/gallery.test.ts', {
+      CHROMIUM: '/nonexistent/chromium',
+      REQUIRE_CHROMIUM: '',
+      ...extra,
+    });
 
   it('passes, saying once how many Chromium tests were skipped and how to install it', async () => {
     const r = await run({});

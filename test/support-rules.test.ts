@@ -3,12 +3,11 @@
 // with REQUIRE_AWS_CLI=1 a missing aws-cli fails the run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { findAwsCli } from './support/aws-cli.ts';
 import { tempDir } from './support/temp.ts';
+import { runTestFile } from './support/test-run.ts';
 
 function fakeProgram(file: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -43,32 +42,7 @@ describe('finding the aws-cli', () => {
 describe('a run without the aws-cli', () => {
   // A small file whose suite needs the aws-cli, run as npm test runs it, beside the counting reporter.
   const run = (extra: NodeJS.ProcessEnv) =>
-    promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        '--test-reporter=./test/support/aws-cli-reporter.mjs',
-        '--test-reporter-destination=stderr',
-        'test/local-aws/s3/cli.test.ts',
-      ],
-      // NODE_TEST_CONTEXT unset: the child is a test run of its own, not a file of this one.
-      {
-        env: {
-          ...process.env,
-          NODE_TEST_CONTEXT: undefined,
-          AWS_CLI: '/nonexistent/aws',
-          REQUIRE_AWS_CLI: '',
-          ...extra,
-        },
-      },
-    ).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+    runTestFile('test/local-aws/s3/cli.test.ts', { AWS_CLI: '/nonexistent/aws', REQUIRE_AWS_CLI: '', ...extra });
 
   it('passes, saying once how many aws-cli tests were skipped and how to install it', async () => {
     const r = await run({});
