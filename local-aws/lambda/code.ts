@@ -89,21 +89,14 @@ export class CodeStore {
     return job;
   }
 
-  private async doAssemble(hexes: string[], key: string, dir: string): Promise<string> {
-    const tmp = path.join(this.root, 'opt', `.${key}.${randomBytes(4).toString('hex')}`);
-    try {
+  private doAssemble(hexes: string[], key: string, dir: string): Promise<string> {
+    return wholeOrNothing(dir, path.join(this.root, 'opt', `.${key}`), async (tmp) => {
       await fsp.mkdir(tmp, { recursive: true });
       for (const hex of hexes) {
         const zip = await fsp.readFile(this.zipFile(hex));
         await unpackZip(zip, inspectZip(zip), tmp);
       }
-      await fsp.rename(tmp, dir);
-    } catch (e) {
-      await fsp.rm(tmp, { recursive: true, force: true });
-      if (fs.existsSync(dir)) return dir;
-      throw e;
-    }
-    return dir;
+    });
   }
 
   /** The size of a saved zip's content once extracted. */
@@ -137,17 +130,7 @@ export class CodeStore {
 
   private async doUnpack(hex: string, dir: string): Promise<string> {
     const zip = await fsp.readFile(this.zipFile(hex));
-    const tmp = path.join(this.root, 'code', `.${hex}.${randomBytes(4).toString('hex')}`);
-    try {
-      await unpackZip(zip, inspectZip(zip), tmp);
-      // The folder appears whole or not at all.
-      await fsp.rename(tmp, dir);
-    } catch (e) {
-      await fsp.rm(tmp, { recursive: true, force: true });
-      if (fs.existsSync(dir)) return dir;
-      throw e;
-    }
-    return dir;
+    return wholeOrNothing(dir, path.join(this.root, 'code', `.${hex}`), (tmp) => unpackZip(zip, inspectZip(zip), tmp));
   }
 
   /**
@@ -172,4 +155,21 @@ export class CodeStore {
         await fsp.rm(path.join(this.root, 'code', name), { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Fills a scratch folder beside `dir` (`scratch` + a random suffix), then renames it to `dir`: the folder
+ * appears whole or not at all. When another job made `dir` meanwhile, that one is used.
+ */
+async function wholeOrNothing(dir: string, scratch: string, fill: (tmp: string) => Promise<unknown>): Promise<string> {
+  const tmp = `${scratch}.${randomBytes(4).toString('hex')}`;
+  try {
+    await fill(tmp);
+    await fsp.rename(tmp, dir);
+  } catch (e) {
+    await fsp.rm(tmp, { recursive: true, force: true });
+    if (fs.existsSync(dir)) return dir;
+    throw e;
+  }
+  return dir;
 }
