@@ -9,13 +9,12 @@ import * as path from 'node:path';
 import { hostIsLambdaPlatform } from '../walkthrough/lib/sharp-files.ts';
 import { fileOf, STEPS } from '../walkthrough/lib/steps.ts';
 import { isMain } from './lib/main.ts';
+import { IMAGE, OFFICIAL_TUTORIAL, officialTutorialEnv } from './lib/official-tutorial.ts';
 import { PROJECT, TSX, startLocalEndpoint, tempDir, isolatedEnv } from './lib/procs.ts';
 import { progress, type Goal } from './lib/report.ts';
 import { median, ratio, seconds, table } from './lib/stats.ts';
 
 const RUNS = 5;
-const IMAGE = path.join(PROJECT, 'test', 'fixtures', 'images', 'photo-landscape.jpg');
-const ACCOUNT = '000000000000';
 
 /** Wall time of one process, ms; throws with its output when it fails. */
 function timed(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): number {
@@ -82,22 +81,8 @@ export async function measureStartup(warmRuns = RUNS): Promise<StartupFigures> {
     timed(process.execPath, script('80-teardown.ts'), cwd, env);
 
     progress('Warm package: the official tutorial once untimed (its zip), then both in turn');
-    const officialEnv = (work: string, zip?: string): NodeJS.ProcessEnv => ({
-      ...base,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      npm_config_prefer_offline: 'true',
-      ENDPOINT: local.url,
-      WORKDIR: work,
-      IMAGE,
-      SRC: `bench-tutorial-src-${ACCOUNT}`,
-      FUNCTION: 'CreateThumbnailTutorial',
-      ROLE: 'LambdaS3Role',
-      POLICY: 'LambdaS3Policy',
-      ACCOUNT,
-      ...(zip ? { PACKAGE_ZIP: zip } : {}),
-    });
-    const tutorial = path.join(PROJECT, 'bench', 'official-tutorial.sh');
+    const officialEnv = (work: string, zip?: string) => officialTutorialEnv(base, local.url, work, zip);
+    const tutorial = OFFICIAL_TUTORIAL;
     const first = path.join(scratch.dir, 'official-0');
     dir('official-0');
     timed('bash', [tutorial], first, officialEnv(first));

@@ -17,13 +17,12 @@ import {
 import { parseReport } from '../walkthrough/lib/report-line.ts';
 import { clients, createRole, initDurationOf } from './lambda/kit.ts';
 import { isMain, runAlone } from './lib/main.ts';
+import { IMAGE, OFFICIAL_TUTORIAL, officialTutorialEnv } from './lib/official-tutorial.ts';
 import { measureStartup, renderStartup } from './walkthrough-startup.ts';
 import { PROJECT, TSX, run, startLocalEndpoint, tempDir, isolatedEnv } from './lib/procs.ts';
 import { progress, type Goal, type Section } from './lib/report.ts';
 import { median, ms, ratio, seconds, table } from './lib/stats.ts';
 
-const IMAGE = path.join(PROJECT, 'test', 'fixtures', 'images', 'photo-landscape.jpg');
-const ACCOUNT = '000000000000';
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 /** Lambda's limit is 50 MB zipped for direct upload; the goal for this package is 9 MB (10^6 bytes). */
 const PACKAGE_GOAL_BYTES = 9_000_000;
@@ -239,23 +238,9 @@ export async function runWalkthroughBench(): Promise<Omit<Section, 'command' | '
 
     const official = ok(
       'bench/official-tutorial.sh',
-      await runProcess('bash', [path.join(PROJECT, 'bench', 'official-tutorial.sh')], {
+      await runProcess('bash', [OFFICIAL_TUTORIAL], {
         cwd: officialDir,
-        env: {
-          ...base,
-          AWS_DEFAULT_REGION: 'us-east-1',
-          AWS_PAGER: '',
-          // Same as ours (which passes --prefer-offline): npm's cache, no registry round trips.
-          npm_config_prefer_offline: 'true',
-          ENDPOINT: local.url,
-          WORKDIR: officialDir,
-          IMAGE,
-          SRC: `bench-tutorial-src-${ACCOUNT}`,
-          FUNCTION: 'CreateThumbnailTutorial',
-          ROLE: 'LambdaS3Role',
-          POLICY: 'LambdaS3Policy',
-          ACCOUNT,
-        },
+        env: officialTutorialEnv(base, local.url, officialDir),
         timeoutMs: 600_000,
       }),
     );
@@ -435,7 +420,7 @@ function mb(bytes: number): string {
 
 /** aws-cli invocations in official-tutorial.sh outside the polling loop. */
 function countCommands(): number {
-  const text = fs.readFileSync(path.join(PROJECT, 'bench', 'official-tutorial.sh'), 'utf8');
+  const text = fs.readFileSync(OFFICIAL_TUTORIAL, 'utf8');
   return text.split('\n').filter((l) => /^\s*(if )?aws /.test(l)).length;
 }
 
