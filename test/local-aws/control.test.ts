@@ -1,7 +1,6 @@
 // `npm run local:start | stop | status | reset`, as a user runs them, and one endpoint per data folder.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -10,22 +9,7 @@ import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/clie
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadConfig } from '../../local-aws/config.ts';
 import { startLocalAws } from '../../local-aws/server.ts';
-import { ROOT, tempDir } from '../support/local-aws.ts';
-
-const CLI = path.resolve('local-aws/cli.ts');
-
-function localCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
-}
+import { ROOT, localCli, tempDir } from '../support/local-aws.ts';
 
 async function freePort(): Promise<number> {
   const srv = http.createServer();

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type LocalAwsConfig } from '../../local-aws/config.ts';
 import { startLocalAws, type LocalAwsServer } from '../../local-aws/server.ts';
 import { AWS_CLI } from './aws-cli.ts';
@@ -189,4 +190,19 @@ export async function stderrDuring(fn: () => Promise<void>): Promise<string> {
     process.stderr.write = original;
   }
   return captured;
+}
+
+/** `npm run local:<command>` as a user runs it (local-aws/cli.ts), with only PATH and HOME of this environment. */
+export function localCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'local-aws', 'cli.ts');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
 }

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lockDataFolder, processAlive } from '../../../local-aws/core/data-lock.ts';
-import { freePort, tempDir } from '../../support/local-aws.ts';
+import { freePort, localCli, tempDir } from '../../support/local-aws.ts';
 
 const CLI = path.resolve('local-aws/cli.ts');
 const TSX = import.meta.resolve('tsx');
@@ -28,19 +28,6 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 30_00
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, delay));
   }
-}
-
-function localCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
 }
 
 describe('data folder lock', { skip: !fs.existsSync('/proc/self/stat') && 'needs /proc (Linux)' }, () => {
