@@ -95,16 +95,13 @@ function layerScript(ctx: Ctx, layerZipPath: string): string[] {
   ];
 }
 
-/** A placeholder the function's commands carry for the layer version ARN, replaced by "$LAYER_ARN". */
-const LAYER_PLACEHOLDER = 'LAYER_ARN_FROM_ABOVE';
-
 async function setUpScript(ctx: Ctx, zipPath: string, layerZipPath: string, imageFile: string): Promise<string> {
   const s = ctx.settings;
   const t = ctx.cliTarget;
   const partition = partitionOf(ctx.identity.arn);
   const roleArn = `arn:${partition}:iam::${s.accountId}:role/${s.roleName}`;
   const functionArn = `arn:${partition}:lambda:${s.region}:${s.accountId}:function:${s.functionName}`;
-  const def = { ...functionDefinition(ctx, zipPath, [LAYER_PLACEHOLDER]), roleArn };
+  const def = { ...functionDefinition(ctx, zipPath, ['${LAYER_ARN}']), roleArn };
   const group = logGroupName(s);
   const policyName = `${s.functionName}-thumbnails`;
   const tags = [SUITE_TAG, { Key: 'walkthrough-function', Value: s.functionName }];
@@ -161,10 +158,8 @@ async function setUpScript(ctx: Ctx, zipPath: string, layerZipPath: string, imag
     '# A new role takes a few seconds to be usable by Lambda (IAM is eventually consistent): retried.',
     `if ! ${awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName })} >/dev/null 2>&1; then`,
     '  for attempt in 1 2 3 4 5 6 7 8 9 10; do',
-    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, Buffer.alloc(0))))[0]!.replace(
-      LAYER_PLACEHOLDER,
-      '"$LAYER_ARN"',
-    )} >/dev/null; then break; fi`,
+    // `--layers "${LAYER_ARN}"`: set by the layer's commands above (shellQuote leaves it to expand).
+    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, Buffer.alloc(0))))[0]!} >/dev/null; then break; fi`,
     '    if [ "$attempt" = 10 ]; then exit 1; fi',
     '    sleep 3',
     '  done',
