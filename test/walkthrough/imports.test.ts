@@ -134,6 +134,9 @@ describe('imports once a step runs', () => {
   it('connecting loads no zx, whatever the target (the local endpoint is started without it)', () => {
     const connect = reachable(path.join(WALKTHROUGH, 'lib', 'context.ts'), true);
     assert.ok(connect.has(path.join(PROJECT, 'local-aws', 'control.ts')), 'the local target is followed');
-    assert.deepEqual([...connect].filter((m) => /^package:zx/.test(m)), []);
+    assert.deepEqual(
+      [...connect].filter((m) => /^package:zx/.test(m)),
+      [],
+    );
   });
 });

@@ -129,7 +129,8 @@ describe('deployment packages for arm64', () => {
 });
 
 describe('where the package goes', () => {
-  it('needs no AWS: for real AWS the layer is deflated, for an endpoint on this machine stored, same files', async () => {
+  const where = 'needs no AWS: for real AWS the layer is deflated, for an endpoint on this machine stored, same files';
+  it(where, async () => {
     const forAws = tempDir('build-aws-');
     const forLoopback = tempDir('build-loopback-');
     builds.push(forAws, forLoopback);
