@@ -11,6 +11,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import sharp from 'sharp';
 import { readConfig } from '../handlers/resize/config.ts';
 import { makeThumbnail } from '../handlers/resize/image.ts';
+import { machineCores } from '../local-aws/lambda/runtime/cpu.ts';
 import { isMain, runAlone } from './lib/main.ts';
 import { PROJECT, TSX, startLocalEndpoint, tempDir, isolatedEnv } from './lib/procs.ts';
 import {
@@ -19,6 +20,7 @@ import {
   noopInvocations,
   PLAIN,
   putAll,
+  s3CallsOnly,
   setUpStages,
   type StageCost,
 } from './pipeline/stages.ts';
@@ -133,6 +135,7 @@ export interface Round {
   noop: StageCost;
   pipeline: StageCost;
   sharp: StageCost;
+  calls: StageCost;
 }
 
 export interface PipelineBench {
@@ -149,6 +152,7 @@ export async function runPipelineBench(rounds = ROUNDS): Promise<PipelineBench> 
   fs.writeFileSync(image, body);
   await runWalkthrough(local.url, scratch.dir, image);
   await setUpStages(local.url);
+  const thumb = (await makeThumbnail(body, readConfig({ DEST_BUCKET: DEST }))).data;
   const config = {
     endpoint: local.url,
     region: 'us-east-1',
@@ -175,7 +179,8 @@ export async function runPipelineBench(rounds = ROUNDS): Promise<PipelineBench> 
       });
       const pipeline = await measured(local.pid, COUNT, () => pipelineRound(s3, body, `r${r}/`));
       const sharpCost = await measured(own, COUNT, () => sharpRound(body));
-      out.rounds.push({ plain, noop, pipeline, sharp: sharpCost });
+      const calls = await measured(local.pid, COUNT, () => s3CallsOnly(s3, SOURCE, `r${r}/`, thumb, COUNT));
+      out.rounds.push({ plain, noop, pipeline, sharp: sharpCost, calls });
       progress(
         `Pipeline: round ${r + 1}: pipeline ${perS(pipeline.wallMs).toFixed(1)}/s, ` +
           `bare sharp ${perS(sharpCost.wallMs).toFixed(1)}/s`,
@@ -217,6 +222,13 @@ function breakdown(rounds: Round[]): string {
   const cEnv = m((r) => r.pipeline.environments - r.noop.environments);
   const cCl = m((r) => r.pipeline.client - r.noop.client);
   const d = m((r) => r.sharp.client);
+  const e = m((r) => all(r.calls));
+  const floor = a + e + d;
+  // Cores kept busy = CPU ms per image x images per second / 1000.
+  const coresC = m((r) => (all(r.pipeline) * COUNT) / r.pipeline.wallMs);
+  const coresD = m((r) => (r.sharp.client * COUNT) / r.sharp.wallMs);
+  const bare = m((r) => perS(r.sharp.wallMs));
+  const ceiling = (cores: number) => (cores * 1000) / floor / bare;
   return [
     'Where the CPU of one image goes (medians, ms; each line is one stage minus the one before):',
     `- the upload itself (A: client PutObject of 65 KB, S3's checks, journal and group-committed fsync): ${f(a)}`,
@@ -226,6 +238,13 @@ function breakdown(rounds: Round[]): string {
       `its log line), endpoint ${f(cEp)} (serving that GetObject/PutObject), client ${f(cCl)} ` +
       '(ListObjectsV2 polling for the thumbnails)',
     `- bare sharp (D), the same resize in one warm process: ${f(d)}`,
+    `- the function's S3 calls alone (E: the handler's GetObject and PutObject code, SDK and endpoint): ${f(e)}`,
+    '',
+    `The floor: even if the trigger, the Runtime API, the runtime, its log lines and the waiting cost nothing, ` +
+      `an image needs its upload, its two S3 calls and sharp: A + E + D = ${f(floor)} ms of CPU, ` +
+      `${(floor / d).toFixed(1)}x bare sharp's. Stage C kept ${coresC.toFixed(2)} cores busy (bare sharp ` +
+      `${coresD.toFixed(2)}); at that the floor allows at most ${ratio(ceiling(coresC))} bare sharp's ` +
+      `throughput, with both cores always busy ${ratio(ceiling(machineCores()))}.`,
   ].join('\n');
 }
 
@@ -279,6 +298,11 @@ export async function pipelineSection(): Promise<Section> {
           rounds.map((x) => x.sharp),
           'client',
         ),
+        stageRow(
+          "E. the function's S3 calls alone, 2 at a time",
+          rounds.map((x) => x.calls),
+          'all',
+        ),
       ],
     ),
     '',
@@ -292,7 +316,10 @@ export async function pipelineSection(): Promise<Section> {
     '  an empty function (1024 MB), until its log group holds their REPORT lines (FilterLogEvents every 50 ms).',
     `- Bare sharp (D): the handler's \`makeThumbnail\` on the same bytes, ${COUNT} times, 2 at a time,`,
     '  in this process.',
-    '- One warm-up of each stage first; then each round runs A, B, C, D in turn. Figures are medians over the',
+    "- Stage E: the handler's own `getObjectBytes` and `putThumbnail` (handlers/resize/s3.ts) with this",
+    `  process's SDK client, ${COUNT} images 2 at a time: GetObject of each uploaded image, PutObject of its`,
+    '  thumbnail into the bucket without a trigger.',
+    '- One warm-up of each stage first; then each round runs A, B, C, D, E in turn. Figures are medians over the',
     '  rounds. CPU from `/proc/<pid>/stat` (endpoint, and its descendants: the function environments) and',
     '  `process.cpuUsage()` (client), per image.',
   ].join('\n');
