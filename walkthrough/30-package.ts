@@ -4,25 +4,27 @@
 // each zipped deterministically (same sources -> same bytes -> same CodeSha256) and reused when its own
 // inputs did not change.
 import * as path from 'node:path';
-import type { Ctx } from './lib/context.ts';
-import { stepMain } from './lib/main.ts';
+import type { BuildCtx } from './lib/context.ts';
+import { offlineStepMain } from './lib/main.ts';
 import type { BuiltPackage, BuiltZip } from './lib/package.ts';
 
 const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
 
-export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
-  const { settings: s, report, state } = ctx;
-  const { buildPackage, cpuOf, packageRecord, reusablePackage, sharpVersion } = await import('./lib/package.ts');
+export async function packageStep(ctx: BuildCtx): Promise<BuiltPackage | undefined> {
+  const { settings: s, report } = ctx;
+  const { buildPackage, cpuOf, layerZipLevel, reusablePackage, sharpVersion } = await import('./lib/package.ts');
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
   const relative = (p: string) =>
     path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p);
-  const existing = reusablePackage(s.architecture);
+  const existing = reusablePackage(s);
   report.cli(
     `(mkdir -p build/layer/nodejs && cd build/layer/nodejs && npm install --os=linux --cpu=${cpu} --libc=glibc ` +
       `--omit=dev sharp@${sharpVersion()})`,
   );
-  report.cli(`(cd build/layer && zip -X -r ../sharp-layer-${s.architecture}.zip nodejs)`);
+  // -0 (stored) for an endpoint on this machine, as the step itself does: see layerZipLevel.
+  const stored = layerZipLevel(s) === 0 ? ' -0' : '';
+  report.cli(`(cd build/layer && zip -X -r${stored} ../sharp-layer-${s.architecture}.zip nodejs)`);
   report.cli(
     'npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 ' +
       '--external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs',
@@ -39,18 +41,14 @@ export async function packageStep(ctx: Ctx): Promise<BuiltPackage | undefined> {
     return undefined;
   } else {
     pkg = await report.wait(`building the packages for linux-${cpu}`, () =>
-      buildPackage(s.architecture, (line) => report.info(line)),
+      buildPackage(s, (line) => report.info(line)),
     );
     if (pkg.layer.reused) report.unchanged(`${describe('layer', pkg.layer)}: sharp unchanged`);
     else report.created(describe('layer', pkg.layer));
     if (pkg.reused) report.unchanged(`${describe('package', pkg)}: sources unchanged`);
     else report.created(describe('package', pkg));
   }
-  if (pkg) {
-    const record = packageRecord(pkg);
-    state.update((x) => (x.package = record));
-  }
   return pkg;
 }
 
-await stepMain(import.meta.url, packageStep);
+await offlineStepMain(import.meta.url, packageStep);

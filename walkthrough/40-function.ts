@@ -11,7 +11,6 @@
 //     --handler index.handler --runtime nodejs22.x --role "$ROLE_ARN" --timeout 30 --memory-size 1024 \
 //     --layers "$LAYER_ARN"
 //   aws lambda wait function-active-v2 --function-name "$FUNCTION_NAME"
-import * as fs from 'node:fs';
 import type { LayerDefinition } from './lib/actions/layers.ts';
 import type { FunctionDefinition } from './lib/actions/lambda.ts';
 import type { Ctx } from './lib/context.ts';
@@ -51,20 +50,19 @@ export function functionDefinition(ctx: Ctx, zipPath: string, layers: string[] =
 }
 
 export async function functionStep(ctx: Ctx): Promise<void> {
-  const { settings: s, state } = ctx;
-  const pkg = state.data.package;
-  if (
-    !pkg?.layer ||
-    pkg.architecture !== s.architecture ||
-    !fs.existsSync(pkg.zipPath) ||
-    !fs.existsSync(pkg.layer.zipPath)
-  ) {
+  const { settings: s } = ctx;
+  const { builtPackage, zipCode } = await import('./lib/package.ts');
+  const pkg = builtPackage(s);
+  if (!pkg) {
     // Step 4's dry run built nothing: nothing to compare against yet.
     if (ctx.dryRun)
       return ctx.report.would(
         `create or update function ${s.functionName} with the package step ${stepNumber('package')} would build`,
       );
-    throw new UserError(`No deployment package for ${s.architecture} yet.`, runFirst('package'));
+    throw new UserError(
+      `No deployment package for ${s.architecture} in build/ from the current sources yet.`,
+      runFirst('package'),
+    );
   }
   const { ensureLogGroup } = await import('./lib/resources/log-group.ts');
   const { ensureFunction } = await import('./lib/resources/function.ts');
@@ -72,12 +70,15 @@ export async function functionStep(ctx: Ctx): Promise<void> {
   const fn = coreSlot(ctx, 'function');
   const group = { name: logGroupName(s), retentionDays: s.logRetentionDays };
   await ensureLogGroup(ctx, group, coreSlot(ctx, 'logGroup'), fn.get()?.createdBySuite ?? false);
-  const layerCode = { zip: fs.readFileSync(pkg.layer.zipPath), codeSha256: pkg.layer.codeSha256 };
-  const layerArn = await ensureLayer(ctx, layerDefinition(ctx, pkg.layer.zipPath), layerCode, coreSlot(ctx, 'layer'));
+  const layerArn = await ensureLayer(
+    ctx,
+    layerDefinition(ctx, pkg.layer.zipPath),
+    zipCode(pkg.layer),
+    coreSlot(ctx, 'layer'),
+  );
   // A dry run that would publish has no version ARN yet: the printed publish command sets LAYER_ARN.
   const layers = [layerArn ?? '${LAYER_ARN}'];
-  const code = { zip: fs.readFileSync(pkg.zipPath), codeSha256: pkg.codeSha256 };
-  await ensureFunction(ctx, functionDefinition(ctx, pkg.zipPath, layers), code, fn);
+  await ensureFunction(ctx, functionDefinition(ctx, pkg.zipPath, layers), zipCode(pkg), fn);
 }
 
 await stepMain(import.meta.url, functionStep);

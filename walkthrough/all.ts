@@ -141,12 +141,11 @@ async function emit(ctx: Ctx, dir: string): Promise<void> {
   const packageStep = await stepById('package').load();
   ctx.report.heading(headingOf(stepById('package')));
   await packageStep(ctx);
-  const zipPath = ctx.state.data.package?.zipPath;
-  const layerZipPath = ctx.state.data.package?.layer?.zipPath;
-  if (!zipPath || !layerZipPath)
-    throw new UserError('No package was built (a dry run builds none): run without --dry-run.');
+  const { builtPackage } = await import('./lib/package.ts');
+  const pkg = builtPackage(ctx.settings);
+  if (!pkg) throw new UserError('No package was built (a dry run builds none): run without --dry-run.');
   const { emitScripts } = await import('./lib/emit-script.ts');
-  const files = await emitScripts(ctx, dir, zipPath, layerZipPath);
+  const files = await emitScripts(ctx, dir, pkg.zipPath, pkg.layer.zipPath);
   ctx.report.print(`\nWrote ${files.join(' and ')}: run them with bash (set-up, then teardown).`);
 }
 

@@ -127,3 +127,50 @@ describe('deployment packages for arm64', () => {
     assert.ok(fresh.zip.equals(quick.zip));
   });
 });
+
+describe('where the package goes', () => {
+  it('needs no AWS: for real AWS the layer is deflated, for an endpoint on this machine stored, same files', async () => {
+    const forAws = tempDir('build-aws-');
+    const forLoopback = tempDir('build-loopback-');
+    builds.push(forAws, forLoopback);
+    // No credentials, no endpoint: the step makes no AWS call.
+    const offline = await runScript('30-package.ts', [], {
+      cwd,
+      env: scriptEnv({ TARGET: 'aws', WALKTHROUGH_BUILD_DIR: forAws }),
+    });
+    assert.equal(offline.code, 0, offline.stderr + offline.stdout);
+    const local = await runScript('30-package.ts', ['--cli'], {
+      cwd,
+      env: scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: forLoopback }),
+    });
+    assert.equal(local.code, 0, local.stderr + local.stdout);
+    assert.match(local.stdout, /zip -X -r -0 \.\.\/sharp-layer-x86_64\.zip nodejs/, 'the printed command stores too');
+    const deflated = fs.readFileSync(path.join(forAws, 'sharp-layer-x86_64.zip'));
+    const stored = fs.readFileSync(path.join(forLoopback, 'sharp-layer-x86_64.zip'));
+    const files = unzipSync(stored);
+    const bytes = Object.values(files).reduce((n, f) => n + f.length, 0);
+    assert.ok(stored.length > bytes, `stored: ${stored.length} bytes for ${bytes} of files`);
+    assert.ok(deflated.length < bytes * 0.6, `deflated: ${deflated.length} bytes for ${bytes} of files`);
+    const other = unzipSync(deflated);
+    assert.deepEqual(Object.keys(other), Object.keys(files));
+    for (const [name, data] of Object.entries(files)) assert.ok(Buffer.from(other[name]!).equals(data), name);
+  });
+
+  it('step 5 refuses a package older than the handler sources, and says to run step 4', async () => {
+    const handler = path.join(tempDir('package-handler-'), 'resize');
+    fs.cpSync(path.join(PROJECT, 'handlers', 'resize'), handler, { recursive: true });
+    const build = tempDir('build-stale-');
+    builds.push(build, path.dirname(handler));
+    const env = scriptEnv({
+      ...endpointEnv(server.url),
+      WALKTHROUGH_BUILD_DIR: build,
+      WALKTHROUGH_HANDLER_DIR: handler,
+    });
+    assert.equal((await runScript('30-package.ts', [], { cwd, env })).code, 0);
+    fs.appendFileSync(path.join(handler, 'config.ts'), '\n// edited after step 4\n');
+    const r = await runScript('40-function.ts', [], { cwd, env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /No deployment package for x86_64 in build\/ from the current sources yet/);
+    assert.match(r.stderr, /30-package\.ts/);
+  });
+});

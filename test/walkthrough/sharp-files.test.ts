@@ -58,13 +58,13 @@ describe('sharp for the package', () => {
     async () => {
       const { buildLayer } = await import('../../walkthrough/lib/package.ts');
       const logs: string[] = [];
-      const copied = await buildLayer(architecture, (l) => logs.push(l), 'auto');
+      const copied = await buildLayer(architecture, { log: (l) => logs.push(l), sharpFrom: 'auto' });
       assert.ok(
         logs.some((l) => l.startsWith('copy sharp')),
         `auto copies on this platform: ${logs.join('; ')}`,
       );
       const copiedZip = fs.readFileSync(copied.zipPath);
-      const installed = await buildLayer(architecture, (l) => logs.push(l), 'npm');
+      const installed = await buildLayer(architecture, { log: (l) => logs.push(l), sharpFrom: 'npm' });
       assert.ok(logs.some((l) => l.startsWith('install sharp')));
       assert.equal(path.dirname(installed.zipPath), build);
       assert.equal(installed.codeSha256, copied.codeSha256);

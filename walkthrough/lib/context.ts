@@ -17,6 +17,7 @@ import {
   parseSettings,
   resolveNames,
   type ResolvedSettings,
+  type Settings,
   type SettingName,
   type SettingSource,
 } from './settings.ts';
@@ -38,16 +39,21 @@ export interface Identity {
   userId: string;
 }
 
-export interface Ctx {
+/** What a step that makes no AWS call gets (the package step): settings and a reporter, no account. */
+export interface BuildCtx {
+  settings: Settings;
+  report: Reporter;
+  dryRun: boolean;
+  argv: ParsedArgs;
+}
+
+export interface Ctx extends BuildCtx {
   settings: ResolvedSettings;
   sources: Partial<Record<SettingName, SettingSource>>;
   clients: Clients;
   identity: Identity;
   state: StateFile;
-  report: Reporter;
-  dryRun: boolean;
   cliTarget: CliTarget;
-  argv: ParsedArgs;
 }
 
 export interface ConnectOptions {
@@ -140,6 +146,13 @@ export async function confirmOnAws(
 
 export { describeTarget, OLD_NODE };
 if (OLD_NODE) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Settings and a reporter only: no endpoint started, no credentials needed, nothing loaded from the SDK. */
+export function offline(argv: ParsedArgs): BuildCtx {
+  const settings = parseSettings(collectSettings(argv));
+  const report = new Reporter({ cli: Boolean(argv.cli) });
+  return { settings, report, dryRun: Boolean(argv['dry-run']), argv };
+}
 
 export async function connect(argv: ParsedArgs, options: ConnectOptions = {}): Promise<Ctx> {
   const report = new Reporter({ cli: Boolean(argv.cli), out: options.out, tty: options.tty });

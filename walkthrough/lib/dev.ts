@@ -13,7 +13,7 @@ import type { Ctx } from './context.ts';
 import { watchFolder, type Change, type FolderWatcher } from './dev-watch.ts';
 import { recordRun, testImage, uploadImages, type DevImage, type DevRun } from './dev-test.ts';
 import { explain } from './errors.ts';
-import { buildPackage, handlerDir, packageRecord, reusablePackage, type BuiltPackage } from './package.ts';
+import { buildPackage, handlerDir, reusablePackage, type BuiltPackage } from './package.ts';
 import { coreSlot } from './resources/ownership.ts';
 import { stepById, stepRef } from './steps.ts';
 
@@ -49,6 +49,8 @@ export class DevLoop {
   private watcher?: FolderWatcher;
   private stopped!: () => void;
   private finished = false;
+  /** CodeSha256 of the last package built: Ctrl-C says when it was not uploaded. */
+  private lastBuilt: string | undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -119,14 +121,14 @@ export class DevLoop {
     };
     let pkg: BuiltPackage;
     try {
-      pkg = reusablePackage(s.architecture) ?? (await buildPackage(s.architecture));
+      pkg = reusablePackage(s) ?? (await buildPackage(s));
+      this.lastBuilt = pkg.codeSha256;
       lap('build');
     } catch (err) {
       const text = (await buildErrorText(err)) ?? explain(err).message;
       report.print(`  ✗ the build failed:\n${text.replace(/^/gm, '    ')}\n  Waiting for the next save.`);
       return;
     }
-    state.update((x) => (x.package = packageRecord(pkg)));
     if (this.stopping) return; // not started: the function keeps its code, and the state says so
     this.phase = 'updating';
     const layer = state.data.layer?.versions.at(-1);
@@ -211,12 +213,13 @@ export class DevLoop {
     if (this.finished) return;
     this.finished = true;
     this.watcher?.close();
-    const { function: fn, package: pkg } = this.ctx.state.data;
+    const fn = this.ctx.state.data.function;
+    const built = this.lastBuilt;
     this.ctx.report.print(
       `\nStopped. Function ${fn?.name ?? this.ctx.settings.functionName} has CodeSha256 ${fn?.codeSha256 ?? '?'}, ` +
         'as the state file says' +
-        (pkg && pkg.codeSha256 !== fn?.codeSha256
-          ? `; the last package (${pkg.codeSha256}) was not uploaded: ${stepRef('function')} does it.`
+        (built && built !== fn?.codeSha256
+          ? `; the last package (${built}) was not uploaded: ${stepRef('function')} does it.`
           : '.'),
     );
     this.stopped();

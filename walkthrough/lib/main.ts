@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import { parseCommandLine, type ParsedArgs } from './args.ts';
 import { colour } from './colour.ts';
+import type { BuildCtx } from './context.ts';
 import { explain, UserError } from './errors.ts';
 import { FLAGS } from './settings.ts';
 import {
@@ -144,15 +145,37 @@ export function stepHelp(step: StepDef): string {
 }
 
 /** Runs the step of this file as a command (`./walkthrough/10-role.ts [flags]`) when it is the entry point. */
-export async function stepMain(importMetaUrl: string, run: StepRun, steps: readonly StepDef[] = STEPS): Promise<void> {
+export function stepMain(importMetaUrl: string, run: StepRun, steps: readonly StepDef[] = STEPS): Promise<void> {
+  return asCommand(importMetaUrl, steps, async (argv) => {
+    const { connect } = await import('./context.ts');
+    return { ctx: await connect(argv), run };
+  });
+}
+
+/** The same for a step that makes no AWS call (the package step): no endpoint, credentials or account. */
+export function offlineStepMain(
+  importMetaUrl: string,
+  run: (ctx: BuildCtx) => Promise<unknown>,
+  steps: readonly StepDef[] = STEPS,
+): Promise<void> {
+  return asCommand(importMetaUrl, steps, async (argv) => {
+    const { offline } = await import('./context.ts');
+    return { ctx: offline(argv), run };
+  });
+}
+
+async function asCommand<C extends BuildCtx>(
+  importMetaUrl: string,
+  steps: readonly StepDef[],
+  start: (argv: ParsedArgs) => Promise<{ ctx: C; run: (ctx: C) => Promise<unknown> }>,
+): Promise<void> {
   if (!isMain(importMetaUrl)) return;
   const step = stepByFile(path.basename(fileURLToPath(importMetaUrl)), steps);
   if (!step) throw new Error(`${importMetaUrl} is not in walkthrough/lib/steps.ts`);
   try {
     const argv = parseArgs(process.argv.slice(2), step.flags);
     if (argv.help) return console.log(stepHelp(step));
-    const { connect } = await import('./context.ts');
-    const ctx = await connect(argv);
+    const { ctx, run } = await start(argv);
     ctx.report.heading(headingOf(step) + (ctx.dryRun ? ' (dry run: nothing is changed)' : ''));
     await run(ctx);
   } catch (err) {

@@ -12,9 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { UserError } from './errors.ts';
 import { hostIsLambdaPlatform, installedSharp } from './sharp-files.ts';
-import type { Architecture } from './settings.ts';
-import type { PackageRecord } from './state.ts';
-import { zipEntries } from './zip.ts';
+import type { Architecture, Settings } from './settings.ts';
+import { zipParts } from './zip.ts';
 
 /** No scripts, links, lock file or audit: only the package's files, from npm's cache when it has them. */
 const NPM_INSTALL_FLAGS = [
@@ -127,10 +126,26 @@ export function inputsHash(architecture: Architecture): string {
   return h.digest('hex');
 }
 
+/** Where the packages go, as far as building them is concerned. */
+export type PackageTarget = Pick<Settings, 'architecture' | 'target' | 'endpoint'>;
+
+/**
+ * The layer's zip level. Deflate pays for an upload over a network: 19 MB of sharp become 8.7 MB, for
+ * ~0.7 s of CPU. An endpoint on this machine (the project's own, or an AWS_ENDPOINT_URL on loopback)
+ * reads the zip from the same disk, so there the files are stored as they are and the build takes
+ * milliseconds. Either way the same inputs give the same bytes.
+ */
+export function layerZipLevel(t: Pick<PackageTarget, 'target' | 'endpoint'>): 0 | 6 {
+  if (t.target === 'local') return 0;
+  if (t.target === 'aws' || !t.endpoint) return 6;
+  const host = new URL(t.endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 0 : 6;
+}
+
 /** What the sharp layer is made of (not the handler: editing it never rebuilds the layer). */
-export function layerInputsHash(architecture: Architecture): string {
+export function layerInputsHash(architecture: Architecture, level: 0 | 6): string {
   const h = createHash('sha256');
-  h.update(`layer\narch=${architecture}\nsharp=${sharpVersion()}\nzlib=${process.versions.zlib}\n`);
+  h.update(`layer\narch=${architecture}\nsharp=${sharpVersion()}\nzlib=${process.versions.zlib}\nlevel=${level}\n`);
   h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
   hashRecipe(h);
   return h.digest('hex');
@@ -145,45 +160,72 @@ export function paths(architecture: Architecture) {
   };
 }
 
-export function codeSha256Of(zip: Buffer): string {
-  return createHash('sha256').update(zip).digest('base64');
+export function codeSha256Of(zip: Buffer | Buffer[]): string {
+  const h = createHash('sha256');
+  for (const part of Array.isArray(zip) ? zip : [zip]) h.update(part);
+  return h.digest('base64');
 }
 
-/** A zip built from `hash`'s inputs and still intact, per its manifest. */
-function reusableZip(zipPath: string, manifestPath: string, hash: string): (BuiltZip & Manifest) | undefined {
+const sizeOf = (parts: Buffer[]) => parts.reduce((n, b) => n + b.length, 0);
+
+/**
+ * A zip built from `hash`'s inputs, per its manifest. `verify` reads it whole and checks its SHA-256 (the
+ * package step, which rebuilds a damaged zip); otherwise its size is enough (the steps that deploy it).
+ */
+function reusableZip(
+  zipPath: string,
+  manifestPath: string,
+  hash: string,
+  verify: boolean,
+): (BuiltZip & Manifest) | undefined {
   if (!fs.existsSync(zipPath) || !fs.existsSync(manifestPath)) return undefined;
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Manifest;
   if (manifest.inputsHash !== hash) return undefined;
-  const zip = fs.readFileSync(zipPath);
-  if (codeSha256Of(zip) !== manifest.codeSha256) return undefined;
-  return { ...manifest, zipPath, size: zip.length, reused: true };
+  if (
+    verify
+      ? codeSha256Of(fs.readFileSync(zipPath)) !== manifest.codeSha256
+      : fs.statSync(zipPath).size !== manifest.size
+  )
+    return undefined;
+  return { ...manifest, zipPath, reused: true };
 }
 
-/** The last packages (function and layer), if both were built from the current inputs and are intact. */
-export function reusablePackage(architecture: Architecture): BuiltPackage | undefined {
+function packageIn(t: PackageTarget, verify: boolean): BuiltPackage | undefined {
+  const { architecture } = t;
   const p = paths(architecture);
-  const fn = reusableZip(p.zip, p.manifest, inputsHash(architecture));
-  const layer = reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture));
+  const fn = reusableZip(p.zip, p.manifest, inputsHash(architecture), verify);
+  const layer = reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture, layerZipLevel(t)), verify);
   if (!fn || !layer) return undefined;
   return { ...zipOf(fn), architecture, sharpVersion: layer.sharpVersion, layer: zipOf(layer) };
 }
 
-function zipOf(z: BuiltZip): BuiltZip {
-  return { zipPath: z.zipPath, codeSha256: z.codeSha256, size: z.size, inputsHash: z.inputsHash, reused: z.reused };
+/** The last packages (function and layer), if both were built from the current inputs and are intact. */
+export function reusablePackage(t: PackageTarget): BuiltPackage | undefined {
+  return packageIn(t, true);
 }
 
-/** What the state file keeps of the packages (step 4 and `npm run dev` record them alike). */
-export function packageRecord(pkg: BuiltPackage): PackageRecord {
-  const { zipPath, codeSha256, size, architecture, inputsHash } = pkg;
-  const { layer } = pkg;
+/**
+ * The packages the package step left in build/ for these settings, if they are of the current sources:
+ * what the deploying steps use. build/ is the record (not the state file): a package depends on no
+ * account, so step 4 needs no AWS at all.
+ */
+export function builtPackage(t: PackageTarget): BuiltPackage | undefined {
+  return packageIn(t, false);
+}
+
+/** A zip's bytes read only when they are sent (a step that finds the code in place never reads 20 MB). */
+export function zipCode(z: Pick<BuiltZip, 'zipPath' | 'codeSha256'>): { codeSha256: string; readonly zip: Buffer } {
+  let zip: Buffer | undefined;
   return {
-    zipPath,
-    codeSha256,
-    size,
-    architecture,
-    inputsHash,
-    layer: { zipPath: layer.zipPath, codeSha256: layer.codeSha256, size: layer.size, inputsHash: layer.inputsHash },
+    codeSha256: z.codeSha256,
+    get zip() {
+      return (zip ??= fs.readFileSync(z.zipPath));
+    },
   };
+}
+
+function zipOf(z: BuiltZip): BuiltZip {
+  return { zipPath: z.zipPath, codeSha256: z.codeSha256, size: z.size, inputsHash: z.inputsHash, reused: z.reused };
 }
 
 /** A folder's files as zip entries (names with forward slashes, under `prefix`), each with its path on disk. */
@@ -191,15 +233,19 @@ function filesOf(dir: string, prefix = ''): Array<{ name: string; file: string }
   return listFiles(dir).map((rel) => ({ name: prefix + rel.split(path.sep).join('/'), file: path.join(dir, rel) }));
 }
 
-/** Deterministic zip of files from anywhere: sorted by name, fixed times, fixed permissions. */
-function zipFiles(files: Array<{ name: string; file: string }>): Promise<Buffer> {
+/** Deterministic zip of files from anywhere, as its parts: sorted by name, fixed times, fixed permissions. */
+function zipFiles(files: Array<{ name: string; file: string }>, level = 6): Promise<Buffer[]> {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return zipEntries(sorted.map((f) => ({ name: f.name, data: fs.readFileSync(f.file) })));
+  return zipParts(
+    // Read on the thread pool: the main thread meanwhile starts esbuild for the other zip.
+    sorted.map((f) => ({ name: f.name, data: fs.promises.readFile(f.file) })),
+    level,
+  );
 }
 
 /** Deterministic zip: sorted entries, fixed times, fixed permissions. */
-export function zipFolder(dir: string): Promise<Buffer> {
-  return zipFiles(filesOf(dir));
+export async function zipFolder(dir: string): Promise<Buffer> {
+  return Buffer.concat(await zipFiles(filesOf(dir)));
 }
 
 /**
@@ -251,8 +297,13 @@ export async function bundleHandler(
 }
 
 /** Writes a zip and its manifest, each whole or not at all. */
-function writeZip(zipPath: string, manifestPath: string, zip: Buffer, manifest: Manifest): void {
-  fs.writeFileSync(`${zipPath}.tmp`, zip);
+function writeZip(zipPath: string, manifestPath: string, zip: Buffer[], manifest: Manifest): void {
+  const fd = fs.openSync(`${zipPath}.tmp`, 'w');
+  try {
+    for (const part of zip) fs.writeSync(fd, part);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(`${zipPath}.tmp`, zipPath);
   fs.writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest, null, 2) + '\n');
   fs.renameSync(`${manifestPath}.tmp`, manifestPath);
@@ -321,18 +372,22 @@ function checkNativePackages(files: Array<{ name: string }>, cpu: string, archit
   }
 }
 
-/**
- * The sharp layer: nodejs/node_modules/{sharp,@img/*,...} and nodejs/package.json. `sharpFrom`: 'auto'
- * copies sharp from node_modules on a machine of Lambda's platform and has npm install it elsewhere;
- * 'npm' and 'copy' force one way (the test that both give the same bytes).
- */
+export interface LayerOptions {
+  log?: (line: string) => void;
+  /** 'auto' copies sharp from node_modules on a machine of Lambda's platform and has npm install it
+   * elsewhere; 'npm' and 'copy' force one way (the test that both give the same bytes). */
+  sharpFrom?: 'auto' | 'npm' | 'copy';
+  /** layerZipLevel's answer for where the layer goes. */
+  level?: 0 | 6;
+}
+
+/** The sharp layer: nodejs/node_modules/{sharp,@img/*,...} and nodejs/package.json. */
 export async function buildLayer(
   architecture: Architecture,
-  log: (line: string) => void = () => {},
-  sharpFrom: 'auto' | 'npm' | 'copy' = 'auto',
+  { log = () => {}, sharpFrom = 'auto', level = 6 }: LayerOptions = {},
 ): Promise<BuiltZip> {
   const cpu = cpuOf(architecture);
-  const hash = layerInputsHash(architecture);
+  const hash = layerInputsHash(architecture, level);
   const version = sharpVersion();
   return inWorkDir(`.sharp-layer-${architecture}-`, async (work) => {
     const nodejs = path.join(work, 'nodejs');
@@ -348,16 +403,12 @@ export async function buildLayer(
     }
     const files = [...filesOf(work), ...(copied ?? [])];
     checkNativePackages(files, cpu, architecture);
-    const zip = await zipFiles(files);
+    const zip = await zipFiles(files, level);
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
-    writeZip(p.layerZip, p.layerManifest, zip, {
-      inputsHash: hash,
-      codeSha256,
-      size: zip.length,
-      sharpVersion: version,
-    });
-    return { zipPath: p.layerZip, codeSha256, size: zip.length, inputsHash: hash, reused: false };
+    const size = sizeOf(zip);
+    writeZip(p.layerZip, p.layerManifest, zip, { inputsHash: hash, codeSha256, size, sharpVersion: version });
+    return { zipPath: p.layerZip, codeSha256, size, inputsHash: hash, reused: false };
   });
 }
 
@@ -375,24 +426,25 @@ export async function buildFunctionZip(
       path.join(work, 'package.json'),
       JSON.stringify({ name: 'resize-handler', private: true, type: 'module' }, null, 2) + '\n',
     );
-    const zip = await zipFolder(work);
+    const zip = await zipFiles(filesOf(work));
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
-    writeZip(p.zip, p.manifest, zip, { inputsHash: hash, codeSha256, size: zip.length, sharpVersion: sharpVersion() });
-    return { zipPath: p.zip, codeSha256, size: zip.length, inputsHash: hash, reused: false };
+    const size = sizeOf(zip);
+    writeZip(p.zip, p.manifest, zip, { inputsHash: hash, codeSha256, size, sharpVersion: sharpVersion() });
+    return { zipPath: p.zip, codeSha256, size, inputsHash: hash, reused: false };
   });
 }
 
 /** Both zips: each rebuilt only when its own inputs changed. */
-export async function buildPackage(
-  architecture: Architecture,
-  log: (line: string) => void = () => {},
-): Promise<BuiltPackage> {
+export async function buildPackage(t: PackageTarget, log: (line: string) => void = () => {}): Promise<BuiltPackage> {
+  const { architecture } = t;
   const p = paths(architecture);
-  // Built at once: the bundle while sharp is copied (or installed) and deflated.
-  const [layer, fn] = await Promise.all([
-    reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture)) ?? buildLayer(architecture, log),
-    reusableZip(p.zip, p.manifest, inputsHash(architecture)) ?? buildFunctionZip(architecture, log),
+  const level = layerZipLevel(t);
+  // Built at once: the bundle while sharp is copied (or installed) and zipped.
+  const [fn, layer] = await Promise.all([
+    reusableZip(p.zip, p.manifest, inputsHash(architecture), true) ?? buildFunctionZip(architecture, log),
+    reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture, level), true) ??
+      buildLayer(architecture, { log, level }),
   ]);
   return { ...zipOf(fn), architecture, sharpVersion: sharpVersion(), layer: zipOf(layer) };
 }

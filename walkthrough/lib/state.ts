@@ -50,17 +50,6 @@ export interface TopicRecord extends OwnedResource {
   subscriptionArn?: string;
 }
 
-export interface PackageRecord {
-  zipPath: string;
-  /** base64 SHA-256, as Lambda's CodeSha256 */
-  codeSha256: string;
-  size: number;
-  architecture: string;
-  inputsHash: string;
-  /** The sharp layer's zip (the function's zip holds only the handler). */
-  layer?: { zipPath: string; codeSha256: string; size: number; inputsHash: string };
-}
-
 export interface TestRecord {
   key: string;
   thumbnailKey: string;
@@ -93,7 +82,6 @@ export interface WalkthroughState {
   logGroup?: OwnedResource;
   sourceBucket?: OwnedResource;
   destBucket?: OwnedResource;
-  package?: PackageRecord;
   layer?: LayerRecord;
   function?: FunctionRecord;
   permission?: PermissionRecord;

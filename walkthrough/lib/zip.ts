@@ -78,7 +78,7 @@ async function deflatePieces(data: Buffer, level: number): Promise<Buffer> {
 
 async function prepare(entry: ZipEntry, level: number): Promise<Prepared> {
   const data = await entry.data;
-  const deflated = await deflatePieces(data, level);
+  const deflated = level === 0 ? data : await deflatePieces(data, level);
   // Stored when deflate does not help (already-compressed data), as zip tools do.
   const stored = deflated.length >= data.length;
   return {
@@ -91,7 +91,13 @@ async function prepare(entry: ZipEntry, level: number): Promise<Prepared> {
 }
 
 // Level 6 (zlib's and zip's default): level 9 takes twice as long for 0.1% less on sharp's libraries.
+// Level 0 stores every file as it is (no deflate at all).
 export async function zipEntries(entries: ZipEntry[], level = 6): Promise<Buffer> {
+  return Buffer.concat(await zipParts(entries, level));
+}
+
+/** The zip as the pieces it is made of, in order: written one by one, a big zip is never copied whole. */
+export async function zipParts(entries: ZipEntry[], level = 6): Promise<Buffer[]> {
   if (entries.length > 0xffff) throw new Error(`too many files for a zip without zip64: ${entries.length}`);
   const prepared = await Promise.all(entries.map((e) => prepare(e, level)));
   const parts: Buffer[] = [];
@@ -137,5 +143,5 @@ export async function zipEntries(entries: ZipEntry[], level = 6): Promise<Buffer
   end.writeUInt16LE(prepared.length, 10);
   end.writeUInt32LE(cdSize, 12);
   end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, ...central, end]);
+  return [...parts, ...central, end];
 }
