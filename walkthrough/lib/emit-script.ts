@@ -159,7 +159,7 @@ async function setUpScript(ctx: Ctx, zipPath: string, layerZipPath: string, imag
     `if ! ${awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName })} >/dev/null 2>&1; then`,
     '  for attempt in 1 2 3 4 5 6 7 8 9 10; do',
     // `--layers "${LAYER_ARN}"`: set by the layer's commands above (shellQuote leaves it to expand).
-    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, Buffer.alloc(0))))[0]!} >/dev/null; then break; fi`,
+    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, { zip: Buffer.alloc(0) })))[0]!} >/dev/null; then break; fi`,
     '    if [ "$attempt" = 10 ]; then exit 1; fi',
     '    sleep 3',
     '  done',

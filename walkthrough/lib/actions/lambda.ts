@@ -57,8 +57,9 @@ function envCli(env: Record<string, string>): string {
   return cliJson({ Variables: env });
 }
 
-export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buffer) {
-  const input: CreateFunctionCommandInput = {
+/** `code.zip` is read only when the call is made (as for the other code uploads). */
+export function createFunction(ctx: ActionCtx, def: FunctionDefinition, code: { readonly zip: Buffer }) {
+  const input = (): CreateFunctionCommandInput => ({
     FunctionName: def.name,
     Role: def.roleArn,
     Runtime: def.runtime as Runtime,
@@ -69,9 +70,9 @@ export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buf
     Environment: { Variables: def.environment },
     Tags: def.tags,
     Description: def.description,
-    Code: { ZipFile: zip },
+    Code: { ZipFile: code.zip },
     Layers: def.layers?.length ? def.layers : undefined,
-  };
+  });
   return change(
     ctx,
     `create function ${def.name}`,
@@ -91,11 +92,17 @@ export function createFunction(ctx: ActionCtx, def: FunctionDefinition, zip: Buf
       'zip-file': `fileb://${def.zipPath}`,
       layers: def.layers?.length ? def.layers : undefined,
     }),
-    () => ctx.clients.lambda.send(new CreateFunctionCommand(input)),
+    () => ctx.clients.lambda.send(new CreateFunctionCommand(input())),
   );
 }
 
-export function updateFunctionCode(ctx: ActionCtx, name: string, zip: Buffer, zipPath: string, architecture: string) {
+export function updateFunctionCode(
+  ctx: ActionCtx,
+  name: string,
+  code: { readonly zip: Buffer },
+  zipPath: string,
+  architecture: string,
+) {
   return change(
     ctx,
     `update the code of ${name}`,
@@ -108,7 +115,7 @@ export function updateFunctionCode(ctx: ActionCtx, name: string, zip: Buffer, zi
       ctx.clients.lambda.send(
         new UpdateFunctionCodeCommand({
           FunctionName: name,
-          ZipFile: zip,
+          ZipFile: code.zip,
           Architectures: [architecture as Architecture],
         }),
       ),

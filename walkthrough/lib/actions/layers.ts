@@ -33,7 +33,8 @@ export function publishLayerCommand(ctx: Pick<ActionCtx, 'cliTarget'>, def: Laye
   });
 }
 
-export function publishLayerVersion(ctx: ActionCtx, def: LayerDefinition, zip: Buffer) {
+/** `code.zip` is read only when the call is made: a dry run or a printed command never loads the zip. */
+export function publishLayerVersion(ctx: ActionCtx, def: LayerDefinition, code: { readonly zip: Buffer }) {
   // Printed as it is pasted: the version's ARN kept for the function's `--layers "${LAYER_ARN}"`.
   const command = `LAYER_ARN="$(${publishLayerCommand(ctx, def, 'LayerVersionArn')})"`;
   return change(ctx, `publish a version of layer ${def.name}`, command, () =>
@@ -41,7 +42,7 @@ export function publishLayerVersion(ctx: ActionCtx, def: LayerDefinition, zip: B
       new PublishLayerVersionCommand({
         LayerName: def.name,
         Description: def.description,
-        Content: { ZipFile: zip },
+        Content: { ZipFile: code.zip },
         CompatibleRuntimes: [def.runtime as Runtime],
         CompatibleArchitectures: [def.architecture as Architecture],
       }),

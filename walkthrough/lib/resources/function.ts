@@ -103,7 +103,7 @@ async function create(
   const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:function:${def.name}`;
   slot.set({ name: def.name, arn, createdBySuite: true });
   const created = await report.wait(`creating function ${def.name}`, () =>
-    retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, code.zip), ASSUME_DEADLINE_MS).catch((err: unknown) => {
+    retryWhileRoleNotReady(ctx, () => createFunction(ctx, def, code), ASSUME_DEADLINE_MS).catch((err: unknown) => {
       if (awsCode(err) === 'ResourceConflictException') return 'exists' as const;
       if (!isRoleNotReady(err)) throw err;
       throw new UserError(
@@ -146,7 +146,7 @@ export async function syncCode(
     report.unchanged(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
     return false;
   }
-  if (!(await updateFunctionCode(ctx, def.name, code.zip, def.zipPath, def.architecture))) return false;
+  if (!(await updateFunctionCode(ctx, def.name, code, def.zipPath, def.architecture))) return false;
   await report.wait('waiting for the code update', () => waitFunctionUpdatedV2(ctx, def.name));
   slot.set({ name: def.name, arn: current.arn, createdBySuite: true, codeSha256: code.codeSha256 });
   report.changed(`code of ${def.name} (CodeSha256 ${code.codeSha256})`);
@@ -180,7 +180,7 @@ export async function ensureFunction(
   const arn = config.FunctionArn ?? '';
   slot.set({ name: def.name, arn, createdBySuite: true, codeSha256: config.CodeSha256 });
   report.found(`function ${def.name}`);
-  await createFunction(alreadyDone(ctx), def, code.zip);
+  await createFunction(alreadyDone(ctx), def, code);
   // Pitfall 3: a change while another is in progress is refused (ResourceConflictException).
   if (config.State === 'Pending')
     await report.wait('waiting for the function to become Active', () => waitFunctionActiveV2(ctx, def.name));

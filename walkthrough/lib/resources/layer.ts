@@ -33,7 +33,7 @@ export async function ensureLayer(
   const latest = record?.name === def.name ? record.versions[record.versions.length - 1] : undefined;
   if (latest && latest.codeSha256 === code.codeSha256 && (await getLayerVersion(ctx, def.name, latest.version))) {
     report.unchanged(`layer ${def.name} version ${latest.version} (CodeSha256 ${code.codeSha256})`);
-    await publishLayerVersion(alreadyDone(ctx), def, code.zip);
+    await publishLayerVersion(alreadyDone(ctx), def, code);
     return latest.arn;
   }
   // The same content already there: published by a run of ours killed before it heard back (then
@@ -48,14 +48,14 @@ export async function ensureLayer(
         report.found(`layer ${def.name} version ${found.Version} (published by an interrupted run)`);
       } else
         report.found(`layer ${def.name} version ${found.Version} (same CodeSha256; not published by this walkthrough)`);
-      await publishLayerVersion(alreadyDone(ctx), def, code.zip);
+      await publishLayerVersion(alreadyDone(ctx), def, code);
       return found.LayerVersionArn;
     }
   }
   const arn = `arn:${partitionOf(ctx.identity.arn)}:lambda:${s.region}:${s.accountId}:layer:${def.name}`;
   const versions = record?.name === def.name ? record.versions : [];
   if (!ctx.dryRun) slot.set({ name: def.name, arn, createdBySuite: true, versions, publishing: code.codeSha256 });
-  const published = await report.wait(`publishing layer ${def.name}`, () => publishLayerVersion(ctx, def, code.zip));
+  const published = await report.wait(`publishing layer ${def.name}`, () => publishLayerVersion(ctx, def, code));
   if (!published) return undefined; // dry run
   const version = { version: published.Version!, arn: published.LayerVersionArn!, codeSha256: code.codeSha256 };
   slot.set({ name: def.name, arn: published.LayerArn ?? arn, createdBySuite: true, versions: [...versions, version] });
