@@ -1,7 +1,8 @@
 // The stages the pipeline benchmark takes apart: the same 100 uploads into a bucket without a trigger
 // (S3's own cost), into a bucket that triggers an empty function (+ event queue, Runtime API, the
 // runtime, log lines), and through the walkthrough's resize function (+ its GetObject, sharp and
-// PutObject). CPU per stage is read from /proc for the endpoint, its environments and this process.
+// PutObject); and the function's S3 calls alone (stage E). CPU per stage is read from /proc for the
+// endpoint, its environments and this process.
 import * as fs from 'node:fs';
 import { AddPermissionCommand, CreateFunctionCommand, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -11,6 +12,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getObjectBytes, putThumbnail } from '../../handlers/resize/s3.ts';
 import { clients, createRole, EMPTY_HANDLER, zipOf } from '../lambda/kit.ts';
 import { processCpuMs } from '../lib/procs.ts';
 
@@ -140,4 +142,29 @@ export async function noopInvocations(logs: CloudWatchLogsClient, since: number,
     if (Date.now() > deadline) throw new Error(`the empty function ran ${n} of ${count} times by the deadline`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Stage E: only the resize function's S3 calls, with the handler's own code (handlers/resize/s3.ts),
+ * from this process, 2 at a time: GetObject of each uploaded image and PutObject of its thumbnail
+ * (into the bucket without a trigger). With stage A and bare sharp it is what an image costs if the
+ * trigger, the Runtime API, the runtime and the log lines cost nothing: the pipeline's floor.
+ */
+export async function s3CallsOnly(
+  s3: S3Client,
+  source: string,
+  prefix: string,
+  thumb: Buffer,
+  count: number,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const key = `${prefix}${next++}.jpg`;
+      const ref = { bucket: source, key, rawKey: key, eventName: 'ObjectCreated:Put' };
+      await getObjectBytes(s3, ref, 10 * 1024 * 1024);
+      await putThumbnail(s3, PLAIN, `e/${key}`, thumb, 'image/jpeg');
+    }
+  };
+  await Promise.all([worker(), worker()]);
 }

@@ -3,7 +3,7 @@
 // group so nothing it started outlives it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CpuCgroup } from './cpu.ts';
-import { MemoryCgroup, readMemory } from './memory.ts';
+import { MemoryCgroup, MemoryReader } from './memory.ts';
 import type { ExitInfo } from './outcome.ts';
 import { LineReader } from './output.ts';
 
@@ -56,6 +56,7 @@ export class RuntimeProcess {
   private readers: LineReader[] = [];
   private closed: Promise<void>;
   private watchdog: NodeJS.Timeout | undefined;
+  private memory: MemoryReader | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -116,6 +117,8 @@ export class RuntimeProcess {
     if (this.exit) return;
     this.exit = exit;
     this.stopWatchdog();
+    this.memory?.close();
+    this.memory = undefined;
     if (this.child.pid !== undefined) liveGroups.delete(this.child.pid);
     this.opts.onExit(exit);
   }
@@ -137,7 +140,8 @@ export class RuntimeProcess {
   sample(): void {
     const pid = this.child.pid;
     if (pid === undefined || this.exit) return;
-    const m = readMemory(pid);
+    this.memory ??= new MemoryReader(pid);
+    const m = this.memory.read();
     if (!m) return;
     this.peakKb = Math.max(this.peakKb, m.hwmKb);
     if (m.rssKb > this.limitKb) this.kill('oom');
