@@ -34,8 +34,6 @@ export interface StartupFigures {
   rerun: Array<[string, number]>;
   /** 30-package.ts with no zip in its build folder yet (a fresh folder each run). */
   coldPackage: number;
-  /** The same for real AWS (TARGET=aws, no account needed): the layer deflated, as it crosses a network. */
-  coldPackageAws: number;
   warm: { ours: number[]; official: number[] };
 }
 
@@ -80,14 +78,6 @@ export async function measureStartup(warmRuns = RUNS): Promise<StartupFigures> {
         WALKTHROUGH_BUILD_DIR: path.join(scratch.dir, `cold-${++cold}`),
       }),
     );
-    const { AWS_ENDPOINT_URL: _unset, ...offline } = env;
-    const coldPackageAws = medianOf(RUNS, () =>
-      timed(process.execPath, script('30-package.ts'), cwd, {
-        ...offline,
-        TARGET: 'aws',
-        WALKTHROUGH_BUILD_DIR: path.join(scratch.dir, `cold-${++cold}`),
-      }),
-    );
     timed(process.execPath, script('80-teardown.ts'), cwd, env);
 
     progress('Warm package: the official tutorial once untimed (its zip), then both in turn');
@@ -112,7 +102,7 @@ export async function measureStartup(warmRuns = RUNS): Promise<StartupFigures> {
         `Warm package: run ${i}: ours ${seconds(warm.ours.at(-1)!)} s, official ${seconds(warm.official.at(-1)!)} s`,
       );
     }
-    return { baseline, help, rerun, coldPackage, coldPackageAws, warm };
+    return { baseline, help, rerun, coldPackage, warm };
   } finally {
     await local.stop();
     await scratch.remove();
@@ -129,7 +119,6 @@ export function renderStartup(f: StartupFigures): { markdown: string; goals: Goa
     ...f.help.map(([n, v]) => [`node --import tsx walkthrough/${n}`, seconds(v)]),
     ...f.rerun.map(([n, v]) => [`node --import tsx walkthrough/${n} (all in place)`, seconds(v)]),
     ['node --import tsx walkthrough/30-package.ts (cold: no zip in build/ yet)', seconds(f.coldPackage)],
-    ['TARGET=aws node --import tsx walkthrough/30-package.ts (cold, layer deflated)', seconds(f.coldPackageAws)],
   ];
   const markdown = `${table(['process', 'wall, s (median of 5):'], rows)}
 ${table(
@@ -150,9 +139,7 @@ ${table(
     {
       goal: "a cold package step (no zip in build/ yet) under 0.6 s on Lambda's platform",
       met: hostIsLambdaPlatform(process.arch) ? f.coldPackage < 600 : 'n/a',
-      detail:
-        `${seconds(f.coldPackage)} s on ${process.platform}-${process.arch} for this machine's endpoint (sharp copied ` +
-        `from node_modules, the layer stored); for real AWS, the layer deflated: ${seconds(f.coldPackageAws)} s`,
+      detail: `${seconds(f.coldPackage)} s on ${process.platform}-${process.arch} (sharp copied from node_modules)`,
     },
     {
       goal: 'one-shot with a warm package at least 5x faster than the aws-cli peer',

@@ -12,7 +12,7 @@ const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB`
 
 export async function packageStep(ctx: BuildCtx): Promise<BuiltPackage | undefined> {
   const { settings: s, report } = ctx;
-  const { buildPackage, cpuOf, layerZipLevel, reusablePackage, sharpVersion } = await import('./lib/package.ts');
+  const { buildPackage, cpuOf, reusablePackage, sharpVersion } = await import('./lib/package.ts');
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
   const relative = (p: string) =>
@@ -22,9 +22,7 @@ export async function packageStep(ctx: BuildCtx): Promise<BuiltPackage | undefin
     `(mkdir -p build/layer/nodejs && cd build/layer/nodejs && npm install --os=linux --cpu=${cpu} --libc=glibc ` +
       `--omit=dev sharp@${sharpVersion()})`,
   );
-  // -0 (stored) for an endpoint on this machine, as the step itself does: see layerZipLevel.
-  const stored = layerZipLevel(s) === 0 ? ' -0' : '';
-  report.cli(`(cd build/layer && zip -X -r${stored} ../sharp-layer-${s.architecture}.zip nodejs)`);
+  report.cli(`(cd build/layer && zip -X -r ../sharp-layer-${s.architecture}.zip nodejs)`);
   report.cli(
     'npx esbuild handlers/resize/index.ts --bundle --platform=node --format=esm --target=node20 ' +
       '--external:@aws-sdk/* --external:sharp --outfile=build/package/index.mjs',

@@ -129,32 +129,23 @@ describe('deployment packages for arm64', () => {
 });
 
 describe('where the package goes', () => {
-  const where = 'needs no AWS: for real AWS the layer is deflated, for an endpoint on this machine stored, same files';
-  it(where, async () => {
+  it('needs no AWS: with no credentials and no endpoint, the same zips as for the endpoint', async () => {
     const forAws = tempDir('build-aws-');
-    const forLoopback = tempDir('build-loopback-');
-    builds.push(forAws, forLoopback);
+    const forEndpoint = tempDir('build-endpoint-');
+    builds.push(forAws, forEndpoint);
     // No credentials, no endpoint: the step makes no AWS call.
     const offline = await runScript('30-package.ts', [], {
       cwd,
       env: scriptEnv({ TARGET: 'aws', WALKTHROUGH_BUILD_DIR: forAws }),
     });
     assert.equal(offline.code, 0, offline.stderr + offline.stdout);
-    const local = await runScript('30-package.ts', ['--cli'], {
+    const local = await runScript('30-package.ts', [], {
       cwd,
-      env: scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: forLoopback }),
+      env: scriptEnv({ ...endpointEnv(server.url), WALKTHROUGH_BUILD_DIR: forEndpoint }),
     });
     assert.equal(local.code, 0, local.stderr + local.stdout);
-    assert.match(local.stdout, /zip -X -r -0 \.\.\/sharp-layer-x86_64\.zip nodejs/, 'the printed command stores too');
-    const deflated = fs.readFileSync(path.join(forAws, 'sharp-layer-x86_64.zip'));
-    const stored = fs.readFileSync(path.join(forLoopback, 'sharp-layer-x86_64.zip'));
-    const files = unzipSync(stored);
-    const bytes = Object.values(files).reduce((n, f) => n + f.length, 0);
-    assert.ok(stored.length > bytes, `stored: ${stored.length} bytes for ${bytes} of files`);
-    assert.ok(deflated.length < bytes * 0.6, `deflated: ${deflated.length} bytes for ${bytes} of files`);
-    const other = unzipSync(deflated);
-    assert.deepEqual(Object.keys(other), Object.keys(files));
-    for (const [name, data] of Object.entries(files)) assert.ok(Buffer.from(other[name]!).equals(data), name);
+    for (const zip of ['resize-x86_64.zip', 'sharp-layer-x86_64.zip'])
+      assert.ok(fs.readFileSync(path.join(forAws, zip)).equals(fs.readFileSync(path.join(forEndpoint, zip))), zip);
   });
 
   it('step 5 refuses a package older than the handler sources, and says to run step 4', async () => {

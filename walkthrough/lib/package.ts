@@ -126,26 +126,13 @@ export function inputsHash(architecture: Architecture): string {
   return h.digest('hex');
 }
 
-/** Where the packages go, as far as building them is concerned. */
-export type PackageTarget = Pick<Settings, 'architecture' | 'target' | 'endpoint'>;
-
-/**
- * The layer's zip level. Deflate pays for an upload over a network: 19 MB of sharp become 8.7 MB, for
- * ~0.7 s of CPU. An endpoint on this machine (the project's own, or an AWS_ENDPOINT_URL on loopback)
- * reads the zip from the same disk, so there the files are stored as they are and the build takes
- * milliseconds. Either way the same inputs give the same bytes.
- */
-export function layerZipLevel(t: Pick<PackageTarget, 'target' | 'endpoint'>): 0 | 6 {
-  if (t.target === 'local') return 0;
-  if (t.target === 'aws' || !t.endpoint) return 6;
-  const host = new URL(t.endpoint).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 0 : 6;
-}
+/** The settings a package depends on (no account, no endpoint: it is built once for any of them). */
+export type PackageTarget = Pick<Settings, 'architecture'>;
 
 /** What the sharp layer is made of (not the handler: editing it never rebuilds the layer). */
-export function layerInputsHash(architecture: Architecture, level: 0 | 6): string {
+export function layerInputsHash(architecture: Architecture): string {
   const h = createHash('sha256');
-  h.update(`layer\narch=${architecture}\nsharp=${sharpVersion()}\nzlib=${process.versions.zlib}\nlevel=${level}\n`);
+  h.update(`layer\narch=${architecture}\nsharp=${sharpVersion()}\nzlib=${process.versions.zlib}\n`);
   h.update(`${JSON.stringify(pinnedSharpDependencies())}\n`);
   hashRecipe(h);
   return h.digest('hex');
@@ -194,7 +181,7 @@ function packageIn(t: PackageTarget, verify: boolean): BuiltPackage | undefined 
   const { architecture } = t;
   const p = paths(architecture);
   const fn = reusableZip(p.zip, p.manifest, inputsHash(architecture), verify);
-  const layer = reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture, layerZipLevel(t)), verify);
+  const layer = reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture), verify);
   if (!fn || !layer) return undefined;
   return { ...zipOf(fn), architecture, sharpVersion: layer.sharpVersion, layer: zipOf(layer) };
 }
@@ -234,12 +221,11 @@ function filesOf(dir: string, prefix = ''): Array<{ name: string; file: string }
 }
 
 /** Deterministic zip of files from anywhere, as its parts: sorted by name, fixed times, fixed permissions. */
-function zipFiles(files: Array<{ name: string; file: string }>, level = 6): Promise<Buffer[]> {
+function zipFiles(files: Array<{ name: string; file: string }>): Promise<Buffer[]> {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return zipParts(
     // Read on the thread pool: the main thread meanwhile starts esbuild for the other zip.
     sorted.map((f) => ({ name: f.name, data: fs.promises.readFile(f.file) })),
-    level,
   );
 }
 
@@ -377,17 +363,15 @@ export interface LayerOptions {
   /** 'auto' copies sharp from node_modules on a machine of Lambda's platform and has npm install it
    * elsewhere; 'npm' and 'copy' force one way (the test that both give the same bytes). */
   sharpFrom?: 'auto' | 'npm' | 'copy';
-  /** layerZipLevel's answer for where the layer goes. */
-  level?: 0 | 6;
 }
 
 /** The sharp layer: nodejs/node_modules/{sharp,@img/*,...} and nodejs/package.json. */
 export async function buildLayer(
   architecture: Architecture,
-  { log = () => {}, sharpFrom = 'auto', level = 6 }: LayerOptions = {},
+  { log = () => {}, sharpFrom = 'auto' }: LayerOptions = {},
 ): Promise<BuiltZip> {
   const cpu = cpuOf(architecture);
-  const hash = layerInputsHash(architecture, level);
+  const hash = layerInputsHash(architecture);
   const version = sharpVersion();
   return inWorkDir(`.sharp-layer-${architecture}-`, async (work) => {
     const nodejs = path.join(work, 'nodejs');
@@ -403,7 +387,7 @@ export async function buildLayer(
     }
     const files = [...filesOf(work), ...(copied ?? [])];
     checkNativePackages(files, cpu, architecture);
-    const zip = await zipFiles(files, level);
+    const zip = await zipFiles(files);
     const p = paths(architecture);
     const codeSha256 = codeSha256Of(zip);
     const size = sizeOf(zip);
@@ -439,12 +423,10 @@ export async function buildFunctionZip(
 export async function buildPackage(t: PackageTarget, log: (line: string) => void = () => {}): Promise<BuiltPackage> {
   const { architecture } = t;
   const p = paths(architecture);
-  const level = layerZipLevel(t);
   // Built at once: the bundle while sharp is copied (or installed) and zipped.
   const [fn, layer] = await Promise.all([
     reusableZip(p.zip, p.manifest, inputsHash(architecture), true) ?? buildFunctionZip(architecture, log),
-    reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture, level), true) ??
-      buildLayer(architecture, { log, level }),
+    reusableZip(p.layerZip, p.layerManifest, layerInputsHash(architecture), true) ?? buildLayer(architecture, { log }),
   ]);
   return { ...zipOf(fn), architecture, sharpVersion: sharpVersion(), layer: zipOf(layer) };
 }
