@@ -30,6 +30,9 @@ import { Reporter } from './ui.ts';
 import { functionDefinition, layerDefinition } from '../40-function.ts';
 import { publishLayerCommand } from './actions/layers.ts';
 
+/** The zip a printed command names by path (fileb://): the bytes are never read. */
+const NO_ZIP = { zip: Buffer.alloc(0) };
+
 /** The aws-cli commands an action would run (a dry run that prints nothing). */
 async function commandsOf(ctx: Ctx, call: (c: ActionCtx) => Promise<unknown>): Promise<string[]> {
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
@@ -159,7 +162,7 @@ async function setUpScript(ctx: Ctx, zipPath: string, layerZipPath: string, imag
     `if ! ${awsCommand(t, 'lambda', 'get-function', { 'function-name': s.functionName })} >/dev/null 2>&1; then`,
     '  for attempt in 1 2 3 4 5 6 7 8 9 10; do',
     // `--layers "${LAYER_ARN}"`: set by the layer's commands above (shellQuote leaves it to expand).
-    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, { zip: Buffer.alloc(0) })))[0]!} >/dev/null; then break; fi`,
+    `    if ${(await commandsOf(ctx, (c) => createFunction(c, def, NO_ZIP)))[0]!} >/dev/null; then break; fi`,
     '    if [ "$attempt" = 10 ]; then exit 1; fi',
     '    sleep 3',
     '  done',
