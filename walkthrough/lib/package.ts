@@ -200,7 +200,7 @@ export function builtPackage(t: PackageTarget): BuiltPackage | undefined {
   return packageIn(t, false);
 }
 
-/** A zip's bytes read only when they are sent (a step that finds the code in place never reads 20 MB). */
+/** A zip's bytes read only when they are sent (a step that finds the code in place never reads the layer). */
 export function zipCode(z: Pick<BuiltZip, 'zipPath' | 'codeSha256'>): { codeSha256: string; readonly zip: Buffer } {
   let zip: Buffer | undefined;
   return {
