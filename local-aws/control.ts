@@ -32,25 +32,29 @@ export function probe(
   timeoutMs = 1000,
 ): Promise<Health | 'other' | undefined> {
   return new Promise((resolve) => {
-    const req = http.get(endpointUrl(config) + HEALTH_PATH, { timeout: timeoutMs }, (res) => {
+    // A fresh connection each time (agent: false): a kept-alive socket the server has just closed would
+    // read as "nobody there".
+    const req = http.get(endpointUrl(config) + HEALTH_PATH, { agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', () => resolve('other'));
+      res.on('error', () => settle('other'));
       res.on('end', () => {
         try {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Health | undefined;
-          resolve(body?.server === SERVER_NAME ? body : 'other');
+          settle(body?.server === SERVER_NAME ? body : 'other');
         } catch {
-          resolve('other');
+          settle('other');
         }
       });
     });
-    // Something that accepts and never answers is not our endpoint.
-    req.on('timeout', () => {
+    // A deadline for the whole exchange: something that accepts and answers slowly, or never, is not ours.
+    const deadline = setTimeout(() => settle('other'), timeoutMs);
+    function settle(answer: Health | 'other' | undefined): void {
+      clearTimeout(deadline);
       req.destroy();
-      resolve('other');
-    });
-    req.on('error', () => resolve(undefined));
+      resolve(answer);
+    }
+    req.on('error', () => settle(undefined));
   });
 }
 

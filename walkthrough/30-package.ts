@@ -12,12 +12,13 @@ const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB`
 
 export async function packageStep(ctx: BuildCtx): Promise<BuiltPackage | undefined> {
   const { settings: s, report } = ctx;
-  const { buildPackage, cpuOf, reusablePackage, sharpVersion } = await import('./lib/package.ts');
+  const { buildPackage, builtPackage, cpuOf, reusablePackage, sharpVersion } = await import('./lib/package.ts');
   const cpu = cpuOf(s.architecture);
   // Relative to where the user is, unless that means climbing out of it.
   const relative = (p: string) =>
     path.relative(process.cwd(), p).startsWith('..') ? p : path.relative(process.cwd(), p);
-  const existing = reusablePackage(s);
+  // A dry run (and --cli) reads no zip whole: the manifests and sizes say what is there.
+  const existing = ctx.dryRun ? builtPackage(s) : reusablePackage(s);
   report.cli(
     `(mkdir -p build/layer/nodejs && cd build/layer/nodejs && npm install --os=linux --cpu=${cpu} --libc=glibc ` +
       `--omit=dev sharp@${sharpVersion()})`,

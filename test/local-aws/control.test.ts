@@ -132,3 +132,30 @@ describe('local endpoint commands', () => {
     assert.equal(loadConfig({}).host, '127.0.0.1');
   });
 });
+
+describe('asking the port who is there', () => {
+  const title = 'gives up on a server that answers too slowly (a deadline on the whole exchange, not per byte)';
+  it(title, { timeout: 10_000 }, async () => {
+    const { probe } = await import('../../local-aws/control.ts');
+    const sockets = new Set<import('node:net').Socket>();
+    // Headers trickle in, a line every 50 ms, forever: never idle long enough for a socket timeout.
+    const slow = (await import('node:net')).createServer((socket) => {
+      sockets.add(socket);
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const timer = setInterval(() => socket.write('X-Slow: 1\r\n'), 50);
+      socket.on('close', () => clearInterval(timer));
+      socket.on('error', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const started = Date.now();
+      assert.equal(await probe({ host: '127.0.0.1', port }, 300), 'other');
+      assert.ok(Date.now() - started < 5000, `settled after ${Date.now() - started} ms`);
+      assert.equal(await probe({ host: '127.0.0.1', port: await freePort() }, 300), undefined, 'nobody there');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+});

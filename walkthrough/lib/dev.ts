@@ -13,7 +13,7 @@ import type { Ctx } from './context.ts';
 import { watchFolder, type Change, type FolderWatcher } from './dev-watch.ts';
 import { recordRun, testImage, uploadImages, type DevImage, type DevRun } from './dev-test.ts';
 import { explain } from './errors.ts';
-import { buildPackage, handlerDir, reusablePackage, type BuiltPackage } from './package.ts';
+import { buildPackage, builtPackage, handlerDir, reusablePackage, type BuiltPackage } from './package.ts';
 import { coreSlot } from './resources/ownership.ts';
 import { stepById, stepRef } from './steps.ts';
 
@@ -214,7 +214,7 @@ export class DevLoop {
     this.finished = true;
     this.watcher?.close();
     const fn = this.ctx.state.data.function;
-    const built = this.lastBuilt;
+    const built = this.lastBuilt ?? builtPackage(this.ctx.settings)?.codeSha256;
     this.ctx.report.print(
       `\nStopped. Function ${fn?.name ?? this.ctx.settings.functionName} has CodeSha256 ${fn?.codeSha256 ?? '?'}, ` +
         'as the state file says' +

@@ -286,7 +286,10 @@ export async function bundleHandler(
 function writeZip(zipPath: string, manifestPath: string, zip: Buffer[], manifest: Manifest): void {
   const fd = fs.openSync(`${zipPath}.tmp`, 'w');
   try {
-    for (const part of zip) fs.writeSync(fd, part);
+    for (const part of zip) {
+      // writeSync may write less than asked (a nearly full disk): the rest, until all or an error.
+      for (let done = 0; done < part.length;) done += fs.writeSync(fd, part, done);
+    }
   } finally {
     fs.closeSync(fd);
   }
